@@ -1,0 +1,1 @@
+/* placeholder */ typedef int gp_placeholder_plan;

@@ -1,0 +1,36 @@
+/* resolvers/plan.h — turns one GraphQL request into ONE SQL statement and its parameters.
+ * Everything it returns lives in the caller's arena. It never touches the network. */
+#ifndef GP_PLAN_H
+#define GP_PLAN_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "base/arena.h"
+#include "base/error.h"
+#include "resolvers/ast.h"
+#include "schema/model.h"
+
+typedef struct gp_params {
+    int count;
+    const char **values;    /* $1..$n as text; NULL is SQL NULL. Types are cast in the SQL text. */
+} gp_params_t;
+
+typedef struct gp_plan {
+    const char *sql;        /* one statement; its single row has a single json cell: the `data` object */
+    gp_params_t params;
+    bool is_mutation;       /* goes to the writer */
+} gp_plan_t;
+
+/* Compiles operation `operation_name` (NULL: the document's only operation) of `doc`
+ * with `variables` (a JSON object or NULL). Returns NULL and appends to `errs`
+ * when the operation is unknown, does not fit the schema, or its variables do not
+ * fit their definitions; limits are errors too. */
+gp_plan_t *gp_plan_compile(gp_arena_t *a, const gp_model_t *m, const gp_document_t *doc,
+                           const char *operation_name, const json_t *variables, gp_errors_t *errs);
+
+/* Parse + compile in one call: what server/operation.c uses for each request. */
+gp_plan_t *gp_plan_request(gp_arena_t *a, const gp_model_t *m, const char *query, size_t query_len,
+                           const char *operation_name, const json_t *variables, gp_errors_t *errs);
+
+#endif

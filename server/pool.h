@@ -1,0 +1,71 @@
+/* server/pool.h — non-blocking libpq connections living in one worker's h2o event loop.
+ * One pool per worker thread (no locks). Connections run in pipeline mode, so one
+ * connection carries the statements of many concurrent requests; a statement that
+ * fails does not fail the others (aborted neighbours are re-sent). */
+#ifndef GP_POOL_H
+#define GP_POOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define H2O_USE_LIBUV 0
+#include <h2o.h>
+
+typedef struct gp_pool gp_pool_t;
+typedef struct gp_query gp_query_t;
+
+typedef struct gp_pool_config {
+    const char *const *conn_keywords; /* for PQconnectStartParams (expand_dbname = 1), NULL-terminated */
+    const char *const *conn_values;
+    int min_size;                     /* connections opened at start and kept open */
+    int max_size;                     /* connections at most */
+    int acquire_timeout_ms;           /* a query waiting this long for a usable connection fails */
+    int max_in_flight;                /* statements queued on one connection before another is opened */
+} gp_pool_config_t;
+
+/* The outcome of one query, handed to its callback. Exactly one of `cell` and
+ * `error` is set. `cell` is the single cell of the single row (NUL-terminated) and
+ * is valid only during the callback. */
+typedef struct gp_query_result {
+    const char *cell;
+    size_t cell_len;
+    const char *error;        /* message: PostgreSQL's primary message, or the pool's own */
+    const char *sqlstate;     /* PostgreSQL's SQLSTATE, or NULL for the pool's own errors */
+    bool unavailable;         /* no connection in time (acquire timeout) or the pool shut down: a 503 */
+} gp_query_result_t;
+
+typedef void (*gp_query_cb)(void *data, const gp_query_result_t *result);
+
+/* Creates the pool and starts opening min_size connections; never blocks. The
+ * config's strings must outlive the pool. */
+gp_pool_t *gp_pool_create(h2o_loop_t *loop, const gp_pool_config_t *cf);
+
+/* Sends `sql` with text parameters values[0..nparams) (NULL = SQL NULL; types are
+ * cast in the SQL text). Calls cb exactly once — with the result, a database error,
+ * or `unavailable` — and never before returning. `sql` and `values` are copied.
+ * Read-only statements (`read_only`) are re-sent on another connection if theirs
+ * breaks before the result arrived. */
+gp_query_t *gp_pool_query(gp_pool_t *p, const char *sql, int nparams, const char *const *values,
+                          bool read_only, gp_query_cb cb, void *data);
+
+/* The caller no longer wants the result (its client went away): cb will not be
+ * called; the statement may still run and its result is discarded. */
+void gp_pool_query_forget(gp_query_t *q);
+
+typedef struct gp_pool_stats {
+    int total, idle, busy, connecting, waiting;
+    unsigned long long queries, errors, acquire_timeouts, reconnects, retries;
+} gp_pool_stats_t;
+
+void gp_pool_stats(const gp_pool_t *p, gp_pool_stats_t *out);
+
+/* True once at least one connection has been established since the pool started
+ * and one is open now: /health answers 200. */
+bool gp_pool_is_healthy(const gp_pool_t *p);
+
+/* Stops accepting queries, fails waiting ones as unavailable, lets in-flight ones
+ * finish, closes every connection, then calls done(data) once. */
+void gp_pool_shutdown(gp_pool_t *p, void (*done)(void *data), void *data);
+void gp_pool_destroy(gp_pool_t *p);
+
+#endif

@@ -1,20 +1,110 @@
-/* resolvers/plan.c — placeholder until the compiler lands: answers only __typename. */
+/* resolvers/plan.c — one operation → one statement:
+ *
+ *   SELECT json_build_object('users', (<list>), 'post', (<by pk>)) 
+ *
+ * whose single cell is the `data` object, spliced into the response unparsed. */
 #include "resolvers/plan.h"
 
+#include <string.h>
+
+#include "resolvers/compile.h"
 #include "resolvers/parse.h"
+#include "resolvers/plan_select.h"
+#include "resolvers/values.h"
+
+int gp_compile_fail_kind(gp_compile_t *c, gp_error_kind_t kind, long offset, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    gp_errors_vadd(c->errs, kind, offset, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+int gp_compile_fail(gp_compile_t *c, long offset, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    gp_errors_vadd(c->errs, GP_E_VALIDATION, offset, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+static const gp_operation_t *choose_operation(gp_compile_t *c, const char *name)
+{
+    const gp_operation_t *ops = c->doc->operations;
+    if (ops == NULL) {
+        gp_compile_fail_kind(c, GP_E_VALIDATION, -1, "The document contains no operation.");
+        return NULL;
+    }
+    if (name == NULL || name[0] == '\0') {
+        if (ops->next != NULL) {
+            gp_compile_fail_kind(c, GP_E_REQUEST, -1, "Must provide operation name if query contains multiple operations.");
+            return NULL;
+        }
+        return ops;
+    }
+    for (const gp_operation_t *op = ops; op != NULL; op = op->next)
+        if (op->name != NULL && strcmp(op->name, name) == 0)
+            return op;
+    gp_compile_fail_kind(c, GP_E_REQUEST, -1, "Unknown operation named \"%s\".", name);
+    return NULL;
+}
+
+static int write_root_value(gp_compile_t *c, const gp_field_group_t *g, void *ctx)
+{
+    (void)ctx;
+    return gp_select_root_field(c, g);
+}
+
+static int compile_query(gp_compile_t *c, const gp_operation_t *op)
+{
+    int failed = 0;
+    const gp_selection_t *sets[] = {op->selections};
+    gp_field_group_t *groups = gp_select_collect(c, "query_root", sets, 1, &failed);
+    if (failed)
+        return -1;
+    gp_sql_raw(&c->sql, "SELECT ");
+    return gp_select_object_of(c, groups, write_root_value, NULL);
+}
 
 gp_plan_t *gp_plan_compile(gp_arena_t *a, const gp_model_t *m, const gp_document_t *doc,
                            const char *operation_name, const json_t *variables, gp_errors_t *errs)
 {
-    (void)m, (void)doc, (void)operation_name, (void)variables, (void)errs;
-    gp_plan_t *plan = gp_arena_new_obj(a, gp_plan_t);
-    plan->sql = "SELECT json_build_object('__typename', 'query_root')";
+    gp_compile_t c = {.arena = a, .model = m, .doc = doc, .errs = errs};
+    gp_sql_init(&c.sql, a);
+    gp_plan_t *plan = NULL;
+    const gp_operation_t *op = choose_operation(&c, operation_name);
+    if (op == NULL)
+        goto Done;
+    if (gp_values_coerce_variables(&c, op, variables) != 0)
+        goto Done;
+    if (op->kind != GP_OP_QUERY) {
+        gp_compile_fail_kind(&c, GP_E_REQUEST, op->offset, "%s operations are not supported yet.",
+                             op->kind == GP_OP_MUTATION ? "Mutation" : "Subscription");
+        goto Done;
+    }
+    if (compile_query(&c, op) != 0)
+        goto Done;
+    if (gp_sql_failed(&c.sql)) {
+        gp_compile_fail_kind(&c, GP_E_TOO_COMPLEX, op->offset, "The operation compiles to too large a statement.");
+        goto Done;
+    }
+    plan = gp_arena_new_obj(a, gp_plan_t);
+    plan->sql = c.sql.text.data;
+    plan->params.count = c.sql.nparams;
+    plan->params.values = c.sql.params;
+    plan->is_mutation = false;
+Done:
+    json_decref(c.variables);
     return plan;
 }
 
 gp_plan_t *gp_plan_request(gp_arena_t *a, const gp_model_t *m, const char *query, size_t query_len,
                            const char *operation_name, const json_t *variables, gp_errors_t *errs)
 {
-    (void)query, (void)query_len;
-    return gp_plan_compile(a, m, NULL, operation_name, variables, errs);
+    gp_document_t *doc = gp_parse(a, query, query_len, errs);
+    if (doc == NULL)
+        return NULL;
+    return gp_plan_compile(a, m, doc, operation_name, variables, errs);
 }

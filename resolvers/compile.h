@@ -1,0 +1,32 @@
+/* resolvers/compile.h — the state one compilation shares between plan.c,
+ * plan_select.c, plan_filter.c and values.c. Lives in the request arena. */
+#ifndef GP_COMPILE_H
+#define GP_COMPILE_H
+
+#include <jansson.h>
+
+#include "base/arena.h"
+#include "base/error.h"
+#include "resolvers/ast.h"
+#include "resolvers/sql.h"
+#include "schema/model.h"
+
+#define GP_COMPILE_MAX_DEPTH 32 /* nesting of relationships and boolean expressions */
+
+typedef struct gp_compile {
+    gp_arena_t *arena;
+    const gp_model_t *model;
+    const gp_document_t *doc;
+    json_t *variables;      /* coerced variable values by name (owned: decref'd at the end) */
+    gp_sql_t sql;
+    gp_errors_t *errs;
+    int next_alias;         /* _t1, _t2, … : every table reference gets its own */
+    int depth;
+} gp_compile_t;
+
+/* Adds a GP_E_VALIDATION error at `offset` and returns -1, for `return fail(...)`. */
+int gp_compile_fail(gp_compile_t *c, long offset, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int gp_compile_fail_kind(gp_compile_t *c, gp_error_kind_t kind, long offset, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+#endif

@@ -1,0 +1,403 @@
+/* resolvers/plan_filter.c — WHERE and ORDER BY from Hasura-style inputs.
+ *
+ * where: {_and: [..], _or: [..], _not: {..}, <column>: {<op>: value, ..},
+ *         <relationship>: <bool_exp on the target>}
+ * A null operand means "no condition", as in Hasura, so optional variables can be
+ * passed straight into a filter. */
+#include "resolvers/plan_filter.h"
+
+#include <string.h>
+
+#include "resolvers/values.h"
+
+typedef enum { OPERAND_SCALAR, OPERAND_LIST, OPERAND_BOOL, OPERAND_TEXT, OPERAND_TEXT_LIST } operand_t;
+
+typedef struct {
+    const char *name;
+    const char *sql;      /* operator, or a template when `list_form` */
+    operand_t operand;
+    bool text_only;       /* pattern matching: columns of text types */
+    bool json_only;       /* jsonb containment and keys */
+} comparison_t;
+
+static const comparison_t comparisons[] = {
+    {"_eq", " = ", OPERAND_SCALAR, false, false},
+    {"_neq", " <> ", OPERAND_SCALAR, false, false},
+    {"_gt", " > ", OPERAND_SCALAR, false, false},
+    {"_gte", " >= ", OPERAND_SCALAR, false, false},
+    {"_lt", " < ", OPERAND_SCALAR, false, false},
+    {"_lte", " <= ", OPERAND_SCALAR, false, false},
+    {"_in", " = ANY(", OPERAND_LIST, false, false},
+    {"_nin", " <> ALL(", OPERAND_LIST, false, false},
+    {"_is_null", NULL, OPERAND_BOOL, false, false},
+    {"_like", " LIKE ", OPERAND_SCALAR, true, false},
+    {"_nlike", " NOT LIKE ", OPERAND_SCALAR, true, false},
+    {"_ilike", " ILIKE ", OPERAND_SCALAR, true, false},
+    {"_nilike", " NOT ILIKE ", OPERAND_SCALAR, true, false},
+    {"_similar", " SIMILAR TO ", OPERAND_SCALAR, true, false},
+    {"_nsimilar", " NOT SIMILAR TO ", OPERAND_SCALAR, true, false},
+    {"_regex", " ~ ", OPERAND_SCALAR, true, false},
+    {"_nregex", " !~ ", OPERAND_SCALAR, true, false},
+    {"_iregex", " ~* ", OPERAND_SCALAR, true, false},
+    {"_niregex", " !~* ", OPERAND_SCALAR, true, false},
+    {"_contains", " @> ", OPERAND_SCALAR, false, true},
+    {"_contained_in", " <@ ", OPERAND_SCALAR, false, true},
+    {"_has_key", " ? ", OPERAND_TEXT, false, true},
+    {"_has_keys_any", " ?| ", OPERAND_TEXT_LIST, false, true},
+    {"_has_keys_all", " ?& ", OPERAND_TEXT_LIST, false, true},
+};
+
+static const comparison_t *find_comparison(const char *name)
+{
+    for (size_t i = 0; i < sizeof comparisons / sizeof *comparisons; i++)
+        if (strcmp(comparisons[i].name, name) == 0)
+            return &comparisons[i];
+    return NULL;
+}
+
+static bool is_text_column(const gp_column_t *col)
+{
+    return strcmp(col->gql_type, "String") == 0 || strcmp(col->gql_type, "bpchar") == 0 ||
+           strcmp(col->gql_type, "citext") == 0;
+}
+
+static bool is_json_column(const gp_column_t *col)
+{
+    return strcmp(col->gql_type, "jsonb") == 0;
+}
+
+static const char *json_kind(const json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: return "an object";
+    case JSON_ARRAY: return "a list";
+    case JSON_STRING: return "a string";
+    case JSON_INTEGER: return "an integer";
+    case JSON_REAL: return "a number";
+    case JSON_TRUE:
+    case JSON_FALSE: return "a boolean";
+    case JSON_NULL: return "null";
+    }
+    return "a value";
+}
+
+/* Is `v` acceptable as one value of the column's GraphQL scalar? */
+static bool fits_scalar(const gp_column_t *col, const json_t *v)
+{
+    const char *type = col->gql_type;
+    if (strcmp(type, "Int") == 0)
+        return json_is_integer(v);
+    if (strcmp(type, "Float") == 0)
+        return json_is_number(v);
+    if (strcmp(type, "Boolean") == 0)
+        return json_is_boolean(v);
+    if (strcmp(type, "String") == 0)
+        return json_is_string(v);
+    if (strcmp(type, "json") == 0 || strcmp(type, "jsonb") == 0)
+        return true;
+    return json_is_string(v) || json_is_number(v) || json_is_boolean(v);
+}
+
+static int check_scalar(gp_compile_t *c, const gp_column_t *col, const char *op, const json_t *v, long offset)
+{
+    if (fits_scalar(col, v))
+        return 0;
+    return gp_compile_fail(c, offset, "Expected a value of type \"%s\" for %s on column \"%s\", found %s.",
+                           col->gql_type, op, col->name, json_kind(v));
+}
+
+static const char *element_cast(gp_compile_t *c, const gp_column_t *col)
+{
+    if (!col->is_array)
+        return col->sql_type;
+    size_t n = strlen(col->sql_type);
+    return gp_arena_strndup(c->arena, col->sql_type, n >= 2 ? n - 2 : n); /* drop the [] */
+}
+
+static int compare_list(gp_compile_t *c, const gp_column_t *col, const comparison_t *cmp, const json_t *v,
+                        long offset)
+{
+    if (!json_is_array(v))
+        return gp_compile_fail(c, offset, "Expected a list for %s on column \"%s\", found %s.", cmp->name,
+                               col->name, json_kind(v));
+    size_t i;
+    json_t *item;
+    json_array_foreach(v, i, item) {
+        if (!json_is_null(item) && check_scalar(c, col, cmp->name, item, offset) != 0)
+            return -1;
+    }
+    gp_sql_raw(&c->sql, cmp->sql);
+    gp_sql_param(&c->sql, gp_values_pg_array(c->arena, v), gp_arena_printf(c->arena, "%s[]", col->sql_type));
+    gp_sql_raw(&c->sql, ")");
+    return 0;
+}
+
+/* Writes `_tA."col" <op> <operand>`. */
+static int comparison(gp_compile_t *c, int alias, const gp_column_t *col, const comparison_t *cmp, const json_t *v,
+                      long offset)
+{
+    if ((cmp->text_only && !is_text_column(col)) || (cmp->json_only && !is_json_column(col)))
+        return gp_compile_fail(c, offset, "Operator %s does not apply to column \"%s\" of type \"%s\".", cmp->name,
+                               col->name, col->pg_type);
+    if (col->is_array && cmp->operand == OPERAND_LIST)
+        return gp_compile_fail(c, offset, "Operator %s does not apply to the array column \"%s\".", cmp->name,
+                               col->name);
+    gp_sql_column(&c->sql, alias, col->name);
+    switch (cmp->operand) {
+    case OPERAND_BOOL:
+        if (!json_is_boolean(v))
+            return gp_compile_fail(c, offset, "Expected a boolean for _is_null, found %s.", json_kind(v));
+        gp_sql_raw(&c->sql, json_is_true(v) ? " IS NULL" : " IS NOT NULL");
+        return 0;
+    case OPERAND_LIST:
+        return compare_list(c, col, cmp, v, offset);
+    case OPERAND_TEXT:
+        if (!json_is_string(v))
+            return gp_compile_fail(c, offset, "Expected a string for %s, found %s.", cmp->name, json_kind(v));
+        gp_sql_raw(&c->sql, cmp->sql);
+        gp_sql_param(&c->sql, gp_values_param_text(c->arena, v), "\"pg_catalog\".\"text\"");
+        return 0;
+    case OPERAND_TEXT_LIST:
+        if (!json_is_array(v))
+            return gp_compile_fail(c, offset, "Expected a list of strings for %s, found %s.", cmp->name,
+                                   json_kind(v));
+        gp_sql_raw(&c->sql, cmp->sql);
+        gp_sql_param(&c->sql, gp_values_pg_array(c->arena, v), "\"pg_catalog\".\"text\"[]");
+        return 0;
+    case OPERAND_SCALAR:
+        break;
+    }
+    if (col->is_array) {
+        if (!json_is_array(v))
+            return gp_compile_fail(c, offset, "Expected a list for %s on the array column \"%s\", found %s.",
+                                   cmp->name, col->name, json_kind(v));
+        gp_sql_raw(&c->sql, cmp->sql);
+        gp_sql_param(&c->sql, gp_values_pg_array(c->arena, v), col->sql_type);
+        return 0;
+    }
+    if (check_scalar(c, col, cmp->name, v, offset) != 0)
+        return -1;
+    gp_sql_raw(&c->sql, cmp->sql);
+    gp_sql_param(&c->sql, gp_values_param_text(c->arena, v), element_cast(c, col));
+    return 0;
+}
+
+/* Writes the AND of the comparisons in `ops` for one column. */
+static int column_condition(gp_compile_t *c, int alias, const gp_column_t *col, const json_t *ops, long offset)
+{
+    if (!json_is_object(ops))
+        return gp_compile_fail(c, offset, "Expected an object of comparisons for column \"%s\", found %s.",
+                               col->name, json_kind(ops));
+    int written = 0;
+    const char *op;
+    json_t *v;
+    json_object_foreach((json_t *)ops, op, v) {
+        const comparison_t *cmp = find_comparison(op);
+        if (cmp == NULL)
+            return gp_compile_fail(c, offset, "Unknown comparison operator \"%s\" for column \"%s\".", op,
+                                   col->name);
+        if (json_is_null(v))
+            continue;
+        gp_sql_raw(&c->sql, written++ ? " AND " : "(");
+        if (comparison(c, alias, col, cmp, v, offset) != 0)
+            return -1;
+    }
+    gp_sql_raw(&c->sql, written ? ")" : "true");
+    return 0;
+}
+
+static int relationship_condition(gp_compile_t *c, const gp_table_t *t, int alias, const gp_relationship_t *rel,
+                                  const json_t *where, long offset)
+{
+    int inner = ++c->next_alias;
+    gp_sql_raw(&c->sql, "EXISTS (SELECT 1 FROM ");
+    gp_sql_raw(&c->sql, rel->target->sql_name);
+    gp_sql_raw(&c->sql, " AS ");
+    gp_sql_alias(&c->sql, inner);
+    gp_sql_raw(&c->sql, " WHERE ");
+    gp_filter_join(c, t, rel, alias, inner);
+    gp_sql_raw(&c->sql, " AND ");
+    if (gp_filter_where(c, rel->target, inner, where, offset) != 0)
+        return -1;
+    gp_sql_raw(&c->sql, ")");
+    return 0;
+}
+
+/* _and / _or over a list of bool_exps; the empty list is the operator's identity. */
+static int connective(gp_compile_t *c, const gp_table_t *t, int alias, const char *name, const json_t *list,
+                      long offset)
+{
+    bool is_and = strcmp(name, "_and") == 0;
+    if (json_is_object(list))
+        return gp_filter_where(c, t, alias, list, offset); /* a single object is a list of one */
+    if (!json_is_array(list))
+        return gp_compile_fail(c, offset, "Expected a list for %s, found %s.", name, json_kind(list));
+    if (json_array_size(list) == 0) {
+        gp_sql_raw(&c->sql, is_and ? "true" : "false");
+        return 0;
+    }
+    size_t i;
+    json_t *item;
+    json_array_foreach(list, i, item) {
+        gp_sql_raw(&c->sql, i == 0 ? "(" : is_and ? " AND " : " OR ");
+        if (gp_filter_where(c, t, alias, item, offset) != 0)
+            return -1;
+    }
+    gp_sql_raw(&c->sql, ")");
+    return 0;
+}
+
+static int condition(gp_compile_t *c, const gp_table_t *t, int alias, const char *key, const json_t *v,
+                     long offset)
+{
+    if (strcmp(key, "_and") == 0 || strcmp(key, "_or") == 0)
+        return connective(c, t, alias, key, v, offset);
+    if (strcmp(key, "_not") == 0) {
+        gp_sql_raw(&c->sql, "NOT ");
+        return gp_filter_where(c, t, alias, v, offset);
+    }
+    const gp_column_t *col = gp_table_column(t, key);
+    if (col != NULL)
+        return column_condition(c, alias, col, v, offset);
+    const gp_relationship_t *rel = gp_table_relationship(t, key);
+    if (rel != NULL)
+        return relationship_condition(c, t, alias, rel, v, offset);
+    return gp_compile_fail(c, offset, "Field \"%s\" is not defined by type \"%s_bool_exp\".", key, t->gql_name);
+}
+
+int gp_filter_where(gp_compile_t *c, const gp_table_t *t, int alias, const json_t *where, long offset)
+{
+    if (!json_is_object(where))
+        return gp_compile_fail(c, offset, "Expected an object of type \"%s_bool_exp\", found %s.", t->gql_name,
+                               json_kind(where));
+    if (++c->depth > GP_COMPILE_MAX_DEPTH)
+        return gp_compile_fail_kind(c, GP_E_TOO_COMPLEX, offset, "The filter is nested too deeply.");
+    int written = 0;
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)where, key, v) {
+        if (json_is_null(v))
+            continue;
+        gp_sql_raw(&c->sql, written++ ? " AND " : "(");
+        if (condition(c, t, alias, key, v, offset) != 0)
+            return -1;
+    }
+    gp_sql_raw(&c->sql, written ? ")" : "true");
+    c->depth--;
+    return 0;
+}
+
+void gp_filter_join(gp_compile_t *c, const gp_table_t *t, const gp_relationship_t *rel, int outer_alias,
+                    int target_alias)
+{
+    for (int i = 0; i < rel->ncols; i++) {
+        if (i > 0)
+            gp_sql_raw(&c->sql, " AND ");
+        gp_sql_column(&c->sql, target_alias, rel->target->columns[rel->remote_cols[i]].name);
+        gp_sql_raw(&c->sql, " = ");
+        gp_sql_column(&c->sql, outer_alias, t->columns[rel->local_cols[i]].name);
+    }
+}
+
+/* ---- ORDER BY ---- */
+
+static const struct {
+    const char *name, *sql;
+} directions[] = {
+    {"asc", " ASC"},
+    {"asc_nulls_first", " ASC NULLS FIRST"},
+    {"asc_nulls_last", " ASC NULLS LAST"},
+    {"desc", " DESC"}, /* PostgreSQL puts nulls first when descending, as Hasura's desc does */
+    {"desc_nulls_first", " DESC NULLS FIRST"},
+    {"desc_nulls_last", " DESC NULLS LAST"},
+};
+
+static const char *direction_sql(const json_t *v)
+{
+    if (!json_is_string(v))
+        return NULL;
+    for (size_t i = 0; i < sizeof directions / sizeof *directions; i++)
+        if (strcmp(directions[i].name, json_string_value(v)) == 0)
+            return directions[i].sql;
+    return NULL;
+}
+
+/* The path of object relationships from the ordered table to the column being ordered by. */
+typedef struct {
+    const gp_table_t *tables[GP_COMPILE_MAX_DEPTH + 1];
+    const gp_relationship_t *rels[GP_COMPILE_MAX_DEPTH];
+    int aliases[GP_COMPILE_MAX_DEPTH + 1];
+    int n; /* relationships on the path */
+} order_path_t;
+
+/* Writes one ORDER BY term: the column, reached through scalar subqueries along the path. */
+static void order_term(gp_compile_t *c, const order_path_t *path, const gp_column_t *col, const char *dir,
+                       int *terms)
+{
+    gp_sql_raw(&c->sql, (*terms)++ ? ", " : " ORDER BY ");
+    for (int i = 0; i < path->n; i++)
+        gp_sql_raw(&c->sql, "(SELECT ");
+    gp_sql_column(&c->sql, path->aliases[path->n], col->name);
+    for (int i = path->n - 1; i >= 0; i--) {
+        gp_sql_raw(&c->sql, " FROM ");
+        gp_sql_raw(&c->sql, path->rels[i]->target->sql_name);
+        gp_sql_raw(&c->sql, " AS ");
+        gp_sql_alias(&c->sql, path->aliases[i + 1]);
+        gp_sql_raw(&c->sql, " WHERE ");
+        gp_filter_join(c, path->tables[i], path->rels[i], path->aliases[i], path->aliases[i + 1]);
+        gp_sql_raw(&c->sql, " LIMIT 1)");
+    }
+    gp_sql_raw(&c->sql, dir);
+}
+
+static int order_object(gp_compile_t *c, order_path_t *path, const json_t *obj, long offset, int *terms)
+{
+    const gp_table_t *t = path->tables[path->n];
+    if (!json_is_object(obj))
+        return gp_compile_fail(c, offset, "Expected an object of type \"%s_order_by\", found %s.", t->gql_name,
+                               json_kind(obj));
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)obj, key, v) {
+        if (json_is_null(v))
+            continue;
+        const gp_column_t *col = gp_table_column(t, key);
+        if (col != NULL) {
+            const char *dir = direction_sql(v);
+            if (dir == NULL)
+                return gp_compile_fail(c, offset, "Expected an order_by value (asc, desc, …) for \"%s\".", key);
+            order_term(c, path, col, dir, terms);
+            continue;
+        }
+        const gp_relationship_t *rel = gp_table_relationship(t, key);
+        if (rel == NULL || rel->kind != GP_REL_OBJECT)
+            return gp_compile_fail(c, offset, "Field \"%s\" is not defined by type \"%s_order_by\".", key,
+                                   t->gql_name);
+        if (path->n == GP_COMPILE_MAX_DEPTH)
+            return gp_compile_fail_kind(c, GP_E_TOO_COMPLEX, offset, "The order_by is nested too deeply.");
+        path->rels[path->n] = rel;
+        path->n++;
+        path->tables[path->n] = rel->target;
+        path->aliases[path->n] = ++c->next_alias;
+        int rc = order_object(c, path, v, offset, terms);
+        path->n--;
+        if (rc != 0)
+            return -1;
+    }
+    return 0;
+}
+
+int gp_filter_order_by(gp_compile_t *c, const gp_table_t *t, int alias, const json_t *order_by, long offset)
+{
+    order_path_t path = {.tables = {t}, .aliases = {alias}, .n = 0};
+    int terms = 0;
+    if (!json_is_array(order_by))
+        return order_object(c, &path, order_by, offset, &terms);
+    size_t i;
+    json_t *item;
+    json_array_foreach(order_by, i, item) {
+        if (order_object(c, &path, item, offset, &terms) != 0)
+            return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,444 @@
+/* resolvers/plan_select.c — the shape of the SQL:
+ *
+ *   list:   (SELECT coalesce(json_agg(_s.j), '[]') FROM
+ *              (SELECT json_build_object('id', _t1."id", …) AS j
+ *               FROM "public"."users" AS _t1 WHERE … ORDER BY … LIMIT … OFFSET …) AS _s)
+ *   object: (SELECT json_build_object(…) FROM "public"."users" AS _t2 WHERE <join> LIMIT 1)
+ *
+ * Relationships are correlated subqueries, so a query of any depth stays one
+ * statement and PostgreSQL plans each level with the indexes it has. */
+#include "resolvers/plan_select.h"
+
+#include <string.h>
+
+#include "resolvers/plan_filter.h"
+#include "resolvers/values.h"
+
+/* json_build_object takes at most 100 arguments (FUNC_MAX_ARGS). */
+#define PAIRS_PER_CALL 50
+
+/* ---- collecting fields ---- */
+
+static int directive_if(gp_compile_t *c, const gp_directive_t *d, bool *value)
+{
+    for (const gp_argument_t *a = d->arguments; a != NULL; a = a->next) {
+        if (strcmp(a->name, "if") != 0)
+            continue;
+        int failed = 0;
+        json_t *v = gp_values_to_json(c, a->value, &failed);
+        if (failed)
+            return -1;
+        bool ok = v != NULL && json_is_boolean(v);
+        *value = ok && json_is_true(v);
+        json_decref(v);
+        if (!ok)
+            return gp_compile_fail(c, a->offset, "Argument \"if\" of @%s must be a Boolean!.", d->name);
+        return 0;
+    }
+    return gp_compile_fail(c, d->offset, "Directive \"@%s\" argument \"if\" of type \"Boolean!\" is required, but it was not provided.",
+                           d->name);
+}
+
+/* Evaluates @skip and @include; sets *included. */
+static int included(gp_compile_t *c, const gp_directive_t *dirs, bool *out)
+{
+    *out = true;
+    for (const gp_directive_t *d = dirs; d != NULL; d = d->next) {
+        bool v;
+        if (strcmp(d->name, "skip") == 0) {
+            if (directive_if(c, d, &v) != 0)
+                return -1;
+            if (v)
+                *out = false;
+        } else if (strcmp(d->name, "include") == 0) {
+            if (directive_if(c, d, &v) != 0)
+                return -1;
+            if (!v)
+                *out = false;
+        } else {
+            return gp_compile_fail(c, d->offset, "Unknown directive \"@%s\".", d->name);
+        }
+    }
+    return 0;
+}
+
+typedef struct {
+    gp_field_group_t *head, *tail;
+} groups_t;
+
+static void add_field(gp_compile_t *c, groups_t *gs, const gp_selection_t *f)
+{
+    const char *key = f->alias != NULL ? f->alias : f->name;
+    gp_field_group_t *g;
+    for (g = gs->head; g != NULL; g = g->next)
+        if (strcmp(g->key, key) == 0)
+            break;
+    if (g == NULL) {
+        g = gp_arena_new_obj(c->arena, gp_field_group_t);
+        g->key = key;
+        g->name = f->name;
+        if (gs->tail != NULL)
+            gs->tail->next = g;
+        else
+            gs->head = g;
+        gs->tail = g;
+    }
+    const gp_selection_t **fields = gp_arena_alloc(c->arena, sizeof *fields * (size_t)(g->nfields + 1));
+    if (g->nfields > 0)
+        memcpy(fields, g->fields, sizeof *fields * (size_t)g->nfields);
+    fields[g->nfields++] = f;
+    g->fields = fields;
+}
+
+static const gp_fragment_t *find_fragment(const gp_compile_t *c, const char *name)
+{
+    for (const gp_fragment_t *f = c->doc->fragments; f != NULL; f = f->next)
+        if (strcmp(f->name, name) == 0)
+            return f;
+    return NULL;
+}
+
+static int collect(gp_compile_t *c, const char *type_name, const gp_selection_t *set, groups_t *gs, int depth)
+{
+    if (depth > GP_COMPILE_MAX_DEPTH)
+        return gp_compile_fail(c, set != NULL ? set->offset : -1, "Fragments are nested too deeply or form a cycle.");
+    for (const gp_selection_t *s = set; s != NULL; s = s->next) {
+        bool keep;
+        if (included(c, s->directives, &keep) != 0)
+            return -1;
+        if (!keep)
+            continue;
+        if (s->kind == GP_SEL_FIELD) {
+            add_field(c, gs, s);
+        } else if (s->kind == GP_SEL_INLINE_FRAGMENT) {
+            if (s->type_condition == NULL || strcmp(s->type_condition, type_name) == 0)
+                if (collect(c, type_name, s->selections, gs, depth + 1) != 0)
+                    return -1;
+        } else {
+            const gp_fragment_t *f = find_fragment(c, s->name);
+            if (f == NULL)
+                return gp_compile_fail(c, s->offset, "Unknown fragment \"%s\".", s->name);
+            bool fkeep;
+            if (included(c, f->directives, &fkeep) != 0)
+                return -1;
+            if (fkeep && strcmp(f->type_condition, type_name) == 0)
+                if (collect(c, type_name, f->selections, gs, depth + 1) != 0)
+                    return -1;
+        }
+    }
+    return 0;
+}
+
+gp_field_group_t *gp_select_collect(gp_compile_t *c, const char *type_name, const gp_selection_t *const *sets,
+                                    int nsets, int *failed)
+{
+    groups_t gs = {NULL, NULL};
+    for (int i = 0; i < nsets; i++) {
+        if (collect(c, type_name, sets[i], &gs, 0) != 0) {
+            *failed = 1;
+            return NULL;
+        }
+    }
+    return gs.head;
+}
+
+/* The merged sub-selections of a group: one selection set per field node. */
+static const gp_selection_t **sub_selections(gp_compile_t *c, const gp_field_group_t *g)
+{
+    const gp_selection_t **sets = gp_arena_alloc(c->arena, sizeof *sets * (size_t)g->nfields);
+    for (int i = 0; i < g->nfields; i++)
+        sets[i] = g->fields[i]->selections;
+    return sets;
+}
+
+/* ---- writing JSON objects ---- */
+
+int gp_select_object_of(gp_compile_t *c, const gp_field_group_t *groups,
+                        int (*write_value)(gp_compile_t *c, const gp_field_group_t *g, void *ctx), void *ctx)
+{
+    int n = 0;
+    for (const gp_field_group_t *g = groups; g != NULL; g = g->next)
+        n++;
+    if (n == 0) {
+        gp_sql_raw(&c->sql, "'{}'::json");
+        return 0;
+    }
+    /* Past 50 pairs, calls are joined as text: jsonb would reorder the keys. */
+    bool chunked = n > PAIRS_PER_CALL;
+    if (chunked)
+        gp_sql_raw(&c->sql, "('{' || ");
+    int i = 0;
+    for (const gp_field_group_t *g = groups; g != NULL; g = g->next, i++) {
+        if (i % PAIRS_PER_CALL == 0) {
+            if (i > 0)
+                gp_sql_raw(&c->sql, chunked ? ")::text, 2), -1) || ', ' || " : ")");
+            gp_sql_raw(&c->sql, chunked ? "left(substr(json_build_object(" : "json_build_object(");
+        } else {
+            gp_sql_raw(&c->sql, ", ");
+        }
+        gp_sql_key(&c->sql, g->key);
+        gp_sql_raw(&c->sql, ", ");
+        if (write_value(c, g, ctx) != 0)
+            return -1;
+    }
+    gp_sql_raw(&c->sql, chunked ? ")::text, 2), -1) || '}')::json" : ")");
+    return 0;
+}
+
+/* ---- arguments ---- */
+
+typedef struct {
+    json_t *where, *order_by, *limit, *offset;
+    long where_at, order_by_at, limit_at, offset_at;
+} list_args_t;
+
+static void list_args_free(list_args_t *a)
+{
+    json_decref(a->where);
+    json_decref(a->order_by);
+    json_decref(a->limit);
+    json_decref(a->offset);
+}
+
+static int list_args(gp_compile_t *c, const gp_selection_t *f, const char *parent_type, list_args_t *out)
+{
+    memset(out, 0, sizeof *out);
+    for (const gp_argument_t *a = f->arguments; a != NULL; a = a->next) {
+        json_t **slot;
+        long *at;
+        if (strcmp(a->name, "where") == 0)
+            slot = &out->where, at = &out->where_at;
+        else if (strcmp(a->name, "order_by") == 0)
+            slot = &out->order_by, at = &out->order_by_at;
+        else if (strcmp(a->name, "limit") == 0)
+            slot = &out->limit, at = &out->limit_at;
+        else if (strcmp(a->name, "offset") == 0)
+            slot = &out->offset, at = &out->offset_at;
+        else
+            return gp_compile_fail(c, a->offset, "Unknown argument \"%s\" on field \"%s.%s\".", a->name, parent_type,
+                                   f->name);
+        int failed = 0;
+        json_t *v = gp_values_to_json(c, a->value, &failed);
+        if (failed)
+            return -1;
+        if (v != NULL && json_is_null(v)) {
+            json_decref(v);
+            v = NULL;
+        }
+        json_decref(*slot);
+        *slot = v;
+        *at = a->offset;
+    }
+    return 0;
+}
+
+static int write_count(gp_compile_t *c, const char *clause, const json_t *v, long at)
+{
+    if (v == NULL)
+        return 0;
+    if (!json_is_integer(v) || json_integer_value(v) < 0)
+        return gp_compile_fail(c, at, "Expected a non-negative Int for %s.", clause);
+    gp_sql_raw(&c->sql, clause[0] == 'l' ? " LIMIT " : " OFFSET ");
+    gp_sql_param(&c->sql, gp_values_param_text(c->arena, v), "\"pg_catalog\".\"int8\"");
+    return 0;
+}
+
+/* ---- rows ---- */
+
+typedef struct {
+    const gp_table_t *table;
+    int alias;
+} row_t;
+
+static int write_row_value(gp_compile_t *c, const gp_field_group_t *g, void *ctx);
+
+/* json_build_object(...) for one row of `t` aliased _t<alias>. */
+static int write_row(gp_compile_t *c, const gp_table_t *t, int alias, const gp_field_group_t *parent)
+{
+    if (parent->fields[0]->selections == NULL)
+        return gp_compile_fail(c, parent->fields[0]->offset,
+                               "Field \"%s\" of type \"%s\" must have a selection of subfields. Did you mean \"%s { ... }\"?",
+                               parent->name, t->gql_name, parent->name);
+    int failed = 0;
+    gp_field_group_t *groups = gp_select_collect(c, t->gql_name, sub_selections(c, parent), parent->nfields, &failed);
+    if (failed)
+        return -1;
+    row_t row = {t, alias};
+    return gp_select_object_of(c, groups, write_row_value, &row);
+}
+
+/* FROM <table> AS _tN WHERE <join?> AND <where?> ORDER BY … LIMIT … OFFSET … */
+static int write_from(gp_compile_t *c, const gp_table_t *t, int alias, const gp_relationship_t *rel,
+                      const row_t *outer, const list_args_t *args)
+{
+    gp_sql_raw(&c->sql, " FROM ");
+    gp_sql_raw(&c->sql, t->sql_name);
+    gp_sql_raw(&c->sql, " AS ");
+    gp_sql_alias(&c->sql, alias);
+    if (rel != NULL || (args != NULL && args->where != NULL)) {
+        gp_sql_raw(&c->sql, " WHERE ");
+        if (rel != NULL)
+            gp_filter_join(c, outer->table, rel, outer->alias, alias);
+        if (args != NULL && args->where != NULL) {
+            if (rel != NULL)
+                gp_sql_raw(&c->sql, " AND ");
+            if (gp_filter_where(c, t, alias, args->where, args->where_at) != 0)
+                return -1;
+        }
+    }
+    if (args == NULL)
+        return 0;
+    if (args->order_by != NULL && gp_filter_order_by(c, t, alias, args->order_by, args->order_by_at) != 0)
+        return -1;
+    if (write_count(c, "limit", args->limit, args->limit_at) != 0 ||
+        write_count(c, "offset", args->offset, args->offset_at) != 0)
+        return -1;
+    return 0;
+}
+
+/* A list of rows of `t`, optionally the array relationship `rel` of `outer`. */
+static int write_list(gp_compile_t *c, const gp_table_t *t, const gp_field_group_t *g, const char *parent_type,
+                      const gp_relationship_t *rel, const row_t *outer)
+{
+    list_args_t args;
+    int rc = -1;
+    if (list_args(c, g->fields[0], parent_type, &args) != 0)
+        goto Done;
+    int alias = ++c->next_alias;
+    gp_sql_raw(&c->sql, "(SELECT coalesce(json_agg(_s.j), '[]') FROM (SELECT ");
+    if (write_row(c, t, alias, g) != 0)
+        goto Done;
+    gp_sql_raw(&c->sql, " AS j");
+    if (write_from(c, t, alias, rel, outer, &args) != 0)
+        goto Done;
+    gp_sql_raw(&c->sql, ") AS _s)");
+    rc = 0;
+Done:
+    list_args_free(&args);
+    return rc;
+}
+
+static int write_object_relationship(gp_compile_t *c, const gp_field_group_t *g, const gp_relationship_t *rel,
+                                     const row_t *outer)
+{
+    const gp_selection_t *f = g->fields[0];
+    if (f->arguments != NULL)
+        return gp_compile_fail(c, f->arguments->offset, "Unknown argument \"%s\" on field \"%s.%s\".",
+                               f->arguments->name, outer->table->gql_name, f->name);
+    int alias = ++c->next_alias;
+    gp_sql_raw(&c->sql, "(SELECT ");
+    if (write_row(c, rel->target, alias, g) != 0)
+        return -1;
+    if (write_from(c, rel->target, alias, rel, outer, NULL) != 0)
+        return -1;
+    gp_sql_raw(&c->sql, " LIMIT 1)");
+    return 0;
+}
+
+static int write_column(gp_compile_t *c, const gp_field_group_t *g, const gp_column_t *col, const row_t *row)
+{
+    const gp_selection_t *f = g->fields[0];
+    if (f->selections != NULL)
+        return gp_compile_fail(c, f->offset, "Field \"%s\" must not have a selection since type \"%s\" has no subfields.",
+                               f->name, col->gql_type);
+    if (f->arguments != NULL)
+        return gp_compile_fail(c, f->arguments->offset, "Unknown argument \"%s\" on field \"%s.%s\".",
+                               f->arguments->name, row->table->gql_name, f->name);
+    gp_sql_column(&c->sql, row->alias, col->name);
+    return 0;
+}
+
+static int write_row_value(gp_compile_t *c, const gp_field_group_t *g, void *ctx)
+{
+    const row_t *row = ctx;
+    const gp_table_t *t = row->table;
+    if (strcmp(g->name, "__typename") == 0) {
+        gp_sql_key(&c->sql, t->gql_name);
+        return 0;
+    }
+    const gp_column_t *col = gp_table_column(t, g->name);
+    if (col != NULL)
+        return write_column(c, g, col, row);
+    const gp_relationship_t *rel = gp_table_relationship(t, g->name);
+    if (rel == NULL)
+        return gp_compile_fail(c, g->fields[0]->offset, "Cannot query field \"%s\" on type \"%s\".", g->name,
+                               t->gql_name);
+    if (++c->depth > GP_COMPILE_MAX_DEPTH)
+        return gp_compile_fail_kind(c, GP_E_TOO_COMPLEX, g->fields[0]->offset, "The query is nested too deeply.");
+    int rc = rel->kind == GP_REL_OBJECT ? write_object_relationship(c, g, rel, row)
+                                        : write_list(c, rel->target, g, t->gql_name, rel, row);
+    c->depth--;
+    return rc;
+}
+
+/* ---- root fields ---- */
+
+static int write_by_pk(gp_compile_t *c, const gp_table_t *t, const gp_field_group_t *g)
+{
+    const gp_selection_t *f = g->fields[0];
+    int alias = ++c->next_alias;
+    for (const gp_argument_t *a = f->arguments; a != NULL; a = a->next) {
+        const gp_column_t *col = gp_table_column(t, a->name);
+        bool in_pk = false;
+        for (int i = 0; col != NULL && i < t->npk; i++)
+            in_pk |= &t->columns[t->pk[i]] == col;
+        if (!in_pk)
+            return gp_compile_fail(c, a->offset, "Unknown argument \"%s\" on field \"query_root.%s\".", a->name,
+                                   f->name);
+    }
+    gp_sql_raw(&c->sql, "(SELECT ");
+    if (write_row(c, t, alias, g) != 0)
+        return -1;
+    gp_sql_raw(&c->sql, " FROM ");
+    gp_sql_raw(&c->sql, t->sql_name);
+    gp_sql_raw(&c->sql, " AS ");
+    gp_sql_alias(&c->sql, alias);
+    for (int i = 0; i < t->npk; i++) {
+        const gp_column_t *col = &t->columns[t->pk[i]];
+        const gp_argument_t *a = f->arguments;
+        while (a != NULL && strcmp(a->name, col->name) != 0)
+            a = a->next;
+        if (a == NULL)
+            return gp_compile_fail(c, f->offset,
+                                   "Field \"%s\" argument \"%s\" of type \"%s!\" is required, but it was not provided.",
+                                   f->name, col->name, col->gql_type);
+        int failed = 0;
+        json_t *v = gp_values_to_json(c, a->value, &failed);
+        if (failed)
+            return -1;
+        if (v == NULL || json_is_null(v)) {
+            json_decref(v);
+            return gp_compile_fail(c, a->offset, "Argument \"%s\" of field \"%s\" must not be null.", a->name, f->name);
+        }
+        gp_sql_raw(&c->sql, i == 0 ? " WHERE " : " AND ");
+        gp_sql_column(&c->sql, alias, col->name);
+        gp_sql_raw(&c->sql, " = ");
+        gp_sql_param(&c->sql, gp_values_param_text(c->arena, v), col->sql_type);
+        json_decref(v);
+    }
+    gp_sql_raw(&c->sql, " LIMIT 1)");
+    return 0;
+}
+
+int gp_select_root_field(gp_compile_t *c, const gp_field_group_t *g)
+{
+    const gp_selection_t *f = g->fields[0];
+    if (strcmp(g->name, "__typename") == 0) {
+        gp_sql_key(&c->sql, "query_root");
+        return 0;
+    }
+    if (strcmp(g->name, "__schema") == 0 || strcmp(g->name, "__type") == 0)
+        return gp_compile_fail(c, f->offset, "Introspection (%s) is not supported yet.", g->name);
+    const gp_root_field_t *root = gp_model_root(c->model, g->name);
+    if (root == NULL)
+        return gp_compile_fail(c, f->offset, "Cannot query field \"%s\" on type \"query_root\".", g->name);
+    switch (root->kind) {
+    case GP_ROOT_LIST:
+        return write_list(c, root->table, g, "query_root", NULL, NULL);
+    case GP_ROOT_BY_PK:
+        return write_by_pk(c, root->table, g);
+    case GP_ROOT_AGGREGATE:
+        break;
+    }
+    return gp_compile_fail(c, f->offset, "Aggregates (%s) are not supported yet.", g->name);
+}

@@ -1,0 +1,183 @@
+/* resolvers/values.c */
+#include "resolvers/values.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/strbuf.h"
+
+const char *gp_values_type_name(gp_arena_t *a, const gp_type_ref_t *t)
+{
+    switch (t->kind) {
+    case GP_TYPE_NAMED:
+        return t->name;
+    case GP_TYPE_LIST:
+        return gp_arena_printf(a, "[%s]", gp_values_type_name(a, t->of_type));
+    case GP_TYPE_NON_NULL:
+        return gp_arena_printf(a, "%s!", gp_values_type_name(a, t->of_type));
+    }
+    return "?";
+}
+
+int gp_values_coerce_variables(gp_compile_t *c, const gp_operation_t *op, const json_t *provided)
+{
+    int rc = 0;
+    c->variables = json_object();
+    if (provided != NULL && !json_is_object(provided))
+        return gp_compile_fail_kind(c, GP_E_REQUEST, -1, "Variables must be provided as a JSON object.");
+    for (const gp_variable_def_t *d = op->variables; d != NULL; d = d->next) {
+        json_t *value = provided != NULL ? json_object_get(provided, d->name) : NULL;
+        if (value != NULL) {
+            if (json_is_null(value) && d->type->kind == GP_TYPE_NON_NULL)
+                rc = gp_compile_fail_kind(c, GP_E_BAD_INPUT, d->offset,
+                                          "Variable \"$%s\" of non-null type \"%s\" must not be null.", d->name,
+                                          gp_values_type_name(c->arena, d->type));
+            else
+                json_object_set(c->variables, d->name, value);
+        } else if (d->default_value != NULL) {
+            int failed = 0;
+            json_t *def = gp_values_to_json(c, d->default_value, &failed);
+            if (def != NULL)
+                json_object_set_new(c->variables, d->name, def);
+            if (failed)
+                rc = -1;
+        } else if (d->type->kind == GP_TYPE_NON_NULL) {
+            rc = gp_compile_fail_kind(c, GP_E_BAD_INPUT, d->offset,
+                                      "Variable \"$%s\" of required type \"%s\" was not provided.", d->name,
+                                      gp_values_type_name(c->arena, d->type));
+        }
+    }
+    return rc;
+}
+
+static json_t *number_from_literal(const gp_value_t *v)
+{
+    if (v->kind == GP_VALUE_INT) {
+        long long n;
+        char end;
+        if (sscanf(v->string, "%lld%c", &n, &end) == 1)
+            return json_integer(n);
+    }
+    /* Floats, and integers beyond 64 bits, keep their exact digits as a real. */
+    return json_real(strtod(v->string, NULL));
+}
+
+static json_t *variable_value(gp_compile_t *c, const gp_value_t *v, int *failed)
+{
+    bool defined = false;
+    for (const gp_operation_t *op = c->doc->operations; op != NULL && !defined; op = op->next)
+        for (const gp_variable_def_t *d = op->variables; d != NULL; d = d->next)
+            if (strcmp(d->name, v->string) == 0)
+                defined = true;
+    json_t *value = json_object_get(c->variables, v->string);
+    if (value == NULL && !defined) {
+        *failed = gp_compile_fail(c, v->offset, "Variable \"$%s\" is not defined.", v->string);
+        return NULL;
+    }
+    return value != NULL ? json_incref(value) : NULL;
+}
+
+json_t *gp_values_to_json(gp_compile_t *c, const gp_value_t *v, int *failed)
+{
+    switch (v->kind) {
+    case GP_VALUE_VARIABLE:
+        return variable_value(c, v, failed);
+    case GP_VALUE_INT:
+    case GP_VALUE_FLOAT:
+        return number_from_literal(v);
+    case GP_VALUE_STRING:
+        return json_stringn_nocheck(v->string, v->length);
+    case GP_VALUE_ENUM:
+        return json_string_nocheck(v->string);
+    case GP_VALUE_BOOLEAN:
+        return json_boolean(v->boolean);
+    case GP_VALUE_NULL:
+        return json_null();
+    case GP_VALUE_LIST: {
+        json_t *list = json_array();
+        for (const gp_value_t *item = v->items; item != NULL; item = item->next) {
+            json_t *j = gp_values_to_json(c, item, failed);
+            json_array_append_new(list, j != NULL ? j : json_null());
+        }
+        return list;
+    }
+    case GP_VALUE_OBJECT: {
+        json_t *obj = json_object();
+        for (const gp_object_field_t *f = v->fields; f != NULL; f = f->next) {
+            json_t *j = gp_values_to_json(c, f->value, failed);
+            if (j != NULL)
+                json_object_set_new_nocheck(obj, f->name, j);
+        }
+        return obj;
+    }
+    }
+    return NULL;
+}
+
+/* The shortest text that reads back as the same double: 0.1 stays "0.1" for a
+ * numeric column instead of becoming 0.10000000000000001. */
+static const char *shortest_real(gp_arena_t *a, double d)
+{
+    char buf[64];
+    for (int precision = 1; precision <= 17; precision++) {
+        snprintf(buf, sizeof buf, "%.*g", precision, d);
+        if (strtod(buf, NULL) == d)
+            break;
+    }
+    return gp_arena_strdup(a, buf);
+}
+
+const char *gp_values_param_text(gp_arena_t *a, const json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_NULL:
+        return NULL;
+    case JSON_STRING:
+        return gp_arena_strndup(a, json_string_value(v), json_string_length(v));
+    case JSON_INTEGER:
+        return gp_arena_printf(a, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+    case JSON_REAL:
+        return shortest_real(a, json_real_value(v));
+    case JSON_TRUE:
+        return "true";
+    case JSON_FALSE:
+        return "false";
+    case JSON_OBJECT:
+    case JSON_ARRAY: {
+        char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+        const char *copy = gp_arena_strdup(a, text != NULL ? text : "null");
+        free(text);
+        return copy;
+    }
+    }
+    return NULL;
+}
+
+const char *gp_values_pg_array(gp_arena_t *a, const json_t *array)
+{
+    gp_strbuf_t sb;
+    gp_strbuf_init(&sb, a, GP_SQL_MAX);
+    gp_strbuf_putc(&sb, '{');
+    size_t i;
+    json_t *item;
+    json_array_foreach(array, i, item) {
+        if (i > 0)
+            gp_strbuf_putc(&sb, ',');
+        const char *text = gp_values_param_text(a, item);
+        if (text == NULL) {
+            gp_strbuf_lit(&sb, "NULL");
+            continue;
+        }
+        /* Every element quoted: then only " and \ need escaping. */
+        gp_strbuf_putc(&sb, '"');
+        for (const char *p = text; *p != '\0'; p++) {
+            if (*p == '"' || *p == '\\')
+                gp_strbuf_putc(&sb, '\\');
+            gp_strbuf_putc(&sb, *p);
+        }
+        gp_strbuf_putc(&sb, '"');
+    }
+    gp_strbuf_putc(&sb, '}');
+    return sb.data;
+}

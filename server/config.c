@@ -1,1 +1,447 @@
-/* placeholder */ typedef int gp_placeholder_config;
+/* server/config.c — the settings table and everything derived from it.
+ *
+ * Parsing happens in two passes. The first finds, for every setting, the one raw
+ * value that wins (a flag beats the environment, which beats the default); the
+ * second converts and checks only those winners, so a bad variable that a flag
+ * overrides is harmless, and an error names the exact flag or variable to fix. */
+#include "server/config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
+
+#include "base/log.h"
+#include "base/strbuf.h"
+
+#define THREADS_MAX 256
+#define POOL_MAX_PER_THREAD_DEFAULT 2
+
+typedef enum { S_STRING, S_INT, S_BOOL, S_CHOICE } setting_kind_t;
+
+typedef struct setting {
+    const char *flag;           /* without the leading "--" */
+    const char *env[2];         /* highest precedence first; NULL-padded */
+    setting_kind_t kind;
+    size_t offset;              /* of the field in gp_config_t */
+    const char *def;            /* NULL: unset, or computed after parsing (see def_help) */
+    const char *def_help;       /* how --help shows a computed or absent default */
+    long min, max;              /* S_INT bounds */
+    const char *const *choices; /* S_CHOICE values, NULL-terminated */
+    bool secret;                /* masked in the effective-config line */
+    const char *metavar;
+    const char *help;
+} setting_t;
+
+static const char *const log_levels[] = {"debug", "info", "warn", "error", NULL};
+static const char *const sslmodes[] = {"disable", "allow", "prefer", "require", "verify-ca", "verify-full", NULL};
+
+#define OFF(field) offsetof(gp_config_t, field)
+
+static const setting_t settings[] = {
+    {"database-url", {"GRAPHPOST_DATABASE_URL", "DATABASE_URL"}, S_STRING, OFF(database_url), NULL,
+     "libpq defaults (PGHOST, PGUSER, ...)", 0, 0, NULL, false, "URL",
+     "PostgreSQL connection URL (postgres://user:pass@host:port/db?sslmode=...) or key=value string"},
+    {"db-host", {"GRAPHPOST_DB_HOST"}, S_STRING, OFF(db_host), NULL, "from the URL", 0, 0, NULL, false, "HOST",
+     "database host name, IP address or socket directory; overrides the URL's"},
+    {"db-port", {"GRAPHPOST_DB_PORT"}, S_STRING, OFF(db_port), NULL, "from the URL", 0, 0, NULL, false, "PORT",
+     "database port; overrides the URL's"},
+    {"db-user", {"GRAPHPOST_DB_USER"}, S_STRING, OFF(db_user), NULL, "from the URL", 0, 0, NULL, false, "USER",
+     "database user; overrides the URL's"},
+    {"db-password", {"GRAPHPOST_DB_PASSWORD"}, S_STRING, OFF(db_password), NULL, "from the URL", 0, 0, NULL, true,
+     "PASSWORD", "database password, any characters; overrides the URL's (prefer the variable: flags show in ps)"},
+    {"db-name", {"GRAPHPOST_DB_NAME"}, S_STRING, OFF(db_name), NULL, "from the URL", 0, 0, NULL, false, "NAME",
+     "database name; overrides the URL's"},
+    {"db-sslmode", {"GRAPHPOST_DB_SSLMODE"}, S_CHOICE, OFF(db_sslmode), NULL, "from the URL", 0, 0, sslmodes, false,
+     "MODE", "disable, allow, prefer, require, verify-ca or verify-full; overrides the URL's"},
+    {"host", {"GRAPHPOST_HOST"}, S_STRING, OFF(host), "127.0.0.1", NULL, 0, 0, NULL, false, "ADDR",
+     "address to listen on (0.0.0.0 or :: for every interface)"},
+    {"port", {"GRAPHPOST_PORT"}, S_INT, OFF(port), "8080", NULL, 1, 65535, NULL, false, "PORT",
+     "HTTP port to listen on"},
+    {"threads", {"GRAPHPOST_THREADS"}, S_INT, OFF(threads), NULL, "number of cores", 1, THREADS_MAX, NULL, false,
+     "N", "worker threads, each with its own event loop and connections"},
+    {"schema", {"GRAPHPOST_SCHEMA", "GRAPHPOST_DB_SCHEMA"}, S_STRING, OFF(schema), "public", NULL, 0, 0, NULL, false,
+     "LIST", "comma-separated schemas to expose; the first one's tables get no name prefix"},
+    {"pool-min", {"GRAPHPOST_POOL_MIN"}, S_INT, OFF(pool_min), "1", NULL, 0, 1000, NULL, false, "N",
+     "database connections each thread keeps open"},
+    {"pool-max", {"GRAPHPOST_POOL_MAX"}, S_INT, OFF(pool_max), NULL, "2 per thread", 1, 100000, NULL, false, "N",
+     "database connections at most, all threads together (split evenly; pipelining lets one carry many requests)"},
+    {"pool-acquire-timeout", {"GRAPHPOST_POOL_ACQUIRE_TIMEOUT"}, S_INT, OFF(pool_acquire_timeout_ms), "5000", NULL, 1,
+     3600000, NULL, false, "MS", "milliseconds a request may wait for a connection before it gets a 503"},
+    {"log-level", {"GRAPHPOST_LOG_LEVEL"}, S_CHOICE, OFF(log_level_name), "info", NULL, 0, 0, log_levels, false,
+     "LEVEL", "debug, info, warn or error (debug adds one access-log line per request)"},
+    {"print-schema", {NULL}, S_BOOL, OFF(print_schema), NULL, NULL, 0, 0, NULL, false, NULL,
+     "print the GraphQL schema (SDL) of the database and exit"},
+    {"help", {NULL}, S_BOOL, OFF(help), NULL, NULL, 0, 0, NULL, false, NULL, "print this help and exit"},
+};
+
+#define NSETTINGS (sizeof settings / sizeof *settings)
+
+typedef struct raw {
+    const char *value;  /* NULL: not given */
+    char source[64];    /* "--port" or "GRAPHPOST_PORT", for error messages */
+} raw_t;
+
+static void fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+static const char *env_lookup(char *const *env, const char *name)
+{
+    size_t n = strlen(name);
+    for (; env != NULL && *env != NULL; env++)
+        if (strncmp(*env, name, n) == 0 && (*env)[n] == '=')
+            return (*env)[n + 1] != '\0' ? *env + n + 1 : NULL;
+    return NULL;
+}
+
+static const setting_t *find_flag(const char *name, size_t len)
+{
+    for (size_t i = 0; i < NSETTINGS; i++)
+        if (strlen(settings[i].flag) == len && memcmp(settings[i].flag, name, len) == 0)
+            return &settings[i];
+    return NULL;
+}
+
+/* Pass one: the environment, then the flags on top. */
+static int collect(raw_t *raw, int argc, char *const *argv, char *const *env, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < NSETTINGS; i++)
+        for (int e = 0; e < 2 && settings[i].env[e] != NULL && raw[i].value == NULL; e++)
+            if ((raw[i].value = env_lookup(env, settings[i].env[e])) != NULL)
+                snprintf(raw[i].source, sizeof raw[i].source, "%s", settings[i].env[e]);
+
+    for (int a = 1; a < argc; a++) {
+        const char *arg = argv[a];
+        if (strcmp(arg, "-h") == 0)
+            arg = "--help";
+        if (strncmp(arg, "--", 2) != 0 || arg[2] == '\0') {
+            fail(err, errlen, "unexpected argument \"%s\" (see --help)", argv[a]);
+            return -1;
+        }
+        const char *name = arg + 2, *eq = strchr(name, '=');
+        size_t namelen = eq != NULL ? (size_t)(eq - name) : strlen(name);
+        const setting_t *s = find_flag(name, namelen);
+        if (s == NULL) {
+            fail(err, errlen, "unknown option --%.*s (see --help)", (int)namelen, name);
+            return -1;
+        }
+        raw_t *r = &raw[s - settings];
+        snprintf(r->source, sizeof r->source, "--%s", s->flag);
+        if (s->kind == S_BOOL) {
+            if (eq != NULL) {
+                fail(err, errlen, "--%s: takes no value", s->flag);
+                return -1;
+            }
+            r->value = "true";
+        } else if (eq != NULL) {
+            r->value = eq + 1;
+        } else if (a + 1 < argc) {
+            r->value = argv[++a];
+        } else {
+            fail(err, errlen, "--%s: needs a value", s->flag);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int convert(gp_config_t *cf, const setting_t *s, const raw_t *r, char *err, size_t errlen)
+{
+    void *field = (char *)cf + s->offset;
+    switch (s->kind) {
+    case S_STRING:
+        *(const char **)field = r->value;
+        return 0;
+    case S_BOOL:
+        *(bool *)field = true;
+        return 0;
+    case S_INT: {
+        char *end;
+        errno = 0;
+        long v = strtol(r->value, &end, 10);
+        if (errno != 0 || end == r->value || *end != '\0' || v < s->min || v > s->max) {
+            fail(err, errlen, "%s: expected an integer from %ld to %ld, got \"%s\"", r->source, s->min, s->max,
+                 r->value);
+            return -1;
+        }
+        *(int *)field = (int)v;
+        return 0;
+    }
+    case S_CHOICE:
+        for (const char *const *c = s->choices; *c != NULL; c++)
+            if (strcmp(*c, r->value) == 0) {
+                *(const char **)field = *c;
+                return 0;
+            }
+        char list[160] = "";
+        for (const char *const *c = s->choices; *c != NULL; c++)
+            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", c == s->choices ? "" : ", ", *c);
+        fail(err, errlen, "%s: expected one of %s, got \"%s\"", r->source, list, r->value);
+        return -1;
+    }
+    return -1;
+}
+
+static int split_schemas(gp_config_t *cf, const char *source, char *err, size_t errlen)
+{
+    int n = 1;
+    for (const char *p = cf->schema; *p != '\0'; p++)
+        n += *p == ',';
+    cf->schemas = gp_arena_alloc(cf->arena, sizeof *cf->schemas * (size_t)n);
+    cf->nschemas = 0;
+    for (const char *p = cf->schema;;) {
+        const char *end = strchr(p, ',');
+        if (end == NULL)
+            end = p + strlen(p);
+        const char *b = p, *e = end;
+        while (b < e && (*b == ' ' || *b == '\t'))
+            b++;
+        while (e > b && (e[-1] == ' ' || e[-1] == '\t'))
+            e--;
+        if (b == e) {
+            fail(err, errlen, "%s: empty schema name in \"%s\"", source, cf->schema);
+            return -1;
+        }
+        cf->schemas[cf->nschemas++] = gp_arena_strndup(cf->arena, b, (size_t)(e - b));
+        if (*end == '\0')
+            return 0;
+        p = end + 1;
+    }
+}
+
+static int check_url(const char *url, const char *source, char *err, size_t errlen)
+{
+    char *msg = NULL;
+    PQconninfoOption *opts = PQconninfoParse(url, &msg);
+    if (opts != NULL) {
+        PQconninfoFree(opts);
+        return 0;
+    }
+    char *nl = msg != NULL ? strchr(msg, '\n') : NULL;
+    if (nl != NULL)
+        *nl = '\0';
+    fail(err, errlen, "%s: not a valid connection string: %s", source, msg != NULL ? msg : "out of memory");
+    PQfreemem(msg);
+    return -1;
+}
+
+static void conn_param(gp_config_t *cf, int *n, const char *keyword, const char *value)
+{
+    if (value == NULL || *n >= GP_CONFIG_MAX_CONN_PARAMS)
+        return;
+    cf->conn_keywords[*n] = keyword;
+    cf->conn_values[*n] = value;
+    (*n)++;
+}
+
+/* libpq applies keywords in order: what comes before the expanded URL is a
+ * fallback the URL may override; what comes after overrides the URL. An absent URL
+ * becomes "postgresql://", which expands to nothing, so a later dbname override is
+ * never itself taken for a connection string. */
+static void build_conn_params(gp_config_t *cf)
+{
+    int n = 0;
+    conn_param(cf, &n, "fallback_application_name", "graphpost");
+    conn_param(cf, &n, "connect_timeout", "10");
+    conn_param(cf, &n, "dbname", cf->database_url != NULL ? cf->database_url : "postgresql://");
+    conn_param(cf, &n, "host", cf->db_host);
+    conn_param(cf, &n, "port", cf->db_port);
+    conn_param(cf, &n, "user", cf->db_user);
+    conn_param(cf, &n, "password", cf->db_password);
+    conn_param(cf, &n, "dbname", cf->db_name);
+    conn_param(cf, &n, "sslmode", cf->db_sslmode);
+    cf->conn_keywords[n] = NULL;
+    cf->conn_values[n] = NULL;
+}
+
+static int default_threads(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > THREADS_MAX ? THREADS_MAX : (int)n;
+}
+
+static int check_pool(gp_config_t *cf, const raw_t *raw_min, const raw_t *raw_max, char *err, size_t errlen)
+{
+    if (raw_max->value == NULL)
+        cf->pool_max = POOL_MAX_PER_THREAD_DEFAULT * cf->threads;
+    if (cf->pool_max < cf->threads) {
+        fail(err, errlen, "%s: %d is fewer than the %d threads; every thread needs a connection", raw_max->source,
+             cf->pool_max, cf->threads);
+        return -1;
+    }
+    int per_thread = cf->pool_max / cf->threads; /* the smallest share */
+    if (cf->pool_min > per_thread) {
+        fail(err, errlen, "%s: %d per thread is more than --pool-max %d split across %d threads (%d each)",
+             raw_min->source, cf->pool_min, cf->pool_max, cf->threads,
+             per_thread);
+        return -1;
+    }
+    return 0;
+}
+
+gp_config_status_t gp_config_parse(gp_config_t *cf, int argc, char *const *argv, char *const *env, char *err,
+                                   size_t errlen)
+{
+    raw_t raw[NSETTINGS];
+    memset(cf, 0, sizeof *cf);
+    memset(raw, 0, sizeof raw);
+    cf->arena = gp_arena_new(1024);
+    err[0] = '\0';
+
+    if (collect(raw, argc, argv, env, err, errlen) != 0)
+        return GP_CONFIG_ERROR;
+#define RAW(name) (&raw[find_flag(name, strlen(name)) - settings])
+    if (RAW("help")->value != NULL) { /* even when other settings are bad */
+        cf->help = true;
+        return GP_CONFIG_HELP;
+    }
+    for (size_t i = 0; i < NSETTINGS; i++) {
+        const setting_t *s = &settings[i];
+        if (raw[i].value == NULL && s->def != NULL) {
+            raw[i].value = s->def;
+            snprintf(raw[i].source, sizeof raw[i].source, "--%s default", s->flag);
+        }
+        if (raw[i].value != NULL && convert(cf, s, &raw[i], err, errlen) != 0)
+            return GP_CONFIG_ERROR;
+    }
+    if (RAW("threads")->value == NULL)
+        cf->threads = default_threads();
+    if (check_pool(cf, RAW("pool-min"), RAW("pool-max"), err, errlen) != 0)
+        return GP_CONFIG_ERROR;
+    if (split_schemas(cf, RAW("schema")->source, err, errlen) != 0)
+        return GP_CONFIG_ERROR;
+    if (cf->database_url != NULL && check_url(cf->database_url, RAW("database-url")->source, err, errlen) != 0)
+        return GP_CONFIG_ERROR;
+#undef RAW
+    cf->log_level = gp_log_parse_level(cf->log_level_name);
+    build_conn_params(cf);
+    return GP_CONFIG_OK;
+}
+
+void gp_config_free(gp_config_t *cf)
+{
+    if (cf->arena != NULL)
+        gp_arena_free(cf->arena);
+    cf->arena = NULL;
+}
+
+int gp_config_pool_max_for_thread(const gp_config_t *cf, int i)
+{
+    int share = cf->pool_max / cf->threads;
+    return share + (i < cf->pool_max % cf->threads ? 1 : 0);
+}
+
+void gp_config_usage(FILE *out)
+{
+    fputs("Usage: graphpost [OPTION]...\n"
+          "Serves a GraphQL API (POST/GET /graphql) for the tables and views of a PostgreSQL database.\n"
+          "\n"
+          "Every option may be given as --name VALUE or --name=VALUE, or through its environment\n"
+          "variable. Precedence, lowest first: defaults < DATABASE_URL/GRAPHPOST_DATABASE_URL <\n"
+          "GRAPHPOST_DB_* < other GRAPHPOST_* variables < flags.\n"
+          "\n",
+          out);
+    for (size_t i = 0; i < NSETTINGS; i++) {
+        const setting_t *s = &settings[i];
+        fprintf(out, "  --%s%s%s\n      %s\n", s->flag, s->metavar != NULL ? " " : "",
+                s->metavar != NULL ? s->metavar : "", s->help);
+        if (s->env[0] != NULL) {
+            fprintf(out, "      env: %s", s->env[0]);
+            if (s->env[1] != NULL)
+                fprintf(out, ", else %s", s->env[1]);
+            fputs(";", out);
+        } else {
+            fputs("     ", out);
+        }
+        if (s->def != NULL || s->def_help != NULL)
+            fprintf(out, " default: %s", s->def != NULL ? s->def : s->def_help);
+        else if (s->kind == S_BOOL)
+            fputs(" (no value)", out);
+        fputc('\n', out);
+    }
+    fputs("\nExit status: 0 on success or after SIGINT/SIGTERM, 1 on a runtime failure, 2 on a bad setting.\n",
+          out);
+}
+
+/* Replaces the password inside a URL (user:PASSWORD@, ?password=...) or a key=value
+ * string (password=... or password='...') with ***. */
+static void mask_conninfo(gp_strbuf_t *sb, const char *s)
+{
+    const char *scheme = strstr(s, "://");
+    const char *at = NULL, *colon = NULL;
+    if (scheme != NULL) {
+        const char *auth = scheme + 3, *end = auth + strcspn(auth, "/?#");
+        for (const char *p = auth; p < end; p++)
+            if (*p == '@')
+                at = p;
+        colon = at != NULL ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+    }
+    for (const char *p = s; *p != '\0';) {
+        if (p == colon) {
+            gp_strbuf_lit(sb, ":***");
+            p = at;
+            continue;
+        }
+        bool word_start = p == s || p[-1] == ' ' || p[-1] == '?' || p[-1] == '&' || p[-1] == '\t';
+        if (word_start && strncmp(p, "password", 8) == 0) {
+            const char *q = p + 8;
+            while (*q == ' ')
+                q++;
+            if (*q == '=') {
+                q++;
+                while (*q == ' ')
+                    q++;
+                if (*q == '\'') {
+                    for (q++; *q != '\0' && *q != '\''; q++)
+                        if (*q == '\\' && q[1] != '\0')
+                            q++;
+                    if (*q == '\'')
+                        q++;
+                } else {
+                    q += strcspn(q, scheme != NULL ? "&#" : " \t");
+                }
+                gp_strbuf_lit(sb, "password=***");
+                p = q;
+                continue;
+            }
+        }
+        gp_strbuf_putc(sb, *p++);
+    }
+}
+
+const char *gp_config_describe(gp_config_t *cf)
+{
+    gp_strbuf_t sb;
+    gp_strbuf_init(&sb, cf->arena, 4096);
+    for (size_t i = 0; i < NSETTINGS; i++) {
+        const setting_t *s = &settings[i];
+        const void *field = (const char *)cf + s->offset;
+        if (s->kind == S_BOOL)
+            continue;
+        if (s->kind == S_INT) {
+            gp_strbuf_printf(&sb, "%s%s=%d", sb.len ? " " : "", s->flag, *(const int *)field);
+            continue;
+        }
+        const char *v = *(const char *const *)field;
+        if (v == NULL)
+            continue;
+        gp_strbuf_printf(&sb, "%s%s=", sb.len ? " " : "", s->flag);
+        if (s->secret)
+            gp_strbuf_lit(&sb, "***");
+        else if (s->offset == OFF(database_url))
+            mask_conninfo(&sb, v);
+        else
+            gp_strbuf_puts(&sb, v);
+    }
+    return sb.error ? "(too long to show)" : sb.data;
+}

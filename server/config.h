@@ -1,0 +1,68 @@
+/* server/config.h — every setting of graphpost, from one table: command-line flags,
+ * environment variables, defaults and bounds. Parsing, validation, --help and the
+ * effective-config log line all derive from that table (config.c).
+ *
+ * Precedence, lowest first: defaults < DATABASE_URL / GRAPHPOST_DATABASE_URL <
+ * GRAPHPOST_DB_* < other GRAPHPOST_* variables < flags. The DB_* variables do not
+ * replace the URL: they override its parts, because the connection is built as
+ * libpq keyword/value arrays (the URL first, expanded, then the parts). */
+#ifndef GP_CONFIG_H
+#define GP_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "base/arena.h"
+
+#define GP_CONFIG_MAX_CONN_PARAMS 12
+
+typedef struct gp_config {
+    /* Settings, as given (strings point into argv/environ or the config's arena). */
+    const char *database_url;   /* NULL: libpq defaults (PGHOST, ...) */
+    const char *db_host, *db_port, *db_user, *db_password, *db_name, *db_sslmode;
+    const char *host;
+    int port;
+    int threads;
+    const char *schema;         /* comma-separated list, as given */
+    int pool_min;               /* connections kept open per thread */
+    int pool_max;               /* connections at most, all threads together */
+    int pool_acquire_timeout_ms;
+    const char *log_level_name; /* debug, info, warn or error */
+    int log_level;              /* the same as a gp_log_level_t */
+    bool print_schema;
+    bool help;
+
+    /* Derived by gp_config_parse. */
+    const char **schemas;       /* `schema` split at commas, trimmed; first is the default schema */
+    int nschemas;
+    const char *conn_keywords[GP_CONFIG_MAX_CONN_PARAMS + 1]; /* NULL-terminated, for PQconnectdbParams */
+    const char *conn_values[GP_CONFIG_MAX_CONN_PARAMS + 1];   /* with expand_dbname = 1 */
+
+    gp_arena_t *arena;          /* owns what parsing allocated */
+} gp_config_t;
+
+typedef enum {
+    GP_CONFIG_OK,
+    GP_CONFIG_HELP,  /* --help was given: print gp_config_usage and exit 0 */
+    GP_CONFIG_ERROR, /* `err` holds one line such as `--port: expected an integer from 1 to 65535, got "abc"` */
+} gp_config_status_t;
+
+/* Fills `cf` from `env` (NULL-terminated "NAME=value" strings, like environ) and the
+ * arguments argv[1..argc). Empty environment variables count as unset. Always call
+ * gp_config_free afterwards, whatever the status. */
+gp_config_status_t gp_config_parse(gp_config_t *cf, int argc, char *const *argv, char *const *env, char *err,
+                                   size_t errlen);
+void gp_config_free(gp_config_t *cf);
+
+/* Writes --help: every setting with its flag, environment variables, default and meaning. */
+void gp_config_usage(FILE *out);
+
+/* One line listing every effective setting, secrets masked (passwords, including
+ * the one inside the database URL). Allocated in the config's arena. */
+const char *gp_config_describe(gp_config_t *cf);
+
+/* Splits pool_max across `threads`: the connections thread `i` may open (at least 1). */
+int gp_config_pool_max_for_thread(const gp_config_t *cf, int i);
+
+#endif

@@ -1,0 +1,242 @@
+/* Unit tests for server/config: precedence, DB_* overriding URL parts, bad values, --help. */
+#include <stdlib.h>
+
+#include "server/config.h"
+#include "tests/unit/test.h"
+
+#define ARGS(...) (char *const[]){"graphpost", __VA_ARGS__}
+#define NARGS(...) ((int)(sizeof(char *const[]){"graphpost", __VA_ARGS__} / sizeof(char *)))
+#define ENV(...) (char *const[]){__VA_ARGS__, NULL}
+
+static char err[256];
+
+static gp_config_status_t parse(gp_config_t *cf, int argc, char *const *argv, char *const *env)
+{
+    return gp_config_parse(cf, argc, argv, env, err, sizeof err);
+}
+
+/* The value libpq will see for `keyword`: the last one wins, as in libpq. */
+static const char *conn_value(const gp_config_t *cf, const char *keyword)
+{
+    const char *v = NULL;
+    for (int i = 0; cf->conn_keywords[i] != NULL; i++)
+        if (strcmp(cf->conn_keywords[i], keyword) == 0)
+            v = cf->conn_values[i];
+    return v;
+}
+
+static void test_defaults(void)
+{
+    gp_config_t cf;
+    char *const argv[] = {"graphpost"};
+    CHECK_INT(parse(&cf, 1, argv, ENV("HOME=/root")), GP_CONFIG_OK);
+    CHECK_STR(cf.host, "127.0.0.1");
+    CHECK_INT(cf.port, 8080);
+    CHECK(cf.threads >= 1);
+    CHECK_INT(cf.pool_min, 1);
+    CHECK_INT(cf.pool_max, 2 * cf.threads);
+    CHECK_INT(cf.pool_acquire_timeout_ms, 5000);
+    CHECK_STR(cf.log_level_name, "info");
+    CHECK_INT(cf.nschemas, 1);
+    CHECK_STR(cf.schemas[0], "public");
+    CHECK(cf.database_url == NULL);
+    CHECK_STR(cf.conn_keywords[2], "dbname");
+    CHECK_STR(cf.conn_values[2], "postgresql://");
+    CHECK(!cf.print_schema);
+    gp_config_free(&cf);
+}
+
+static void test_flags_beat_env(void)
+{
+    gp_config_t cf;
+    CHECK_INT(parse(&cf, NARGS("--port", "18080", "--host=0.0.0.0"), ARGS("--port", "18080", "--host=0.0.0.0"),
+                    ENV("GRAPHPOST_PORT=9000", "GRAPHPOST_HOST=10.0.0.1", "GRAPHPOST_THREADS=3")),
+              GP_CONFIG_OK);
+    CHECK_INT(cf.port, 18080);
+    CHECK_STR(cf.host, "0.0.0.0");
+    CHECK_INT(cf.threads, 3);
+    CHECK_INT(cf.pool_max, 6);
+    gp_config_free(&cf);
+}
+
+static void test_env_beats_default(void)
+{
+    gp_config_t cf;
+    char *const argv[] = {"graphpost"};
+    CHECK_INT(parse(&cf, 1, argv, ENV("GRAPHPOST_PORT=9000", "GRAPHPOST_LOG_LEVEL=debug", "GRAPHPOST_HOST=")),
+              GP_CONFIG_OK);
+    CHECK_INT(cf.port, 9000);
+    CHECK_STR(cf.log_level_name, "debug");
+    CHECK_INT(cf.log_level, 0);
+    CHECK_STR(cf.host, "127.0.0.1"); /* empty counts as unset */
+    gp_config_free(&cf);
+}
+
+static void test_graphpost_url_beats_database_url(void)
+{
+    gp_config_t cf;
+    char *const argv[] = {"graphpost"};
+    CHECK_INT(parse(&cf, 1, argv, ENV("DATABASE_URL=postgres://a@h1/x", "GRAPHPOST_DATABASE_URL=postgres://b@h2/y")),
+              GP_CONFIG_OK);
+    CHECK_STR(cf.database_url, "postgres://b@h2/y");
+    gp_config_free(&cf);
+    CHECK_INT(parse(&cf, 1, argv, ENV("DATABASE_URL=postgres://a@h1/x")), GP_CONFIG_OK);
+    CHECK_STR(cf.database_url, "postgres://a@h1/x");
+    gp_config_free(&cf);
+}
+
+static void test_db_parts_override_url(void)
+{
+    gp_config_t cf;
+    char *const argv[] = {"graphpost", "--db-name", "blog"};
+    CHECK_INT(parse(&cf, 3, argv,
+                    ENV("DATABASE_URL=postgres://app:secret@db:5432/other?sslmode=require",
+                        "GRAPHPOST_DB_HOST=127.0.0.1", "GRAPHPOST_DB_PORT=55433", "GRAPHPOST_DB_USER=postgres",
+                        "GRAPHPOST_DB_PASSWORD=p@ss w:rd/'\"", "GRAPHPOST_DB_NAME=ignored",
+                        "GRAPHPOST_DB_SSLMODE=disable", "GRAPHPOST_DB_SCHEMA=app, audit")),
+              GP_CONFIG_OK);
+    /* The URL comes first and is expanded; the parts come after it, so they win. */
+    int url_at = -1, host_at = -1;
+    for (int i = 0; cf.conn_keywords[i] != NULL; i++) {
+        if (strcmp(cf.conn_keywords[i], "dbname") == 0 && url_at < 0)
+            url_at = i;
+        if (strcmp(cf.conn_keywords[i], "host") == 0)
+            host_at = i;
+    }
+    CHECK_STR(cf.conn_values[url_at], "postgres://app:secret@db:5432/other?sslmode=require");
+    CHECK(host_at > url_at);
+    CHECK_STR(conn_value(&cf, "host"), "127.0.0.1");
+    CHECK_STR(conn_value(&cf, "port"), "55433");
+    CHECK_STR(conn_value(&cf, "user"), "postgres");
+    CHECK_STR(conn_value(&cf, "password"), "p@ss w:rd/'\"");
+    CHECK_STR(conn_value(&cf, "dbname"), "blog"); /* the flag beats GRAPHPOST_DB_NAME */
+    CHECK_STR(conn_value(&cf, "sslmode"), "disable");
+    CHECK_INT(cf.nschemas, 2);
+    CHECK_STR(cf.schemas[0], "app");
+    CHECK_STR(cf.schemas[1], "audit");
+    gp_config_free(&cf);
+}
+
+static void test_schema_beats_db_schema(void)
+{
+    gp_config_t cf;
+    char *const argv[] = {"graphpost"};
+    CHECK_INT(parse(&cf, 1, argv, ENV("GRAPHPOST_DB_SCHEMA=a", "GRAPHPOST_SCHEMA=b")), GP_CONFIG_OK);
+    CHECK_STR(cf.schema, "b");
+    gp_config_free(&cf);
+}
+
+static void expect_error(int argc, char *const *argv, char *const *env, const char *message)
+{
+    gp_config_t cf;
+    CHECK_INT(parse(&cf, argc, argv, env), GP_CONFIG_ERROR);
+    CHECK_STR(err, message);
+    gp_config_free(&cf);
+}
+
+static void test_bad_values(void)
+{
+    char *const *noenv = ENV("HOME=/");
+    expect_error(NARGS("--port", "abc"), ARGS("--port", "abc"), noenv,
+                 "--port: expected an integer from 1 to 65535, got \"abc\"");
+    expect_error(NARGS("--port=0"), ARGS("--port=0"), noenv, "--port: expected an integer from 1 to 65535, got \"0\"");
+    expect_error(NARGS("--port=80x"), ARGS("--port=80x"), noenv,
+                 "--port: expected an integer from 1 to 65535, got \"80x\"");
+    expect_error(1, ARGS(NULL), ENV("GRAPHPOST_PORT=99999"),
+                 "GRAPHPOST_PORT: expected an integer from 1 to 65535, got \"99999\"");
+    expect_error(NARGS("--bogus"), ARGS("--bogus"), noenv, "unknown option --bogus (see --help)");
+    expect_error(NARGS("--bogus=1"), ARGS("--bogus=1"), noenv, "unknown option --bogus (see --help)");
+    expect_error(NARGS("extra"), ARGS("extra"), noenv, "unexpected argument \"extra\" (see --help)");
+    expect_error(NARGS("--port"), ARGS("--port"), noenv, "--port: needs a value");
+    expect_error(NARGS("--print-schema=yes"), ARGS("--print-schema=yes"), noenv, "--print-schema: takes no value");
+    expect_error(NARGS("--log-level", "loud"), ARGS("--log-level", "loud"), noenv,
+                 "--log-level: expected one of debug, info, warn, error, got \"loud\"");
+    expect_error(NARGS("--schema", "a,,b"), ARGS("--schema", "a,,b"), noenv,
+                 "--schema: empty schema name in \"a,,b\"");
+    expect_error(NARGS("--threads=4", "--pool-max=3"), ARGS("--threads=4", "--pool-max=3"), noenv,
+                 "--pool-max: 3 is fewer than the 4 threads; every thread needs a connection");
+    expect_error(NARGS("--threads=2", "--pool-max=5", "--pool-min=3"), ARGS("--threads=2", "--pool-max=5", "--pool-min=3"),
+                 noenv, "--pool-min: 3 per thread is more than --pool-max 5 split across 2 threads (2 each)");
+    expect_error(1, ARGS(NULL), ENV("DATABASE_URL=postgres://h/db?bogus=1"),
+                 "DATABASE_URL: not a valid connection string: invalid URI query parameter: \"bogus\"");
+}
+
+static void test_bad_env_overridden_by_flag_is_harmless(void)
+{
+    gp_config_t cf;
+    CHECK_INT(parse(&cf, NARGS("--port=18080"), ARGS("--port=18080"), ENV("GRAPHPOST_PORT=abc")), GP_CONFIG_OK);
+    CHECK_INT(cf.port, 18080);
+    gp_config_free(&cf);
+}
+
+static void test_pool_split(void)
+{
+    gp_config_t cf;
+    CHECK_INT(parse(&cf, NARGS("--threads", "3", "--pool-max", "7"), ARGS("--threads", "3", "--pool-max", "7"),
+                    ENV("X=1")),
+              GP_CONFIG_OK);
+    CHECK_INT(gp_config_pool_max_for_thread(&cf, 0), 3);
+    CHECK_INT(gp_config_pool_max_for_thread(&cf, 1), 2);
+    CHECK_INT(gp_config_pool_max_for_thread(&cf, 2), 2);
+    gp_config_free(&cf);
+}
+
+static void test_help(void)
+{
+    gp_config_t cf;
+    CHECK_INT(parse(&cf, NARGS("-h"), ARGS("-h"), ENV("X=1")), GP_CONFIG_HELP);
+    gp_config_free(&cf);
+    CHECK_INT(parse(&cf, NARGS("--help"), ARGS("--help"), ENV("GRAPHPOST_PORT=bad")), GP_CONFIG_HELP);
+    gp_config_free(&cf);
+
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    gp_config_usage(f);
+    fclose(f);
+    static const char *const must[] = {
+        "GRAPHPOST_DATABASE_URL", "DATABASE_URL", "GRAPHPOST_DB_HOST", "GRAPHPOST_DB_PORT",
+        "GRAPHPOST_DB_USER", "GRAPHPOST_DB_PASSWORD", "GRAPHPOST_DB_NAME", "GRAPHPOST_DB_SSLMODE",
+        "GRAPHPOST_DB_SCHEMA", "GRAPHPOST_HOST", "GRAPHPOST_PORT", "GRAPHPOST_THREADS", "GRAPHPOST_SCHEMA",
+        "GRAPHPOST_POOL_MIN", "GRAPHPOST_POOL_MAX", "GRAPHPOST_POOL_ACQUIRE_TIMEOUT", "GRAPHPOST_LOG_LEVEL",
+        "--database-url", "--host", "--port", "--threads", "--schema", "--pool-min", "--pool-max",
+        "--pool-acquire-timeout", "--log-level", "--print-schema", "--help", "default: 8080",
+        "default: 127.0.0.1", "default: public", "default: 5000", "default: info", "default: number of cores",
+    };
+    for (size_t i = 0; i < sizeof must / sizeof *must; i++) {
+        test_checks++;
+        if (strstr(text, must[i]) == NULL) {
+            test_failures++;
+            fprintf(stderr, "--help does not mention %s\n", must[i]);
+        }
+    }
+    free(text);
+}
+
+static void test_describe_masks_secrets(void)
+{
+    gp_config_t cf;
+    char *const argv[] = {"graphpost"};
+    CHECK_INT(parse(&cf, 1, argv,
+                    ENV("DATABASE_URL=postgres://app:s3cret@db/blog?sslmode=disable&password=two",
+                        "GRAPHPOST_DB_PASSWORD=hunter2", "GRAPHPOST_THREADS=2")),
+              GP_CONFIG_OK);
+    const char *d = gp_config_describe(&cf);
+    CHECK(strstr(d, "s3cret") == NULL);
+    CHECK(strstr(d, "hunter2") == NULL);
+    CHECK(strstr(d, "two") == NULL);
+    CHECK(strstr(d, "database-url=postgres://app:***@db/blog?sslmode=disable&password=***") != NULL);
+    CHECK(strstr(d, "db-password=*** ") != NULL);
+    CHECK(strstr(d, "threads=2 ") != NULL);
+    CHECK(strstr(d, "pool-max=4 ") != NULL);
+    gp_config_free(&cf);
+
+    CHECK_INT(parse(&cf, 1, argv, ENV("DATABASE_URL=host=db password='a b\\'c' dbname=blog")), GP_CONFIG_OK);
+    d = gp_config_describe(&cf);
+    CHECK(strstr(d, "database-url=host=db password=*** dbname=blog") != NULL);
+    gp_config_free(&cf);
+}
+
+TEST_MAIN(test_defaults, test_flags_beat_env, test_env_beats_default, test_graphpost_url_beats_database_url,
+          test_db_parts_override_url, test_schema_beats_db_schema, test_bad_values,
+          test_bad_env_overridden_by_flag_is_harmless, test_pool_split, test_help, test_describe_masks_secrets)

@@ -1,0 +1,148 @@
+// The HTTP surface: /health, POST and GET /graphql, and the shape of errors.
+// Every test that sends bad input ends by checking that the server still serves.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { client, need } from '../lib/gql.mjs';
+
+const base = need('GP_BLOG_URL');
+const gql = client(base);
+
+async function stillServes() {
+  const r = await gql.post('{ __typename }');
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(r.body, { data: { __typename: 'query_root' } });
+}
+
+function assertParseError(body, line, column) {
+  assert.ok(body && Array.isArray(body.errors) && body.errors.length >= 1, JSON.stringify(body));
+  const e = body.errors[0];
+  assert.equal(typeof e.message, 'string');
+  assert.ok(e.message.length > 0);
+  assert.deepEqual(e.locations, [{ line, column }], JSON.stringify(e));
+  assert.equal(e.extensions?.code, 'GRAPHQL_PARSE_FAILED', JSON.stringify(e));
+  assert.ok(!('data' in body) || body.data === null, 'a parse error has no data');
+}
+
+describe('health', () => {
+  it('answers 200 once the database is reachable', async () => {
+    const r = await gql.get('/health');
+    assert.equal(r.status, 200, r.text);
+  });
+});
+
+describe('POST /graphql', () => {
+  it('answers application/json with a data object', async () => {
+    const r = await gql.post('{ users_by_pk(id: 1) { name } }');
+    assert.equal(r.status, 200);
+    assert.match(r.headers.get('content-type') || '', /application\/(graphql-response\+)?json/);
+    assert.deepEqual(r.body, { data: { users_by_pk: { name: 'Ada Lovelace' } } });
+  });
+
+  it('accepts variables given as null and an absent operationName', async () => {
+    const r = await fetch(`${base}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"query":"{ users_by_pk(id: 2) { name } }","variables":null,"operationName":null}',
+    });
+    assert.deepEqual(await r.json(), { data: { users_by_pk: { name: 'Alan Turing' } } });
+  });
+
+  it('answers many concurrent requests, each with its own result', async () => {
+    const ids = Array.from({ length: 200 }, (_, i) => (i % 4) + 1);
+    const names = { 1: 'Ada Lovelace', 2: 'Alan Turing', 3: 'Grace Hopper', 4: 'Edsger Dijkstra' };
+    const answers = await Promise.all(
+      ids.map((id) => gql.post('query ($id: Int!) { users_by_pk(id: $id) { id name } }', { id })),
+    );
+    answers.forEach((r, i) => assert.deepEqual(r.body, { data: { users_by_pk: { id: ids[i], name: names[ids[i]] } } }));
+  });
+});
+
+describe('GET /graphql', () => {
+  it('takes the query and variables from the URL', async () => {
+    const q = encodeURIComponent('query ($id: Int!) { users_by_pk(id: $id) { email } }');
+    const v = encodeURIComponent(JSON.stringify({ id: 3 }));
+    const r = await gql.get(`/graphql?query=${q}&variables=${v}`);
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(r.body, { data: { users_by_pk: { email: 'grace@example.com' } } });
+  });
+});
+
+describe('errors', () => {
+  it('rejects an unterminated selection with its location and keeps serving', async () => {
+    const r = await gql.post('{ users(');
+    assertParseError(r.body, 1, 9);
+    await stillServes();
+  });
+
+  it('counts lines and columns across newlines', async () => {
+    const r = await gql.post('query {\n  users {\n    id }\n  }\n}');
+    assertParseError(r.body, 5, 1);
+    await stillServes();
+  });
+
+  it('rejects an unexpected character', async () => {
+    const r = await gql.post('{ users { id ? } }');
+    assertParseError(r.body, 1, 14);
+    await stillServes();
+  });
+
+  it('rejects an unterminated string', async () => {
+    // The location is the opening quote or the end of the line; both point the reader at the string.
+    const q = '{ users(where: {name: {_eq: "Ada}}) { id } }';
+    const r = await gql.post(q);
+    const column = r.body?.errors?.[0]?.locations?.[0]?.column;
+    assertParseError(r.body, 1, [29, q.length + 1].includes(column) ? column : 29);
+    await stillServes();
+  });
+
+  it('rejects an empty document', async () => {
+    const r = await gql.post('   ');
+    assert.ok(r.body && r.body.errors && r.body.errors.length, r.text);
+    await stillServes();
+  });
+
+  it('rejects a body that is not JSON with a GraphQL error', async () => {
+    const r = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query": ' });
+    const body = await r.json();
+    assert.ok(r.status >= 400 && r.status < 500, `status ${r.status}`);
+    assert.ok(Array.isArray(body.errors) && body.errors[0].message, JSON.stringify(body));
+    await stillServes();
+  });
+
+  it('rejects a request without a query', async () => {
+    const r = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"variables": {}}' });
+    const body = await r.json();
+    assert.ok(r.status >= 400 && r.status < 500, `status ${r.status}`);
+    assert.ok(Array.isArray(body.errors) && body.errors.length, JSON.stringify(body));
+    await stillServes();
+  });
+
+  it('reports a field that does not exist, with its location', async () => {
+    const r = await gql.post('{\n  no_such_table { id }\n}');
+    assert.ok(r.body && Array.isArray(r.body.errors) && r.body.errors.length, r.text);
+    assert.deepEqual(r.body.errors[0].locations, [{ line: 2, column: 3 }], r.text);
+    assert.ok(!r.body.data, r.text);
+    await stillServes();
+  });
+
+  it('reports a database error as a GraphQL error and keeps serving', async () => {
+    // A string where an Int is declared: validation refuses it, or PostgreSQL fails
+    // to cast the parameter; either way the answer is an error, not a crash.
+    const r = await gql.post('query ($id: Int!) { users_by_pk(id: $id) { id } }', { id: 'not a number' });
+    assert.ok(r.body && Array.isArray(r.body.errors) && r.body.errors.length, r.text);
+    await stillServes();
+  });
+
+  it('survives a deeply nested document', async () => {
+    const depth = 5000;
+    const r = await gql.post('{ users ' + '{ id '.repeat(depth) + '}'.repeat(depth + 1));
+    assert.ok(r.body && Array.isArray(r.body.errors) && r.body.errors.length, r.text.slice(0, 300));
+    await stillServes();
+  });
+
+  it('answers 404 for an unknown path', async () => {
+    const r = await gql.get('/no-such-path');
+    assert.equal(r.status, 404);
+    await stillServes();
+  });
+});

@@ -1,0 +1,33 @@
+/* server/pgerror.h — what a PostgreSQL SQLSTATE means for graphpost: which error kind
+ * the client sees, and whether a read-only statement that failed with it may simply be
+ * sent again (the server went away or is restarting: nothing ran, or only reads did). */
+#ifndef GP_PGERROR_H
+#define GP_PGERROR_H
+
+#include <stdbool.h>
+
+#include "base/error.h"
+
+/* X(sqlstate or two-character class, retryable, kind, why). The first row whose code
+ * is a prefix of the SQLSTATE wins, so exact codes come before their class. 40001 and
+ * 40P01 are not retried yet: a retry there belongs to a whole transaction, not to one
+ * statement of a pipeline. */
+#define GP_PGERROR_TABLE(X)                                                           \
+    X("57P01", true, GP_E_UNAVAILABLE, "admin_shutdown: backend terminated")         \
+    X("57P02", true, GP_E_UNAVAILABLE, "crash_shutdown: server crashed")             \
+    X("57P03", true, GP_E_UNAVAILABLE, "cannot_connect_now: server starting up")     \
+    X("57014", false, GP_E_DATABASE, "query_canceled: statement_timeout")            \
+    X("08", true, GP_E_UNAVAILABLE, "connection_exception class")                    \
+    X("40001", false, GP_E_DATABASE, "serialization_failure: not retried yet")       \
+    X("40P01", false, GP_E_DATABASE, "deadlock_detected: not retried yet")           \
+    X("53", false, GP_E_UNAVAILABLE, "insufficient_resources class (too many conns)")
+
+/* True if a read-only statement that failed with `sqlstate` may be sent again.
+ * NULL (an error made by libpq itself, such as a lost connection) is not retryable
+ * here: the pool decides that from the connection's state. */
+bool gp_pgerror_retryable(const char *sqlstate);
+
+/* The error kind to report; GP_E_DATABASE for anything not in the table. */
+gp_error_kind_t gp_pgerror_kind(const char *sqlstate);
+
+#endif

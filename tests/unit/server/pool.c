@@ -1,0 +1,409 @@
+/* Unit tests for server/pool against a real PostgreSQL: a throwaway cluster started
+ * here (initdb + pg_ctl on a free port), or the one named by GP_TEST_PGURL. Exits 77
+ * (skipped) when the PostgreSQL 15 binaries are missing. Each test drives its own h2o
+ * event loop and ends with a graceful shutdown, so ASan/LSan see every free. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
+
+#include "server/pool.h"
+#include "tests/unit/test.h"
+
+#define PGBIN "/usr/lib/postgresql/15/bin"
+#define APP_NAME "gp_pool_test"
+
+/* ---- a throwaway PostgreSQL ---------------------------------------------------- */
+
+static char pg_url[256];
+static char pg_dir[64];
+static const char *pg_as; /* command prefix that runs as the postgres user */
+
+static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int sh(const char *fmt, ...)
+{
+    char cmd[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    return system(cmd);
+}
+
+static int free_port(void)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof sa;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 ||
+        getsockname(fd, (struct sockaddr *)&sa, &len) != 0) {
+        perror("free_port");
+        exit(1);
+    }
+    close(fd);
+    return ntohs(sa.sin_port);
+}
+
+static void pg_stop(void)
+{
+    if (pg_dir[0] == '\0')
+        return;
+    sh("%s" PGBIN "/pg_ctl -D %s/data -m immediate stop >/dev/null 2>&1", pg_as, pg_dir);
+    sh("rm -rf %s", pg_dir);
+    pg_dir[0] = '\0';
+}
+
+static void test_start_postgres(void)
+{
+    const char *url = getenv("GP_TEST_PGURL");
+    if (url != NULL && *url != '\0') {
+        snprintf(pg_url, sizeof pg_url, "%s", url);
+        return;
+    }
+    if (access(PGBIN "/initdb", X_OK) != 0 || access(PGBIN "/pg_ctl", X_OK) != 0) {
+        printf("SKIP: no PostgreSQL 15 binaries in " PGBIN " and GP_TEST_PGURL is not set\n");
+        exit(77);
+    }
+    strcpy(pg_dir, "/tmp/gp-pool-test-XXXXXX");
+    if (mkdtemp(pg_dir) == NULL) {
+        perror("mkdtemp");
+        exit(1);
+    }
+    pg_as = geteuid() == 0 ? "runuser -u postgres -- " : "";
+    if (geteuid() == 0 && sh("chown postgres %s", pg_dir) != 0)
+        exit(1);
+    atexit(pg_stop);
+    if (sh("%s" PGBIN "/initdb -D %s/data -A trust -U postgres >%s/initdb.log 2>&1", pg_as, pg_dir, pg_dir) != 0) {
+        sh("cat %s/initdb.log >&2", pg_dir);
+        exit(1);
+    }
+    int port = free_port();
+    if (sh("%s" PGBIN "/pg_ctl -D %s/data -l %s/pg.log -w -o \"-p %d -k %s -c fsync=off "
+           "-c listen_addresses=127.0.0.1\" start >/dev/null",
+           pg_as, pg_dir, pg_dir, port, pg_dir) != 0) {
+        sh("cat %s/pg.log >&2", pg_dir);
+        exit(1);
+    }
+    snprintf(pg_url, sizeof pg_url, "postgresql://postgres@127.0.0.1:%d/postgres", port);
+}
+
+/* ---- driving a pool --------------------------------------------------------------- */
+
+typedef struct {
+    int calls;
+    char cell[128];
+    char error[256];
+    char sqlstate[8];
+    bool unavailable;
+} slot_t;
+
+static int answered;
+
+static void on_result(void *data, const gp_query_result_t *r)
+{
+    slot_t *s = data;
+    s->calls++;
+    answered++;
+    if (r->cell != NULL)
+        snprintf(s->cell, sizeof s->cell, "%s", r->cell);
+    if (r->error != NULL)
+        snprintf(s->error, sizeof s->error, "%s", r->error);
+    if (r->sqlstate != NULL)
+        snprintf(s->sqlstate, sizeof s->sqlstate, "%s", r->sqlstate);
+    s->unavailable = r->unavailable;
+}
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/* Runs the loop until *count reaches target or ms pass; returns whether it did. */
+static bool run_until(h2o_evloop_t *loop, const int *count, int target, int ms)
+{
+    long long end = now_ms() + ms;
+    while (*count < target && now_ms() < end)
+        h2o_evloop_run(loop, 10);
+    return *count >= target;
+}
+
+static void run_for(h2o_evloop_t *loop, int ms)
+{
+    int never = 0;
+    run_until(loop, &never, 1, ms);
+}
+
+static const char *keywords[] = {"dbname", "application_name", NULL};
+static const char *values[] = {NULL, APP_NAME, NULL};
+
+static gp_pool_t *pool_new(h2o_evloop_t *loop, const char *url, int min, int max, int in_flight, int acquire_ms)
+{
+    values[0] = url;
+    gp_pool_config_t cf = {.conn_keywords = keywords, .conn_values = values, .min_size = min, .max_size = max,
+                           .acquire_timeout_ms = acquire_ms, .max_in_flight = in_flight};
+    return gp_pool_create(loop, &cf);
+}
+
+static void on_done(void *data)
+{
+    ++*(int *)data;
+}
+
+/* Graceful shutdown, then everything freed: LSan reports whatever is left. */
+static void pool_finish(h2o_evloop_t *loop, gp_pool_t *p)
+{
+    int done = 0;
+    gp_pool_shutdown(p, on_done, &done);
+    CHECK(run_until(loop, &done, 1, 5000));
+    run_for(loop, 20); /* h2o frees closed sockets on the next turns */
+    CHECK_INT(done, 1);
+    gp_pool_stats_t st;
+    gp_pool_stats(p, &st);
+    CHECK_INT(st.total, 0);
+    gp_pool_destroy(p);
+    h2o_evloop_destroy(loop);
+}
+
+static gp_query_t *query_int(gp_pool_t *p, const char *sql, int i, slot_t *s)
+{
+    char v[16];
+    snprintf(v, sizeof v, "%d", i);
+    const char *vals[] = {v};
+    return gp_pool_query(p, sql, 1, vals, /* read_only= */ true, on_result, s);
+}
+
+#define JSON_X "select json_build_object('x', $1::int)::text"
+
+/* ---- tests ------------------------------------------------------------------------ */
+
+static void test_200_concurrent_queries_on_two_connections(void)
+{
+    h2o_evloop_t *loop = h2o_evloop_create();
+    gp_pool_t *p = pool_new(loop, pg_url, 1, 2, 64, 5000);
+    static slot_t s[200];
+    answered = 0;
+    for (int i = 0; i < 200; i++)
+        query_int(p, JSON_X, i, &s[i]);
+    CHECK(run_until(loop, &answered, 200, 10000));
+    int good = 0;
+    for (int i = 0; i < 200; i++) {
+        char want[32];
+        snprintf(want, sizeof want, "{\"x\" : %d}", i);
+        good += s[i].calls == 1 && strcmp(s[i].cell, want) == 0 && s[i].error[0] == '\0';
+    }
+    CHECK_INT(good, 200);
+    gp_pool_stats_t st;
+    gp_pool_stats(p, &st);
+    CHECK(st.total >= 1 && st.total <= 2);
+    CHECK_INT(st.queries, 200);
+    CHECK_INT(st.errors, 0);
+    CHECK_INT(st.waiting, 0);
+    CHECK(gp_pool_is_healthy(p));
+    pool_finish(loop, p);
+}
+
+static void test_bad_statement_fails_alone(void)
+{
+    h2o_evloop_t *loop = h2o_evloop_create();
+    gp_pool_t *p = pool_new(loop, pg_url, 1, 1, 100, 5000);
+    static slot_t s[20], shape[2], null_param;
+    answered = 0;
+    for (int i = 0; i < 20; i++)
+        query_int(p, i == 10 ? "select (1/0)::text where $1::int > 0" : JSON_X, i, &s[i]);
+    gp_pool_query(p, "select 1, 2", 0, NULL, true, on_result, &shape[0]);
+    gp_pool_query(p, "select 1 where false", 0, NULL, true, on_result, &shape[1]);
+    const char *null_vals[] = {NULL};
+    gp_pool_query(p, "select coalesce($1::text, 'was null')", 1, null_vals, true, on_result, &null_param);
+    CHECK(run_until(loop, &answered, 23, 10000));
+    for (int i = 0; i < 20; i++) {
+        CHECK_INT(s[i].calls, 1);
+        if (i == 10)
+            continue;
+        char want[32];
+        snprintf(want, sizeof want, "{\"x\" : %d}", i);
+        CHECK_STR(s[i].cell, want);
+    }
+    CHECK_STR(s[10].error, "division by zero");
+    CHECK_STR(s[10].sqlstate, "22012");
+    CHECK(!s[10].unavailable);
+    CHECK_STR(shape[0].error, "expected one row with one column");
+    CHECK_STR(shape[1].error, "expected one row with one column");
+    CHECK_STR(null_param.cell, "was null");
+    gp_pool_stats_t st;
+    gp_pool_stats(p, &st);
+    CHECK(st.retries >= 9); /* the statements after the failing one were aborted and re-sent */
+    CHECK_INT(st.errors, 3);
+    pool_finish(loop, p);
+}
+
+/* Statements sharing a sync segment share PostgreSQL's implicit transaction; a
+ * statement that may write gets a segment (a transaction) of its own. */
+static void test_writes_run_in_their_own_transaction(void)
+{
+    h2o_evloop_t *loop = h2o_evloop_create();
+    gp_pool_t *p = pool_new(loop, pg_url, 1, 1, 100, 5000);
+    static slot_t r1, r2, w1, w2, r3;
+    const char *sql = "select txid_current()::text";
+    answered = 0;
+    gp_pool_query(p, sql, 0, NULL, true, on_result, &r1);
+    gp_pool_query(p, sql, 0, NULL, true, on_result, &r2);
+    gp_pool_query(p, sql, 0, NULL, false, on_result, &w1);
+    gp_pool_query(p, sql, 0, NULL, false, on_result, &w2);
+    gp_pool_query(p, sql, 0, NULL, true, on_result, &r3);
+    CHECK(run_until(loop, &answered, 5, 10000));
+    CHECK(r1.cell[0] != '\0' && strcmp(r1.cell, r2.cell) == 0);
+    CHECK(strcmp(w1.cell, r1.cell) != 0);
+    CHECK(strcmp(w1.cell, w2.cell) != 0);
+    CHECK(strcmp(w2.cell, r3.cell) != 0);
+    pool_finish(loop, p);
+}
+
+static PGconn *killer;
+
+static void terminate_pool_backends(h2o_timeout_entry_t *e)
+{
+    PGresult *r = PQexec(killer, "select count(pg_terminate_backend(pid)) from pg_stat_activity "
+                                 "where application_name = '" APP_NAME "'");
+    CHECK(PQresultStatus(r) == PGRES_TUPLES_OK);
+    if (PQresultStatus(r) == PGRES_TUPLES_OK)
+        CHECK_STR(PQgetvalue(r, 0, 0), "2");
+    PQclear(r);
+}
+
+static void test_terminated_backends_retry_reads(void)
+{
+    killer = PQconnectdb(pg_url);
+    CHECK(PQstatus(killer) == CONNECTION_OK);
+    h2o_evloop_t *loop = h2o_evloop_create();
+    gp_pool_t *p = pool_new(loop, pg_url, 2, 2, 200, 5000);
+    gp_pool_stats_t st;
+    int idle = 0;
+    for (long long end = now_ms() + 5000; idle < 2 && now_ms() < end; h2o_evloop_run(loop, 10)) {
+        gp_pool_stats(p, &st);
+        idle = st.idle;
+    }
+    CHECK_INT(idle, 2);
+
+    static slot_t write, s[200];
+    answered = 0;
+    gp_pool_query(p, "select 'w' from pg_sleep(2)", 0, NULL, /* read_only= */ false, on_result, &write);
+    for (int i = 0; i < 200; i++)
+        query_int(p, "select json_build_object('x', $1::int)::text from pg_sleep(0.005)", i, &s[i]);
+    h2o_timeout_t t;
+    h2o_timeout_entry_t kill = {.cb = terminate_pool_backends};
+    h2o_timeout_init(loop, &t, 150);
+    h2o_timeout_link(loop, &t, &kill);
+    CHECK(run_until(loop, &answered, 201, 15000));
+    int good = 0;
+    for (int i = 0; i < 200; i++) {
+        char want[32];
+        snprintf(want, sizeof want, "{\"x\" : %d}", i);
+        good += s[i].calls == 1 && strcmp(s[i].cell, want) == 0;
+    }
+    CHECK_INT(good, 200);
+    /* the write may have run: it is reported, never re-sent */
+    CHECK_INT(write.calls, 1);
+    CHECK(write.error[0] != '\0');
+    CHECK(write.cell[0] == '\0');
+    gp_pool_stats(p, &st);
+    CHECK(st.retries >= 1);
+    CHECK(st.reconnects >= 1);
+    CHECK(gp_pool_is_healthy(p));
+    if (h2o_timeout_is_linked(&kill))
+        h2o_timeout_unlink(&kill);
+    h2o_timeout_dispose(loop, &t);
+    pool_finish(loop, p);
+    PQfinish(killer);
+}
+
+static void test_unreachable_database_times_out(void)
+{
+    char url[128];
+    snprintf(url, sizeof url, "postgresql://postgres@127.0.0.1:%d/postgres", free_port());
+    h2o_evloop_t *loop = h2o_evloop_create();
+    gp_pool_t *p = pool_new(loop, url, 1, 2, 10, 300);
+    static slot_t s[5], forgotten;
+    answered = 0;
+    long long start = now_ms();
+    for (int i = 0; i < 5; i++)
+        query_int(p, JSON_X, i, &s[i]);
+    gp_pool_query_forget(query_int(p, JSON_X, 99, &forgotten));
+    CHECK(run_until(loop, &answered, 5, 5000));
+    long long took = now_ms() - start;
+    CHECK(took >= 290 && took < 2000);
+    for (int i = 0; i < 5; i++) {
+        CHECK_INT(s[i].calls, 1);
+        CHECK(s[i].unavailable);
+        CHECK_STR(s[i].error, "no database connection available within 300 ms");
+    }
+    run_for(loop, 50);
+    CHECK_INT(forgotten.calls, 0);
+    gp_pool_stats_t st;
+    gp_pool_stats(p, &st);
+    CHECK_INT(st.acquire_timeouts, 5);
+    CHECK_INT(st.waiting, 0);
+    CHECK(!gp_pool_is_healthy(p));
+    pool_finish(loop, p);
+}
+
+static void test_forgotten_queries_never_call_back(void)
+{
+    h2o_evloop_t *loop = h2o_evloop_create();
+    gp_pool_t *p = pool_new(loop, pg_url, 1, 1, 100, 5000);
+    static slot_t s[10], slow, after;
+    answered = 0;
+    gp_query_t *q[10];
+    for (int i = 0; i < 10; i++)
+        q[i] = query_int(p, JSON_X, i, &s[i]);
+    for (int i = 1; i < 10; i += 2)
+        gp_pool_query_forget(q[i]); /* waiting: the pool is still connecting */
+    CHECK(run_until(loop, &answered, 5, 5000));
+    gp_query_t *sq = gp_pool_query(p, "select 'slow' from pg_sleep(0.3)", 0, NULL, true, on_result, &slow);
+    run_for(loop, 50);
+    gp_pool_query_forget(sq); /* in flight by now */
+    gp_pool_query(p, JSON_X, 1, (const char *[]){"7"}, true, on_result, &after);
+    CHECK(run_until(loop, &answered, 6, 5000));
+    run_for(loop, 100);
+    for (int i = 0; i < 10; i++)
+        CHECK_INT(s[i].calls, i % 2 == 0 ? 1 : 0);
+    CHECK_INT(slow.calls, 0);
+    CHECK_STR(after.cell, "{\"x\" : 7}");
+    CHECK_INT(answered, 6);
+    pool_finish(loop, p);
+}
+
+static void test_shutdown_lets_in_flight_queries_finish(void)
+{
+    h2o_evloop_t *loop = h2o_evloop_create();
+    gp_pool_t *p = pool_new(loop, pg_url, 1, 2, 100, 5000);
+    static slot_t warm, slow, late;
+    answered = 0;
+    gp_pool_query(p, "select 'warm'", 0, NULL, true, on_result, &warm);
+    CHECK(run_until(loop, &answered, 1, 5000));
+    gp_pool_query(p, "select 'slow' from pg_sleep(0.2)", 0, NULL, true, on_result, &slow);
+    run_for(loop, 30);
+    int done = 0;
+    gp_pool_shutdown(p, on_done, &done);
+    gp_pool_query(p, "select 'late'", 0, NULL, true, on_result, &late);
+    CHECK_INT(late.calls, 0); /* never before gp_pool_query returns */
+    CHECK(run_until(loop, &done, 1, 5000));
+    CHECK_STR(slow.cell, "slow");
+    CHECK_INT(late.calls, 1);
+    CHECK(late.unavailable);
+    run_for(loop, 20);
+    gp_pool_destroy(p);
+    h2o_evloop_destroy(loop);
+}
+
+TEST_MAIN(test_start_postgres, test_200_concurrent_queries_on_two_connections, test_bad_statement_fails_alone,
+          test_writes_run_in_their_own_transaction, test_terminated_backends_retry_reads,
+          test_unreachable_database_times_out, test_forgotten_queries_never_call_back,
+          test_shutdown_lets_in_flight_queries_finish)

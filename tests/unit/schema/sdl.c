@@ -1,0 +1,78 @@
+/* Unit tests for schema/sdl: the blog schema printed as SDL is compared with
+ * tests/unit/schema/golden/blog.graphql. To accept a deliberate change, run the test
+ * with GP_UPDATE_GOLDEN=1 and review the diff. */
+#include "schema/sdl.h"
+
+#include <stdlib.h>
+
+#include "tests/unit/schema/fixture.h"
+#include "tests/unit/test.h"
+
+static const char *print_sdl(gp_arena_t *a, const char *db)
+{
+    gp_model_t *m = fixture_model(db);
+    gp_strbuf_t sb;
+    gp_strbuf_init(&sb, a, (size_t)1 << 24);
+    gp_sdl_print(m, &sb);
+    gp_model_free(m);
+    CHECK(!sb.error);
+    return sb.data;
+}
+
+static void check_golden(const char *db)
+{
+    gp_arena_t *a = gp_arena_new(1 << 16);
+    const char *got = print_sdl(a, db);
+    char path[256];
+    snprintf(path, sizeof path, "tests/unit/schema/golden/%s.graphql", db);
+    if (getenv("GP_UPDATE_GOLDEN") != NULL) {
+        FILE *f = fopen(path, "wb");
+        CHECK(f != NULL && fputs(got, f) >= 0 && fclose(f) == 0);
+    }
+    size_t len;
+    char *want = fixture_read(path, &len);
+    if (strcmp(got, want) != 0) {
+        size_t i = 0;
+        while (got[i] && got[i] == want[i])
+            i++;
+        fprintf(stderr, "%s differs from the printed SDL at byte %zu: ...%.60s...\n", path, i, got + (i > 20 ? i - 20 : 0));
+    }
+    CHECK(strcmp(got, want) == 0);
+    free(want);
+    gp_arena_free(a);
+}
+
+static void test_blog_golden(void)
+{
+    check_golden("blog");
+}
+
+static void test_pagila_golden(void)
+{
+    check_golden("pagila");
+}
+
+static void test_blog_pieces(void)
+{
+    gp_arena_t *a = gp_arena_new(1 << 16);
+    const char *s = print_sdl(a, "blog");
+    CHECK(strncmp(s, "schema {\n  query: query_root\n}\n", 31) == 0);
+    CHECK(strstr(s, "  users_by_pk(id: Int!): users\n") != NULL);
+    CHECK(strstr(s, "  post_tags_by_pk(post_id: Int!, tag_name: String!): post_tags\n") != NULL);
+    CHECK(strstr(s, "  author: users!\n") != NULL);
+    CHECK(strstr(s, "  editor: users\n") != NULL);
+    CHECK(strstr(s, "  posts_by_author_id(distinct_on: [posts_select_column!], limit: Int, offset: Int, "
+                    "order_by: [posts_order_by!], where: posts_bool_exp): [posts!]!\n") != NULL);
+    CHECK(strstr(s, "  tags: [String!]!\n") != NULL);
+    CHECK(strstr(s, "\"\"\"People who write posts and comments.\"\"\"\ntype users {\n") != NULL);
+    CHECK(strstr(s, "  \"\"\"Unique login address.\"\"\"\n  email: String!\n") != NULL);
+    CHECK(strstr(s, "\nscalar post_status\n") != NULL);
+    CHECK(strstr(s, "\nscalar Int\n") == NULL);
+    CHECK(strstr(s, "  _ilike: String\n") != NULL);
+    CHECK(strstr(s, "  _has_keys_any: [String!]\n") != NULL);
+    CHECK(strstr(s, "input String_array_comparison_exp {\n  _contained_in: [String!]\n") != NULL);
+    CHECK(strstr(s, "published_posts_by_pk") == NULL); /* a view has no primary key */
+    gp_arena_free(a);
+}
+
+TEST_MAIN(test_blog_golden, test_pagila_golden, test_blog_pieces)

@@ -170,9 +170,15 @@ static void load_table(loader_t *l, json_t *j, gp_table_t *t)
     }
 }
 
+/* By GraphQL name, then schema and name: equal GraphQL names (other.users and
+ * public.other_users) end up side by side in an order that does not depend on the catalog. */
 static int cmp_loaded(const void *pa, const void *pb)
 {
-    return strcmp(((const loaded_table_t *)pa)->t.gql_name, ((const loaded_table_t *)pb)->t.gql_name);
+    const gp_table_t *a = &((const loaded_table_t *)pa)->t, *b = &((const loaded_table_t *)pb)->t;
+    int c = strcmp(a->gql_name, b->gql_name);
+    if (c == 0)
+        c = strcmp(a->schema, b->schema);
+    return c != 0 ? c : strcmp(a->name, b->name);
 }
 
 static bool is_exposed(const gp_model_t *m, const char *schema)
@@ -204,14 +210,21 @@ static json_t **load_tables(loader_t *l, json_t *arr)
     m->tables = gp_arena_calloc(l->a, sizeof *m->tables * (size_t)(k ? k : 1));
     json_t **js = gp_arena_alloc(l->a, sizeof *js * (size_t)(k ? k : 1));
     for (int i = 0; i < k; i++) {
-        if (m->ntables > 0 && strcmp(m->tables[m->ntables - 1].gql_name, lt[i].t.gql_name) == 0) {
-            /* other.users and public.other_users: keep the first, deterministically. */
-            gp_warn("schema", "%s.%s is hidden: its GraphQL name %s is taken", lt[i].t.schema, lt[i].t.name,
-                    lt[i].t.gql_name);
+        gp_table_t *prev = m->ntables > 0 ? &m->tables[m->ntables - 1] : NULL;
+        if (prev == NULL || strcmp(prev->gql_name, lt[i].t.gql_name) != 0) {
+            js[m->ntables] = lt[i].json;
+            m->tables[m->ntables++] = lt[i].t;
             continue;
         }
-        js[m->ntables] = lt[i].json;
-        m->tables[m->ntables++] = lt[i].t;
+        /* Two tables, one GraphQL name: the default schema's wins, else the first by schema. */
+        if (strcmp(lt[i].t.schema, l->default_schema) == 0) {
+            loaded_table_t won = lt[i];
+            lt[i] = (loaded_table_t){*prev, js[m->ntables - 1]};
+            *prev = won.t;
+            js[m->ntables - 1] = won.json;
+        }
+        const gp_table_t *lost = &lt[i].t;
+        gp_warn("schema", "%s.%s is hidden: its GraphQL name %s is taken", lost->schema, lost->name, lost->gql_name);
     }
     return js;
 }

@@ -178,5 +178,31 @@ static void test_bad_json(void)
     gp_model_free(m);
 }
 
-TEST_MAIN(test_pagila_composite_pk, test_pagila_partitions_hidden, test_pagila_types, test_pagila_views,
+/* other.users and public.other_users are both other_users in GraphQL: the default
+ * schema's table is kept, whichever order the catalog lists them in. */
+static void test_name_clash_keeps_default_schema(void)
+{
+    const char *docs[] = {
+        "{\"tables\":[{\"schema\":\"other\",\"name\":\"users\",\"kind\":\"r\",\"columns\":[],\"uniques\":[],"
+        "\"foreign_keys\":[]},{\"schema\":\"public\",\"name\":\"other_users\",\"kind\":\"v\",\"columns\":[],"
+        "\"uniques\":[],\"foreign_keys\":[]}],\"enums\":[],\"domains\":[]}",
+        "{\"tables\":[{\"schema\":\"public\",\"name\":\"other_users\",\"kind\":\"v\",\"columns\":[],"
+        "\"uniques\":[],\"foreign_keys\":[]},{\"schema\":\"other\",\"name\":\"users\",\"kind\":\"r\",\"columns\":[],"
+        "\"uniques\":[],\"foreign_keys\":[]}],\"enums\":[],\"domains\":[]}",
+    };
+    const char *schemas[] = {"public", "other"};
+    for (int i = 0; i < 2; i++) {
+        char err[128] = "";
+        gp_model_t *m = gp_model_load(docs[i], strlen(docs[i]), schemas, 2, err, sizeof err);
+        CHECK(m != NULL);
+        if (m == NULL)
+            continue;
+        CHECK_INT(m->ntables, 1);
+        CHECK_STR(m->tables[0].schema, "public");
+        CHECK_STR(m->tables[0].sql_name, "\"public\".\"other_users\"");
+        gp_model_free(m);
+    }
+}
+
+TEST_MAIN(test_name_clash_keeps_default_schema, test_pagila_composite_pk, test_pagila_partitions_hidden, test_pagila_types, test_pagila_views,
           test_pagila_relationships, test_sorted, test_blog, test_bad_json)

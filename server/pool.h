@@ -66,6 +66,10 @@ bool gp_pool_is_healthy(const gp_pool_t *p);
 /* Stops accepting queries, fails waiting ones as unavailable, lets in-flight ones
  * finish, closes every connection, then calls done(data) once. */
 void gp_pool_shutdown(gp_pool_t *p, void (*done)(void *data), void *data);
+
+/* Frees the pool and drops any query still in it without calling back (query handles
+ * are invalid afterwards). Call it after done has returned, not from inside done (done
+ * runs in one of the pool's own timers), and before h2o_evloop_destroy. */
 void gp_pool_destroy(gp_pool_t *p);
 
 #endif

@@ -314,6 +314,8 @@ static void test_terminated_backends_retry_reads(void)
     CHECK(write.error[0] != '\0');
     CHECK(write.cell[0] == '\0');
     gp_pool_stats(p, &st);
+    fprintf(stderr, "after pg_terminate_backend: retries=%llu reconnects=%llu, the write got: %s (%s)\n",
+            st.retries, st.reconnects, write.error, write.sqlstate);
     CHECK(st.retries >= 1);
     CHECK(st.reconnects >= 1);
     CHECK(gp_pool_is_healthy(p));

@@ -1,1 +1,280 @@
-int main(void){return 0;}
+/* server/main.c — the composition root: config → database → model → workers →
+ * wait for SIGINT/SIGTERM → graceful shutdown. The only place that creates and
+ * wires the long-lived objects. Everything before the workers start is blocking
+ * and single-threaded on purpose: no event loop runs yet. */
+#include <errno.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
+
+#include "base/arena.h"
+#include "base/log.h"
+#include "base/strbuf.h"
+#include "schema/introspect.h"
+#include "schema/sdl.h"
+#include "server/config.h"
+#include "server/http.h"
+#include "server/worker.h"
+
+#define CONNECT_BACKOFF_FIRST_MS 250
+#define CONNECT_BACKOFF_MAX_MS 30000
+#define POOL_MAX_IN_FLIGHT 32
+#define SDL_MAX (256u << 20)
+
+extern char **environ;
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* Sleeps `ms` unless SIGINT/SIGTERM (blocked, so they wait pending) arrives first;
+ * returns the signal, or 0 after the full sleep. */
+static int sleep_or_signal(const sigset_t *signals, int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
+    double until = now_ms() + ms;
+    for (;;) {
+        int sig = sigtimedwait(signals, NULL, &ts);
+        if (sig > 0)
+            return sig;
+        double left = until - now_ms();
+        if (errno != EINTR || left <= 0)
+            return 0;
+        ts.tv_sec = (time_t)(left / 1e3);
+        ts.tv_nsec = (long)((left - (double)ts.tv_sec * 1e3) * 1e6);
+    }
+}
+
+/* libpq's messages span lines ("connection to server ... failed: \n\tIs the server
+ * running ..."); a log line must not. */
+static const char *one_line(char *msg)
+{
+    char *out = msg;
+    for (const char *p = msg; *p != '\0'; p++) {
+        bool space = *p == '\n' || *p == '\t' || *p == ' ';
+        if (!space)
+            *out++ = *p;
+        else if (out > msg && out[-1] != ' ')
+            *out++ = ' ';
+    }
+    if (out > msg && out[-1] == ' ')
+        out--;
+    *out = '\0';
+    return msg;
+}
+
+/* Blocks until the database answers, retrying with exponential backoff; returns
+ * NULL if a stop signal came first. */
+static PGconn *connect_database(const gp_config_t *cf, const sigset_t *signals)
+{
+    int delay = CONNECT_BACKOFF_FIRST_MS;
+    for (int attempt = 1;; attempt++) {
+        PGconn *pg = PQconnectdbParams(cf->conn_keywords, cf->conn_values, /* expand_dbname= */ 1);
+        if (pg != NULL && PQstatus(pg) == CONNECTION_OK)
+            return pg;
+        gp_warn("db", "cannot connect (attempt %d): %s; retrying in %.2g s", attempt,
+                pg != NULL ? one_line(PQerrorMessage(pg)) : "out of memory", delay / 1e3);
+        PQfinish(pg);
+        if (sleep_or_signal(signals, delay) != 0)
+            return NULL;
+        delay = delay * 2 > CONNECT_BACKOFF_MAX_MS ? CONNECT_BACKOFF_MAX_MS : delay * 2;
+    }
+}
+
+/* The schemas as a text[] literal: {"public","my \"odd\" schema"}. */
+static const char *text_array_literal(gp_arena_t *a, const char *const *items, int n)
+{
+    gp_strbuf_t sb;
+    gp_strbuf_init(&sb, a, 1 << 16);
+    gp_strbuf_putc(&sb, '{');
+    for (int i = 0; i < n; i++) {
+        gp_strbuf_puts(&sb, i ? ",\"" : "\"");
+        for (const char *p = items[i]; *p != '\0'; p++) {
+            if (*p == '"' || *p == '\\')
+                gp_strbuf_putc(&sb, '\\');
+            gp_strbuf_putc(&sb, *p);
+        }
+        gp_strbuf_putc(&sb, '"');
+    }
+    gp_strbuf_putc(&sb, '}');
+    return sb.data;
+}
+
+static gp_model_t *introspect(PGconn *pg, const gp_config_t *cf)
+{
+    double t0 = now_ms();
+    gp_arena_t *a = gp_arena_new(1024);
+    const char *param = text_array_literal(a, cf->schemas, cf->nschemas);
+    PGresult *res = PQexecParams(pg, gp_introspect_sql, 1, NULL, &param, NULL, NULL, 0);
+    gp_arena_free(a);
+    gp_model_t *model = NULL;
+    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1 || PQnfields(res) != 1 ||
+        PQgetisnull(res, 0, 0)) {
+        gp_error("schema", "the catalog query failed: %s",
+                 PQresultStatus(res) == PGRES_TUPLES_OK ? "no result" : one_line(PQresultErrorMessage(res)));
+        goto Done;
+    }
+    char err[512] = "";
+    model = gp_model_load(PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0), (const char *const *)cf->schemas,
+                          cf->nschemas, err, sizeof err);
+    if (model == NULL) {
+        gp_error("schema", "cannot build the model: %s", err);
+        goto Done;
+    }
+    gp_info("schema", "introspected %d tables in %.0f ms (schemas: %s)", model->ntables, now_ms() - t0, cf->schema);
+Done:
+    PQclear(res);
+    return model;
+}
+
+static int print_schema(const gp_model_t *model)
+{
+    gp_arena_t *a = gp_arena_new(1 << 16);
+    gp_strbuf_t sb;
+    gp_strbuf_init(&sb, a, SDL_MAX);
+    gp_sdl_print(model, &sb);
+    int status = 0;
+    if (sb.error) {
+        fprintf(stderr, "graphpost: the schema is too large to print\n");
+        status = 1;
+    } else if (fwrite(sb.data, 1, sb.len, stdout) != sb.len || fflush(stdout) != 0) {
+        status = 1;
+    }
+    gp_arena_free(a);
+    return status;
+}
+
+/* Binds once, without SO_REUSEPORT: every worker accepts on a dup() of this socket,
+ * and a second graphpost on the same port fails here instead of silently taking
+ * half of the traffic. */
+static int listen_on(const gp_config_t *cf)
+{
+    char port[16];
+    snprintf(port, sizeof port, "%d", cf->port);
+    struct addrinfo hints = {.ai_flags = AI_PASSIVE | AI_NUMERICSERV, .ai_socktype = SOCK_STREAM}, *res;
+    int rc = getaddrinfo(cf->host, port, &hints, &res);
+    if (rc != 0) {
+        fprintf(stderr, "graphpost: cannot listen on %s:%d: %s\n", cf->host, cf->port, gai_strerror(rc));
+        return -1;
+    }
+    int fd = -1, saved = 0;
+    for (struct addrinfo *ai = res; ai != NULL && fd == -1; ai = ai->ai_next) {
+        int on = 1;
+        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+        if (fd == -1 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) != 0 ||
+            bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, SOMAXCONN) != 0) {
+            saved = errno;
+            if (fd != -1)
+                close(fd);
+            fd = -1;
+        }
+    }
+    freeaddrinfo(res);
+    if (fd == -1)
+        fprintf(stderr, "graphpost: cannot listen on %s:%d: %s\n", cf->host, cf->port, strerror(saved));
+    return fd;
+}
+
+/* Runs the workers until SIGINT/SIGTERM; takes listen_fd and closes it. */
+static int serve(const gp_config_t *cf, const gp_model_t *model, int listen_fd, const sigset_t *signals)
+{
+    h2o_globalconf_t conf;
+    h2o_config_init(&conf);
+    gp_http_configure(&conf);
+    gp_worker_t **workers = calloc((size_t)cf->threads, sizeof *workers);
+    int started = 0, status = 0;
+    for (; started < cf->threads; started++) {
+        gp_worker_config_t wc = {
+            .id = started,
+            .h2o = &conf,
+            .model = model,
+            .listen_fd = listen_fd,
+            .pool = {cf->conn_keywords, cf->conn_values, cf->pool_min, gp_config_pool_max_for_thread(cf, started),
+                     cf->pool_acquire_timeout_ms, POOL_MAX_IN_FLIGHT},
+        };
+        if ((workers[started] = gp_worker_start(&wc)) == NULL) {
+            status = 1;
+            break;
+        }
+    }
+    if (status == 0) {
+        gp_info("server", "listening on http://%s:%d/graphql with %d threads", cf->host, cf->port, cf->threads);
+        int sig;
+        while (sigwait(signals, &sig) != 0)
+            ;
+        gp_info("server", "%s: finishing requests in flight, then exiting", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    }
+    for (int i = 0; i < started; i++)
+        gp_worker_stop(workers[i]);
+    close(listen_fd); /* with the workers' copies closed too, new connections are refused */
+    for (int i = 0; i < started; i++)
+        gp_worker_join(workers[i]);
+    free(workers);
+    h2o_config_dispose(&conf);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    /* Block the stop signals in every thread; main takes them with sigwait. */
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    gp_config_t cf;
+    char err[512];
+    int status = 1;
+    switch (gp_config_parse(&cf, argc, argv, environ, err, sizeof err)) {
+    case GP_CONFIG_HELP:
+        gp_config_usage(stdout);
+        gp_config_free(&cf);
+        return 0;
+    case GP_CONFIG_ERROR:
+        fprintf(stderr, "graphpost: %s\n", err);
+        gp_config_free(&cf);
+        return 2;
+    case GP_CONFIG_OK:
+        break;
+    }
+    gp_log_level = (gp_log_level_t)cf.log_level;
+    gp_info("config", "%s", gp_config_describe(&cf));
+
+    PGconn *pg = connect_database(&cf, &signals);
+    if (pg == NULL) {
+        gp_info("server", "stopped before the database was reachable");
+        gp_config_free(&cf);
+        return 0;
+    }
+    gp_model_t *model = introspect(pg, &cf);
+    PQfinish(pg);
+    if (model == NULL)
+        goto Done;
+    if (cf.print_schema) {
+        status = print_schema(model);
+        goto Done;
+    }
+    int listen_fd = listen_on(&cf);
+    if (listen_fd == -1)
+        goto Done;
+    status = serve(&cf, model, listen_fd, &signals); /* closes listen_fd */
+    if (status == 0)
+        gp_info("server", "stopped");
+Done:
+    if (model != NULL)
+        gp_model_free(model);
+    gp_config_free(&cf);
+    return status;
+}

@@ -1,0 +1,28 @@
+/* server/http.h — the HTTP routes: POST and GET /graphql, /health, /ready, /live,
+ * /health/database; 404 elsewhere, 405 with Allow for a wrong method. One handler is
+ * registered on the shared h2o configuration; the per-thread state it needs comes
+ * from the worker's context, which starts with the h2o context. */
+#ifndef GP_HTTP_H
+#define GP_HTTP_H
+
+#define H2O_USE_LIBUV 0
+#include <h2o.h>
+
+#include "schema/model.h"
+#include "server/pool.h"
+
+#define GP_HTTP_MAX_BODY (1 << 20)
+
+/* What a request handler can reach of its worker. `h2o` must stay the first member:
+ * handlers get it back from req->conn->ctx. */
+typedef struct gp_http_ctx {
+    h2o_context_t h2o;
+    gp_pool_t *pool;
+    const gp_model_t *model;
+} gp_http_ctx_t;
+
+/* Fills `conf` (after h2o_config_init) with the limits and routes; call once,
+ * before any context is created from it. */
+void gp_http_configure(h2o_globalconf_t *conf);
+
+#endif

@@ -1,0 +1,171 @@
+/* server/operation.c — plan, run, splice, reply; and the JSON reply helpers. */
+#include "server/operation.h"
+
+#include <string.h>
+#include <sys/time.h>
+
+#include "base/arena.h"
+#include "base/error.h"
+#include "base/json.h"
+#include "base/log.h"
+#include "base/strbuf.h"
+#include "resolvers/plan.h"
+
+#define OP_ARENA_CHUNK 8192
+#define ERROR_BODY_MAX (1 << 20)
+
+/* Lives in the request's pool (h2o_mem_alloc_shared): its dispose callback runs
+ * when the request is freed, whether it was answered or its client went away. */
+typedef struct op {
+    h2o_req_t *req;
+    gp_arena_t *arena;  /* the query copy, the plan, error texts */
+    gp_query_t *query;  /* non-NULL while the statement runs */
+    json_t *variables;
+} op_t;
+
+static const char *reason(int status)
+{
+    switch (status) {
+    case 200: return "OK";
+    case 400: return "Bad Request";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 413: return "Payload Too Large";
+    case 415: return "Unsupported Media Type";
+    case 503: return "Service Unavailable";
+    default: return status < 500 ? "Bad Request" : "Internal Server Error";
+    }
+}
+
+static double ms_since(const struct timeval *t0)
+{
+    struct timeval now;
+    gettimeofday(&now, NULL);
+    return (double)(now.tv_sec - t0->tv_sec) * 1e3 + (double)(now.tv_usec - t0->tv_usec) / 1e3;
+}
+
+void gp_operation_reply(h2o_req_t *req, int status, const char *body, size_t len)
+{
+    static h2o_generator_t generator = {NULL, NULL}; /* one final send: nothing to proceed or stop */
+    gp_debug("http", "%.*s %.*s %d %zu %.2fms", (int)req->method.len, req->method.base,
+             (int)(req->path.len < 200 ? req->path.len : 200), req->path.base, status, len,
+             ms_since(&req->timestamps.request_begin_at));
+    req->res.status = status;
+    req->res.reason = reason(status);
+    req->res.content_length = len; /* else HTTP/1 goes chunked */
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
+                   H2O_STRLIT("application/json; charset=utf-8"));
+    h2o_start_response(req, &generator);
+    h2o_iovec_t iov = h2o_iovec_init(body, len);
+    h2o_send(req, &iov, 1, H2O_SEND_STATE_FINAL);
+}
+
+/* Copies the finished text into the request's pool and sends it. */
+static void reply_text(h2o_req_t *req, int status, const gp_strbuf_t *sb)
+{
+    char *body = h2o_mem_alloc_pool(&req->pool, sb->len);
+    memcpy(body, sb->data, sb->len);
+    gp_operation_reply(req, status, body, sb->len);
+}
+
+void gp_operation_reply_error(h2o_req_t *req, int status, const char *code, const char *message)
+{
+    gp_arena_t *a = gp_arena_new(1024);
+    gp_strbuf_t sb;
+    gp_strbuf_init(&sb, a, ERROR_BODY_MAX);
+    gp_strbuf_lit(&sb, "{\"errors\":[{\"message\":");
+    gp_json_cstring(&sb, message);
+    gp_strbuf_lit(&sb, ",\"extensions\":{\"code\":");
+    gp_json_cstring(&sb, code);
+    gp_strbuf_lit(&sb, "}}]}");
+    reply_text(req, status, &sb);
+    gp_arena_free(a);
+}
+
+static void reply_errors(op_t *op, const gp_errors_t *errs, bool data_null)
+{
+    gp_strbuf_t sb;
+    gp_strbuf_init(&sb, op->arena, ERROR_BODY_MAX);
+    gp_strbuf_lit(&sb, "{\"errors\":");
+    gp_errors_render(errs, &sb);
+    if (data_null)
+        gp_strbuf_lit(&sb, ",\"data\":null");
+    gp_strbuf_putc(&sb, '}');
+    if (sb.error) {
+        gp_operation_reply_error(op->req, 500, "INTERNAL_SERVER_ERROR", "the error list is too large to send");
+        return;
+    }
+    reply_text(op->req, gp_errors_status(errs), &sb);
+}
+
+static void on_op_dispose(void *p)
+{
+    op_t *op = p;
+    if (op->query != NULL) /* the client left before the database answered */
+        gp_pool_query_forget(op->query);
+    json_decref(op->variables);
+    gp_arena_free(op->arena);
+}
+
+/* The cell is PostgreSQL's JSON text for the whole `data` object: it goes out as
+ * it came, between two constant strings, without being parsed. */
+static void reply_data(h2o_req_t *req, const char *cell, size_t cell_len)
+{
+    static const char head[] = "{\"data\":", tail[] = "}";
+    size_t len = sizeof head - 1 + cell_len + sizeof tail - 1;
+    char *body = h2o_mem_alloc_pool(&req->pool, len);
+    memcpy(body, head, sizeof head - 1);
+    memcpy(body + sizeof head - 1, cell, cell_len);
+    memcpy(body + sizeof head - 1 + cell_len, tail, sizeof tail - 1);
+    gp_operation_reply(req, 200, body, len);
+}
+
+static void on_result(void *data, const gp_query_result_t *r)
+{
+    op_t *op = data;
+    op->query = NULL;
+    if (r->cell != NULL) {
+        reply_data(op->req, r->cell, r->cell_len);
+    } else if (r->unavailable) {
+        gp_operation_reply_error(op->req, 503, "SERVICE_UNAVAILABLE",
+                                 r->error != NULL ? r->error : "the database is unavailable");
+    } else if (r->error != NULL) {
+        gp_errors_t errs;
+        gp_errors_init(&errs, op->arena, NULL);
+        gp_error_t *e = gp_errors_add(&errs, GP_E_DATABASE, -1, "%s", r->error);
+        e->sqlstate = r->sqlstate != NULL ? gp_arena_strdup(op->arena, r->sqlstate) : NULL;
+        reply_errors(op, &errs, /* data_null= */ true);
+    } else { /* a NULL cell: the statement chose to answer nothing */
+        reply_data(op->req, "null", 4);
+    }
+}
+
+void gp_operation_start(h2o_req_t *req, gp_pool_t *pool, const gp_model_t *model, const gp_operation_input_t *in)
+{
+    op_t *op = h2o_mem_alloc_shared(&req->pool, sizeof *op, on_op_dispose);
+    memset(op, 0, sizeof *op);
+    op->req = req;
+    op->arena = gp_arena_new(OP_ARENA_CHUNK);
+    op->variables = in->variables != NULL ? json_incref(in->variables) : NULL;
+
+    /* NUL-terminated copies: the body buffer is not terminated, and the plan may
+     * point into the document. */
+    const char *query = gp_arena_strndup(op->arena, in->query, in->query_len);
+    const char *name = in->operation_name != NULL ? gp_arena_strdup(op->arena, in->operation_name) : NULL;
+    gp_errors_t errs;
+    gp_errors_init(&errs, op->arena, query);
+    gp_plan_t *plan = gp_plan_request(op->arena, model, query, in->query_len, name, op->variables, &errs);
+    if (plan == NULL) {
+        if (errs.count == 0)
+            gp_errors_add(&errs, GP_E_INTERNAL, -1, "the operation could not be planned");
+        reply_errors(op, &errs, /* data_null= */ false);
+        return;
+    }
+    if (in->via_get && plan->is_mutation) {
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL, H2O_STRLIT("POST"));
+        gp_operation_reply_error(req, 405, "BAD_REQUEST", "mutations are only accepted with POST");
+        return;
+    }
+    op->query = gp_pool_query(pool, plan->sql, plan->params.count, plan->params.values,
+                              /* read_only= */ !plan->is_mutation, on_result, op);
+}

@@ -1,0 +1,206 @@
+/* server/worker.c — a worker thread's life: set up, accept and serve, drain, tear down.
+ *
+ * Stopping is a message on the context's multithread queue, so the loop wakes at
+ * once. The order matters: close the listener (no new connections), ask h2o to
+ * close idle connections, shut the pool down (queued queries fail as unavailable,
+ * running ones finish and answer), wait for the remaining connections to finish
+ * their responses, and only then dispose, because h2o cannot tear down a
+ * connection whose request still awaits a response. */
+#include "server/worker.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "server/http.h"
+
+#define DRAIN_TIMEOUT_MS 10000
+#define ACCEPTS_PER_WAKEUP 16
+
+struct gp_worker {
+    gp_http_ctx_t ctx;              /* first: handlers find it from req->conn->ctx */
+    gp_worker_config_t cf;
+    h2o_accept_ctx_t accept_ctx;
+    h2o_socket_t *listener;
+    h2o_multithread_receiver_t stop_receiver;
+    h2o_multithread_message_t stop_message;
+    pthread_t thread;
+    bool stopping, pool_done;
+
+    pthread_mutex_t lock;           /* guards `started`, `setup_failed` while starting */
+    pthread_cond_t cond;
+    bool started, setup_failed;
+};
+
+static void on_accept(h2o_socket_t *listener, const char *err)
+{
+    gp_worker_t *w = listener->data;
+    if (err != NULL)
+        return;
+    /* Every worker watches the same file description: all wake, one wins each
+     * connection, the others find nothing to accept. */
+    for (int i = 0; i < ACCEPTS_PER_WAKEUP; i++) {
+        h2o_socket_t *sock = h2o_evloop_socket_accept(listener);
+        if (sock == NULL)
+            break;
+        h2o_accept(&w->accept_ctx, sock);
+    }
+}
+
+static void on_pool_done(void *data)
+{
+    gp_worker_t *w = data;
+    w->pool_done = true;
+}
+
+static void on_stop(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages)
+{
+    gp_worker_t *w = H2O_STRUCT_FROM_MEMBER(gp_worker_t, stop_receiver, receiver);
+    while (!h2o_linklist_is_empty(messages))
+        h2o_linklist_unlink(messages->next);
+    if (w->stopping)
+        return;
+    w->stopping = true;
+    h2o_socket_read_stop(w->listener);
+    h2o_socket_close(w->listener);
+    w->listener = NULL;
+    h2o_context_request_shutdown(&w->ctx.h2o);
+    gp_pool_shutdown(w->ctx.pool, on_pool_done, w);
+}
+
+static void signal_started(gp_worker_t *w, bool failed)
+{
+    pthread_mutex_lock(&w->lock);
+    w->started = true;
+    w->setup_failed = failed;
+    pthread_cond_signal(&w->cond);
+    pthread_mutex_unlock(&w->lock);
+}
+
+static bool has_connections(h2o_context_t *ctx)
+{
+    return !h2o_linklist_is_empty(&ctx->http1._conns) || !h2o_linklist_is_empty(&ctx->http2._conns);
+}
+
+/* Runs the loop until the last connection closed or DRAIN_TIMEOUT_MS passed.
+ * Returns false if connections remain, which then must not be disposed. */
+static bool drain(gp_worker_t *w)
+{
+    h2o_loop_t *loop = w->ctx.h2o.loop;
+    uint64_t deadline = h2o_now(loop) + DRAIN_TIMEOUT_MS;
+    while (has_connections(&w->ctx.h2o) && h2o_now(loop) < deadline)
+        if (h2o_evloop_run(loop, 100) != 0)
+            return false;
+    return !has_connections(&w->ctx.h2o);
+}
+
+static void teardown(gp_worker_t *w)
+{
+    h2o_context_t *ctx = &w->ctx.h2o;
+    h2o_loop_t *loop = ctx->loop;
+    bool drained = drain(w);
+    h2o_multithread_unregister_receiver(ctx->queue, &w->stop_receiver);
+    gp_pool_destroy(w->ctx.pool);
+    if (!drained) {
+        /* Disposing would free what live connections still point at; the process
+         * is exiting anyway. */
+        gp_warn("worker", "worker %d: connections still open after %d ms; not disposing its loop", w->cf.id,
+                DRAIN_TIMEOUT_MS);
+        return;
+    }
+    /* request_shutdown links this entry even without HTTP/2 connections, and
+     * h2o_context_dispose asserts that its timeouts are empty. */
+    if (h2o_timeout_is_linked(&ctx->http2._graceful_shutdown_timeout))
+        h2o_timeout_unlink(&ctx->http2._graceful_shutdown_timeout);
+    h2o_evloop_run(loop, 0); /* let closed sockets be freed */
+    h2o_context_dispose(ctx);
+    h2o_evloop_destroy(loop);
+}
+
+static bool setup(gp_worker_t *w)
+{
+    h2o_evloop_t *loop = h2o_evloop_create();
+    h2o_context_init(&w->ctx.h2o, loop, w->cf.h2o);
+    h2o_multithread_register_receiver(w->ctx.h2o.queue, &w->stop_receiver, on_stop);
+    w->ctx.model = w->cf.model;
+    w->accept_ctx.ctx = &w->ctx.h2o;
+    w->accept_ctx.hosts = w->cf.h2o->hosts;
+
+    int fd = fcntl(w->cf.listen_fd, F_DUPFD_CLOEXEC, 0);
+    if (fd == -1) {
+        gp_error("worker", "worker %d: cannot dup the listening socket: %s", w->cf.id, strerror(errno));
+        return false;
+    }
+    w->ctx.pool = gp_pool_create(loop, &w->cf.pool);
+    if (w->ctx.pool == NULL) {
+        gp_error("worker", "worker %d: cannot create its database pool", w->cf.id);
+        close(fd);
+        return false;
+    }
+    w->listener = h2o_evloop_socket_create(loop, fd, H2O_SOCKET_FLAG_DONT_READ);
+    w->listener->data = w;
+    h2o_socket_read_start(w->listener, on_accept);
+    return true;
+}
+
+static void *run(void *arg)
+{
+    gp_worker_t *w = arg;
+    if (!setup(w)) {
+        signal_started(w, /* failed= */ true);
+        return NULL;
+    }
+    signal_started(w, /* failed= */ false);
+    gp_debug("worker", "worker %d serving", w->cf.id);
+    while (!w->pool_done)
+        if (h2o_evloop_run(w->ctx.h2o.loop, INT32_MAX) != 0) {
+            gp_error("worker", "worker %d: event loop failed: %s", w->cf.id, strerror(errno));
+            abort(); /* an epoll failure leaves nothing to serve with */
+        }
+    teardown(w);
+    gp_debug("worker", "worker %d stopped", w->cf.id);
+    return NULL;
+}
+
+gp_worker_t *gp_worker_start(const gp_worker_config_t *wc)
+{
+    gp_worker_t *w = calloc(1, sizeof *w);
+    if (w == NULL)
+        return NULL;
+    w->cf = *wc;
+    pthread_mutex_init(&w->lock, NULL);
+    pthread_cond_init(&w->cond, NULL);
+    if (pthread_create(&w->thread, NULL, run, w) != 0) {
+        gp_error("worker", "worker %d: cannot create its thread", wc->id);
+        goto Error;
+    }
+    pthread_mutex_lock(&w->lock);
+    while (!w->started)
+        pthread_cond_wait(&w->cond, &w->lock);
+    pthread_mutex_unlock(&w->lock);
+    if (!w->setup_failed)
+        return w;
+    pthread_join(w->thread, NULL); /* a half-built loop is left to the exiting process */
+Error:
+    pthread_cond_destroy(&w->cond);
+    pthread_mutex_destroy(&w->lock);
+    free(w);
+    return NULL;
+}
+
+void gp_worker_stop(gp_worker_t *w)
+{
+    h2o_multithread_send_message(&w->stop_receiver, &w->stop_message);
+}
+
+void gp_worker_join(gp_worker_t *w)
+{
+    pthread_join(w->thread, NULL);
+    pthread_cond_destroy(&w->cond);
+    pthread_mutex_destroy(&w->lock);
+    free(w);
+}

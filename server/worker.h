@@ -1,0 +1,34 @@
+/* server/worker.h — one thread = one h2o event loop + h2o context + its own database
+ * pool + its own dup() of the listening socket. Workers share nothing mutable: the
+ * h2o configuration and the model are read-only once the workers run. */
+#ifndef GP_WORKER_H
+#define GP_WORKER_H
+
+#define H2O_USE_LIBUV 0
+#include <h2o.h>
+
+#include "schema/model.h"
+#include "server/pool.h"
+
+typedef struct gp_worker gp_worker_t;
+
+typedef struct gp_worker_config {
+    int id;                     /* for logs */
+    h2o_globalconf_t *h2o;      /* shared, configured by gp_http_configure */
+    const gp_model_t *model;
+    int listen_fd;              /* bound and listening; the worker accepts on its own dup() */
+    gp_pool_config_t pool;      /* its strings must outlive the worker */
+} gp_worker_config_t;
+
+/* Starts the thread and returns once its loop is ready to accept, or returns NULL
+ * (after logging why) if it could not be set up. */
+gp_worker_t *gp_worker_start(const gp_worker_config_t *wc);
+
+/* Asks the worker to stop, from any thread, once: it stops accepting, lets the
+ * requests in flight finish (gp_pool_shutdown) and closes its connections. */
+void gp_worker_stop(gp_worker_t *w);
+
+/* Waits for the stopped worker's thread to end and frees the worker. */
+void gp_worker_join(gp_worker_t *w);
+
+#endif

@@ -1,0 +1,26 @@
+-- bench/gen.sql — a generated blog dataset for bench/run, on top of
+-- examples/blog/schema.sql. Sizes come from psql variables :users, :posts and
+-- :comments. Every user writes posts/users posts and every post gets
+-- comments/posts comments, so nested limits always have rows to fill.
+\set ON_ERROR_STOP 1
+INSERT INTO users (id, name, email, bio, karma, created_at)
+SELECT i, 'user ' || i, 'user' || i || '@example.com',
+       CASE WHEN i % 3 = 0 THEN NULL ELSE 'bio of user ' || i END,
+       i % 500, timestamptz '2024-01-01' + i * interval '1 minute'
+  FROM generate_series(1, :users) AS i;
+
+INSERT INTO posts (id, author_id, editor_id, title, body, status, tags, rating, created_at)
+SELECT i, 1 + i % :users, CASE WHEN i % 4 = 0 THEN 1 + (i * 7) % :users END,
+       'post ' || i, repeat('lorem ipsum ', 10),
+       (ARRAY['draft', 'published', 'archived']::post_status[])[1 + i % 3],
+       ARRAY['tag' || i % 10], (i % 50) / 10.0,
+       timestamptz '2024-02-01' + i * interval '1 second'
+  FROM generate_series(1, :posts) AS i;
+
+INSERT INTO comments (id, post_id, author_id, body, created_at)
+SELECT i, 1 + i % :posts, 1 + (i * 13) % :users, 'comment ' || i,
+       timestamptz '2024-03-01' + i * interval '1 second'
+  FROM generate_series(1, :comments) AS i;
+
+SELECT setval('users_id_seq', :users), setval('posts_id_seq', :posts), setval('comments_id_seq', :comments);
+VACUUM ANALYZE;

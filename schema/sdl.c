@@ -2,9 +2,9 @@
  *
  * Every definition and every field is sorted by name, so the same model always
  * prints the same text (golden-file tests diff it). Descriptions come from the
- * database's comments only. Not printed yet: T_aggregate types and root fields
- * (the model has the roots; the SDL leaves them out until the aggregate types exist).
- * Columns whose names are not GraphQL names cannot be queried and are left out. */
+ * database's comments only. Aggregates follow Hasura: T_aggregate { aggregate, nodes },
+ * count for every table, sum/avg/stddev/variance over numeric columns and min/max
+ * over the columns PostgreSQL has min() and max() for. Columns whose names are not GraphQL names cannot be queried and are left out. */
 #include "schema/sdl.h"
 
 #include <stdlib.h>
@@ -147,6 +147,14 @@ static void object_type(gp_arena_t *a, const gp_table_t *t, items_t *defs)
         else
             items_add(&f, r->name, gp_arena_printf(a, "  %s%s: [%s!]!\n", r->name, list_args(a, tn), tn));
     }
+    /* posts → posts_aggregate, unless a column or relationship already has that name. */
+    for (int i = 0; i < t->nrels; i++) {
+        const gp_relationship_t *r = &t->rels[i];
+        const char *name = gp_arena_printf(a, "%s_aggregate", r->name);
+        if (r->kind == GP_REL_ARRAY && !items_has(&f, name))
+            items_add(&f, name, gp_arena_printf(a, "  %s%s: %s_aggregate!\n", name, list_args(a, r->target->gql_name),
+                                                r->target->gql_name));
+    }
     items_add(defs, t->gql_name,
               typedef_text(a, description(a, t->comment, ""), gp_arena_printf(a, "type %s", t->gql_name), &f));
 }
@@ -259,6 +267,96 @@ static void scalars(gp_arena_t *a, const gp_model_t *m, items_t *defs)
         }
 }
 
+typedef enum { AGG_NONE, AGG_MINMAX, AGG_NUMERIC } agg_class_t;
+
+static bool in_list(const char *s, const char *const *list)
+{
+    for (; *list; list++)
+        if (strcmp(s, *list) == 0)
+            return true;
+    return false;
+}
+
+static bool starts_with_any(const char *s, const char *const *list)
+{
+    for (; *list; list++)
+        if (strncmp(s, *list, strlen(*list)) == 0)
+            return true;
+    return false;
+}
+
+/* Which aggregates a column takes: sum/avg/… need a number, min/max an ordering
+ * PostgreSQL has min() and max() for (not bool, uuid, bytea, json, tsvector). A domain
+ * takes its base type's; arrays take none here. */
+static agg_class_t agg_class(const gp_model_t *m, const gp_column_t *c)
+{
+    static const char *const numeric[] = {"Int", "Float", "bigint", "numeric", NULL};
+    static const char *const ordered[] = {"String", "bpchar", "date", "time", "timetz", "timestamp",
+                                          "timestamptz", "interval", "money", "inet", NULL};
+    static const char *const base_numeric[] = {"smallint", "integer", "bigint", "real", "double precision",
+                                               "numeric", NULL};
+    static const char *const base_ordered[] = {"text", "character", "date", "time", "timestamp", "interval",
+                                               "money", "inet", NULL};
+    if (c->is_array)
+        return AGG_NONE;
+    if (in_list(c->gql_type, numeric))
+        return AGG_NUMERIC;
+    if (in_list(c->gql_type, ordered))
+        return AGG_MINMAX;
+    for (int i = 0; i < m->nenums; i++)
+        if (strcmp(m->enums[i].gql_name, c->gql_type) == 0)
+            return AGG_MINMAX;
+    for (int i = 0; i < m->ndomains; i++)
+        if (strcmp(m->domains[i].gql_name, c->gql_type) == 0) {
+            if (starts_with_any(m->domains[i].base_pg_type, base_numeric))
+                return AGG_NUMERIC;
+            if (starts_with_any(m->domains[i].base_pg_type, base_ordered))
+                return AGG_MINMAX;
+        }
+    return AGG_NONE;
+}
+
+/* `type T_<fn>_fields` with the columns of at least class `need`, typed Float or as the
+ * column; returns false (and prints nothing) when no column qualifies. */
+static bool agg_fields(gp_arena_t *a, const gp_model_t *m, const gp_table_t *t, const char *fn,
+                       agg_class_t need, bool as_float, items_t *defs)
+{
+    items_t f = {.a = a};
+    for (int i = 0; i < t->ncolumns; i++) {
+        const gp_column_t *c = &t->columns[i];
+        if (gp_names_is_valid(c->name) && agg_class(m, c) >= need)
+            items_add(&f, c->name, gp_arena_printf(a, "  %s: %s\n", c->name, as_float ? "Float" : c->gql_type));
+    }
+    if (f.n == 0)
+        return false;
+    const char *name = gp_arena_printf(a, "%s_%s_fields", t->gql_name, fn);
+    items_add(defs, name, typedef_text(a, "", gp_arena_printf(a, "type %s", name), &f));
+    return true;
+}
+
+static void aggregate(gp_arena_t *a, const gp_model_t *m, const gp_table_t *t, items_t *defs)
+{
+    static const char *const stats[] = {"avg", "stddev", "stddev_pop", "stddev_samp",
+                                        "var_pop", "var_samp", "variance", NULL};
+    const char *tn = t->gql_name;
+    items_t f = {.a = a};
+    items_add(&f, "count", gp_arena_printf(a, "  count(columns: [%s_select_column!], distinct: Boolean): Int!\n", tn));
+    for (const char *const *fn = stats; *fn; fn++)
+        if (agg_fields(a, m, t, *fn, AGG_NUMERIC, /* as_float= */ true, defs))
+            items_add(&f, *fn, gp_arena_printf(a, "  %s: %s_%s_fields\n", *fn, tn, *fn));
+    if (agg_fields(a, m, t, "sum", AGG_NUMERIC, /* as_float= */ false, defs))
+        items_add(&f, "sum", gp_arena_printf(a, "  sum: %s_sum_fields\n", tn));
+    static const char *const minmax[] = {"max", "min", NULL};
+    for (const char *const *fn = minmax; *fn; fn++)
+        if (agg_fields(a, m, t, *fn, AGG_MINMAX, /* as_float= */ false, defs))
+            items_add(&f, *fn, gp_arena_printf(a, "  %s: %s_%s_fields\n", *fn, tn, *fn));
+    const char *fields = gp_arena_printf(a, "%s_aggregate_fields", tn);
+    items_add(defs, fields, typedef_text(a, "", gp_arena_printf(a, "type %s", fields), &f));
+    const char *name = gp_arena_printf(a, "%s_aggregate", tn);
+    items_add(defs, name,
+              gp_arena_printf(a, "type %s {\n  aggregate: %s\n  nodes: [%s!]!\n}\n", name, fields, tn));
+}
+
 static void query_root(gp_arena_t *a, const gp_model_t *m, items_t *defs)
 {
     items_t f = {.a = a};
@@ -277,6 +375,9 @@ static void query_root(gp_arena_t *a, const gp_model_t *m, items_t *defs)
             }
             gp_strbuf_printf(&sb, "): %s\n", t->gql_name);
             items_add(&f, r->name, sb.data);
+        } else {
+            items_add(&f, r->name, gp_arena_printf(a, "  %s%s: %s_aggregate!\n", r->name, list_args(a, t->gql_name),
+                                                   t->gql_name));
         }
     }
     items_add(defs, "query_root", typedef_text(a, "", "type query_root", &f));
@@ -309,6 +410,7 @@ void gp_sdl_print(const gp_model_t *m, gp_strbuf_t *out)
         bool_exp(a, t, &defs, &comparisons);
         order_by(a, t, &defs);
         select_column(a, t, &defs);
+        aggregate(a, m, t, &defs);
     }
     for (int i = 0; i < comparisons.n; i++)
         items_add(&defs, comparisons.v[i].name,

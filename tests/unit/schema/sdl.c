@@ -72,6 +72,12 @@ static void test_blog_pieces(void)
     CHECK(strstr(s, "  _has_keys_any: [String!]\n") != NULL);
     CHECK(strstr(s, "input String_array_comparison_exp {\n  _contained_in: [String!]\n") != NULL);
     CHECK(strstr(s, "published_posts_by_pk") == NULL); /* a view has no primary key */
+    CHECK(strstr(s, "where: users_bool_exp): users_aggregate!\n") != NULL);
+    CHECK(strstr(s, "  posts_by_author_id_aggregate(") != NULL);
+    CHECK(strstr(s, "type users_sum_fields {\n  id: Int\n  karma: bigint\n}\n") != NULL);
+    CHECK(strstr(s, "type tags_aggregate_fields {\n  count(columns: [tags_select_column!], distinct: Boolean): Int!\n"
+                    "  max: tags_max_fields\n  min: tags_min_fields\n}\n") != NULL);
+    CHECK(strstr(s, "\ntype tags_sum_fields") == NULL); /* no numeric column */
     gp_arena_free(a);
 }
 

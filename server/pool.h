@@ -49,7 +49,9 @@ gp_query_t *gp_pool_query(gp_pool_t *p, const char *sql, int nparams, const char
                           bool read_only, gp_query_cb cb, void *data);
 
 /* The caller no longer wants the result (its client went away): cb will not be
- * called; the statement may still run and its result is discarded. */
+ * called; the statement may still run and its result is discarded. The handle is
+ * valid until cb has returned (the query is freed then); calling this from inside
+ * cb is a no-op. */
 void gp_pool_query_forget(gp_query_t *q);
 
 typedef struct gp_pool_stats {

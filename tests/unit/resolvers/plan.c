@@ -1,0 +1,177 @@
+/* Unit tests for the compiler (resolvers/plan*.c) on the blog model from its saved
+ * introspection fixture. What the SQL returns is checked against a real PostgreSQL
+ * by tests/integration; here: parameters, errors and the statement's shape. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "resolvers/plan.h"
+#include "schema/introspect.h"
+#include "tests/unit/test.h"
+
+static gp_model_t *model;
+
+static gp_model_t *load_fixture(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return NULL;
+    static char buf[1 << 20];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    const char *schemas[] = {"public"};
+    char err[256];
+    gp_model_t *m = gp_model_load(buf, n, schemas, 1, err, sizeof err);
+    if (m == NULL)
+        fprintf(stderr, "%s: %s\n", path, err);
+    return m;
+}
+
+typedef struct {
+    gp_arena_t *arena;
+    gp_errors_t errs;
+    gp_plan_t *plan;
+} result_t;
+
+static result_t compile(const char *query, const char *variables)
+{
+    result_t r = {.arena = gp_arena_new(4096)};
+    gp_errors_init(&r.errs, r.arena, query);
+    json_t *vars = variables != NULL ? json_loads(variables, 0, NULL) : NULL;
+    r.plan = gp_plan_request(r.arena, model, query, strlen(query), NULL, vars, &r.errs);
+    json_decref(vars);
+    return r;
+}
+
+static const char *first_error(result_t *r)
+{
+    return r->errs.head != NULL ? r->errs.head->message : "(no error)";
+}
+
+static void done(result_t *r)
+{
+    gp_arena_free(r->arena);
+}
+
+static void test_list_is_one_statement_without_params(void)
+{
+    result_t r = compile("{ users { id name posts_by_author_id { title comments { body } } } }", NULL);
+    CHECK(r.plan != NULL);
+    if (r.plan != NULL) {
+        CHECK_INT(r.plan->params.count, 0);
+        CHECK(strncmp(r.plan->sql, "SELECT json_build_object('users', ", 34) == 0);
+        CHECK(strstr(r.plan->sql, "FROM \"public\".\"comments\" AS _t3 WHERE _t3.\"post_id\" = _t2.\"id\"") != NULL);
+    }
+    done(&r);
+}
+
+static void test_values_are_parameters(void)
+{
+    result_t r = compile("query($id: Int!) { users_by_pk(id: $id) { name } "
+                         "users(where: {name: {_eq: \"x'); drop table users; --\"}, id: {_in: [1, 2]}}) { id } }",
+                         "{\"id\": 7}");
+    CHECK(r.plan != NULL);
+    if (r.plan != NULL) {
+        CHECK_INT(r.plan->params.count, 3);
+        CHECK_STR(r.plan->params.values[0], "7");
+        CHECK_STR(r.plan->params.values[1], "x'); drop table users; --");
+        CHECK_STR(r.plan->params.values[2], "{\"1\",\"2\"}");
+        CHECK(strstr(r.plan->sql, "drop table") == NULL);
+        CHECK(strstr(r.plan->sql, "= ANY($3::\"pg_catalog\".\"int4\"[])") != NULL);
+    }
+    done(&r);
+}
+
+static void test_unknown_field_is_located(void)
+{
+    result_t r = compile("{\n  users { id nope } }", NULL);
+    CHECK(r.plan == NULL);
+    CHECK_STR(first_error(&r), "Cannot query field \"nope\" on type \"users\".");
+    CHECK_INT(r.errs.head != NULL ? r.errs.head->offset : -1, 15);
+    done(&r);
+}
+
+static void test_missing_required_variable(void)
+{
+    result_t r = compile("query($id: Int!) { users_by_pk(id: $id) { name } }", "{}");
+    CHECK(r.plan == NULL);
+    CHECK_STR(first_error(&r), "Variable \"$id\" of required type \"Int!\" was not provided.");
+    CHECK(r.errs.head != NULL && r.errs.head->kind == GP_E_BAD_INPUT);
+    done(&r);
+}
+
+static void test_skip_include_and_fragments(void)
+{
+    result_t r = compile("query($no: Boolean = false) { users { ...f id @skip(if: true) email @include(if: $no) } } "
+                         "fragment f on users { name ... on users { bio } }",
+                         NULL);
+    CHECK(r.plan != NULL);
+    if (r.plan != NULL) {
+        CHECK(strstr(r.plan->sql, "'name'") != NULL);
+        CHECK(strstr(r.plan->sql, "'bio'") != NULL);
+        CHECK(strstr(r.plan->sql, "'id'") == NULL);
+        CHECK(strstr(r.plan->sql, "'email'") == NULL);
+    }
+    done(&r);
+}
+
+static void test_order_by_through_object_relationship(void)
+{
+    result_t r = compile("{ posts(order_by: [{author: {name: desc_nulls_last}}, {id: asc}], limit: 2) { id } }", NULL);
+    CHECK(r.plan != NULL);
+    if (r.plan != NULL)
+        CHECK(strstr(r.plan->sql, "ORDER BY (SELECT _t2.\"name\" FROM \"public\".\"users\" AS _t2 WHERE _t2.\"id\" = "
+                                  "_t1.\"author_id\" LIMIT 1) DESC NULLS LAST, _t1.\"id\" ASC") != NULL);
+    done(&r);
+}
+
+static void test_bad_operand_types(void)
+{
+    result_t r = compile("{ users(where: {id: {_eq: \"one\"}}) { id } }", NULL);
+    CHECK_STR(first_error(&r), "Expected a value of type \"Int\" for _eq on column \"id\", found a string.");
+    done(&r);
+    r = compile("{ users(limit: -1) { id } }", NULL);
+    CHECK_STR(first_error(&r), "Expected a non-negative Int for limit.");
+    done(&r);
+    r = compile("{ users(where: {title: {_like: \"%\"}}) { id } }", NULL);
+    CHECK_STR(first_error(&r), "Field \"title\" is not defined by type \"users_bool_exp\".");
+    done(&r);
+}
+
+static void test_wide_selection_is_chunked(void)
+{
+    char query[8192] = "{ users_by_pk(id: 1) { ";
+    for (int i = 0; i < 120; i++)
+        sprintf(query + strlen(query), "a%d: id ", i);
+    strcat(query, "} }");
+    result_t r = compile(query, NULL);
+    CHECK(r.plan != NULL);
+    if (r.plan != NULL)
+        CHECK(strstr(r.plan->sql, "('{' || left(substr(json_build_object(") != NULL);
+    done(&r);
+}
+
+static void test_many_operations_need_a_name(void)
+{
+    result_t r = compile("query a { users { id } } query b { posts { id } }", NULL);
+    CHECK_STR(first_error(&r), "Must provide operation name if query contains multiple operations.");
+    done(&r);
+}
+
+static void setup(void)
+{
+    model = load_fixture("tests/unit/schema/fixtures/blog.json");
+    if (model == NULL) {
+        fprintf(stderr, "cannot load the blog fixture\n");
+        exit(1);
+    }
+}
+
+static void teardown(void)
+{
+    gp_model_free(model);
+}
+
+TEST_MAIN(setup, test_list_is_one_statement_without_params, test_values_are_parameters, test_unknown_field_is_located,
+          test_missing_required_variable, test_skip_include_and_fragments, test_order_by_through_object_relationship,
+          test_bad_operand_types, test_wide_selection_is_chunked, test_many_operations_need_a_name, teardown)

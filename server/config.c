@@ -148,6 +148,9 @@ static int collect(raw_t *raw, int argc, char *const *argv, char *const *env, ch
         } else if (a + 1 < argc) {
             r->value = argv[++a];
         } else {
+            r->value = "";
+        }
+        if (r->value[0] == '\0') {
             fail(err, errlen, "--%s: needs a value", s->flag);
             return -1;
         }

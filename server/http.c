@@ -81,7 +81,7 @@ static const char *parse_query_string(h2o_req_t *req, param_t *params, size_t np
             char *dst = h2o_mem_alloc_pool(&req->pool, (size_t)(field_end - val) + 1);
             ssize_t n = url_decode(dst, val, (size_t)(field_end - val));
             if (n < 0)
-                return "a query parameter has a broken %-escape";
+                return "a query parameter has a broken %-escape or an escaped NUL byte (%00)";
             dst[n] = '\0';
             params[i].value = dst;
             params[i].len = (size_t)n;

@@ -148,6 +148,7 @@ static void test_bad_values(void)
     expect_error(NARGS("--bogus=1"), ARGS("--bogus=1"), noenv, "unknown option --bogus (see --help)");
     expect_error(NARGS("extra"), ARGS("extra"), noenv, "unexpected argument \"extra\" (see --help)");
     expect_error(NARGS("--port"), ARGS("--port"), noenv, "--port: needs a value");
+    expect_error(NARGS("--host="), ARGS("--host="), noenv, "--host: needs a value");
     expect_error(NARGS("--print-schema=yes"), ARGS("--print-schema=yes"), noenv, "--print-schema: takes no value");
     expect_error(NARGS("--log-level", "loud"), ARGS("--log-level", "loud"), noenv,
                  "--log-level: expected one of debug, info, warn, error, got \"loud\"");
@@ -159,6 +160,24 @@ static void test_bad_values(void)
                  noenv, "--pool-min: 3 per thread is more than --pool-max 5 split across 2 threads (2 each)");
     expect_error(1, ARGS(NULL), ENV("DATABASE_URL=postgres://h/db?bogus=1"),
                  "DATABASE_URL: not a valid connection string: invalid URI query parameter: \"bogus\"");
+}
+
+static void test_flag_value_forms(void)
+{
+    gp_config_t cf;
+    CHECK_INT(parse(&cf, NARGS("--database-url", "postgres://h/db?sslmode=require", "--print-schema", "--schema=a"),
+                    ARGS("--database-url", "postgres://h/db?sslmode=require", "--print-schema", "--schema=a"),
+                    ENV("X=1")),
+              GP_CONFIG_OK);
+    CHECK_STR(cf.database_url, "postgres://h/db?sslmode=require");
+    CHECK(cf.print_schema);
+    CHECK_STR(cf.schemas[0], "a");
+    gp_config_free(&cf);
+    CHECK_INT(parse(&cf, NARGS("--database-url=postgres://u:p=q@h/db"), ARGS("--database-url=postgres://u:p=q@h/db"),
+                    ENV("X=1")),
+              GP_CONFIG_OK);
+    CHECK_STR(cf.database_url, "postgres://u:p=q@h/db"); /* split at the first '=' only */
+    gp_config_free(&cf);
 }
 
 static void test_bad_env_overridden_by_flag_is_harmless(void)
@@ -238,5 +257,5 @@ static void test_describe_masks_secrets(void)
 }
 
 TEST_MAIN(test_defaults, test_flags_beat_env, test_env_beats_default, test_graphpost_url_beats_database_url,
-          test_db_parts_override_url, test_schema_beats_db_schema, test_bad_values,
+          test_db_parts_override_url, test_schema_beats_db_schema, test_bad_values, test_flag_value_forms,
           test_bad_env_overridden_by_flag_is_harmless, test_pool_split, test_help, test_describe_masks_secrets)

@@ -146,3 +146,44 @@ describe('errors', () => {
     await stillServes();
   });
 });
+
+describe('failures do not spread', () => {
+  it('fails only the requests whose statement fails, among many in flight', async () => {
+    // A numeric scalar is passed through to PostgreSQL, which refuses "not a number":
+    // those statements fail inside the same pipelines as the good ones.
+    const bad = 'query ($r: numeric) { posts(where: {rating: {_eq: $r}}) { id } }';
+    const good = 'query ($id: Int!) { users_by_pk(id: $id) { id } }';
+    const jobs = Array.from({ length: 120 }, (_, i) =>
+      i % 6 === 0 ? gql.post(bad, { r: 'not a number' }).then((r) => ['bad', r]) : gql.post(good, { id: (i % 4) + 1 }).then((r) => ['good', r, (i % 4) + 1]),
+    );
+    for (const [kind, r, id] of await Promise.all(jobs)) {
+      if (kind === 'good') assert.deepEqual(r.body, { data: { users_by_pk: { id } } }, r.text);
+      else assert.ok(r.body && Array.isArray(r.body.errors) && r.body.errors[0].message, r.text);
+    }
+    await stillServes();
+  });
+
+  it('survives clients that disconnect while their query runs', async () => {
+    const pagila = need('GP_PAGILA_URL');
+    const q = '{ rental(order_by: {rental_id: desc}) { rental_id customer { first_name address { city { city country { country } } } } } }';
+    const aborted = Array.from({ length: 20 }, async (_, i) => {
+      const ac = new AbortController();
+      setTimeout(() => ac.abort(), 2 + i);
+      try {
+        const r = await fetch(`${pagila}/graphql`, {
+          method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: q }), signal: ac.signal,
+        });
+        await r.text();
+      } catch (e) {
+        if (e.name !== 'AbortError') throw e;
+      }
+    });
+    await Promise.all(aborted);
+    await new Promise((r) => setTimeout(r, 500)); // let the abandoned statements finish
+    const r = await fetch(`${pagila}/graphql`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ film_by_pk(film_id: 1) { title } }' }),
+    });
+    assert.deepEqual(await r.json(), { data: { film_by_pk: { title: 'ACADEMY DINOSAUR' } } });
+    await stillServes();
+  });
+});

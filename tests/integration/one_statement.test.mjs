@@ -79,3 +79,22 @@ describe('one statement per operation', () => {
     assert.equal(calls, 2, JSON.stringify(stats, null, 1));
   });
 });
+
+describe('values are parameters', () => {
+  it('never writes a literal or a variable value into the SQL text', async () => {
+    const logOffset = statSync(need('PG_LOG')).size;
+    const literal = 'Computing Machinery';
+    const variable = "O'Reilly \"quoted\" -- not SQL";
+    const d = await gql.data(
+      `query ($v: String!) { a: posts(where: {title: {_eq: "${literal}"}}) { id } b: users(where: {name: {_eq: $v}}, limit: 7) { id } }`,
+      { v: variable },
+    );
+    assert.deepEqual(d, { a: [{ id: 3 }], b: [] });
+    await sleep(300);
+    const logged = logSince(logOffset);
+    assert.equal(logged.length, 1, logged.join('\n'));
+    assert.ok(!logged[0].includes(literal), `the literal is in the SQL text:\n${logged[0]}`);
+    assert.ok(!logged[0].includes("O'Reilly") && !logged[0].includes("O''Reilly"), `the variable is in the SQL text:\n${logged[0]}`);
+    assert.match(logged[0], /\$1/);
+  });
+});

@@ -71,12 +71,12 @@ pg_start_in() {
 # pg_start: a fresh cluster in a temp dir on a free port, removed on exit.
 pg_start() {
     local dir port
-    dir=$(mktemp -d "${TMPDIR:-/tmp}/graphpost-pg.XXXXXX")
-    chmod 755 "$dir" # the test user reads the server log
-    pg_init "$dir"
-    port=$(gp_free_port)
+    dir=$(mktemp -d "${TMPDIR:-/tmp}/graphpost-pg.XXXXXX") || return 1
     gp_at_exit pg_destroy "$dir"
-    pg_start_in "$dir" "$port"
+    chmod 755 "$dir" # the test user reads the server log
+    pg_init "$dir" || return 1
+    port=$(gp_free_port) || return 1
+    pg_start_in "$dir" "$port" || return 1
     gp_log "PostgreSQL on 127.0.0.1:$port ($dir)"
 }
 
@@ -95,9 +95,9 @@ pg_destroy() {
 pg_createdb() {
     local db=$1 f
     shift
-    psql -X -q -d postgres -v ON_ERROR_STOP=1 -c "CREATE DATABASE \"$db\"" >/dev/null
+    psql -X -q -d postgres -v ON_ERROR_STOP=1 -c "CREATE DATABASE \"$db\"" >/dev/null || return 1
     for f in "$@"; do
-        pg_load "$db" "$f"
+        pg_load "$db" "$f" || return 1
     done
 }
 

@@ -146,13 +146,18 @@ export async function startServer({ args = [], env: extraEnv = {}, waitHealthy =
     child,
     output: () => out,
     exited: () => exited,
+    // Stops the server and fails if a sanitizer reported anything meanwhile.
     async stop() {
-      if (exited) return exited;
-      const done = new Promise((r) => child.once('exit', (code, signal) => r({ code, signal })));
-      child.kill('SIGTERM');
-      const t = setTimeout(() => child.kill('SIGKILL'), 10000);
-      const r = await done;
-      clearTimeout(t);
+      let r = exited;
+      if (!r) {
+        const done = new Promise((res) => child.once('close', (code, signal) => res({ code, signal })));
+        child.kill('SIGTERM');
+        const t = setTimeout(() => child.kill('SIGKILL'), 15000);
+        r = await done;
+        clearTimeout(t);
+      }
+      const report = out.search(/ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:/);
+      if (report >= 0) throw new Error(`graphpost's sanitizers reported:\n${out.slice(report, report + 3000)}`);
       return r;
     },
   };

@@ -297,3 +297,39 @@ describe('the GraphQL language', () => {
     assert.deepEqual(d, { a: [{ id: 4 }], b: [{ id: 3 }] });
   });
 });
+
+// Declared by schema/ in the SDL (T_bool_exp has relationships and text operators,
+// T_order_by has object relationships), so they are part of the API as printed.
+describe('relationship filters, order_by paths, text operators', () => {
+  it('filters through an object relationship', async () => {
+    const d = await gql.data('{ posts(where: {author: {name: {_eq: "Ada Lovelace"}}}, order_by: {id: asc}) { id } }');
+    assert.deepEqual(d.posts, rows("select p.id from posts p join users u on u.id = p.author_id where u.name = 'Ada Lovelace' order by p.id"));
+  });
+
+  it('filters through an array relationship (some related row matches)', async () => {
+    const d = await gql.data('{ users(where: {posts_by_author_id: {status: {_eq: "archived"}}}, order_by: {id: asc}) { id } }');
+    assert.deepEqual(d.users, rows("select u.id from users u where exists (select 1 from posts p where p.author_id = u.id and p.status = 'archived') order by u.id"));
+  });
+
+  it('orders by a column of an object relationship', async () => {
+    const d = await gql.data('{ comments(order_by: [{author: {name: desc}}, {id: asc}]) { id } }');
+    assert.deepEqual(d.comments, rows('select c.id from comments c join users u on u.id = c.author_id order by u.name desc, c.id'));
+  });
+
+  it('pages a nested list with offset', async () => {
+    const d = await gql.data('{ users_by_pk(id: 1) { posts_by_author_id(order_by: {id: asc}, offset: 1) { id } } }');
+    assert.deepEqual(d.users_by_pk.posts_by_author_id, rows('select id from posts where author_id = 1 order by id offset 1'));
+  });
+
+  for (const [op, pattern, sqlOp] of [
+    ['_like', '%ing%', 'like'],
+    ['_nlike', '%ing%', 'not like'],
+    ['_ilike', 'the%', 'ilike'],
+    ['_nilike', 'the%', 'not ilike'],
+  ]) {
+    it(`matches text with ${op}`, async () => {
+      const d = await gql.data(`{ posts(where: {title: {${op}: "${pattern}"}}, order_by: {id: asc}) { id } }`);
+      assert.deepEqual(d.posts, rows(`select id from posts where title ${sqlOp} '${pattern}' order by id`));
+    });
+  }
+});

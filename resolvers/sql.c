@@ -75,3 +75,28 @@ bool gp_sql_failed(const gp_sql_t *s)
 {
     return s->text.error || s->too_many_params;
 }
+
+const char *gp_sql_array_literal(gp_arena_t *a, const char *const *items, int n)
+{
+    gp_strbuf_t sb;
+    gp_strbuf_init(&sb, a, GP_SQL_MAX);
+    gp_strbuf_putc(&sb, '{');
+    for (int i = 0; i < n; i++) {
+        if (i > 0)
+            gp_strbuf_putc(&sb, ',');
+        if (items[i] == NULL) {
+            gp_strbuf_lit(&sb, "NULL");
+            continue;
+        }
+        /* Every element quoted: then only " and \ need escaping. */
+        gp_strbuf_putc(&sb, '"');
+        for (const char *p = items[i]; *p != '\0'; p++) {
+            if (*p == '"' || *p == '\\')
+                gp_strbuf_putc(&sb, '\\');
+            gp_strbuf_putc(&sb, *p);
+        }
+        gp_strbuf_putc(&sb, '"');
+    }
+    gp_strbuf_putc(&sb, '}');
+    return sb.data;
+}

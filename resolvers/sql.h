@@ -36,6 +36,10 @@ void gp_sql_key(gp_sql_t *s, const char *key);
 /* $n::cast, binding `value` (copied by reference: it must outlive the plan). */
 void gp_sql_param(gp_sql_t *s, const char *value, const char *cast);
 
+/* The text of a PostgreSQL array literal, {"a","b\"c",NULL}, for a text[] parameter;
+ * a NULL item is an SQL NULL. */
+const char *gp_sql_array_literal(gp_arena_t *a, const char *const *items, int n);
+
 /* True when the statement grew past its caps. */
 bool gp_sql_failed(const gp_sql_t *s);
 

@@ -156,28 +156,9 @@ const char *gp_values_param_text(gp_arena_t *a, const json_t *v)
 
 const char *gp_values_pg_array(gp_arena_t *a, const json_t *array)
 {
-    gp_strbuf_t sb;
-    gp_strbuf_init(&sb, a, GP_SQL_MAX);
-    gp_strbuf_putc(&sb, '{');
-    size_t i;
-    json_t *item;
-    json_array_foreach(array, i, item) {
-        if (i > 0)
-            gp_strbuf_putc(&sb, ',');
-        const char *text = gp_values_param_text(a, item);
-        if (text == NULL) {
-            gp_strbuf_lit(&sb, "NULL");
-            continue;
-        }
-        /* Every element quoted: then only " and \ need escaping. */
-        gp_strbuf_putc(&sb, '"');
-        for (const char *p = text; *p != '\0'; p++) {
-            if (*p == '"' || *p == '\\')
-                gp_strbuf_putc(&sb, '\\');
-            gp_strbuf_putc(&sb, *p);
-        }
-        gp_strbuf_putc(&sb, '"');
-    }
-    gp_strbuf_putc(&sb, '}');
-    return sb.data;
+    int n = (int)json_array_size(array);
+    const char **items = gp_arena_alloc(a, sizeof *items * (size_t)(n > 0 ? n : 1));
+    for (int i = 0; i < n; i++)
+        items[i] = gp_values_param_text(a, json_array_get(array, (size_t)i));
+    return gp_sql_array_literal(a, items, n);
 }

@@ -17,6 +17,7 @@
 #include "base/arena.h"
 #include "base/log.h"
 #include "base/strbuf.h"
+#include "resolvers/sql.h"
 #include "schema/introspect.h"
 #include "schema/sdl.h"
 #include "server/config.h"
@@ -92,29 +93,11 @@ static PGconn *connect_database(const gp_config_t *cf, const sigset_t *signals)
 }
 
 /* The schemas as a text[] literal: {"public","my \"odd\" schema"}. */
-static const char *text_array_literal(gp_arena_t *a, const char *const *items, int n)
-{
-    gp_strbuf_t sb;
-    gp_strbuf_init(&sb, a, 1 << 16);
-    gp_strbuf_putc(&sb, '{');
-    for (int i = 0; i < n; i++) {
-        gp_strbuf_puts(&sb, i ? ",\"" : "\"");
-        for (const char *p = items[i]; *p != '\0'; p++) {
-            if (*p == '"' || *p == '\\')
-                gp_strbuf_putc(&sb, '\\');
-            gp_strbuf_putc(&sb, *p);
-        }
-        gp_strbuf_putc(&sb, '"');
-    }
-    gp_strbuf_putc(&sb, '}');
-    return sb.data;
-}
-
 static gp_model_t *introspect(PGconn *pg, const gp_config_t *cf)
 {
     double t0 = now_ms();
     gp_arena_t *a = gp_arena_new(1024);
-    const char *param = text_array_literal(a, cf->schemas, cf->nschemas);
+    const char *param = gp_sql_array_literal(a, cf->schemas, cf->nschemas);
     PGresult *res = PQexecParams(pg, gp_introspect_sql, 1, NULL, &param, NULL, NULL, 0);
     gp_arena_free(a);
     gp_model_t *model = NULL;

@@ -64,6 +64,25 @@ describe('docker-compose.yml', () => {
   });
 });
 
+describe('README', () => {
+  it('documents every flag and variable that --help lists', { skip: !process.env.GP_BIN && 'GP_BIN is not set' }, async () => {
+    const help = await runBin(['--help']);
+    const text = help.stdout + help.stderr;
+    const readme = read('README.md');
+    const names = new Set([...text.matchAll(/(?<![\w-])(--[a-z][a-z-]+|GRAPHPOST_[A-Z_]*[A-Z]|DATABASE_URL)\b/g)].map((m) => m[1]));
+    names.delete('--name'); // "--name VALUE" in the usage text
+    names.delete('--help');
+    const missing = [...names].filter((n) => !readme.includes(`\`${n}\``));
+    assert.deepEqual(missing, [], `README.md does not document: ${missing.join(', ')}`);
+  });
+
+  it('opens with the two commands', () => {
+    const lines = read('README.md').split('\n');
+    assert.match(lines[0], /scripts\/demo/);
+    assert.match(lines[1], /scripts\/test/);
+  });
+});
+
 describe('Dockerfile', () => {
   it('builds from Debian 12 packages and runs as a non-root user', () => {
     const df = read('Dockerfile');

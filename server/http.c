@@ -12,6 +12,19 @@ typedef struct param {
     size_t len;
 } param_t;
 
+
+/* Plans and runs the operation, or answers 503 while the schema is not loaded. */
+static void start_operation(gp_http_ctx_t *ctx, h2o_req_t *req, const gp_operation_input_t *in)
+{
+    const gp_model_t *model = atomic_load_explicit(ctx->model, memory_order_acquire);
+    if (model == NULL) {
+        gp_operation_reply_error(req, 503, "SERVICE_UNAVAILABLE",
+                                 "the schema is not loaded yet: the database has not been reachable");
+        return;
+    }
+    gp_operation_start(req, ctx->pool, model, in);
+}
+
 static bool method_is(const h2o_req_t *req, const char *m)
 {
     return h2o_memis(req->method.base, req->method.len, m, strlen(m));
@@ -115,7 +128,7 @@ static int graphql_get(gp_http_ctx_t *ctx, h2o_req_t *req)
     }
     gp_operation_input_t in = {params[0].value, params[0].len, params[1].len > 0 ? params[1].value : NULL,
                                json_is_object(variables) ? variables : NULL, /* via_get= */ true};
-    gp_operation_start(req, ctx->pool, ctx->model, &in);
+    start_operation(ctx, req, &in);
     json_decref(variables);
     return 0;
 }
@@ -182,7 +195,7 @@ static int graphql_post(gp_http_ctx_t *ctx, h2o_req_t *req)
     gp_operation_input_t in = {json_string_value(q), json_string_length(q),
                                json_is_string(n) ? json_string_value(n) : NULL,
                                json_is_object(v) ? v : NULL, /* via_get= */ false};
-    gp_operation_start(req, ctx->pool, ctx->model, &in);
+    start_operation(ctx, req, &in);
     json_decref(body);
     return 0;
 }

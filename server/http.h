@@ -8,8 +8,15 @@
 #define H2O_USE_LIBUV 0
 #include <h2o.h>
 
+#include <stdatomic.h>
+
 #include "schema/model.h"
 #include "server/pool.h"
+
+/* The model, published once by main when introspection succeeds. Workers serve
+ * before that (/live, /health answering 503) so that an orchestrator sees a live
+ * process while the database is still unreachable. */
+typedef _Atomic(const gp_model_t *) gp_model_slot_t;
 
 #define GP_HTTP_MAX_BODY (1 << 20)
 
@@ -18,7 +25,7 @@
 typedef struct gp_http_ctx {
     h2o_context_t h2o;
     gp_pool_t *pool;
-    const gp_model_t *model;
+    gp_model_slot_t *model;
 } gp_http_ctx_t;
 
 /* Fills `conf` (after h2o_config_init) with the limits and routes; call once,

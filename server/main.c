@@ -3,6 +3,8 @@
  * wires the long-lived objects. Everything before the workers start is blocking
  * and single-threaded on purpose: no event loop runs yet. */
 #include <errno.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
@@ -168,42 +170,92 @@ static int listen_on(const gp_config_t *cf)
     return fd;
 }
 
-/* Runs the workers until SIGINT/SIGTERM; takes listen_fd and closes it. */
-static int serve(const gp_config_t *cf, const gp_model_t *model, int listen_fd, const sigset_t *signals)
-{
+typedef struct workers {
     h2o_globalconf_t conf;
-    h2o_config_init(&conf);
-    gp_http_configure(&conf);
-    gp_worker_t **workers = calloc((size_t)cf->threads, sizeof *workers);
-    int started = 0, status = 0;
-    for (; started < cf->threads; started++) {
+    gp_worker_t **all;
+    int started;
+} workers_t;
+
+static int start_workers(workers_t *ws, const gp_config_t *cf, gp_model_slot_t *model, int listen_fd)
+{
+    h2o_config_init(&ws->conf);
+    gp_http_configure(&ws->conf);
+    ws->all = calloc((size_t)cf->threads, sizeof *ws->all);
+    for (ws->started = 0; ws->started < cf->threads; ws->started++) {
         gp_worker_config_t wc = {
-            .id = started,
-            .h2o = &conf,
+            .id = ws->started,
+            .h2o = &ws->conf,
             .model = model,
             .listen_fd = listen_fd,
-            .pool = {cf->conn_keywords, cf->conn_values, cf->pool_min, gp_config_pool_max_for_thread(cf, started),
-                     cf->pool_acquire_timeout_ms, POOL_MAX_IN_FLIGHT},
+            .pool = {cf->conn_keywords, cf->conn_values, cf->pool_min,
+                     gp_config_pool_max_for_thread(cf, ws->started), cf->pool_acquire_timeout_ms,
+                     POOL_MAX_IN_FLIGHT},
         };
-        if ((workers[started] = gp_worker_start(&wc)) == NULL) {
-            status = 1;
-            break;
-        }
+        if ((ws->all[ws->started] = gp_worker_start(&wc)) == NULL)
+            return -1;
     }
-    if (status == 0) {
-        gp_info("server", "listening on http://%s:%d/graphql with %d threads", cf->host, cf->port, cf->threads);
-        int sig;
-        while (sigwait(signals, &sig) != 0)
-            ;
-        gp_info("server", "%s: finishing requests in flight, then exiting", sig == SIGINT ? "SIGINT" : "SIGTERM");
-    }
-    for (int i = 0; i < started; i++)
-        gp_worker_stop(workers[i]);
+    gp_info("server", "listening on http://%s:%d/graphql with %d threads", cf->host, cf->port, cf->threads);
+    return 0;
+}
+
+/* Lets requests in flight finish; takes listen_fd and closes it. */
+static void stop_workers(workers_t *ws, int listen_fd)
+{
+    for (int i = 0; i < ws->started; i++)
+        gp_worker_stop(ws->all[i]);
     close(listen_fd); /* with the workers' copies closed too, new connections are refused */
-    for (int i = 0; i < started; i++)
-        gp_worker_join(workers[i]);
-    free(workers);
-    h2o_config_dispose(&conf);
+    for (int i = 0; i < ws->started; i++)
+        gp_worker_join(ws->all[i]);
+    free(ws->all);
+    h2o_config_dispose(&ws->conf);
+}
+
+static void wait_for_stop(const sigset_t *signals)
+{
+    int sig;
+    while (sigwait(signals, &sig) != 0)
+        ;
+    gp_info("server", "%s: finishing requests in flight, then exiting", sig == SIGINT ? "SIGINT" : "SIGTERM");
+}
+
+/* Connects (retrying until a stop signal) and introspects. NULL when stopped by a
+ * signal, or with *failed set when introspection failed. */
+static gp_model_t *load_model(const gp_config_t *cf, const sigset_t *signals, bool *failed)
+{
+    *failed = false;
+    PGconn *pg = connect_database(cf, signals);
+    if (pg == NULL) {
+        gp_info("server", "stopped before the database was reachable");
+        return NULL;
+    }
+    gp_model_t *model = introspect(pg, cf);
+    PQfinish(pg);
+    *failed = model == NULL;
+    return model;
+}
+
+/* Serves from the start, /live and /health included, while the database may still
+ * be unreachable; /graphql answers once the schema is loaded. */
+static int serve(const gp_config_t *cf, const sigset_t *signals)
+{
+    int listen_fd = listen_on(cf);
+    if (listen_fd == -1)
+        return 1;
+    static gp_model_slot_t slot;
+    workers_t ws = {0};
+    int status = 1;
+    gp_model_t *model = NULL;
+    bool failed = false;
+    if (start_workers(&ws, cf, &slot, listen_fd) == 0 && (model = load_model(cf, signals, &failed)) != NULL) {
+        atomic_store_explicit(&slot, model, memory_order_release);
+        wait_for_stop(signals);
+        status = 0;
+    } else if (ws.started == cf->threads && !failed) {
+        status = 0; /* stopped by a signal while connecting */
+    }
+    stop_workers(&ws, listen_fd);
+    if (model != NULL)
+        gp_model_free(model);
     return status;
 }
 
@@ -235,29 +287,18 @@ int main(int argc, char **argv)
     gp_log_level = (gp_log_level_t)cf.log_level;
     gp_info("config", "%s", gp_config_describe(&cf));
 
-    PGconn *pg = connect_database(&cf, &signals);
-    if (pg == NULL) {
-        gp_info("server", "stopped before the database was reachable");
-        gp_config_free(&cf);
-        return 0;
-    }
-    gp_model_t *model = introspect(pg, &cf);
-    PQfinish(pg);
-    if (model == NULL)
-        goto Done;
     if (cf.print_schema) {
-        status = print_schema(model);
+        bool failed;
+        gp_model_t *model = load_model(&cf, &signals, &failed);
+        status = model != NULL ? print_schema(model) : failed;
+        if (model != NULL)
+            gp_model_free(model);
         goto Done;
     }
-    int listen_fd = listen_on(&cf);
-    if (listen_fd == -1)
-        goto Done;
-    status = serve(&cf, model, listen_fd, &signals); /* closes listen_fd */
+    status = serve(&cf, &signals);
     if (status == 0)
         gp_info("server", "stopped");
 Done:
-    if (model != NULL)
-        gp_model_free(model);
     gp_config_free(&cf);
     return status;
 }

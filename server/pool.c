@@ -184,8 +184,11 @@ static void on_acquire_timeout(h2o_timeout_entry_t *e)
     query_fail(q, msg, /* unavailable= */ true);
 }
 
-/* The statement did not run, or ran read-only: send it again elsewhere. */
-static void query_retry(gp_query_t *q)
+/* The statement did not run, or ran read-only: send it again elsewhere. Only
+ * failures of the connection count as attempts: a statement aborted because a
+ * neighbour in its pipeline failed goes to the front of the queue, so it cannot
+ * be aborted forever, and counting those made busy pipelines fail good requests. */
+static void query_retry(gp_query_t *q, bool counts_as_attempt)
 {
     if (q->res != NULL) {
         PQclear(q->res);
@@ -197,7 +200,7 @@ static void query_retry(gp_query_t *q)
         return;
     }
     q->pool->stats.retries++;
-    if (++q->attempts >= GP_POOL_MAX_ATTEMPTS) {
+    if (counts_as_attempt && ++q->attempts >= GP_POOL_MAX_ATTEMPTS) {
         query_fail(q, "the database connection failed repeatedly", /* unavailable= */ true);
         return;
     }
@@ -214,7 +217,7 @@ static void query_finish(gp_query_t *q, bool conn_bad)
     if (st == PGRES_PIPELINE_ABORTED ||
         (st == PGRES_FATAL_ERROR && q->read_only && (gp_pgerror_retryable(sqlstate) || conn_bad))) {
         PQclear(res);
-        query_retry(q);
+        query_retry(q, /* counts_as_attempt= */ st != PGRES_PIPELINE_ABORTED);
         return;
     }
     gp_query_result_t r = {0};
@@ -388,7 +391,7 @@ static void conn_teardown(gp_conn_t *c, conn_state_t to)
         if (q == NULL)
             continue;
         if (q->read_only || q->forgotten) {
-            query_retry(q); /* frees a forgotten one */
+            query_retry(q, /* counts_as_attempt= */ true); /* frees a forgotten one */
         } else {
             if (q->res != NULL)
                 PQclear(q->res);

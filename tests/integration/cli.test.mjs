@@ -123,3 +123,12 @@ describe('an unreachable database', () => {
     assert.match(s.output(), /\S/, 'the failed connection attempts are logged');
   });
 });
+
+describe('introspection', () => {
+  it('introspects Pagila in under 100 ms (as the startup log reports it)', async () => {
+    const s = await start({ args: ['--database-url', url(env.pagilaDb)] });
+    const m = s.output().match(/introspected (\d+) tables in (\d+) ms/);
+    assert.ok(m, `no introspection line in the log:\n${s.output()}`);
+    assert.ok(Number(m[2]) < 100, m[0]);
+  });
+});

@@ -1,0 +1,158 @@
+/* schema/types.h — the GraphQL type system derived from the model: every type,
+ * field, argument, input field, enum value and directive the API has, as data.
+ * One source of truth for validation (resolvers/validate.c), introspection
+ * (resolvers/meta.c) and SDL printing (schema/sdl.c). Immutable once built; lives
+ * in its own arena. */
+#ifndef GP_TYPES_H
+#define GP_TYPES_H
+
+#include <stdbool.h>
+
+#include "base/arena.h"
+#include "schema/model.h"
+
+typedef enum {
+    GP_KIND_SCALAR,
+    GP_KIND_OBJECT,
+    GP_KIND_INTERFACE,     /* none yet; here so __TypeKind is complete */
+    GP_KIND_UNION,         /* likewise */
+    GP_KIND_ENUM,
+    GP_KIND_INPUT_OBJECT,
+} gp_type_kind_t;
+
+typedef struct gp_type gp_type_t;
+
+/* A type as written at a use site: T, [T], T!, [T!]! … */
+typedef struct gp_typeref {
+    enum { GP_REF_NAMED, GP_REF_LIST, GP_REF_NON_NULL } kind;
+    const gp_type_t *named;        /* GP_REF_NAMED */
+    const struct gp_typeref *of;   /* GP_REF_LIST, GP_REF_NON_NULL */
+} gp_typeref_t;
+
+typedef struct gp_input_value {   /* an argument or an input object field */
+    const char *name;
+    const char *description;       /* NULL when none */
+    const gp_typeref_t *type;
+    const char *default_value;     /* as GraphQL source text (e.g. "false"), NULL when none */
+    bool deprecated;
+    const char *deprecation_reason;
+} gp_input_value_t;
+
+/* What the compiler does for a field: which part of the model it reads. */
+typedef enum {
+    GP_FIELD_COLUMN,               /* `column` of `table` */
+    GP_FIELD_OBJECT_REL,           /* `rel` (object) of `table` */
+    GP_FIELD_ARRAY_REL,            /* `rel` (array) of `table` */
+    GP_FIELD_ARRAY_REL_AGGREGATE,  /* <rel>_aggregate of `table` */
+    GP_FIELD_ROOT_LIST,            /* query_root.T for `table` */
+    GP_FIELD_ROOT_BY_PK,           /* query_root.T_by_pk */
+    GP_FIELD_ROOT_AGGREGATE,       /* query_root.T_aggregate */
+    GP_FIELD_AGGREGATE,            /* a field of T_aggregate, T_aggregate_fields, T_*_fields */
+    GP_FIELD_META,                 /* __schema, __type and the fields of the introspection types */
+} gp_field_role_t;
+
+typedef struct gp_field {
+    const char *name;
+    const char *description;
+    const gp_typeref_t *type;
+    gp_input_value_t *args;        /* sorted by name */
+    int nargs;
+    bool deprecated;
+    const char *deprecation_reason;
+    gp_field_role_t role;
+    const gp_table_t *table;       /* the table whose row this field reads, when any */
+    const gp_column_t *column;     /* GP_FIELD_COLUMN */
+    const gp_relationship_t *rel;  /* GP_FIELD_*_REL* */
+} gp_field_t;
+
+typedef struct gp_enum_value {
+    const char *name;
+    const char *description;
+    bool deprecated;
+    const char *deprecation_reason;
+} gp_enum_value_t;
+
+struct gp_type {
+    gp_type_kind_t kind;
+    const char *name;
+    const char *description;
+    const char *specified_by_url;  /* SCALAR: NULL when none */
+    gp_field_t *fields;            /* OBJECT: sorted by name, without __typename */
+    int nfields;
+    gp_input_value_t *input_fields;/* INPUT_OBJECT: sorted by name */
+    int ninput_fields;
+    bool is_one_of;                /* INPUT_OBJECT */
+    gp_enum_value_t *enum_values;  /* ENUM: in declaration order */
+    int nenum_values;
+    const gp_table_t *table;       /* OBJECT of a table's rows (and its bool_exp/order_by inputs) */
+};
+
+typedef enum {
+    GP_LOC_QUERY = 1 << 0,
+    GP_LOC_MUTATION = 1 << 1,
+    GP_LOC_SUBSCRIPTION = 1 << 2,
+    GP_LOC_FIELD = 1 << 3,
+    GP_LOC_FRAGMENT_DEFINITION = 1 << 4,
+    GP_LOC_FRAGMENT_SPREAD = 1 << 5,
+    GP_LOC_INLINE_FRAGMENT = 1 << 6,
+    GP_LOC_VARIABLE_DEFINITION = 1 << 7,
+    GP_LOC_SCHEMA = 1 << 8,
+    GP_LOC_SCALAR = 1 << 9,
+    GP_LOC_OBJECT = 1 << 10,
+    GP_LOC_FIELD_DEFINITION = 1 << 11,
+    GP_LOC_ARGUMENT_DEFINITION = 1 << 12,
+    GP_LOC_INTERFACE = 1 << 13,
+    GP_LOC_UNION = 1 << 14,
+    GP_LOC_ENUM = 1 << 15,
+    GP_LOC_ENUM_VALUE = 1 << 16,
+    GP_LOC_INPUT_OBJECT = 1 << 17,
+    GP_LOC_INPUT_FIELD_DEFINITION = 1 << 18,
+} gp_directive_location_t;
+
+typedef struct gp_directive_def {
+    const char *name;              /* without @ */
+    const char *description;
+    unsigned locations;            /* gp_directive_location_t bits */
+    gp_input_value_t *args;
+    int nargs;
+    bool is_repeatable;
+} gp_directive_def_t;
+
+typedef struct gp_schema {
+    gp_arena_t *arena;             /* owns everything below, not the model */
+    const gp_model_t *model;
+    const char *description;       /* NULL when none */
+    gp_type_t *types;              /* sorted by name: built-in scalars, the introspection
+                                    * types (__Schema, __Type, …), and every API type */
+    int ntypes;
+    const gp_type_t *query;        /* query_root */
+    const gp_type_t *mutation;     /* NULL until mutations exist */
+    const gp_type_t *subscription; /* NULL until subscriptions exist */
+    gp_directive_def_t *directives;/* skip, include, deprecated, specifiedBy, oneOf — sorted */
+    int ndirectives;
+} gp_schema_t;
+
+/* Builds the type system of `m`, which must outlive it. */
+gp_schema_t *gp_schema_build(const gp_model_t *m);
+void gp_schema_free(gp_schema_t *s);
+
+/* Lookups; NULL when there is none. */
+const gp_type_t *gp_schema_type(const gp_schema_t *s, const char *name);
+const gp_directive_def_t *gp_schema_directive(const gp_schema_t *s, const char *name);
+const gp_field_t *gp_type_field(const gp_type_t *t, const char *name);
+const gp_input_value_t *gp_type_input_field(const gp_type_t *t, const char *name);
+const gp_input_value_t *gp_field_arg(const gp_field_t *f, const char *name);
+const gp_input_value_t *gp_directive_arg(const gp_directive_def_t *d, const char *name);
+const gp_enum_value_t *gp_type_enum_value(const gp_type_t *t, const char *name);
+
+/* The named type under the wrappers, and the GraphQL spelling ([Int!]!) of a ref. */
+const gp_type_t *gp_typeref_named(const gp_typeref_t *r);
+const char *gp_typeref_string(gp_arena_t *a, const gp_typeref_t *r);
+
+/* Input types (scalars, enums, input objects) and output types (scalars, enums, objects). */
+bool gp_type_is_input(const gp_type_t *t);
+bool gp_type_is_output(const gp_type_t *t);
+bool gp_type_is_composite(const gp_type_t *t); /* object, interface, union */
+bool gp_type_is_leaf(const gp_type_t *t);      /* scalar, enum */
+
+#endif

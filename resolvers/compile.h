@@ -10,12 +10,14 @@
 #include "resolvers/ast.h"
 #include "resolvers/sql.h"
 #include "schema/model.h"
+#include "schema/types.h"
 
 #define GP_COMPILE_MAX_DEPTH 32 /* nesting of relationships and boolean expressions */
 
 typedef struct gp_compile {
     gp_arena_t *arena;
     const gp_model_t *model;
+    const gp_schema_t *schema;  /* the type system of `model` (introspection reads it) */
     const gp_document_t *doc;
     json_t *variables;      /* coerced variable values by name (owned: decref'd at the end) */
     gp_sql_t sql;

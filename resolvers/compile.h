@@ -8,6 +8,7 @@
 #include "base/arena.h"
 #include "base/error.h"
 #include "resolvers/ast.h"
+#include "resolvers/plan.h"
 #include "resolvers/sql.h"
 #include "schema/model.h"
 #include "schema/types.h"
@@ -19,7 +20,12 @@ typedef struct gp_compile {
     const gp_model_t *model;
     const gp_schema_t *schema;  /* the type system of `model` (introspection reads it) */
     const gp_document_t *doc;
+    const gp_operation_t *op;
     json_t *variables;      /* coerced variable values by name (owned: decref'd at the end) */
+    int *variable_uses;     /* per variable of `op`: times its value was read … */
+    int *variable_binds;    /* … and times it went out whole as a parameter */
+    gp_param_binding_t *bindings; /* by parameter index; zeroed (fixed) where not set */
+    int bindings_cap;
     gp_sql_t sql;
     gp_errors_t *errs;
     int next_alias;         /* _t1, _t2, … : every table reference gets its own */

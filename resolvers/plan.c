@@ -51,6 +51,39 @@ static const gp_operation_t *choose_operation(gp_compile_t *c, const char *name)
     return NULL;
 }
 
+/* A variable whose value was read for anything but a whole parameter (a null that
+ * dropped a condition, an @skip, a where object) shaped the SQL text itself. */
+static bool depends_on_variable_values(const gp_compile_t *c)
+{
+    int i = 0;
+    for (const gp_variable_def_t *d = c->op->variables; d != NULL; d = d->next, i++)
+        if (c->variable_uses[i] != c->variable_binds[i])
+            return true;
+    return false;
+}
+
+bool gp_plan_bind(const gp_plan_t *plan, gp_arena_t *a, const json_t *variables, gp_params_t *out)
+{
+    gp_params_t p = {plan->params.count, plan->params.values};
+    *out = p;
+    if (p.count == 0)
+        return true;
+    const char **values = gp_arena_alloc(a, sizeof *values * (size_t)p.count);
+    for (int i = 0; i < p.count; i++) {
+        const gp_param_binding_t *b = &plan->bindings[i];
+        if (b->variable == NULL) {
+            values[i] = plan->params.values[i];
+            continue;
+        }
+        const json_t *v = json_object_get(variables, b->variable);
+        if (v == NULL || json_is_null(v))
+            return false;
+        values[i] = b->form == GP_PARAM_ARRAY ? gp_values_pg_array(a, v) : gp_values_param_text(a, v);
+    }
+    out->values = values;
+    return true;
+}
+
 static int write_root_value(gp_compile_t *c, const gp_field_group_t *g, void *ctx)
 {
     (void)ctx;
@@ -77,6 +110,7 @@ gp_plan_t *gp_plan_compile(gp_arena_t *a, const gp_model_t *m, const gp_document
     const gp_operation_t *op = choose_operation(&c, operation_name);
     if (op == NULL)
         goto Done;
+    c.op = op;
     if (gp_values_coerce_variables(&c, op, variables) != 0)
         goto Done;
     if (op->kind != GP_OP_QUERY) {
@@ -94,7 +128,10 @@ gp_plan_t *gp_plan_compile(gp_arena_t *a, const gp_model_t *m, const gp_document
     plan->sql = c.sql.text.data;
     plan->params.count = c.sql.nparams;
     plan->params.values = c.sql.params;
+    gp_values_reserve_bindings(&c, c.sql.nparams);
+    plan->bindings = c.bindings;
     plan->is_mutation = false;
+    plan->reusable = !depends_on_variable_values(&c);
 Done:
     json_decref(c.variables);
     return plan;

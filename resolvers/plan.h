@@ -16,10 +16,22 @@ typedef struct gp_params {
     const char **values;    /* $1..$n as text; NULL is SQL NULL. Types are cast in the SQL text. */
 } gp_params_t;
 
+/* How parameter $i gets its value: fixed text from the document, or the value of
+ * a variable, so that a cached plan serves new variable values. */
+typedef enum { GP_PARAM_TEXT, GP_PARAM_ARRAY } gp_param_form_t;
+
+typedef struct gp_param_binding {
+    const char *variable;   /* NULL: params.values[i] is fixed */
+    gp_param_form_t form;   /* text of a scalar, or a PostgreSQL array literal of a list */
+} gp_param_binding_t;
+
 typedef struct gp_plan {
     const char *sql;        /* one statement; its single row has a single json cell: the `data` object */
     gp_params_t params;
+    const gp_param_binding_t *bindings; /* one per parameter */
     bool is_mutation;       /* goes to the writer */
+    bool reusable;          /* no variable's value shaped the SQL (only bound as parameters), so the
+                             * plan serves any values of the same variables: see gp_plan_bind */
 } gp_plan_t;
 
 /* Compiles operation `operation_name` (NULL: the document's only operation) of `doc`
@@ -28,6 +40,11 @@ typedef struct gp_plan {
  * fit their definitions; limits are errors too. */
 gp_plan_t *gp_plan_compile(gp_arena_t *a, const gp_model_t *m, const gp_document_t *doc,
                            const char *operation_name, const json_t *variables, gp_errors_t *errs);
+
+/* The parameters of a reusable plan for new (coerced) variable values, in `a`.
+ * False when a bound variable is now null or absent: null drops a condition
+ * rather than comparing with NULL, so the SQL differs and must be compiled anew. */
+bool gp_plan_bind(const gp_plan_t *plan, gp_arena_t *a, const json_t *variables, gp_params_t *out);
 
 /* Parse + compile in one call: what server/operation.c uses for each request. */
 gp_plan_t *gp_plan_request(gp_arena_t *a, const gp_model_t *m, const char *query, size_t query_len,

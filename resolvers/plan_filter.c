@@ -127,7 +127,7 @@ static int compare_list(gp_compile_t *c, const gp_column_t *col, const compariso
             return -1;
     }
     gp_sql_raw(&c->sql, cmp->sql);
-    gp_sql_param(&c->sql, gp_values_pg_array(c->arena, v), gp_arena_printf(c->arena, "%s[]", col->sql_type));
+    gp_values_param(c, v, GP_PARAM_ARRAY, gp_arena_printf(c->arena, "%s[]", col->sql_type));
     gp_sql_raw(&c->sql, ")");
     return 0;
 }
@@ -155,14 +155,14 @@ static int comparison(gp_compile_t *c, int alias, const gp_column_t *col, const 
         if (!json_is_string(v))
             return gp_compile_fail(c, offset, "Expected a string for %s, found %s.", cmp->name, json_kind(v));
         gp_sql_raw(&c->sql, cmp->sql);
-        gp_sql_param(&c->sql, gp_values_param_text(c->arena, v), "\"pg_catalog\".\"text\"");
+        gp_values_param(c, v, GP_PARAM_TEXT, "\"pg_catalog\".\"text\"");
         return 0;
     case OPERAND_TEXT_LIST:
         if (!json_is_array(v))
             return gp_compile_fail(c, offset, "Expected a list of strings for %s, found %s.", cmp->name,
                                    json_kind(v));
         gp_sql_raw(&c->sql, cmp->sql);
-        gp_sql_param(&c->sql, gp_values_pg_array(c->arena, v), "\"pg_catalog\".\"text\"[]");
+        gp_values_param(c, v, GP_PARAM_ARRAY, "\"pg_catalog\".\"text\"[]");
         return 0;
     case OPERAND_SCALAR:
         break;
@@ -172,13 +172,13 @@ static int comparison(gp_compile_t *c, int alias, const gp_column_t *col, const 
             return gp_compile_fail(c, offset, "Expected a list for %s on the array column \"%s\", found %s.",
                                    cmp->name, col->name, json_kind(v));
         gp_sql_raw(&c->sql, cmp->sql);
-        gp_sql_param(&c->sql, gp_values_pg_array(c->arena, v), col->sql_type);
+        gp_values_param(c, v, GP_PARAM_ARRAY, col->sql_type);
         return 0;
     }
     if (check_scalar(c, col, cmp->name, v, offset) != 0)
         return -1;
     gp_sql_raw(&c->sql, cmp->sql);
-    gp_sql_param(&c->sql, gp_values_param_text(c->arena, v), element_cast(c, col));
+    gp_values_param(c, v, GP_PARAM_TEXT, element_cast(c, col));
     return 0;
 }
 

@@ -239,7 +239,7 @@ static int write_count(gp_compile_t *c, const char *clause, const json_t *v, lon
     if (!json_is_integer(v) || json_integer_value(v) < 0)
         return gp_compile_fail(c, at, "Expected a non-negative Int for %s.", clause);
     gp_sql_raw(&c->sql, clause[0] == 'l' ? " LIMIT " : " OFFSET ");
-    gp_sql_param(&c->sql, gp_values_param_text(c->arena, v), "\"pg_catalog\".\"int8\"");
+    gp_values_param(c, v, GP_PARAM_TEXT, "\"pg_catalog\".\"int8\"");
     return 0;
 }
 
@@ -413,7 +413,7 @@ static int write_by_pk(gp_compile_t *c, const gp_table_t *t, const gp_field_grou
         gp_sql_raw(&c->sql, i == 0 ? " WHERE " : " AND ");
         gp_sql_column(&c->sql, alias, col->name);
         gp_sql_raw(&c->sql, " = ");
-        gp_sql_param(&c->sql, gp_values_param_text(c->arena, v), col->sql_type);
+        gp_values_param(c, v, GP_PARAM_TEXT, col->sql_type);
         json_decref(v);
     }
     gp_sql_raw(&c->sql, " LIMIT 1)");

@@ -22,8 +22,12 @@ const char *gp_values_type_name(gp_arena_t *a, const gp_type_ref_t *t)
 
 int gp_values_coerce_variables(gp_compile_t *c, const gp_operation_t *op, const json_t *provided)
 {
-    int rc = 0;
+    int rc = 0, n = 0;
     c->variables = json_object();
+    for (const gp_variable_def_t *d = op->variables; d != NULL; d = d->next)
+        n++;
+    c->variable_uses = gp_arena_calloc(c->arena, sizeof(int) * (size_t)(n + 1));
+    c->variable_binds = gp_arena_calloc(c->arena, sizeof(int) * (size_t)(n + 1));
     if (provided != NULL && !json_is_object(provided))
         return gp_compile_fail_kind(c, GP_E_REQUEST, -1, "Variables must be provided as a JSON object.");
     for (const gp_variable_def_t *d = op->variables; d != NULL; d = d->next) {
@@ -63,19 +67,60 @@ static json_t *number_from_literal(const gp_value_t *v)
     return json_real(strtod(v->string, NULL));
 }
 
+/* Index of variable `name` in the current operation, or -1. */
+static int variable_index(const gp_compile_t *c, const char *name)
+{
+    int i = 0;
+    for (const gp_variable_def_t *d = c->op->variables; d != NULL; d = d->next, i++)
+        if (strcmp(d->name, name) == 0)
+            return i;
+    return -1;
+}
+
 static json_t *variable_value(gp_compile_t *c, const gp_value_t *v, int *failed)
 {
-    bool defined = false;
-    for (const gp_operation_t *op = c->doc->operations; op != NULL && !defined; op = op->next)
-        for (const gp_variable_def_t *d = op->variables; d != NULL; d = d->next)
-            if (strcmp(d->name, v->string) == 0)
-                defined = true;
-    json_t *value = json_object_get(c->variables, v->string);
-    if (value == NULL && !defined) {
+    int i = variable_index(c, v->string);
+    if (i < 0) {
         *failed = gp_compile_fail(c, v->offset, "Variable \"$%s\" is not defined.", v->string);
         return NULL;
     }
+    c->variable_uses[i]++;
+    json_t *value = json_object_get(c->variables, v->string);
     return value != NULL ? json_incref(value) : NULL;
+}
+
+void gp_values_param(gp_compile_t *c, const json_t *v, gp_param_form_t form, const char *cast)
+{
+    const char *text = form == GP_PARAM_ARRAY ? gp_values_pg_array(c->arena, v) : gp_values_param_text(c->arena, v);
+    gp_param_binding_t b = {NULL, form};
+    int i = 0;
+    for (const gp_variable_def_t *d = c->op->variables; d != NULL; d = d->next, i++) {
+        if (json_object_get(c->variables, d->name) == v) {
+            b.variable = d->name;
+            c->variable_binds[i]++;
+            break;
+        }
+    }
+    int index = c->sql.nparams;
+    gp_sql_param(&c->sql, text, cast);
+    if (c->sql.nparams == index) /* over the parameter limit: the compile fails anyway */
+        return;
+    gp_values_reserve_bindings(c, index + 1);
+    c->bindings[index] = b;
+}
+
+void gp_values_reserve_bindings(gp_compile_t *c, int n)
+{
+    if (n <= c->bindings_cap)
+        return;
+    int cap = c->bindings_cap ? c->bindings_cap : 16;
+    while (cap < n)
+        cap *= 2;
+    gp_param_binding_t *grown = gp_arena_calloc(c->arena, sizeof *grown * (size_t)cap);
+    if (c->bindings_cap > 0)
+        memcpy(grown, c->bindings, sizeof *grown * (size_t)c->bindings_cap);
+    c->bindings = grown;
+    c->bindings_cap = cap;
 }
 
 json_t *gp_values_to_json(gp_compile_t *c, const gp_value_t *v, int *failed)

@@ -17,6 +17,14 @@ int gp_values_coerce_variables(gp_compile_t *c, const gp_operation_t *op, const 
  * left out. An undefined variable is an error: *failed is set. */
 json_t *gp_values_to_json(gp_compile_t *c, const gp_value_t *v, int *failed);
 
+/* Writes $n::cast binding `v` in `form`. When `v` is a variable's whole value the
+ * parameter is bound to that variable, so a cached plan can take new values. */
+void gp_values_param(gp_compile_t *c, const json_t *v, gp_param_form_t form, const char *cast);
+
+/* Makes room for the bindings of n parameters; parameters written with gp_sql_param
+ * directly (not through gp_values_param) keep a zeroed, fixed binding. */
+void gp_values_reserve_bindings(gp_compile_t *c, int n);
+
 /* Text of a scalar for a bind parameter: strings as they are, numbers and booleans
  * as PostgreSQL reads them, objects and arrays as JSON text. NULL for JSON null. */
 const char *gp_values_param_text(gp_arena_t *a, const json_t *v);

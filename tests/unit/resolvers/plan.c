@@ -158,6 +158,43 @@ static void test_many_operations_need_a_name(void)
     done(&r);
 }
 
+static void test_plans_that_only_bind_variables_are_reusable(void)
+{
+    result_t r = compile("query($id: Int!, $ids: [Int!]) { users_by_pk(id: $id) { name } "
+                         "users(where: {id: {_in: $ids}}, limit: 1) { id } }",
+                         "{\"id\": 7, \"ids\": [1, 2]}");
+    CHECK(r.plan != NULL && r.plan->reusable);
+    if (r.plan != NULL) {
+        json_t *vars = json_loads("{\"id\": 8, \"ids\": [3]}", 0, NULL);
+        gp_params_t p;
+        CHECK(gp_plan_bind(r.plan, r.arena, vars, &p));
+        CHECK_INT(p.count, 3);
+        CHECK_STR(p.values[0], "8");
+        CHECK_STR(p.values[1], "{\"3\"}");
+        CHECK_STR(p.values[2], "1");
+        json_decref(vars);
+        vars = json_loads("{\"id\": 8, \"ids\": null}", 0, NULL);
+        CHECK(!gp_plan_bind(r.plan, r.arena, vars, &p)); /* null drops the condition: compile anew */
+        json_decref(vars);
+    }
+    done(&r);
+}
+
+static void test_plans_shaped_by_variables_are_not_reusable(void)
+{
+    const char *shaped[][2] = {
+        {"query($w: users_bool_exp) { users(where: $w) { id } }", "{\"w\": {\"id\": {\"_eq\": 1}}}"},
+        {"query($s: Boolean!) { users { id @skip(if: $s) } }", "{\"s\": true}"},
+        {"query($id: Int) { users(where: {id: {_eq: $id}}) { id } }", "{\"id\": null}"},
+        {"query($n: Boolean!) { users(where: {bio: {_is_null: $n}}) { id } }", "{\"n\": true}"},
+    };
+    for (size_t i = 0; i < sizeof shaped / sizeof *shaped; i++) {
+        result_t r = compile(shaped[i][0], shaped[i][1]);
+        CHECK(r.plan != NULL && !r.plan->reusable);
+        done(&r);
+    }
+}
+
 static void setup(void)
 {
     model = load_fixture("tests/unit/schema/fixtures/blog.json");
@@ -174,4 +211,5 @@ static void teardown(void)
 
 TEST_MAIN(setup, test_list_is_one_statement_without_params, test_values_are_parameters, test_unknown_field_is_located,
           test_missing_required_variable, test_skip_include_and_fragments, test_order_by_through_object_relationship,
-          test_bad_operand_types, test_wide_selection_is_chunked, test_many_operations_need_a_name, teardown)
+          test_bad_operand_types, test_wide_selection_is_chunked, test_many_operations_need_a_name,
+          test_plans_that_only_bind_variables_are_reusable, test_plans_shaped_by_variables_are_not_reusable, teardown)

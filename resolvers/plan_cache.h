@@ -1,0 +1,38 @@
+/* resolvers/plan_cache.h — remembers what each distinct request document costs to
+ * prepare. Keyed by (document text, operation name): a hit skips parsing and
+ * validation, and when the plan only binds variables as parameters, compiling too,
+ * so a repeated query with new variables goes straight to execution.
+ * One cache per worker thread: no locks. */
+#ifndef GP_PLAN_CACHE_H
+#define GP_PLAN_CACHE_H
+
+#include <jansson.h>
+
+#include "base/arena.h"
+#include "base/error.h"
+#include "resolvers/plan.h"
+
+#define GP_PLAN_CACHE_DEFAULT_CAPACITY 512
+
+typedef struct gp_plan_cache gp_plan_cache_t;
+
+typedef struct gp_plan_cache_stats {
+    unsigned long long hits;      /* the plan was reused: no parse, no compile */
+    unsigned long long doc_hits;  /* the document was reused, the plan compiled anew */
+    unsigned long long misses;
+    unsigned long long evictions;
+    int size;
+} gp_plan_cache_stats_t;
+
+/* `m` must outlive the cache. capacity 0 disables caching. */
+gp_plan_cache_t *gp_plan_cache_new(const gp_model_t *m, int capacity);
+void gp_plan_cache_free(gp_plan_cache_t *pc);
+
+/* What gp_plan_request does, through the cache. `query` must be NUL-terminated at
+ * `len`. The plan and its parameters live in `a`; the cache keeps its own copies. */
+gp_plan_t *gp_plan_cache_resolve(gp_plan_cache_t *pc, gp_arena_t *a, const char *query, size_t len,
+                                 const char *operation_name, const json_t *variables, gp_errors_t *errs);
+
+void gp_plan_cache_stats(const gp_plan_cache_t *pc, gp_plan_cache_stats_t *out);
+
+#endif

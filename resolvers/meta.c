@@ -1,0 +1,610 @@
+/* resolvers/meta.c — __schema and __type written as JSON text straight from the
+ * type system (schema/types.h). The introspection types are walked the way the
+ * spec's execution would: CollectFields at every level (gp_select_collect), one
+ * response key after another in selection order, __typename answered in place.
+ *
+ * A __Type is either a named type or a LIST / NON_NULL wrapper of a type
+ * reference; type_src_t carries one or the other. */
+#include "resolvers/meta.h"
+
+#include <string.h>
+
+#include "base/json.h"
+#include "resolvers/values.h"
+
+/* The selection of one parent field group, collected once per type and reused for
+ * every item of a list: an introspection query asks for the same TypeRef shape
+ * thousands of times. */
+typedef struct collected {
+    const gp_field_group_t *parent;
+    const char *type_name;
+    gp_field_group_t *groups;
+    struct collected *next;
+} collected_t;
+
+typedef struct meta {
+    gp_compile_t *c;
+    gp_strbuf_t *out;
+    collected_t *cache;
+} meta_t;
+
+typedef struct type_src {
+    const gp_type_t *named;      /* a named type, or NULL */
+    const gp_typeref_t *wrapper; /* a LIST or NON_NULL reference, or NULL */
+} type_src_t;
+
+/* Writes the value of field `g` of the introspection object `obj`. */
+typedef int (*field_fn)(meta_t *m, const gp_field_group_t *g, const void *obj);
+
+static int schema_field(meta_t *m, const gp_field_group_t *g, const void *obj);
+static int type_field(meta_t *m, const gp_field_group_t *g, const void *obj);
+static int field_field(meta_t *m, const gp_field_group_t *g, const void *obj);
+static int input_value_field(meta_t *m, const gp_field_group_t *g, const void *obj);
+static int enum_value_field(meta_t *m, const gp_field_group_t *g, const void *obj);
+static int directive_field(meta_t *m, const gp_field_group_t *g, const void *obj);
+
+/* ---- helpers ---- */
+
+static long at(const gp_field_group_t *g)
+{
+    return g->fields[0]->offset;
+}
+
+static int unknown_field(meta_t *m, const gp_field_group_t *g, const char *owner)
+{
+    return gp_compile_fail(m->c, at(g), "Cannot query field \"%s\" on type \"%s\".", g->name, owner);
+}
+
+static void put_string(meta_t *m, const char *s)
+{
+    if (s == NULL)
+        gp_strbuf_lit(m->out, "null");
+    else
+        gp_json_cstring(m->out, s);
+}
+
+static void put_bool(meta_t *m, bool b)
+{
+    if (b)
+        gp_strbuf_lit(m->out, "true");
+    else
+        gp_strbuf_lit(m->out, "false");
+}
+
+static int no_arguments(meta_t *m, const gp_field_group_t *g, const char *owner)
+{
+    const gp_argument_t *a = g->fields[0]->arguments;
+    if (a != NULL)
+        return gp_compile_fail(m->c, a->offset, "Unknown argument \"%s\" on field \"%s.%s\".", a->name, owner,
+                               g->name);
+    return 0;
+}
+
+/* A scalar or enum field: no arguments, no selection. */
+static int leaf(meta_t *m, const gp_field_group_t *g, const char *owner, const char *type)
+{
+    if (g->fields[0]->selections != NULL)
+        return gp_compile_fail(m->c, at(g), "Field \"%s\" must not have a selection since type \"%s\" has no subfields.",
+                               g->name, type);
+    return no_arguments(m, g, owner);
+}
+
+/* includeDeprecated: Boolean = false, the only argument of the list fields. */
+static int include_deprecated(meta_t *m, const gp_field_group_t *g, const char *owner, bool *out)
+{
+    *out = false;
+    for (const gp_argument_t *a = g->fields[0]->arguments; a != NULL; a = a->next) {
+        if (strcmp(a->name, "includeDeprecated") != 0)
+            return gp_compile_fail(m->c, a->offset, "Unknown argument \"%s\" on field \"%s.%s\".", a->name, owner,
+                                   g->name);
+        int failed = 0;
+        json_t *v = gp_values_to_json(m->c, a->value, &failed);
+        if (failed)
+            return -1;
+        bool ok = v == NULL || json_is_null(v) || json_is_boolean(v);
+        *out = v != NULL && json_is_true(v);
+        json_decref(v);
+        if (!ok)
+            return gp_compile_fail(m->c, a->offset, "Argument \"includeDeprecated\" of field \"%s.%s\" must be a Boolean.",
+                                   owner, g->name);
+    }
+    return 0;
+}
+
+/* CollectFields for the object type `type_name` under field group `g`. */
+static int collect(meta_t *m, const gp_field_group_t *g, const char *type_name, gp_field_group_t **out)
+{
+    for (const collected_t *k = m->cache; k != NULL; k = k->next) {
+        if (k->parent == g && strcmp(k->type_name, type_name) == 0) {
+            *out = k->groups;
+            return 0;
+        }
+    }
+    if (g->fields[0]->selections == NULL)
+        return gp_compile_fail(m->c, at(g),
+                               "Field \"%s\" of type \"%s\" must have a selection of subfields. Did you mean \"%s { ... }\"?",
+                               g->name, type_name, g->name);
+    const gp_selection_t **sets = gp_arena_alloc(m->c->arena, sizeof *sets * (size_t)g->nfields);
+    for (int i = 0; i < g->nfields; i++)
+        sets[i] = g->fields[i]->selections;
+    int failed = 0;
+    gp_field_group_t *groups = gp_select_collect(m->c, type_name, sets, g->nfields, &failed);
+    if (failed)
+        return -1;
+    collected_t *k = gp_arena_new_obj(m->c->arena, collected_t);
+    *k = (collected_t){g, type_name, groups, m->cache};
+    m->cache = k;
+    *out = groups;
+    return 0;
+}
+
+/* {"key": value, ...} for the collected `groups` of an object of type `type_name`. */
+static int write_object(meta_t *m, const char *type_name, const gp_field_group_t *groups, field_fn fn,
+                        const void *obj)
+{
+    gp_strbuf_putc(m->out, '{');
+    for (const gp_field_group_t *g = groups; g != NULL; g = g->next) {
+        if (g != groups)
+            gp_strbuf_putc(m->out, ',');
+        gp_json_cstring(m->out, g->key);
+        gp_strbuf_putc(m->out, ':');
+        if (strcmp(g->name, "__typename") == 0) {
+            if (leaf(m, g, type_name, "String") != 0)
+                return -1;
+            gp_json_cstring(m->out, type_name);
+        } else if (fn(m, g, obj) != 0) {
+            return -1;
+        }
+    }
+    gp_strbuf_putc(m->out, '}');
+    /* A selection can multiply the output at every level; stop once it is over the cap. */
+    if (m->out->error)
+        return gp_compile_fail_kind(m->c, GP_E_TOO_COMPLEX, -1, "The introspection result is too large.");
+    return 0;
+}
+
+/* One object-valued field: collects its selection and writes `obj`, or null. */
+static int write_one(meta_t *m, const gp_field_group_t *g, const char *type_name, field_fn fn, const void *obj)
+{
+    gp_field_group_t *groups;
+    if (collect(m, g, type_name, &groups) != 0)
+        return -1;
+    if (obj == NULL) {
+        gp_strbuf_lit(m->out, "null");
+        return 0;
+    }
+    return write_object(m, type_name, groups, fn, obj);
+}
+
+static int write_typeref(meta_t *m, const gp_field_group_t *g, const gp_typeref_t *r)
+{
+    type_src_t src = {NULL, NULL};
+    if (r != NULL && r->kind == GP_REF_NAMED)
+        src.named = r->named;
+    else
+        src.wrapper = r;
+    return write_one(m, g, "__Type", type_field, r != NULL ? &src : NULL);
+}
+
+static int write_named_type(meta_t *m, const gp_field_group_t *g, const gp_type_t *t)
+{
+    type_src_t src = {t, NULL};
+    return write_one(m, g, "__Type", type_field, t != NULL ? &src : NULL);
+}
+
+/* ---- lists ---- */
+
+static bool hidden(bool deprecated, bool all)
+{
+    return deprecated && !all;
+}
+
+static int write_input_values(meta_t *m, const gp_field_group_t *g, const char *owner, const gp_input_value_t *vs,
+                              int n)
+{
+    bool all;
+    gp_field_group_t *groups;
+    if (include_deprecated(m, g, owner, &all) != 0 || collect(m, g, "__InputValue", &groups) != 0)
+        return -1;
+    gp_strbuf_putc(m->out, '[');
+    bool first = true;
+    for (int i = 0; i < n; i++) {
+        if (hidden(vs[i].deprecated, all))
+            continue;
+        if (!first)
+            gp_strbuf_putc(m->out, ',');
+        first = false;
+        if (write_object(m, "__InputValue", groups, input_value_field, &vs[i]) != 0)
+            return -1;
+    }
+    gp_strbuf_putc(m->out, ']');
+    return 0;
+}
+
+static int write_fields(meta_t *m, const gp_field_group_t *g, const gp_type_t *t)
+{
+    bool all;
+    gp_field_group_t *groups;
+    if (include_deprecated(m, g, "__Type", &all) != 0 || collect(m, g, "__Field", &groups) != 0)
+        return -1;
+    gp_strbuf_putc(m->out, '[');
+    bool first = true;
+    for (int i = 0; i < t->nfields; i++) {
+        const gp_field_t *f = &t->fields[i];
+        /* __schema, __type and __typename are implicit, never listed (the names are reserved). */
+        if (hidden(f->deprecated, all) || strncmp(f->name, "__", 2) == 0)
+            continue;
+        if (!first)
+            gp_strbuf_putc(m->out, ',');
+        first = false;
+        if (write_object(m, "__Field", groups, field_field, f) != 0)
+            return -1;
+    }
+    gp_strbuf_putc(m->out, ']');
+    return 0;
+}
+
+static int write_enum_values(meta_t *m, const gp_field_group_t *g, const gp_type_t *t)
+{
+    bool all;
+    gp_field_group_t *groups;
+    if (include_deprecated(m, g, "__Type", &all) != 0 || collect(m, g, "__EnumValue", &groups) != 0)
+        return -1;
+    gp_strbuf_putc(m->out, '[');
+    bool first = true;
+    for (int i = 0; i < t->nenum_values; i++) {
+        if (hidden(t->enum_values[i].deprecated, all))
+            continue;
+        if (!first)
+            gp_strbuf_putc(m->out, ',');
+        first = false;
+        if (write_object(m, "__EnumValue", groups, enum_value_field, &t->enum_values[i]) != 0)
+            return -1;
+    }
+    gp_strbuf_putc(m->out, ']');
+    return 0;
+}
+
+/* An empty list of __Type (interfaces of an object, possibleTypes of an abstract type). */
+static int write_no_types(meta_t *m, const gp_field_group_t *g)
+{
+    gp_field_group_t *groups;
+    if (no_arguments(m, g, "__Type") != 0 || collect(m, g, "__Type", &groups) != 0)
+        return -1;
+    gp_strbuf_lit(m->out, "[]");
+    return 0;
+}
+
+/* ---- __Schema ---- */
+
+static int schema_types(meta_t *m, const gp_field_group_t *g, const gp_schema_t *s)
+{
+    gp_field_group_t *groups;
+    if (no_arguments(m, g, "__Schema") != 0 || collect(m, g, "__Type", &groups) != 0)
+        return -1;
+    gp_strbuf_putc(m->out, '[');
+    for (int i = 0; i < s->ntypes; i++) {
+        if (i > 0)
+            gp_strbuf_putc(m->out, ',');
+        type_src_t src = {&s->types[i], NULL};
+        if (write_object(m, "__Type", groups, type_field, &src) != 0)
+            return -1;
+    }
+    gp_strbuf_putc(m->out, ']');
+    return 0;
+}
+
+static int schema_directives(meta_t *m, const gp_field_group_t *g, const gp_schema_t *s)
+{
+    gp_field_group_t *groups;
+    if (no_arguments(m, g, "__Schema") != 0 || collect(m, g, "__Directive", &groups) != 0)
+        return -1;
+    gp_strbuf_putc(m->out, '[');
+    for (int i = 0; i < s->ndirectives; i++) {
+        if (i > 0)
+            gp_strbuf_putc(m->out, ',');
+        if (write_object(m, "__Directive", groups, directive_field, &s->directives[i]) != 0)
+            return -1;
+    }
+    gp_strbuf_putc(m->out, ']');
+    return 0;
+}
+
+static int schema_field(meta_t *m, const gp_field_group_t *g, const void *obj)
+{
+    const gp_schema_t *s = obj;
+    const char *n = g->name;
+    if (strcmp(n, "description") == 0) {
+        if (leaf(m, g, "__Schema", "String") != 0)
+            return -1;
+        put_string(m, s->description);
+        return 0;
+    }
+    if (strcmp(n, "types") == 0)
+        return schema_types(m, g, s);
+    if (strcmp(n, "directives") == 0)
+        return schema_directives(m, g, s);
+    const gp_type_t *root;
+    if (strcmp(n, "queryType") == 0)
+        root = s->query;
+    else if (strcmp(n, "mutationType") == 0)
+        root = s->mutation;
+    else if (strcmp(n, "subscriptionType") == 0)
+        root = s->subscription;
+    else
+        return unknown_field(m, g, "__Schema");
+    if (no_arguments(m, g, "__Schema") != 0)
+        return -1;
+    return write_named_type(m, g, root);
+}
+
+/* ---- __Type ---- */
+
+static const char *kind_name(const type_src_t *src)
+{
+    if (src->wrapper != NULL)
+        return src->wrapper->kind == GP_REF_LIST ? "LIST" : "NON_NULL";
+    switch (src->named->kind) {
+    case GP_KIND_SCALAR:
+        return "SCALAR";
+    case GP_KIND_OBJECT:
+        return "OBJECT";
+    case GP_KIND_INTERFACE:
+        return "INTERFACE";
+    case GP_KIND_UNION:
+        return "UNION";
+    case GP_KIND_ENUM:
+        return "ENUM";
+    case GP_KIND_INPUT_OBJECT:
+        return "INPUT_OBJECT";
+    }
+    return "SCALAR";
+}
+
+/* The fields whose value is a string or a boolean (or null); 1 when `g` is not one. */
+static int type_leaf(meta_t *m, const gp_field_group_t *g, const type_src_t *src)
+{
+    const gp_type_t *t = src->named;
+    const char *n = g->name;
+    if (strcmp(n, "kind") == 0) {
+        if (leaf(m, g, "__Type", "__TypeKind") != 0)
+            return -1;
+        gp_json_cstring(m->out, kind_name(src));
+        return 0;
+    }
+    if (strcmp(n, "isOneOf") == 0) {
+        if (leaf(m, g, "__Type", "Boolean") != 0)
+            return -1;
+        if (t != NULL && t->kind == GP_KIND_INPUT_OBJECT)
+            put_bool(m, t->is_one_of);
+        else
+            gp_strbuf_lit(m->out, "null");
+        return 0;
+    }
+    const char *value;
+    if (strcmp(n, "name") == 0)
+        value = t != NULL ? t->name : NULL;
+    else if (strcmp(n, "description") == 0)
+        value = t != NULL ? t->description : NULL;
+    else if (strcmp(n, "specifiedByURL") == 0)
+        value = t != NULL && t->kind == GP_KIND_SCALAR ? t->specified_by_url : NULL;
+    else
+        return 1;
+    if (leaf(m, g, "__Type", "String") != 0)
+        return -1;
+    put_string(m, value);
+    return 0;
+}
+
+static int type_field(meta_t *m, const gp_field_group_t *g, const void *obj)
+{
+    const type_src_t *src = obj;
+    const gp_type_t *t = src->named;
+    int rc = type_leaf(m, g, src);
+    if (rc != 1)
+        return rc;
+    const char *n = g->name;
+    bool object_like = t != NULL && (t->kind == GP_KIND_OBJECT || t->kind == GP_KIND_INTERFACE);
+    if (strcmp(n, "fields") == 0) {
+        if (object_like)
+            return write_fields(m, g, t);
+    } else if (strcmp(n, "interfaces") == 0) {
+        if (object_like)
+            return write_no_types(m, g);
+    } else if (strcmp(n, "possibleTypes") == 0) {
+        if (t != NULL && (t->kind == GP_KIND_INTERFACE || t->kind == GP_KIND_UNION))
+            return write_no_types(m, g);
+    } else if (strcmp(n, "enumValues") == 0) {
+        if (t != NULL && t->kind == GP_KIND_ENUM)
+            return write_enum_values(m, g, t);
+    } else if (strcmp(n, "inputFields") == 0) {
+        if (t != NULL && t->kind == GP_KIND_INPUT_OBJECT)
+            return write_input_values(m, g, "__Type", t->input_fields, t->ninput_fields);
+    } else if (strcmp(n, "ofType") == 0) {
+        if (no_arguments(m, g, "__Type") != 0)
+            return -1;
+        return write_typeref(m, g, src->wrapper != NULL ? src->wrapper->of : NULL);
+    } else {
+        return unknown_field(m, g, "__Type");
+    }
+    /* Not applicable to this kind: null, after the same checks of the selection. */
+    bool ignored;
+    gp_field_group_t *groups;
+    if (strcmp(n, "interfaces") == 0 || strcmp(n, "possibleTypes") == 0) {
+        if (no_arguments(m, g, "__Type") != 0)
+            return -1;
+    } else if (include_deprecated(m, g, "__Type", &ignored) != 0) {
+        return -1;
+    }
+    const char *item = strcmp(n, "fields") == 0         ? "__Field"
+                       : strcmp(n, "enumValues") == 0   ? "__EnumValue"
+                       : strcmp(n, "inputFields") == 0 ? "__InputValue"
+                                                        : "__Type";
+    if (collect(m, g, item, &groups) != 0)
+        return -1;
+    gp_strbuf_lit(m->out, "null");
+    return 0;
+}
+
+/* ---- __Field, __InputValue, __EnumValue, __Directive ---- */
+
+/* name, description, isDeprecated, deprecationReason: shared by three types. 1 when
+ * `g` is none of them. */
+static int common_leaf(meta_t *m, const gp_field_group_t *g, const char *owner, const char *name,
+                       const char *description, bool deprecated, const char *reason)
+{
+    const char *n = g->name;
+    if (strcmp(n, "isDeprecated") == 0) {
+        if (leaf(m, g, owner, "Boolean") != 0)
+            return -1;
+        put_bool(m, deprecated);
+        return 0;
+    }
+    const char *value;
+    if (strcmp(n, "name") == 0)
+        value = name;
+    else if (strcmp(n, "description") == 0)
+        value = description;
+    else if (strcmp(n, "deprecationReason") == 0)
+        value = deprecated ? reason : NULL;
+    else
+        return 1;
+    if (leaf(m, g, owner, "String") != 0)
+        return -1;
+    put_string(m, value);
+    return 0;
+}
+
+static int field_field(meta_t *m, const gp_field_group_t *g, const void *obj)
+{
+    const gp_field_t *f = obj;
+    int rc = common_leaf(m, g, "__Field", f->name, f->description, f->deprecated, f->deprecation_reason);
+    if (rc != 1)
+        return rc;
+    if (strcmp(g->name, "args") == 0)
+        return write_input_values(m, g, "__Field", f->args, f->nargs);
+    if (strcmp(g->name, "type") == 0)
+        return no_arguments(m, g, "__Field") != 0 ? -1 : write_typeref(m, g, f->type);
+    return unknown_field(m, g, "__Field");
+}
+
+static int input_value_field(meta_t *m, const gp_field_group_t *g, const void *obj)
+{
+    const gp_input_value_t *v = obj;
+    int rc = common_leaf(m, g, "__InputValue", v->name, v->description, v->deprecated, v->deprecation_reason);
+    if (rc != 1)
+        return rc;
+    if (strcmp(g->name, "defaultValue") == 0) {
+        if (leaf(m, g, "__InputValue", "String") != 0)
+            return -1;
+        put_string(m, v->default_value);
+        return 0;
+    }
+    if (strcmp(g->name, "type") == 0)
+        return no_arguments(m, g, "__InputValue") != 0 ? -1 : write_typeref(m, g, v->type);
+    return unknown_field(m, g, "__InputValue");
+}
+
+static int enum_value_field(meta_t *m, const gp_field_group_t *g, const void *obj)
+{
+    const gp_enum_value_t *e = obj;
+    int rc = common_leaf(m, g, "__EnumValue", e->name, e->description, e->deprecated, e->deprecation_reason);
+    return rc != 1 ? rc : unknown_field(m, g, "__EnumValue");
+}
+
+/* __DirectiveLocation names, bit i of gp_directive_location_t. */
+static const char *const locations[] = {
+    "QUERY",           "MUTATION",            "SUBSCRIPTION",        "FIELD",
+    "FRAGMENT_DEFINITION", "FRAGMENT_SPREAD", "INLINE_FRAGMENT",     "VARIABLE_DEFINITION",
+    "SCHEMA",          "SCALAR",              "OBJECT",              "FIELD_DEFINITION",
+    "ARGUMENT_DEFINITION", "INTERFACE",       "UNION",               "ENUM",
+    "ENUM_VALUE",      "INPUT_OBJECT",        "INPUT_FIELD_DEFINITION",
+};
+
+static int directive_field(meta_t *m, const gp_field_group_t *g, const void *obj)
+{
+    const gp_directive_def_t *d = obj;
+    const char *n = g->name;
+    if (strcmp(n, "name") == 0 || strcmp(n, "description") == 0) {
+        if (leaf(m, g, "__Directive", "String") != 0)
+            return -1;
+        put_string(m, n[0] == 'n' ? d->name : d->description);
+        return 0;
+    }
+    if (strcmp(n, "isRepeatable") == 0) {
+        if (leaf(m, g, "__Directive", "Boolean") != 0)
+            return -1;
+        put_bool(m, d->is_repeatable);
+        return 0;
+    }
+    if (strcmp(n, "locations") == 0) {
+        if (leaf(m, g, "__Directive", "__DirectiveLocation") != 0)
+            return -1;
+        gp_strbuf_putc(m->out, '[');
+        bool first = true;
+        for (unsigned i = 0; i < sizeof locations / sizeof *locations; i++) {
+            if (!(d->locations & (1u << i)))
+                continue;
+            if (!first)
+                gp_strbuf_putc(m->out, ',');
+            first = false;
+            gp_json_cstring(m->out, locations[i]);
+        }
+        gp_strbuf_putc(m->out, ']');
+        return 0;
+    }
+    if (strcmp(n, "args") == 0)
+        return write_input_values(m, g, "__Directive", d->args, d->nargs);
+    return unknown_field(m, g, "__Directive");
+}
+
+/* ---- root fields ---- */
+
+/* The value of __type's `name` argument; NULL with an error when it has none. */
+static const char *type_name_arg(meta_t *m, const gp_field_group_t *g)
+{
+    const gp_selection_t *f = g->fields[0];
+    const char *name = NULL;
+    bool seen = false;
+    for (const gp_argument_t *a = f->arguments; a != NULL; a = a->next) {
+        if (strcmp(a->name, "name") != 0) {
+            gp_compile_fail(m->c, a->offset, "Unknown argument \"%s\" on field \"query_root.__type\".", a->name);
+            return NULL;
+        }
+        int failed = 0;
+        json_t *v = gp_values_to_json(m->c, a->value, &failed);
+        if (failed)
+            return NULL;
+        seen = v != NULL && !json_is_null(v);
+        if (v != NULL && json_is_string(v))
+            name = gp_arena_strndup(m->c->arena, json_string_value(v), json_string_length(v));
+        json_decref(v);
+        if (seen && name == NULL) {
+            gp_compile_fail(m->c, a->offset, "Argument \"name\" of field \"__type\" must be a String.");
+            return NULL;
+        }
+    }
+    if (!seen)
+        gp_compile_fail(m->c, f->offset,
+                        "Field \"__type\" argument \"name\" of type \"String!\" is required, but it was not provided.");
+    return name;
+}
+
+int gp_meta_root_field(gp_compile_t *c, const gp_field_group_t *g, gp_strbuf_t *out)
+{
+    meta_t m = {c, out, NULL};
+    if (c->schema == NULL)
+        return gp_compile_fail_kind(c, GP_E_INTERNAL, at(g), "Introspection is not available: no type system.");
+    if (strcmp(g->name, "__schema") == 0) {
+        if (no_arguments(&m, g, "query_root") != 0)
+            return -1;
+        return write_one(&m, g, "__Schema", schema_field, c->schema);
+    }
+    if (strcmp(g->name, "__type") == 0) {
+        const char *name = type_name_arg(&m, g);
+        if (name == NULL)
+            return -1;
+        return write_named_type(&m, g, gp_schema_type(c->schema, name));
+    }
+    return unknown_field(&m, g, "query_root");
+}

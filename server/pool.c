@@ -47,6 +47,10 @@ typedef enum {
     CONN_NEW, /* only before the first conn_set_state: on no list */
 } conn_state_t;
 
+#define GP_POOL_PREPARED_SLOTS 512
+#define SLOT_EMPTY 0
+#define SLOT_DELETED 1
+
 static const char *const state_names[] = {"connecting", "idle", "busy", "backoff", "closed"};
 
 typedef enum {
@@ -68,6 +72,8 @@ struct gp_query {
     bool read_only;
     bool forgotten;
     int attempts;
+    uint64_t statement;       /* nonzero: run as the named prepared statement gp_<hex> */
+    bool awaiting_prepare;    /* its Parse was sent just before it: that result comes first */
     PGresult *res; /* first result while the query's results are being read */
     gp_query_cb cb;
     void *data;
@@ -93,6 +99,10 @@ struct gp_conn {
     bool was_connected;        /* counts reconnects */
     gp_query_t **fifo;         /* ring of what was sent: a query, or NULL for a sync */
     size_t fifo_cap, fifo_head, fifo_len;
+    /* Statements prepared on this backend: open addressing, 0 empty, 1 deleted. Only
+     * half the slots are ever used; past that, statements go unnamed. */
+    uint64_t prepared[GP_POOL_PREPARED_SLOTS];
+    int nprepared;
 };
 
 struct gp_pool {
@@ -296,6 +306,63 @@ static void log_reason(gp_conn_t *c, const char *what, const char *reason)
     gp_warn("pool", "conn %u: %s: %s", c->id, what, line);
 }
 
+/* ---- prepared statements -------------------------------------------------------- */
+
+static size_t prepared_slot(const gp_conn_t *c, uint64_t id, bool for_insert)
+{
+    size_t mask = GP_POOL_PREPARED_SLOTS - 1;
+    for (size_t i = id & mask;; i = (i + 1) & mask) {
+        if (c->prepared[i] == id || c->prepared[i] == SLOT_EMPTY || (for_insert && c->prepared[i] == SLOT_DELETED))
+            return i;
+    }
+}
+
+static bool prepared_has(const gp_conn_t *c, uint64_t id)
+{
+    return c->prepared[prepared_slot(c, id, false)] == id;
+}
+
+/* Remembers `id` as prepared; false when the table is full (send it unnamed). */
+static bool prepared_add(gp_conn_t *c, uint64_t id)
+{
+    if (c->nprepared >= GP_POOL_PREPARED_SLOTS / 2)
+        return false;
+    c->prepared[prepared_slot(c, id, true)] = id;
+    c->nprepared++;
+    return true;
+}
+
+static void prepared_remove(gp_conn_t *c, uint64_t id)
+{
+    size_t i = prepared_slot(c, id, false);
+    if (c->prepared[i] == id) {
+        c->prepared[i] = SLOT_DELETED; /* a tombstone keeps later probes reaching their slots */
+        c->nprepared--;
+    }
+}
+
+static void statement_name(char *buf, size_t size, uint64_t id)
+{
+    snprintf(buf, size, "gp_%016llx", (unsigned long long)id);
+}
+
+/* Sends q as its named statement, preparing it first on this backend if needed.
+ * Both go into the same pipeline segment, so the Parse always precedes its Bind. */
+static bool conn_send_prepared(gp_conn_t *c, gp_query_t *q)
+{
+    char name[24];
+    statement_name(name, sizeof name, q->statement);
+    q->awaiting_prepare = false;
+    if (!prepared_has(c, q->statement)) {
+        if (!prepared_add(c, q->statement))
+            return PQsendQueryParams(c->pg, q->sql, q->nparams, NULL, q->values, NULL, NULL, 0);
+        if (!PQsendPrepare(c->pg, name, q->sql, q->nparams, NULL))
+            return false;
+        q->awaiting_prepare = true;
+    }
+    return PQsendQueryPrepared(c->pg, name, q->nparams, q->values, NULL, NULL, 0);
+}
+
 /* ---- the FIFO of what was sent ------------------------------------------------ */
 
 static void fifo_push(gp_conn_t *c, gp_query_t *q)
@@ -481,7 +548,9 @@ static void conn_send_batch(gp_conn_t *c)
         }
         if (!q->read_only && c->unsynced > 0 && !conn_sync(c))
             return;
-        if (!PQsendQueryParams(c->pg, q->sql, q->nparams, NULL, q->values, NULL, NULL, 0)) {
+        bool sent = q->statement != 0 ? conn_send_prepared(c, q)
+                                      : PQsendQueryParams(c->pg, q->sql, q->nparams, NULL, q->values, NULL, NULL, 0);
+        if (!sent) {
             conn_fail(c, PQerrorMessage(c->pg)); /* q is still pending: it is re-dispatched */
             return;
         }
@@ -533,6 +602,22 @@ static bool conn_read_results(gp_conn_t *c)
                 return false;
             }
             fifo_pop(c);
+            continue;
+        }
+        if (q->awaiting_prepare) {
+            /* The Parse's own result. A failed one stands in for the statement's result,
+             * which can then only be "aborted": its error is what the caller must see. */
+            if (r == NULL) {
+                q->awaiting_prepare = false;
+            } else if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+                prepared_remove(c, q->statement);
+                if (q->res == NULL)
+                    q->res = r;
+                else
+                    PQclear(r);
+            } else {
+                PQclear(r);
+            }
             continue;
         }
         if (r != NULL) {
@@ -603,6 +688,8 @@ static void on_connected(gp_conn_t *c)
     gp_pool_t *p = c->pool;
     if (h2o_timeout_is_linked(&c->timer))
         h2o_timeout_unlink(&c->timer);
+    memset(c->prepared, 0, sizeof c->prepared); /* a new backend has no statements */
+    c->nprepared = 0;
     if (PQsetnonblocking(c->pg, 1) != 0 || !PQenterPipelineMode(c->pg)) {
         conn_fail(c, PQerrorMessage(c->pg));
         return;
@@ -825,7 +912,14 @@ gp_pool_t *gp_pool_create(h2o_loop_t *loop, const gp_pool_config_t *cf)
 gp_query_t *gp_pool_query(gp_pool_t *p, const char *sql, int nparams, const char *const *values,
                           bool read_only, gp_query_cb cb, void *data)
 {
+    return gp_pool_query_prepared(p, 0, sql, nparams, values, read_only, cb, data);
+}
+
+gp_query_t *gp_pool_query_prepared(gp_pool_t *p, uint64_t statement, const char *sql, int nparams,
+                                   const char *const *values, bool read_only, gp_query_cb cb, void *data)
+{
     gp_query_t *q = query_new(p, sql, nparams, values);
+    q->statement = statement;
     q->read_only = read_only;
     q->cb = cb;
     q->data = data;

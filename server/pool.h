@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define H2O_USE_LIBUV 0
 #include <h2o.h>
@@ -47,6 +48,12 @@ gp_pool_t *gp_pool_create(h2o_loop_t *loop, const gp_pool_config_t *cf);
  * breaks before the result arrived. */
 gp_query_t *gp_pool_query(gp_pool_t *p, const char *sql, int nparams, const char *const *values,
                           bool read_only, gp_query_cb cb, void *data);
+
+/* gp_pool_query for a statement that will be sent again and again: each connection
+ * prepares it once under a name derived from `statement` (nonzero, the same for the
+ * same SQL), so PostgreSQL parses and plans it once per backend instead of per call. */
+gp_query_t *gp_pool_query_prepared(gp_pool_t *p, uint64_t statement, const char *sql, int nparams,
+                                   const char *const *values, bool read_only, gp_query_cb cb, void *data);
 
 /* The caller no longer wants the result (its client went away): cb will not be
  * called; the statement may still run and its result is discarded. The handle is

@@ -246,6 +246,47 @@ static void test_bad_statement_fails_alone(void)
 
 /* Statements sharing a sync segment share PostgreSQL's implicit transaction; a
  * statement that may write gets a segment (a transaction) of its own. */
+static gp_query_t *prepared_int(gp_pool_t *p, uint64_t id, const char *sql, int i, slot_t *s)
+{
+    char v[16];
+    snprintf(v, sizeof v, "%d", i);
+    const char *vals[] = {v};
+    return gp_pool_query_prepared(p, id, sql, 1, vals, /* read_only= */ true, on_result, s);
+}
+
+static void test_prepared_statements(void)
+{
+    h2o_evloop_t *loop = h2o_evloop_create();
+    gp_pool_t *p = pool_new(loop, pg_url, 1, 1, 100, 5000);
+    static slot_t s[40], bad[3], count;
+    answered = 0;
+    /* The same statement many times in one batch and across batches: prepared once. */
+    for (int i = 0; i < 20; i++)
+        prepared_int(p, 0x1234, JSON_X, i, &s[i]);
+    CHECK(run_until(loop, &answered, 20, 10000));
+    for (int i = 20; i < 40; i++)
+        prepared_int(p, 0x1234, JSON_X, i, &s[i]);
+    /* A statement that cannot be prepared fails with its own error every time, and
+     * does not disturb the others. */
+    for (int i = 0; i < 3; i++)
+        prepared_int(p, 0x5678, "select nope($1::int)", i, &bad[i]);
+    CHECK(run_until(loop, &answered, 43, 10000));
+    for (int i = 0; i < 40; i++) {
+        char want[32];
+        snprintf(want, sizeof want, "{\"x\" : %d}", i);
+        CHECK_STR(s[i].cell, want);
+    }
+    for (int i = 0; i < 3; i++) {
+        CHECK_STR(bad[i].sqlstate, "42883");
+        CHECK_INT(bad[i].calls, 1);
+    }
+    gp_pool_query(p, "select count(*)::text from pg_prepared_statements where name like 'gp\\_%'", 0, NULL, true,
+                  on_result, &count);
+    CHECK(run_until(loop, &answered, 44, 10000));
+    CHECK_STR(count.cell, "1");
+    pool_finish(loop, p);
+}
+
 static void test_writes_run_in_their_own_transaction(void)
 {
     h2o_evloop_t *loop = h2o_evloop_create();
@@ -405,7 +446,7 @@ static void test_shutdown_lets_in_flight_queries_finish(void)
     h2o_evloop_destroy(loop);
 }
 
-TEST_MAIN(test_start_postgres, test_200_concurrent_queries_on_two_connections, test_bad_statement_fails_alone,
+TEST_MAIN(test_start_postgres, test_200_concurrent_queries_on_two_connections, test_bad_statement_fails_alone, test_prepared_statements,
           test_writes_run_in_their_own_transaction, test_terminated_backends_retry_reads,
           test_unreachable_database_times_out, test_forgotten_queries_never_call_back,
           test_shutdown_lets_in_flight_queries_finish)

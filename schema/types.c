@@ -1,0 +1,886 @@
+/* schema/types.c — the GraphQL type system derived from the model, as data.
+ *
+ * Built in two passes. The first decides which types exist (their names and kinds)
+ * and sorts them, so the final array never moves; the second fills each type's
+ * fields, arguments and values, writing every use of a type as text ("[Int!]!")
+ * that is resolved against that array at once. A name that does not resolve is a
+ * bug in this file, so it aborts instead of building a schema with a hole in it.
+ *
+ * What the API has follows schema/README (SDL): per table the row type, T_bool_exp,
+ * T_order_by, T_select_column and the aggregate types; a comparison input per scalar
+ * used by a column; the custom scalars; enum order_by and query_root. Next to them
+ * sit the built-in scalars, the introspection types and the built-in directives of
+ * the GraphQL spec (October 2021, with graphql-js 16's specifiedByURL, isOneOf,
+ * isRepeatable and @oneOf). */
+#include "schema/types.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "schema/names.h"
+#include "schema/pgtype.h"
+
+/* What fills a type in the second pass. */
+typedef enum {
+    D_BUILTIN_SCALAR,
+    D_SCALAR,
+    D_META,
+    D_ROW,
+    D_BOOL_EXP,
+    D_ORDER_BY,
+    D_SELECT_COLUMN,
+    D_AGGREGATE,
+    D_AGGREGATE_FIELDS,
+    D_AGG_FN_FIELDS,
+    D_COMPARISON,
+    D_ORDER_BY_ENUM,
+    D_QUERY_ROOT,
+} decl_kind_t;
+
+typedef struct {
+    const char *name;
+    gp_type_kind_t kind;
+    decl_kind_t what;
+    const gp_table_t *table;
+    const gp_column_t *column; /* D_COMPARISON: a column of that scalar */
+    const char *fn;            /* D_AGG_FN_FIELDS: avg, sum, min … */
+    const void *meta;          /* D_META, D_BUILTIN_SCALAR: the static description */
+} decl_t;
+
+typedef struct {
+    gp_arena_t *a;
+    const gp_model_t *m;
+    decl_t *decls;
+    int ndecls, cap;
+    gp_schema_t *s;
+} builder_t;
+
+/* Grows an arena array of `size`-byte elements so that one more fits. */
+static void *grow(gp_arena_t *a, void *v, int n, int *cap, size_t size)
+{
+    if (n < *cap)
+        return v;
+    *cap = *cap ? 2 * *cap : 8;
+    void *w = gp_arena_alloc(a, size * (size_t)*cap);
+    if (n)
+        memcpy(w, v, size * (size_t)n);
+    return w;
+}
+
+static const char *nonempty(const char *s)
+{
+    return s && *s ? s : NULL;
+}
+
+/* ---- typerefs ---------------------------------------------------------------- */
+
+static const gp_typeref_t *parse_ref(builder_t *b, const char *s, size_t n)
+{
+    gp_typeref_t *r = gp_arena_new_obj(b->a, gp_typeref_t);
+    if (n > 1 && s[n - 1] == '!') {
+        r->kind = GP_REF_NON_NULL;
+        r->of = parse_ref(b, s, n - 1);
+    } else if (n > 2 && s[0] == '[' && s[n - 1] == ']') {
+        r->kind = GP_REF_LIST;
+        r->of = parse_ref(b, s + 1, n - 2);
+    } else {
+        r->kind = GP_REF_NAMED;
+        r->named = gp_schema_type(b->s, gp_arena_strndup(b->a, s, n));
+        if (r->named == NULL) {
+            fprintf(stderr, "schema/types.c: no type %.*s\n", (int)n, s);
+            abort();
+        }
+    }
+    return r;
+}
+
+/* A typeref from its GraphQL spelling: "posts", "[posts!]!". */
+static const gp_typeref_t *ref(builder_t *b, const char *spelling)
+{
+    return parse_ref(b, spelling, strlen(spelling));
+}
+
+static const char *column_type(gp_arena_t *a, const gp_column_t *c)
+{
+    return gp_arena_printf(a, c->is_array ? "[%s!]%s" : "%s%s", c->gql_type, c->nullable ? "" : "!");
+}
+
+/* ---- field, input value and enum value lists ----------------------------------- */
+
+typedef struct {
+    gp_field_t *v;
+    int n, cap;
+} fields_t;
+
+typedef struct {
+    gp_input_value_t *v;
+    int n, cap;
+} inputs_t;
+
+static gp_field_t *add_field(builder_t *b, fields_t *l, const char *name, const char *type, gp_field_role_t role,
+                             const gp_table_t *t)
+{
+    l->v = grow(b->a, l->v, l->n, &l->cap, sizeof *l->v);
+    gp_field_t *f = &l->v[l->n++];
+    *f = (gp_field_t){.name = name, .type = ref(b, type), .role = role, .table = t};
+    return f;
+}
+
+static gp_input_value_t *add_input(builder_t *b, inputs_t *l, const char *name, const char *type)
+{
+    l->v = grow(b->a, l->v, l->n, &l->cap, sizeof *l->v);
+    gp_input_value_t *v = &l->v[l->n++];
+    *v = (gp_input_value_t){.name = name, .type = ref(b, type)};
+    return v;
+}
+
+static int cmp_field(const void *pa, const void *pb)
+{
+    return strcmp(((const gp_field_t *)pa)->name, ((const gp_field_t *)pb)->name);
+}
+
+static int cmp_input(const void *pa, const void *pb)
+{
+    return strcmp(((const gp_input_value_t *)pa)->name, ((const gp_input_value_t *)pb)->name);
+}
+
+static void set_fields(gp_type_t *ty, fields_t *l)
+{
+    qsort(l->v, (size_t)l->n, sizeof *l->v, cmp_field);
+    ty->fields = l->v;
+    ty->nfields = l->n;
+}
+
+static void set_input_fields(gp_type_t *ty, inputs_t *l)
+{
+    qsort(l->v, (size_t)l->n, sizeof *l->v, cmp_input);
+    ty->input_fields = l->v;
+    ty->ninput_fields = l->n;
+}
+
+static void set_args(gp_field_t *f, inputs_t *l)
+{
+    qsort(l->v, (size_t)l->n, sizeof *l->v, cmp_input);
+    f->args = l->v;
+    f->nargs = l->n;
+}
+
+static bool fields_have(const fields_t *l, const char *name)
+{
+    for (int i = 0; i < l->n; i++)
+        if (strcmp(l->v[i].name, name) == 0)
+            return true;
+    return false;
+}
+
+/* ---- the built-in part: scalars, introspection types, directives ---------------- */
+
+typedef struct {
+    const char *name, *description;
+} builtin_scalar_t;
+
+static const builtin_scalar_t builtin_scalars[] = {
+    {"Boolean", "The `Boolean` scalar type represents `true` or `false`."},
+    {"Float", "A signed double-precision floating-point value (IEEE 754)."},
+    {"ID", "A unique identifier, serialized as a string; not meant to be read by people."},
+    {"Int", "A signed 32-bit integer."},
+    {"String", "UTF-8 text."},
+};
+
+typedef struct {
+    const char *name, *type;
+    bool include_deprecated; /* takes (includeDeprecated: Boolean = false) */
+} meta_field_t;
+
+typedef struct {
+    const char *name, *description;
+    gp_type_kind_t kind;
+    const meta_field_t *fields; /* OBJECT, ended by a NULL name */
+    const char *const *values;  /* ENUM, ended by NULL */
+} meta_type_t;
+
+static const meta_field_t schema_fields[] = {
+    {"description", "String", false},        {"directives", "[__Directive!]!", false},
+    {"mutationType", "__Type", false},       {"queryType", "__Type!", false},
+    {"subscriptionType", "__Type", false},   {"types", "[__Type!]!", false},
+    {NULL, NULL, false},
+};
+static const meta_field_t type_fields[] = {
+    {"description", "String", false},        {"enumValues", "[__EnumValue!]", true},
+    {"fields", "[__Field!]", true},          {"inputFields", "[__InputValue!]", true},
+    {"interfaces", "[__Type!]", false},      {"isOneOf", "Boolean", false},
+    {"kind", "__TypeKind!", false},          {"name", "String", false},
+    {"ofType", "__Type", false},             {"possibleTypes", "[__Type!]", false},
+    {"specifiedByURL", "String", false},     {NULL, NULL, false},
+};
+static const meta_field_t field_fields[] = {
+    {"args", "[__InputValue!]!", true},      {"deprecationReason", "String", false},
+    {"description", "String", false},        {"isDeprecated", "Boolean!", false},
+    {"name", "String!", false},              {"type", "__Type!", false},
+    {NULL, NULL, false},
+};
+static const meta_field_t input_value_fields[] = {
+    {"defaultValue", "String", false},       {"deprecationReason", "String", false},
+    {"description", "String", false},        {"isDeprecated", "Boolean!", false},
+    {"name", "String!", false},              {"type", "__Type!", false},
+    {NULL, NULL, false},
+};
+static const meta_field_t enum_value_fields[] = {
+    {"deprecationReason", "String", false},  {"description", "String", false},
+    {"isDeprecated", "Boolean!", false},     {"name", "String!", false},
+    {NULL, NULL, false},
+};
+static const meta_field_t directive_fields[] = {
+    {"args", "[__InputValue!]!", true},      {"description", "String", false},
+    {"isRepeatable", "Boolean!", false},     {"locations", "[__DirectiveLocation!]!", false},
+    {"name", "String!", false},              {NULL, NULL, false},
+};
+static const char *const type_kinds[] = {"SCALAR", "OBJECT", "INTERFACE", "UNION", "ENUM",
+                                         "INPUT_OBJECT", "LIST", "NON_NULL", NULL};
+/* In the order of gp_directive_location_t's bits. */
+static const char *const directive_locations[] = {
+    "QUERY", "MUTATION", "SUBSCRIPTION", "FIELD", "FRAGMENT_DEFINITION", "FRAGMENT_SPREAD",
+    "INLINE_FRAGMENT", "VARIABLE_DEFINITION", "SCHEMA", "SCALAR", "OBJECT", "FIELD_DEFINITION",
+    "ARGUMENT_DEFINITION", "INTERFACE", "UNION", "ENUM", "ENUM_VALUE", "INPUT_OBJECT",
+    "INPUT_FIELD_DEFINITION", NULL};
+
+static const meta_type_t meta_types[] = {
+    {"__Directive", "A directive the server supports: where it may appear and which arguments it takes.",
+     GP_KIND_OBJECT, directive_fields, NULL},
+    {"__DirectiveLocation", "A place in a document or a schema where a directive may appear.", GP_KIND_ENUM,
+     NULL, directive_locations},
+    {"__EnumValue", "One value of an enum type.", GP_KIND_OBJECT, enum_value_fields, NULL},
+    {"__Field", "A field of an object or interface type, with its arguments and type.", GP_KIND_OBJECT,
+     field_fields, NULL},
+    {"__InputValue", "An argument or an input object field, with its type and default value.", GP_KIND_OBJECT,
+     input_value_fields, NULL},
+    {"__Schema", "The server's type system: its types, root operation types and directives.", GP_KIND_OBJECT,
+     schema_fields, NULL},
+    {"__Type", "A named type or a list or non-null wrapper around one; `kind` says which fields apply.",
+     GP_KIND_OBJECT, type_fields, NULL},
+    {"__TypeKind", "The kinds of type `__Type` describes.", GP_KIND_ENUM, NULL, type_kinds},
+};
+
+static void fill_meta(builder_t *b, gp_type_t *ty, const meta_type_t *mt)
+{
+    ty->description = mt->description;
+    if (mt->values) {
+        int n = 0;
+        while (mt->values[n])
+            n++;
+        ty->enum_values = gp_arena_calloc(b->a, sizeof *ty->enum_values * (size_t)n);
+        for (int i = 0; i < n; i++)
+            ty->enum_values[i].name = mt->values[i];
+        ty->nenum_values = n;
+        return;
+    }
+    fields_t l = {0};
+    for (const meta_field_t *mf = mt->fields; mf->name; mf++) {
+        gp_field_t *f = add_field(b, &l, mf->name, mf->type, GP_FIELD_META, NULL);
+        if (mf->include_deprecated) {
+            inputs_t args = {0};
+            add_input(b, &args, "includeDeprecated", "Boolean")->default_value = "false";
+            set_args(f, &args);
+        }
+    }
+    set_fields(ty, &l);
+}
+
+static void build_directives(builder_t *b)
+{
+    gp_schema_t *s = b->s;
+    enum { ND = 5 };
+    s->directives = gp_arena_calloc(b->a, sizeof *s->directives * ND);
+    s->ndirectives = ND;
+    const unsigned skip_locs = GP_LOC_FIELD | GP_LOC_FRAGMENT_SPREAD | GP_LOC_INLINE_FRAGMENT;
+    inputs_t a0 = {0}, a1 = {0}, a3 = {0}, a4 = {0};
+    add_input(b, &a0, "reason", "String")->default_value = "\"No longer supported\"";
+    a0.v[0].description = "Why it is deprecated and what to use instead, in Markdown.";
+    add_input(b, &a1, "if", "Boolean!")->description = "Included when true.";
+    add_input(b, &a3, "if", "Boolean!")->description = "Skipped when true.";
+    add_input(b, &a4, "url", "String!")->description = "The URL of the scalar's specification.";
+    s->directives[0] = (gp_directive_def_t){
+        "deprecated", "Marks an element of the schema as no longer supported.",
+        GP_LOC_FIELD_DEFINITION | GP_LOC_ARGUMENT_DEFINITION | GP_LOC_INPUT_FIELD_DEFINITION | GP_LOC_ENUM_VALUE,
+        a0.v, a0.n, false};
+    s->directives[1] = (gp_directive_def_t){"include", "Includes this field or fragment only when `if` is true.",
+                                            skip_locs, a1.v, a1.n, false};
+    s->directives[2] = (gp_directive_def_t){
+        "oneOf", "The input object takes exactly one of its fields, and that field is not null.",
+        GP_LOC_INPUT_OBJECT, NULL, 0, false};
+    s->directives[3] = (gp_directive_def_t){"skip", "Leaves out this field or fragment when `if` is true.",
+                                            skip_locs, a3.v, a3.n, false};
+    s->directives[4] = (gp_directive_def_t){"specifiedBy", "Names the specification a custom scalar follows.",
+                                            GP_LOC_SCALAR, a4.v, a4.n, false};
+}
+
+/* ---- the API: tables, comparisons, scalars, roots ------------------------------- */
+
+typedef enum { AGG_NONE, AGG_MINMAX, AGG_NUMERIC } agg_class_t;
+
+static bool in_list(const char *s, const char *const *list)
+{
+    for (; *list; list++)
+        if (strcmp(s, *list) == 0)
+            return true;
+    return false;
+}
+
+static bool starts_with_any(const char *s, const char *const *list)
+{
+    for (; *list; list++)
+        if (strncmp(s, *list, strlen(*list)) == 0)
+            return true;
+    return false;
+}
+
+/* Which aggregates a column takes: sum/avg/… need a number, min/max an ordering
+ * PostgreSQL has min() and max() for (not bool, uuid, bytea, json, tsvector). A domain
+ * takes its base type's; arrays take none here. */
+static agg_class_t agg_class(const gp_model_t *m, const gp_column_t *c)
+{
+    static const char *const numeric[] = {"Int", "Float", "bigint", "numeric", NULL};
+    static const char *const ordered[] = {"String", "bpchar", "date", "time", "timetz", "timestamp",
+                                          "timestamptz", "interval", "money", "inet", NULL};
+    static const char *const base_numeric[] = {"smallint", "integer", "bigint", "real", "double precision",
+                                               "numeric", NULL};
+    static const char *const base_ordered[] = {"text", "character", "date", "time", "timestamp", "interval",
+                                               "money", "inet", NULL};
+    if (c->is_array)
+        return AGG_NONE;
+    if (in_list(c->gql_type, numeric))
+        return AGG_NUMERIC;
+    if (in_list(c->gql_type, ordered))
+        return AGG_MINMAX;
+    for (int i = 0; i < m->nenums; i++)
+        if (strcmp(m->enums[i].gql_name, c->gql_type) == 0)
+            return AGG_MINMAX;
+    for (int i = 0; i < m->ndomains; i++)
+        if (strcmp(m->domains[i].gql_name, c->gql_type) == 0) {
+            if (starts_with_any(m->domains[i].base_pg_type, base_numeric))
+                return AGG_NUMERIC;
+            if (starts_with_any(m->domains[i].base_pg_type, base_ordered))
+                return AGG_MINMAX;
+        }
+    return AGG_NONE;
+}
+
+/* The aggregate functions with a T_<fn>_fields type: which columns they take, and
+ * whether those fields are Float (statistics) or the column's own type. */
+static const struct {
+    const char *fn;
+    agg_class_t need;
+    bool as_float;
+} agg_fns[] = {
+    {"avg", AGG_NUMERIC, true},     {"max", AGG_MINMAX, false},     {"min", AGG_MINMAX, false},
+    {"stddev", AGG_NUMERIC, true},  {"stddev_pop", AGG_NUMERIC, true}, {"stddev_samp", AGG_NUMERIC, true},
+    {"sum", AGG_NUMERIC, false},    {"var_pop", AGG_NUMERIC, true}, {"var_samp", AGG_NUMERIC, true},
+    {"variance", AGG_NUMERIC, true},
+};
+#define NAGG_FNS ((int)(sizeof agg_fns / sizeof *agg_fns))
+
+static bool column_usable(const gp_column_t *c)
+{
+    return gp_names_is_valid(c->name);
+}
+
+static bool agg_fn_has_columns(const gp_model_t *m, const gp_table_t *t, int fn)
+{
+    for (int i = 0; i < t->ncolumns; i++)
+        if (column_usable(&t->columns[i]) && agg_class(m, &t->columns[i]) >= agg_fns[fn].need)
+            return true;
+    return false;
+}
+
+static bool all_not_null(const gp_table_t *t, const gp_relationship_t *r)
+{
+    for (int i = 0; i < r->ncols; i++)
+        if (t->columns[r->local_cols[i]].nullable)
+            return false;
+    return true;
+}
+
+/* distinct_on, limit, offset, order_by, where: the arguments of a list of T's rows. */
+static void list_args(builder_t *b, gp_field_t *f, const char *t)
+{
+    gp_arena_t *a = b->a;
+    inputs_t l = {0};
+    add_input(b, &l, "distinct_on", gp_arena_printf(a, "[%s_select_column!]", t));
+    add_input(b, &l, "limit", "Int");
+    add_input(b, &l, "offset", "Int");
+    add_input(b, &l, "order_by", gp_arena_printf(a, "[%s_order_by!]", t));
+    add_input(b, &l, "where", gp_arena_printf(a, "%s_bool_exp", t));
+    set_args(f, &l);
+}
+
+static void fill_row(builder_t *b, gp_type_t *ty, const gp_table_t *t)
+{
+    gp_arena_t *a = b->a;
+    fields_t l = {0};
+    ty->description = nonempty(t->comment);
+    for (int i = 0; i < t->ncolumns; i++) {
+        const gp_column_t *c = &t->columns[i];
+        if (!column_usable(c))
+            continue;
+        gp_field_t *f = add_field(b, &l, c->name, column_type(a, c), GP_FIELD_COLUMN, t);
+        f->column = c;
+        f->description = nonempty(c->comment);
+    }
+    for (int i = 0; i < t->nrels; i++) {
+        const gp_relationship_t *r = &t->rels[i];
+        const char *tn = r->target->gql_name;
+        gp_field_t *f;
+        if (r->kind == GP_REL_OBJECT) {
+            f = add_field(b, &l, r->name, gp_arena_printf(a, "%s%s", tn, all_not_null(t, r) ? "!" : ""),
+                          GP_FIELD_OBJECT_REL, t);
+        } else {
+            f = add_field(b, &l, r->name, gp_arena_printf(a, "[%s!]!", tn), GP_FIELD_ARRAY_REL, t);
+            list_args(b, f, tn);
+        }
+        f->rel = r;
+    }
+    /* posts → posts_aggregate, unless a column or relationship already has that name. */
+    for (int i = 0; i < t->nrels; i++) {
+        const gp_relationship_t *r = &t->rels[i];
+        const char *name = gp_arena_printf(a, "%s_aggregate", r->name);
+        if (r->kind != GP_REL_ARRAY || fields_have(&l, name))
+            continue;
+        const char *tn = r->target->gql_name;
+        gp_field_t *f = add_field(b, &l, name, gp_arena_printf(a, "%s_aggregate!", tn),
+                                  GP_FIELD_ARRAY_REL_AGGREGATE, t);
+        f->rel = r;
+        list_args(b, f, tn);
+    }
+    set_fields(ty, &l);
+}
+
+static const char *comparison_name(gp_arena_t *a, const gp_column_t *c)
+{
+    return gp_arena_printf(a, "%s_%scomparison_exp", c->gql_type, c->is_array ? "array_" : "");
+}
+
+static void fill_bool_exp(builder_t *b, gp_type_t *ty, const gp_table_t *t)
+{
+    gp_arena_t *a = b->a;
+    inputs_t l = {0};
+    add_input(b, &l, "_and", gp_arena_printf(a, "[%s!]", ty->name));
+    add_input(b, &l, "_not", ty->name);
+    add_input(b, &l, "_or", gp_arena_printf(a, "[%s!]", ty->name));
+    for (int i = 0; i < t->ncolumns; i++)
+        if (column_usable(&t->columns[i]))
+            add_input(b, &l, t->columns[i].name, comparison_name(a, &t->columns[i]));
+    for (int i = 0; i < t->nrels; i++)
+        add_input(b, &l, t->rels[i].name, gp_arena_printf(a, "%s_bool_exp", t->rels[i].target->gql_name));
+    set_input_fields(ty, &l);
+}
+
+static void fill_order_by(builder_t *b, gp_type_t *ty, const gp_table_t *t)
+{
+    inputs_t l = {0};
+    for (int i = 0; i < t->ncolumns; i++) {
+        const gp_column_t *c = &t->columns[i];
+        /* json has no ordering operator; everything else sorts. */
+        if (column_usable(c) && strcmp(c->gql_type, "json") != 0)
+            add_input(b, &l, c->name, "order_by");
+    }
+    for (int i = 0; i < t->nrels; i++)
+        if (t->rels[i].kind == GP_REL_OBJECT)
+            add_input(b, &l, t->rels[i].name, gp_arena_printf(b->a, "%s_order_by", t->rels[i].target->gql_name));
+    set_input_fields(ty, &l);
+}
+
+static int cmp_enum_value(const void *pa, const void *pb)
+{
+    return strcmp(((const gp_enum_value_t *)pa)->name, ((const gp_enum_value_t *)pb)->name);
+}
+
+static void fill_select_column(builder_t *b, gp_type_t *ty, const gp_table_t *t)
+{
+    ty->enum_values = gp_arena_calloc(b->a, sizeof *ty->enum_values * (size_t)(t->ncolumns + 1));
+    int n = 0;
+    for (int i = 0; i < t->ncolumns; i++) {
+        const char *c = t->columns[i].name;
+        /* true, false and null are not allowed as enum values. */
+        if (gp_names_is_valid(c) && strcmp(c, "true") != 0 && strcmp(c, "false") != 0 && strcmp(c, "null") != 0)
+            ty->enum_values[n++].name = c;
+    }
+    if (n == 0) /* an enum needs a value; a table of only unusable names still gets a type */
+        ty->enum_values[n++].name = "_";
+    qsort(ty->enum_values, (size_t)n, sizeof *ty->enum_values, cmp_enum_value);
+    ty->nenum_values = n;
+}
+
+static void fill_aggregate(builder_t *b, gp_type_t *ty, const gp_table_t *t)
+{
+    fields_t l = {0};
+    add_field(b, &l, "aggregate", gp_arena_printf(b->a, "%s_aggregate_fields", t->gql_name), GP_FIELD_AGGREGATE, t);
+    add_field(b, &l, "nodes", gp_arena_printf(b->a, "[%s!]!", t->gql_name), GP_FIELD_AGGREGATE, t);
+    set_fields(ty, &l);
+}
+
+static void fill_aggregate_fields(builder_t *b, gp_type_t *ty, const gp_table_t *t)
+{
+    gp_arena_t *a = b->a;
+    fields_t l = {0};
+    gp_field_t *count = add_field(b, &l, "count", "Int!", GP_FIELD_AGGREGATE, t);
+    inputs_t args = {0};
+    add_input(b, &args, "columns", gp_arena_printf(a, "[%s_select_column!]", t->gql_name));
+    add_input(b, &args, "distinct", "Boolean");
+    set_args(count, &args);
+    for (int i = 0; i < NAGG_FNS; i++)
+        if (agg_fn_has_columns(b->m, t, i))
+            add_field(b, &l, agg_fns[i].fn, gp_arena_printf(a, "%s_%s_fields", t->gql_name, agg_fns[i].fn),
+                      GP_FIELD_AGGREGATE, t);
+    set_fields(ty, &l);
+}
+
+static void fill_agg_fn_fields(builder_t *b, gp_type_t *ty, const gp_table_t *t, int fn)
+{
+    fields_t l = {0};
+    for (int i = 0; i < t->ncolumns; i++) {
+        const gp_column_t *c = &t->columns[i];
+        if (column_usable(c) && agg_class(b->m, c) >= agg_fns[fn].need)
+            add_field(b, &l, c->name, agg_fns[fn].as_float ? "Float" : c->gql_type, GP_FIELD_AGGREGATE, t)->column =
+                c;
+    }
+    set_fields(ty, &l);
+}
+
+/* One `<scalar>_comparison_exp` or `<scalar>_array_comparison_exp`. */
+static void fill_comparison(builder_t *b, gp_type_t *ty, const gp_column_t *c)
+{
+    gp_arena_t *a = b->a;
+    const char *x = c->is_array ? gp_arena_printf(a, "[%s!]", c->gql_type) : c->gql_type;
+    const char *xs = gp_arena_printf(a, "[%s!]", x);
+    static const char *const scalar_ops[] = {"_eq", "_gt", "_gte", "_lt", "_lte", "_neq", NULL};
+    static const char *const text_ops[] = {"_like", "_ilike", "_nlike", "_nilike", "_similar", "_regex", "_iregex", NULL};
+    static const char *const contain_ops[] = {"_contains", "_contained_in", NULL};
+    inputs_t l = {0};
+    for (const char *const *op = scalar_ops; *op; op++)
+        add_input(b, &l, *op, x);
+    add_input(b, &l, "_in", xs);
+    add_input(b, &l, "_nin", xs);
+    add_input(b, &l, "_is_null", "Boolean");
+    if (c->is_array) {
+        for (const char *const *op = contain_ops; *op; op++)
+            add_input(b, &l, *op, x);
+    } else if (gp_pgtype_has_text_ops(x)) {
+        for (const char *const *op = text_ops; *op; op++)
+            add_input(b, &l, *op, x);
+    } else if (gp_pgtype_has_jsonb_ops(x)) {
+        for (const char *const *op = contain_ops; *op; op++)
+            add_input(b, &l, *op, x);
+        add_input(b, &l, "_has_key", "String");
+        add_input(b, &l, "_has_keys_all", "[String!]");
+        add_input(b, &l, "_has_keys_any", "[String!]");
+    }
+    set_input_fields(ty, &l);
+}
+
+static const char *scalar_comment(const gp_model_t *m, const char *gql)
+{
+    for (int i = 0; i < m->nenums; i++)
+        if (strcmp(m->enums[i].gql_name, gql) == 0)
+            return m->enums[i].comment;
+    for (int i = 0; i < m->ndomains; i++)
+        if (strcmp(m->domains[i].gql_name, gql) == 0)
+            return m->domains[i].comment;
+    return NULL;
+}
+
+static const gp_enum_value_t order_by_values[] = {
+    {"asc", "in ascending order, nulls last", false, NULL},
+    {"asc_nulls_first", "in ascending order, nulls first", false, NULL},
+    {"asc_nulls_last", "in ascending order, nulls last", false, NULL},
+    {"desc", "in descending order, nulls first", false, NULL},
+    {"desc_nulls_first", "in descending order, nulls first", false, NULL},
+    {"desc_nulls_last", "in descending order, nulls last", false, NULL},
+};
+
+static void fill_order_by_enum(builder_t *b, gp_type_t *ty)
+{
+    int n = (int)(sizeof order_by_values / sizeof *order_by_values);
+    ty->description = "column ordering options";
+    ty->enum_values = gp_arena_alloc(b->a, sizeof order_by_values);
+    memcpy(ty->enum_values, order_by_values, sizeof order_by_values);
+    ty->nenum_values = n;
+}
+
+static void fill_query_root(builder_t *b, gp_type_t *ty)
+{
+    gp_arena_t *a = b->a;
+    fields_t l = {0};
+    for (int i = 0; i < b->m->nroots; i++) {
+        const gp_root_field_t *r = &b->m->roots[i];
+        const gp_table_t *t = r->table;
+        const char *tn = t->gql_name;
+        if (r->kind == GP_ROOT_LIST) {
+            list_args(b, add_field(b, &l, r->name, gp_arena_printf(a, "[%s!]!", tn), GP_FIELD_ROOT_LIST, t), tn);
+        } else if (r->kind == GP_ROOT_AGGREGATE) {
+            list_args(b, add_field(b, &l, r->name, gp_arena_printf(a, "%s_aggregate!", tn), GP_FIELD_ROOT_AGGREGATE, t),
+                      tn);
+        } else {
+            gp_field_t *f = add_field(b, &l, r->name, tn, GP_FIELD_ROOT_BY_PK, t);
+            inputs_t args = {0};
+            for (int k = 0; k < t->npk; k++) {
+                const gp_column_t *c = &t->columns[t->pk[k]];
+                add_input(b, &args, c->name,
+                          gp_arena_printf(a, "%s%s", column_type(a, c), c->nullable ? "!" : ""));
+            }
+            set_args(f, &args);
+        }
+    }
+    set_fields(ty, &l);
+}
+
+/* ---- pass one: which types there are -------------------------------------------- */
+
+static void declare(builder_t *b, decl_t d)
+{
+    b->decls = grow(b->a, b->decls, b->ndecls, &b->cap, sizeof *b->decls);
+    b->decls[b->ndecls++] = d;
+}
+
+static void declare_table(builder_t *b, const gp_table_t *t)
+{
+    gp_arena_t *a = b->a;
+    const char *tn = t->gql_name;
+    declare(b, (decl_t){.name = tn, .kind = GP_KIND_OBJECT, .what = D_ROW, .table = t});
+    declare(b, (decl_t){gp_arena_printf(a, "%s_bool_exp", tn), GP_KIND_INPUT_OBJECT, D_BOOL_EXP, t, NULL, NULL, NULL});
+    declare(b, (decl_t){gp_arena_printf(a, "%s_order_by", tn), GP_KIND_INPUT_OBJECT, D_ORDER_BY, t, NULL, NULL, NULL});
+    declare(b, (decl_t){gp_arena_printf(a, "%s_select_column", tn), GP_KIND_ENUM, D_SELECT_COLUMN, t, NULL, NULL, NULL});
+    declare(b, (decl_t){gp_arena_printf(a, "%s_aggregate", tn), GP_KIND_OBJECT, D_AGGREGATE, t, NULL, NULL, NULL});
+    declare(b, (decl_t){gp_arena_printf(a, "%s_aggregate_fields", tn), GP_KIND_OBJECT, D_AGGREGATE_FIELDS, t, NULL,
+                        NULL, NULL});
+    for (int i = 0; i < NAGG_FNS; i++)
+        if (agg_fn_has_columns(b->m, t, i))
+            declare(b, (decl_t){gp_arena_printf(a, "%s_%s_fields", tn, agg_fns[i].fn), GP_KIND_OBJECT,
+                                D_AGG_FN_FIELDS, t, NULL, agg_fns[i].fn, NULL});
+    for (int i = 0; i < t->ncolumns; i++) {
+        const gp_column_t *c = &t->columns[i];
+        if (!column_usable(c))
+            continue;
+        declare(b, (decl_t){comparison_name(a, c), GP_KIND_INPUT_OBJECT, D_COMPARISON, NULL, c, NULL, NULL});
+        if (!gp_pgtype_is_builtin(c->gql_type))
+            declare(b, (decl_t){c->gql_type, GP_KIND_SCALAR, D_SCALAR, NULL, NULL, NULL, NULL});
+    }
+}
+
+static void declare_all(builder_t *b)
+{
+    for (size_t i = 0; i < sizeof builtin_scalars / sizeof *builtin_scalars; i++)
+        declare(b, (decl_t){builtin_scalars[i].name, GP_KIND_SCALAR, D_BUILTIN_SCALAR, NULL, NULL, NULL,
+                            &builtin_scalars[i]});
+    for (size_t i = 0; i < sizeof meta_types / sizeof *meta_types; i++)
+        declare(b, (decl_t){meta_types[i].name, meta_types[i].kind, D_META, NULL, NULL, NULL, &meta_types[i]});
+    for (int i = 0; i < b->m->ntables; i++)
+        declare_table(b, &b->m->tables[i]);
+    declare(b, (decl_t){"order_by", GP_KIND_ENUM, D_ORDER_BY_ENUM, NULL, NULL, NULL, NULL});
+    declare(b, (decl_t){"query_root", GP_KIND_OBJECT, D_QUERY_ROOT, NULL, NULL, NULL, NULL});
+}
+
+static int cmp_decl(const void *pa, const void *pb)
+{
+    const decl_t *x = pa, *y = pb;
+    int c = strcmp(x->name, y->name);
+    return c ? c : (x < y ? -1 : x > y); /* stable: the first declaration wins a tie */
+}
+
+/* Sorts the declarations and keeps the first of each name: comparison inputs and
+ * scalars are declared once per column that uses them. */
+static void settle_decls(builder_t *b)
+{
+    qsort(b->decls, (size_t)b->ndecls, sizeof *b->decls, cmp_decl);
+    int n = 0;
+    for (int i = 0; i < b->ndecls; i++) {
+        if (n > 0 && strcmp(b->decls[n - 1].name, b->decls[i].name) == 0) {
+            if (b->decls[i].what != b->decls[n - 1].what)
+                fprintf(stderr, "schema: two types are named %s; only the first is exposed\n", b->decls[i].name);
+            continue;
+        }
+        b->decls[n++] = b->decls[i];
+    }
+    b->ndecls = n;
+}
+
+/* ---- pass two ------------------------------------------------------------------- */
+
+static void fill(builder_t *b, gp_type_t *ty, const decl_t *d)
+{
+    switch (d->what) {
+    case D_BUILTIN_SCALAR:
+        ty->description = ((const builtin_scalar_t *)d->meta)->description;
+        break;
+    case D_SCALAR:
+        ty->description = nonempty(scalar_comment(b->m, ty->name));
+        break;
+    case D_META:
+        fill_meta(b, ty, d->meta);
+        break;
+    case D_ROW:
+        fill_row(b, ty, d->table);
+        break;
+    case D_BOOL_EXP:
+        fill_bool_exp(b, ty, d->table);
+        break;
+    case D_ORDER_BY:
+        fill_order_by(b, ty, d->table);
+        break;
+    case D_SELECT_COLUMN:
+        fill_select_column(b, ty, d->table);
+        break;
+    case D_AGGREGATE:
+        fill_aggregate(b, ty, d->table);
+        break;
+    case D_AGGREGATE_FIELDS:
+        fill_aggregate_fields(b, ty, d->table);
+        break;
+    case D_AGG_FN_FIELDS:
+        for (int i = 0; i < NAGG_FNS; i++)
+            if (strcmp(agg_fns[i].fn, d->fn) == 0)
+                fill_agg_fn_fields(b, ty, d->table, i);
+        break;
+    case D_COMPARISON:
+        fill_comparison(b, ty, d->column);
+        break;
+    case D_ORDER_BY_ENUM:
+        fill_order_by_enum(b, ty);
+        break;
+    case D_QUERY_ROOT:
+        fill_query_root(b, ty);
+        break;
+    }
+}
+
+gp_schema_t *gp_schema_build(const gp_model_t *m)
+{
+    gp_arena_t *a = gp_arena_new(64 * 1024);
+    builder_t b = {.a = a, .m = m};
+    b.s = gp_arena_new_obj(a, gp_schema_t);
+    b.s->arena = a;
+    b.s->model = m;
+    declare_all(&b);
+    settle_decls(&b);
+    b.s->types = gp_arena_calloc(a, sizeof *b.s->types * (size_t)b.ndecls);
+    b.s->ntypes = b.ndecls;
+    for (int i = 0; i < b.ndecls; i++) {
+        gp_type_t *ty = &b.s->types[i];
+        ty->name = b.decls[i].name;
+        ty->kind = b.decls[i].kind;
+        if (b.decls[i].what == D_ROW || b.decls[i].what == D_BOOL_EXP || b.decls[i].what == D_ORDER_BY ||
+            b.decls[i].what == D_SELECT_COLUMN)
+            ty->table = b.decls[i].table;
+    }
+    for (int i = 0; i < b.ndecls; i++)
+        fill(&b, &b.s->types[i], &b.decls[i]);
+    b.s->query = gp_schema_type(b.s, "query_root");
+    build_directives(&b);
+    return b.s;
+}
+
+void gp_schema_free(gp_schema_t *s)
+{
+    if (s)
+        gp_arena_free(s->arena);
+}
+
+/* ---- lookups -------------------------------------------------------------------- */
+
+/* Binary search over an array of structs sorted by their `name` member at `name_off`. */
+static const void *find_sorted(const void *base, int n, size_t size, size_t name_off, const char *name)
+{
+    int lo = 0, hi = n - 1;
+    while (lo <= hi) {
+        int mid = lo + (hi - lo) / 2;
+        const char *p = (const char *)base + size * (size_t)mid;
+        int c = strcmp(*(const char *const *)(p + name_off), name);
+        if (c == 0)
+            return p;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid - 1;
+    }
+    return NULL;
+}
+
+#define FIND(arr, n, type, key) ((const type *)find_sorted((arr), (n), sizeof(type), offsetof(type, name), (key)))
+
+const gp_type_t *gp_schema_type(const gp_schema_t *s, const char *name)
+{
+    return FIND(s->types, s->ntypes, gp_type_t, name);
+}
+
+const gp_directive_def_t *gp_schema_directive(const gp_schema_t *s, const char *name)
+{
+    return FIND(s->directives, s->ndirectives, gp_directive_def_t, name);
+}
+
+const gp_field_t *gp_type_field(const gp_type_t *t, const char *name)
+{
+    return FIND(t->fields, t->nfields, gp_field_t, name);
+}
+
+const gp_input_value_t *gp_type_input_field(const gp_type_t *t, const char *name)
+{
+    return FIND(t->input_fields, t->ninput_fields, gp_input_value_t, name);
+}
+
+const gp_input_value_t *gp_field_arg(const gp_field_t *f, const char *name)
+{
+    return FIND(f->args, f->nargs, gp_input_value_t, name);
+}
+
+const gp_input_value_t *gp_directive_arg(const gp_directive_def_t *d, const char *name)
+{
+    return FIND(d->args, d->nargs, gp_input_value_t, name);
+}
+
+const gp_enum_value_t *gp_type_enum_value(const gp_type_t *t, const char *name)
+{
+    for (int i = 0; i < t->nenum_values; i++)
+        if (strcmp(t->enum_values[i].name, name) == 0)
+            return &t->enum_values[i];
+    return NULL;
+}
+
+const gp_type_t *gp_typeref_named(const gp_typeref_t *r)
+{
+    while (r->kind != GP_REF_NAMED)
+        r = r->of;
+    return r->named;
+}
+
+const char *gp_typeref_string(gp_arena_t *a, const gp_typeref_t *r)
+{
+    switch (r->kind) {
+    case GP_REF_LIST:
+        return gp_arena_printf(a, "[%s]", gp_typeref_string(a, r->of));
+    case GP_REF_NON_NULL:
+        return gp_arena_printf(a, "%s!", gp_typeref_string(a, r->of));
+    default:
+        return r->named->name;
+    }
+}
+
+bool gp_type_is_input(const gp_type_t *t)
+{
+    return t->kind == GP_KIND_SCALAR || t->kind == GP_KIND_ENUM || t->kind == GP_KIND_INPUT_OBJECT;
+}
+
+bool gp_type_is_output(const gp_type_t *t)
+{
+    return t->kind != GP_KIND_INPUT_OBJECT;
+}
+
+bool gp_type_is_composite(const gp_type_t *t)
+{
+    return t->kind == GP_KIND_OBJECT || t->kind == GP_KIND_INTERFACE || t->kind == GP_KIND_UNION;
+}
+
+bool gp_type_is_leaf(const gp_type_t *t)
+{
+    return t->kind == GP_KIND_SCALAR || t->kind == GP_KIND_ENUM;
+}

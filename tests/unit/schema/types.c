@@ -1,0 +1,330 @@
+/* Unit tests for schema/types: the type system built from the blog and Pagila
+ * fixtures — lookups, typeref spellings, the introspection types and built-in
+ * directives of the spec, roles of root fields, and that every type used anywhere
+ * is one of the schema's own. */
+#include "schema/types.h"
+
+#include "tests/unit/schema/fixture.h"
+#include "tests/unit/test.h"
+
+typedef struct {
+    gp_model_t *m;
+    gp_schema_t *s;
+    gp_arena_t *a;
+} env_t;
+
+static env_t env_open(const char *db)
+{
+    env_t e = {.m = fixture_model(db), .a = gp_arena_new(1 << 14)};
+    e.s = gp_schema_build(e.m);
+    return e;
+}
+
+static void env_close(env_t *e)
+{
+    gp_schema_free(e->s);
+    gp_model_free(e->m);
+    gp_arena_free(e->a);
+}
+
+/* The spelling of field `field` of type `type`, or "(none)". */
+static const char *field_type(env_t *e, const char *type, const char *field)
+{
+    const gp_type_t *t = gp_schema_type(e->s, type);
+    const gp_field_t *f = t ? gp_type_field(t, field) : NULL;
+    return f ? gp_typeref_string(e->a, f->type) : "(none)";
+}
+
+static const char *arg_type(env_t *e, const char *type, const char *field, const char *arg)
+{
+    const gp_type_t *t = gp_schema_type(e->s, type);
+    const gp_field_t *f = t ? gp_type_field(t, field) : NULL;
+    const gp_input_value_t *v = f ? gp_field_arg(f, arg) : NULL;
+    return v ? gp_typeref_string(e->a, v->type) : "(none)";
+}
+
+static const char *input_type(env_t *e, const char *type, const char *field)
+{
+    const gp_type_t *t = gp_schema_type(e->s, type);
+    const gp_input_value_t *v = t ? gp_type_input_field(t, field) : NULL;
+    return v ? gp_typeref_string(e->a, v->type) : "(none)";
+}
+
+static void test_sorted_and_unique(void)
+{
+    env_t e = env_open("pagila");
+    for (int i = 1; i < e.s->ntypes; i++)
+        CHECK(strcmp(e.s->types[i - 1].name, e.s->types[i].name) < 0);
+    for (int i = 0; i < e.s->ntypes; i++) {
+        const gp_type_t *t = &e.s->types[i];
+        CHECK(gp_schema_type(e.s, t->name) == t);
+        for (int k = 1; k < t->nfields; k++)
+            CHECK(strcmp(t->fields[k - 1].name, t->fields[k].name) < 0);
+        for (int k = 1; k < t->ninput_fields; k++)
+            CHECK(strcmp(t->input_fields[k - 1].name, t->input_fields[k].name) < 0);
+        for (int k = 0; k < t->nfields; k++)
+            for (int j = 1; j < t->fields[k].nargs; j++)
+                CHECK(strcmp(t->fields[k].args[j - 1].name, t->fields[k].args[j].name) < 0);
+    }
+    for (int i = 1; i < e.s->ndirectives; i++)
+        CHECK(strcmp(e.s->directives[i - 1].name, e.s->directives[i].name) < 0);
+    env_close(&e);
+}
+
+static void test_blog_lookups(void)
+{
+    env_t e = env_open("blog");
+    const gp_type_t *users = gp_schema_type(e.s, "users");
+    CHECK(users != NULL && users->kind == GP_KIND_OBJECT && users->table == gp_model_table(e.m, "users"));
+    CHECK_STR(users ? users->description : NULL, "People who write posts and comments.");
+    CHECK(gp_schema_type(e.s, "nope") == NULL);
+    CHECK(gp_type_field(users, "nope") == NULL);
+    CHECK(gp_type_field(users, "__typename") == NULL);
+    CHECK_STR(field_type(&e, "users", "email"), "String!");
+    CHECK_STR(gp_type_field(users, "email")->description, "Unique login address.");
+    CHECK_STR(field_type(&e, "posts", "author"), "users!");
+    CHECK_STR(field_type(&e, "posts", "editor"), "users");
+    CHECK_STR(field_type(&e, "posts", "tags"), "[String!]!");
+    CHECK_STR(field_type(&e, "users", "posts_by_author_id"), "[posts!]!");
+    CHECK_STR(arg_type(&e, "users", "posts_by_author_id", "distinct_on"), "[posts_select_column!]");
+    CHECK_STR(arg_type(&e, "users", "posts_by_author_id", "where"), "posts_bool_exp");
+    CHECK_STR(field_type(&e, "users", "posts_by_author_id_aggregate"), "posts_aggregate!");
+    CHECK_STR(arg_type(&e, "users_aggregate_fields", "count", "columns"), "[users_select_column!]");
+    CHECK_STR(arg_type(&e, "users_aggregate_fields", "count", "distinct"), "Boolean");
+    CHECK_STR(field_type(&e, "users_aggregate_fields", "count"), "Int!");
+    CHECK_STR(field_type(&e, "users_sum_fields", "karma"), "bigint");
+    CHECK_STR(field_type(&e, "users_avg_fields", "karma"), "Float");
+    CHECK(gp_schema_type(e.s, "tags_sum_fields") == NULL); /* no numeric column */
+    CHECK_STR(field_type(&e, "users_aggregate", "nodes"), "[users!]!");
+    CHECK_STR(input_type(&e, "users_bool_exp", "_and"), "[users_bool_exp!]");
+    CHECK_STR(input_type(&e, "users_bool_exp", "_not"), "users_bool_exp");
+    CHECK_STR(input_type(&e, "users_bool_exp", "email"), "String_comparison_exp");
+    CHECK_STR(input_type(&e, "posts_bool_exp", "tags"), "String_array_comparison_exp");
+    CHECK_STR(input_type(&e, "posts_bool_exp", "author"), "users_bool_exp");
+    CHECK_STR(input_type(&e, "posts_order_by", "author"), "users_order_by");
+    CHECK_STR(input_type(&e, "String_comparison_exp", "_in"), "[String!]");
+    CHECK_STR(input_type(&e, "String_comparison_exp", "_ilike"), "String");
+    CHECK_STR(input_type(&e, "String_array_comparison_exp", "_contains"), "[String!]");
+    CHECK_STR(input_type(&e, "String_array_comparison_exp", "_in"), "[[String!]!]");
+    CHECK_STR(input_type(&e, "jsonb_comparison_exp", "_has_keys_any"), "[String!]");
+    const gp_type_t *sel = gp_schema_type(e.s, "users_select_column");
+    CHECK(sel != NULL && sel->kind == GP_KIND_ENUM && gp_type_enum_value(sel, "email") != NULL);
+    CHECK(gp_type_enum_value(sel, "nope") == NULL);
+    const gp_type_t *ob = gp_schema_type(e.s, "order_by");
+    CHECK(ob != NULL && ob->nenum_values == 6 && strcmp(ob->enum_values[0].name, "asc") == 0);
+    const gp_type_t *status = gp_schema_type(e.s, "post_status");
+    CHECK(status != NULL && status->kind == GP_KIND_SCALAR && status->specified_by_url == NULL);
+    const gp_field_t *author = gp_type_field(gp_schema_type(e.s, "posts"), "author");
+    CHECK(author->role == GP_FIELD_OBJECT_REL && author->rel != NULL && strcmp(author->rel->name, "author") == 0);
+    const gp_field_t *email = gp_type_field(users, "email");
+    CHECK(email->role == GP_FIELD_COLUMN && email->column == gp_table_column(users->table, "email"));
+    const gp_field_t *agg = gp_type_field(users, "posts_by_author_id_aggregate");
+    CHECK(agg->role == GP_FIELD_ARRAY_REL_AGGREGATE && agg->rel == gp_table_relationship(users->table, "posts_by_author_id"));
+    CHECK(gp_type_field(users, "posts_by_author_id")->role == GP_FIELD_ARRAY_REL);
+    env_close(&e);
+}
+
+static void test_query_root(void)
+{
+    env_t e = env_open("blog");
+    const gp_type_t *q = e.s->query;
+    CHECK(q != NULL && q == gp_schema_type(e.s, "query_root"));
+    CHECK(e.s->mutation == NULL && e.s->subscription == NULL);
+    CHECK_INT(q->nfields, e.m->nroots);
+    const gp_field_t *f = gp_type_field(q, "users");
+    CHECK(f->role == GP_FIELD_ROOT_LIST && f->table == gp_model_table(e.m, "users"));
+    CHECK_STR(gp_typeref_string(e.a, f->type), "[users!]!");
+    CHECK_INT(f->nargs, 5);
+    f = gp_type_field(q, "users_by_pk");
+    CHECK(f->role == GP_FIELD_ROOT_BY_PK && f->table == gp_model_table(e.m, "users"));
+    CHECK_STR(field_type(&e, "query_root", "users_by_pk"), "users");
+    CHECK_STR(arg_type(&e, "query_root", "users_by_pk", "id"), "Int!");
+    CHECK_STR(arg_type(&e, "query_root", "post_tags_by_pk", "tag_name"), "String!");
+    f = gp_type_field(q, "users_aggregate");
+    CHECK(f->role == GP_FIELD_ROOT_AGGREGATE);
+    CHECK_STR(gp_typeref_string(e.a, f->type), "users_aggregate!");
+    CHECK(gp_type_field(q, "published_posts_by_pk") == NULL);
+    CHECK(gp_type_field(q, "__schema") == NULL); /* meta fields are implicit, as __typename */
+    for (int i = 0; i < q->nfields; i++)
+        CHECK(q->fields[i].table != NULL);
+    env_close(&e);
+}
+
+static void test_typeref_string(void)
+{
+    gp_arena_t *a = gp_arena_new(1024);
+    gp_type_t int_type = {.kind = GP_KIND_SCALAR, .name = "Int"};
+    gp_typeref_t named = {.kind = GP_REF_NAMED, .named = &int_type};
+    gp_typeref_t nn = {.kind = GP_REF_NON_NULL, .of = &named};
+    gp_typeref_t list = {.kind = GP_REF_LIST, .of = &nn};
+    gp_typeref_t outer = {.kind = GP_REF_NON_NULL, .of = &list};
+    CHECK_STR(gp_typeref_string(a, &named), "Int");
+    CHECK_STR(gp_typeref_string(a, &nn), "Int!");
+    CHECK_STR(gp_typeref_string(a, &list), "[Int!]");
+    CHECK_STR(gp_typeref_string(a, &outer), "[Int!]!");
+    CHECK(gp_typeref_named(&outer) == &int_type);
+    gp_arena_free(a);
+}
+
+static void test_builtin_scalars(void)
+{
+    env_t e = env_open("blog");
+    static const char *const names[] = {"Boolean", "Float", "ID", "Int", "String"};
+    for (int i = 0; i < 5; i++) {
+        const gp_type_t *t = gp_schema_type(e.s, names[i]);
+        CHECK(t != NULL && t->kind == GP_KIND_SCALAR && t->description != NULL && t->specified_by_url == NULL);
+        CHECK(t && gp_type_is_input(t) && gp_type_is_output(t) && gp_type_is_leaf(t) && !gp_type_is_composite(t));
+    }
+    const gp_type_t *cmp = gp_schema_type(e.s, "String_comparison_exp");
+    CHECK(gp_type_is_input(cmp) && !gp_type_is_output(cmp) && !gp_type_is_leaf(cmp) && !cmp->is_one_of);
+    env_close(&e);
+}
+
+static void test_introspection_types(void)
+{
+    env_t e = env_open("blog");
+    static const struct {
+        const char *type, *field, *spelling;
+    } want[] = {
+        {"__Schema", "description", "String"},         {"__Schema", "types", "[__Type!]!"},
+        {"__Schema", "queryType", "__Type!"},          {"__Schema", "mutationType", "__Type"},
+        {"__Schema", "subscriptionType", "__Type"},    {"__Schema", "directives", "[__Directive!]!"},
+        {"__Type", "kind", "__TypeKind!"},             {"__Type", "name", "String"},
+        {"__Type", "description", "String"},           {"__Type", "specifiedByURL", "String"},
+        {"__Type", "fields", "[__Field!]"},            {"__Type", "interfaces", "[__Type!]"},
+        {"__Type", "possibleTypes", "[__Type!]"},      {"__Type", "enumValues", "[__EnumValue!]"},
+        {"__Type", "inputFields", "[__InputValue!]"},  {"__Type", "ofType", "__Type"},
+        {"__Type", "isOneOf", "Boolean"},              {"__Field", "name", "String!"},
+        {"__Field", "description", "String"},          {"__Field", "args", "[__InputValue!]!"},
+        {"__Field", "type", "__Type!"},                {"__Field", "isDeprecated", "Boolean!"},
+        {"__Field", "deprecationReason", "String"},    {"__InputValue", "name", "String!"},
+        {"__InputValue", "description", "String"},     {"__InputValue", "type", "__Type!"},
+        {"__InputValue", "defaultValue", "String"},    {"__InputValue", "isDeprecated", "Boolean!"},
+        {"__InputValue", "deprecationReason", "String"}, {"__EnumValue", "name", "String!"},
+        {"__EnumValue", "description", "String"},      {"__EnumValue", "isDeprecated", "Boolean!"},
+        {"__EnumValue", "deprecationReason", "String"}, {"__Directive", "name", "String!"},
+        {"__Directive", "description", "String"},      {"__Directive", "isRepeatable", "Boolean!"},
+        {"__Directive", "locations", "[__DirectiveLocation!]!"},
+        {"__Directive", "args", "[__InputValue!]!"},
+    };
+    int per_type[6] = {0};
+    static const char *const objs[] = {"__Schema", "__Type", "__Field", "__InputValue", "__EnumValue", "__Directive"};
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+        CHECK_STR(field_type(&e, want[i].type, want[i].field), want[i].spelling);
+        for (int k = 0; k < 6; k++)
+            per_type[k] += strcmp(objs[k], want[i].type) == 0;
+    }
+    for (int k = 0; k < 6; k++) { /* nothing more than the spec's fields */
+        const gp_type_t *t = gp_schema_type(e.s, objs[k]);
+        CHECK(t != NULL && t->kind == GP_KIND_OBJECT && t->nfields == per_type[k]);
+        for (int i = 0; t && i < t->nfields; i++)
+            CHECK(t->fields[i].role == GP_FIELD_META);
+    }
+    static const char *const with_deprecated[][2] = {
+        {"__Type", "fields"}, {"__Type", "enumValues"}, {"__Type", "inputFields"}, {"__Field", "args"}, {"__Directive", "args"}};
+    for (int i = 0; i < 5; i++) {
+        const gp_field_t *f = gp_type_field(gp_schema_type(e.s, with_deprecated[i][0]), with_deprecated[i][1]);
+        const gp_input_value_t *v = gp_field_arg(f, "includeDeprecated");
+        CHECK(f->nargs == 1 && v != NULL && strcmp(v->default_value, "false") == 0);
+        CHECK_STR(gp_typeref_string(e.a, v->type), "Boolean");
+    }
+    const gp_type_t *kind = gp_schema_type(e.s, "__TypeKind");
+    CHECK(kind->kind == GP_KIND_ENUM && kind->nenum_values == 8);
+    CHECK_STR(kind->enum_values[0].name, "SCALAR");
+    CHECK_STR(kind->enum_values[7].name, "NON_NULL");
+    const gp_type_t *loc = gp_schema_type(e.s, "__DirectiveLocation");
+    CHECK(loc->kind == GP_KIND_ENUM && loc->nenum_values == 19);
+    CHECK_STR(loc->enum_values[0].name, "QUERY");
+    CHECK_STR(loc->enum_values[7].name, "VARIABLE_DEFINITION");
+    CHECK_STR(loc->enum_values[18].name, "INPUT_FIELD_DEFINITION");
+    env_close(&e);
+}
+
+static void test_directives(void)
+{
+    env_t e = env_open("blog");
+    CHECK_INT(e.s->ndirectives, 5);
+    const gp_directive_def_t *skip = gp_schema_directive(e.s, "skip");
+    const gp_directive_def_t *include = gp_schema_directive(e.s, "include");
+    unsigned exec = GP_LOC_FIELD | GP_LOC_FRAGMENT_SPREAD | GP_LOC_INLINE_FRAGMENT;
+    CHECK(skip && skip->locations == exec && !skip->is_repeatable && skip->nargs == 1);
+    CHECK(include && include->locations == exec && include->nargs == 1);
+    CHECK_STR(gp_typeref_string(e.a, gp_directive_arg(skip, "if")->type), "Boolean!");
+    CHECK_STR(gp_typeref_string(e.a, gp_directive_arg(include, "if")->type), "Boolean!");
+    const gp_directive_def_t *dep = gp_schema_directive(e.s, "deprecated");
+    CHECK(dep && dep->locations == (GP_LOC_FIELD_DEFINITION | GP_LOC_ARGUMENT_DEFINITION |
+                                    GP_LOC_INPUT_FIELD_DEFINITION | GP_LOC_ENUM_VALUE));
+    CHECK_STR(gp_typeref_string(e.a, gp_directive_arg(dep, "reason")->type), "String");
+    CHECK_STR(gp_directive_arg(dep, "reason")->default_value, "\"No longer supported\"");
+    const gp_directive_def_t *by = gp_schema_directive(e.s, "specifiedBy");
+    CHECK(by && by->locations == GP_LOC_SCALAR);
+    CHECK_STR(gp_typeref_string(e.a, gp_directive_arg(by, "url")->type), "String!");
+    const gp_directive_def_t *one = gp_schema_directive(e.s, "oneOf");
+    CHECK(one && one->locations == GP_LOC_INPUT_OBJECT && one->nargs == 0);
+    CHECK(gp_schema_directive(e.s, "nope") == NULL);
+    CHECK(gp_directive_arg(skip, "nope") == NULL);
+    env_close(&e);
+}
+
+static int check_ref(const gp_schema_t *s, const gp_typeref_t *r, bool input)
+{
+    const gp_type_t *t = gp_typeref_named(r);
+    int bad = t == NULL || gp_schema_type(s, t->name) != t || (input ? !gp_type_is_input(t) : !gp_type_is_output(t));
+    if (bad)
+        fprintf(stderr, "bad type reference to %s\n", t ? t->name : "(null)");
+    return bad;
+}
+
+/* Every type used by a field, argument or input field is the schema's own, of the
+ * right sort (input or output). */
+static void walk_all(const char *db)
+{
+    env_t e = env_open(db);
+    const gp_schema_t *s = e.s;
+    int bad = 0, refs = 0;
+    for (int i = 0; i < s->ntypes; i++) {
+        const gp_type_t *t = &s->types[i];
+        CHECK((t->kind == GP_KIND_OBJECT) == (t->nfields > 0));
+        CHECK((t->kind == GP_KIND_INPUT_OBJECT) == (t->ninput_fields > 0));
+        CHECK((t->kind == GP_KIND_ENUM) == (t->nenum_values > 0));
+        for (int k = 0; k < t->nfields; k++) {
+            const gp_field_t *f = &t->fields[k];
+            bad += check_ref(s, f->type, false), refs++;
+            for (int j = 0; j < f->nargs; j++)
+                bad += check_ref(s, f->args[j].type, true), refs++;
+            if (f->role == GP_FIELD_COLUMN)
+                CHECK(f->column != NULL && f->table != NULL);
+            if (f->role == GP_FIELD_OBJECT_REL || f->role == GP_FIELD_ARRAY_REL ||
+                f->role == GP_FIELD_ARRAY_REL_AGGREGATE)
+                CHECK(f->rel != NULL && f->table != NULL);
+            CHECK((f->role == GP_FIELD_META) == (strncmp(t->name, "__", 2) == 0));
+        }
+        for (int k = 0; k < t->ninput_fields; k++)
+            bad += check_ref(s, t->input_fields[k].type, true), refs++;
+    }
+    for (int i = 0; i < s->ndirectives; i++)
+        for (int j = 0; j < s->directives[i].nargs; j++)
+            bad += check_ref(s, s->directives[i].args[j].type, true), refs++;
+    CHECK_INT(bad, 0);
+    CHECK(refs > 100);
+    env_close(&e);
+}
+
+static void test_walk_blog(void)
+{
+    walk_all("blog");
+}
+
+static void test_walk_pagila(void)
+{
+    walk_all("pagila");
+    env_t e = env_open("pagila");
+    CHECK_STR(field_type(&e, "film", "rating"), "mpaa_rating");
+    CHECK_STR(arg_type(&e, "query_root", "film_category_by_pk", "category_id"), "Int!");
+    CHECK_STR(field_type(&e, "query_root", "payment_by_pk"), "payment");
+    CHECK(gp_schema_type(e.s, "mpaa_rating_comparison_exp") != NULL);
+    env_close(&e);
+}
+
+TEST_MAIN(test_sorted_and_unique, test_blog_lookups, test_query_root, test_typeref_string, test_builtin_scalars,
+          test_introspection_types, test_directives, test_walk_blog, test_walk_pagila)

@@ -288,32 +288,44 @@ static void fill_meta(builder_t *b, gp_type_t *ty, const meta_type_t *mt)
     set_fields(ty, &l);
 }
 
+/* The built-in directives, sorted by name; each takes at most one argument. */
+static const struct {
+    const char *name, *description;
+    unsigned locations;
+    const char *arg, *arg_type, *arg_description, *arg_default;
+} builtin_directives[] = {
+    {"deprecated", "Marks an element of the schema as no longer supported.",
+     GP_LOC_FIELD_DEFINITION | GP_LOC_ARGUMENT_DEFINITION | GP_LOC_INPUT_FIELD_DEFINITION | GP_LOC_ENUM_VALUE,
+     "reason", "String", "Why it is deprecated and what to use instead, in Markdown.", "\"No longer supported\""},
+    {"include", "Includes this field or fragment only when `if` is true.",
+     GP_LOC_FIELD | GP_LOC_FRAGMENT_SPREAD | GP_LOC_INLINE_FRAGMENT, "if", "Boolean!", "Included when true.", NULL},
+    {"oneOf", "The input object takes exactly one of its fields, and that field is not null.", GP_LOC_INPUT_OBJECT,
+     NULL, NULL, NULL, NULL},
+    {"skip", "Leaves out this field or fragment when `if` is true.",
+     GP_LOC_FIELD | GP_LOC_FRAGMENT_SPREAD | GP_LOC_INLINE_FRAGMENT, "if", "Boolean!", "Skipped when true.", NULL},
+    {"specifiedBy", "Names the specification a custom scalar follows.", GP_LOC_SCALAR, "url", "String!",
+     "The URL of the scalar's specification.", NULL},
+};
+
 static void build_directives(builder_t *b)
 {
-    gp_schema_t *s = b->s;
-    enum { ND = 5 };
-    s->directives = gp_arena_calloc(b->a, sizeof *s->directives * ND);
-    s->ndirectives = ND;
-    const unsigned skip_locs = GP_LOC_FIELD | GP_LOC_FRAGMENT_SPREAD | GP_LOC_INLINE_FRAGMENT;
-    inputs_t a0 = {0}, a1 = {0}, a3 = {0}, a4 = {0};
-    add_input(b, &a0, "reason", "String")->default_value = "\"No longer supported\"";
-    a0.v[0].description = "Why it is deprecated and what to use instead, in Markdown.";
-    add_input(b, &a1, "if", "Boolean!")->description = "Included when true.";
-    add_input(b, &a3, "if", "Boolean!")->description = "Skipped when true.";
-    add_input(b, &a4, "url", "String!")->description = "The URL of the scalar's specification.";
-    s->directives[0] = (gp_directive_def_t){
-        "deprecated", "Marks an element of the schema as no longer supported.",
-        GP_LOC_FIELD_DEFINITION | GP_LOC_ARGUMENT_DEFINITION | GP_LOC_INPUT_FIELD_DEFINITION | GP_LOC_ENUM_VALUE,
-        a0.v, a0.n, false};
-    s->directives[1] = (gp_directive_def_t){"include", "Includes this field or fragment only when `if` is true.",
-                                            skip_locs, a1.v, a1.n, false};
-    s->directives[2] = (gp_directive_def_t){
-        "oneOf", "The input object takes exactly one of its fields, and that field is not null.",
-        GP_LOC_INPUT_OBJECT, NULL, 0, false};
-    s->directives[3] = (gp_directive_def_t){"skip", "Leaves out this field or fragment when `if` is true.",
-                                            skip_locs, a3.v, a3.n, false};
-    s->directives[4] = (gp_directive_def_t){"specifiedBy", "Names the specification a custom scalar follows.",
-                                            GP_LOC_SCALAR, a4.v, a4.n, false};
+    int n = (int)(sizeof builtin_directives / sizeof *builtin_directives);
+    b->s->directives = gp_arena_calloc(b->a, sizeof *b->s->directives * (size_t)n);
+    b->s->ndirectives = n;
+    for (int i = 0; i < n; i++) {
+        gp_directive_def_t *d = &b->s->directives[i];
+        d->name = builtin_directives[i].name;
+        d->description = builtin_directives[i].description;
+        d->locations = builtin_directives[i].locations;
+        if (builtin_directives[i].arg == NULL)
+            continue;
+        inputs_t l = {0};
+        gp_input_value_t *v = add_input(b, &l, builtin_directives[i].arg, builtin_directives[i].arg_type);
+        v->description = builtin_directives[i].arg_description;
+        v->default_value = builtin_directives[i].arg_default;
+        d->args = l.v;
+        d->nargs = l.n;
+    }
 }
 
 /* ---- the API: tables, comparisons, scalars, roots ------------------------------- */

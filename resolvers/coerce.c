@@ -15,6 +15,7 @@
 #include "resolvers/coerce.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -581,12 +582,411 @@ int gp_coerce_literal(gp_arena_t *a, const gp_schema_t *s, const gp_typeref_t *t
     return c.count;
 }
 
+
+/* ---- literals as JSON: variable defaults and input field defaults ---- */
+
+typedef struct {
+    gp_arena_t *a;
+    const gp_schema_t *s;
+    const gp_variable_def_t *def; /* the variable being coerced */
+    gp_errors_t *errs;
+    gp_strbuf_t path;             /* where inside it, graphql-js style: .where.id._eq, [0] */
+    int count;
+} var_ctx_t;
+
+static json_t *literal_json(var_ctx_t *c, const gp_typeref_t *type, const gp_value_t *v);
+
+static json_t *string_json(const char *s, size_t n)
+{
+    json_t *j = json_stringn(s, n);
+    return j != NULL ? j : json_stringn_nocheck(s, n);
+}
+
+/* A JSON real, or the literal's text when a double cannot hold it (1e999). */
+static json_t *real_or_text(const gp_value_t *v)
+{
+    double d = strtod(v->string, NULL);
+    return isfinite(d) ? json_real(d) : json_string(v->string);
+}
+
+/* An integer literal a JSON integer holds exactly, else the literal's text, so
+ * bigint and numeric values reach PostgreSQL digit for digit. */
+static json_t *number_or_text(const gp_value_t *v)
+{
+    long long n;
+    if (v->kind == GP_VALUE_INT && int_text_in_range(v->string, LLONG_MIN, LLONG_MAX, &n))
+        return json_integer(n);
+    return json_string(v->string);
+}
+
+/* valueFromASTUntyped: what json and jsonb receive. */
+static json_t *untyped_json(const gp_value_t *v)
+{
+    long long n;
+    switch (v->kind) {
+    case GP_VALUE_INT:
+        return int_text_in_range(v->string, LLONG_MIN, LLONG_MAX, &n) ? json_integer(n) : real_or_text(v);
+    case GP_VALUE_FLOAT:
+        return real_or_text(v);
+    case GP_VALUE_STRING:
+        return string_json(v->string, v->length);
+    case GP_VALUE_ENUM:
+        return json_string(v->string);
+    case GP_VALUE_BOOLEAN:
+        return json_boolean(v->boolean);
+    case GP_VALUE_LIST: {
+        json_t *arr = json_array();
+        for (const gp_value_t *it = v->items; it != NULL; it = it->next)
+            json_array_append_new(arr, untyped_json(it));
+        return arr;
+    }
+    case GP_VALUE_OBJECT: {
+        json_t *obj = json_object();
+        for (const gp_object_field_t *f = v->fields; f != NULL; f = f->next)
+            json_object_set_new(obj, f->name, untyped_json(f->value));
+        return obj;
+    }
+    case GP_VALUE_NULL:
+    case GP_VALUE_VARIABLE: /* constants only: the parser refuses variables in defaults */
+        break;
+    }
+    return json_null();
+}
+
+/* An input field's default, kept by the type system as GraphQL source text. */
+static json_t *field_default_json(var_ctx_t *c, const gp_input_value_t *def)
+{
+    const char *src = gp_arena_printf(c->a, "{f(a: %s)}", def->default_value);
+    gp_errors_t scratch;
+    gp_errors_init(&scratch, c->a, src);
+    gp_document_t *doc = gp_parse(c->a, src, strlen(src), &scratch);
+    if (doc == NULL || doc->operations == NULL || doc->operations->selections == NULL ||
+        doc->operations->selections->arguments == NULL)
+        return NULL;
+    return literal_json(c, def->type, doc->operations->selections->arguments->value);
+}
+
+/* valueFromAST for a literal that gp_coerce_literal accepted. */
+static json_t *scalar_literal_json(const gp_type_t *t, const gp_value_t *v)
+{
+    switch (scalar_class(t)) {
+    case SC_INT:
+        return json_integer(strtoll(v->string, NULL, 10));
+    case SC_FLOAT:
+        return real_or_text(v);
+    case SC_STRING:
+    case SC_ID:
+        return v->kind == GP_VALUE_STRING ? string_json(v->string, v->length) : json_string(v->string);
+    case SC_BOOLEAN:
+        return json_boolean(v->boolean);
+    case SC_JSON:
+        return untyped_json(v);
+    case SC_NUMERIC:
+    case SC_OTHER:
+        if (v->kind == GP_VALUE_INT || v->kind == GP_VALUE_FLOAT)
+            return number_or_text(v);
+        return untyped_json(v);
+    }
+    return json_null();
+}
+
+static json_t *literal_json(var_ctx_t *c, const gp_typeref_t *type, const gp_value_t *v)
+{
+    if (v->kind == GP_VALUE_NULL || v->kind == GP_VALUE_VARIABLE)
+        return json_null();
+    if (type->kind == GP_REF_NON_NULL)
+        type = type->of;
+    if (type->kind == GP_REF_LIST) {
+        json_t *arr = json_array();
+        if (v->kind != GP_VALUE_LIST)
+            json_array_append_new(arr, literal_json(c, type->of, v));
+        else
+            for (const gp_value_t *it = v->items; it != NULL; it = it->next)
+                json_array_append_new(arr, literal_json(c, type->of, it));
+        return arr;
+    }
+    const gp_type_t *t = type->named;
+    if (t->kind == GP_KIND_ENUM)
+        return json_string(v->string);
+    if (t->kind != GP_KIND_INPUT_OBJECT)
+        return scalar_literal_json(t, v);
+    json_t *obj = json_object();
+    for (const gp_object_field_t *f = v->fields; f != NULL; f = f->next) {
+        const gp_input_value_t *def = gp_type_input_field(t, f->name);
+        if (def != NULL)
+            json_object_set_new(obj, f->name, literal_json(c, def->type, f->value));
+    }
+    for (int i = 0; i < t->ninput_fields; i++) {
+        const gp_input_value_t *def = &t->input_fields[i];
+        json_t *dv;
+        if (def->default_value != NULL && json_object_get(obj, def->name) == NULL &&
+            (dv = field_default_json(c, def)) != NULL)
+            json_object_set_new(obj, def->name, dv);
+    }
+    return obj;
+}
+
 /* ---- variables: CoerceVariableValues ---- */
+
+__attribute__((format(printf, 3, 4))) static void var_error(var_ctx_t *c, const json_t *invalid, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    const char *msg = gp_arena_vprintf(c->a, fmt, ap);
+    va_end(ap);
+    const char *at = "";
+    if (c->path.len > 0 && !c->path.error)
+        at = gp_arena_printf(c->a, " at \"%s%s\"", c->def->name, c->path.data);
+    gp_errors_add(c->errs, GP_E_BAD_INPUT, c->def->offset, "Variable \"$%s\" got invalid value %s%s; %s", c->def->name,
+                  inspected(c->a, invalid), at, msg);
+    c->count++;
+}
+
+static json_t *coerce_json(var_ctx_t *c, const gp_typeref_t *type, const json_t *v);
+
+static json_t *coerce_scalar(var_ctx_t *c, const gp_type_t *t, const json_t *v)
+{
+    double d = json_is_real(v) ? json_real_value(v) : 0;
+    bool integral = json_is_integer(v) || (json_is_real(v) && d == floor(d));
+    switch (scalar_class(t)) {
+    case SC_INT:
+        if (!integral)
+            var_error(c, v, "Int cannot represent non-integer value: %s", inspected(c->a, v));
+        else if (json_is_integer(v) ? json_integer_value(v) < INT32_MIN || json_integer_value(v) > INT32_MAX
+                                    : d < INT32_MIN || d > INT32_MAX)
+            var_error(c, v, "Int cannot represent non 32-bit signed integer value: %s", inspected(c->a, v));
+        else
+            return json_integer(json_is_integer(v) ? json_integer_value(v) : (json_int_t)d);
+        return NULL;
+    case SC_FLOAT:
+        if (json_is_number(v))
+            return json_real(json_number_value(v));
+        var_error(c, v, "Float cannot represent non numeric value: %s", inspected(c->a, v));
+        return NULL;
+    case SC_STRING:
+        if (json_is_string(v))
+            return json_copy((json_t *)v);
+        var_error(c, v, "String cannot represent a non string value: %s", inspected(c->a, v));
+        return NULL;
+    case SC_BOOLEAN:
+        if (json_is_boolean(v))
+            return json_copy((json_t *)v);
+        var_error(c, v, "Boolean cannot represent a non boolean value: %s", inspected(c->a, v));
+        return NULL;
+    case SC_ID:
+        if (json_is_string(v))
+            return json_copy((json_t *)v);
+        if (integral)
+            return json_string(inspected(c->a, v)); /* String(number), as graphql-js */
+        var_error(c, v, "ID cannot represent value: %s", inspected(c->a, v));
+        return NULL;
+    case SC_JSON:
+        return json_deep_copy(v);
+    case SC_NUMERIC:
+        if (json_is_number(v) || json_is_string(v))
+            return json_copy((json_t *)v);
+        break;
+    case SC_OTHER:
+        if (json_is_number(v) || json_is_string(v) || json_is_boolean(v))
+            return json_copy((json_t *)v);
+        break;
+    }
+    var_error(c, v, "Expected type \"%s\".", t->name);
+    return NULL;
+}
+
+static json_t *coerce_enum(var_ctx_t *c, const gp_type_t *t, const json_t *v)
+{
+    if (!json_is_string(v)) {
+        const char *text = inspected(c->a, v);
+        var_error(c, v, "Enum \"%s\" cannot represent non-string value: %s.%s", t->name, text,
+                  suggest_enum(c->a, t, text));
+        return NULL;
+    }
+    const char *name = json_string_value(v);
+    if (strlen(name) != json_string_length(v) || gp_type_enum_value(t, name) == NULL) {
+        var_error(c, v, "Value \"%s\" does not exist in \"%s\" enum.%s", name, t->name, suggest_enum(c->a, t, name));
+        return NULL;
+    }
+    return json_string(name);
+}
+
+static void oneof_check(var_ctx_t *c, const gp_type_t *t, const json_t *v, const json_t *out, int present)
+{
+    if (present != 1) {
+        var_error(c, v, "Exactly one key must be specified for OneOf type \"%s\".", t->name);
+        return;
+    }
+    const char *key;
+    json_t *item;
+    json_object_foreach ((json_t *)out, key, item) {
+        if (json_is_null(item)) {
+            size_t mark = c->path.len;
+            gp_strbuf_printf(&c->path, ".%s", key);
+            var_error(c, item, "Field \"%s\" must be non-null.", key);
+            gp_strbuf_truncate(&c->path, mark);
+        }
+    }
+}
+
+/* Every field of `t` from `v`: defaults for the missing ones, then the fields `t`
+ * does not define, then oneOf. */
+static json_t *coerce_object(var_ctx_t *c, const gp_type_t *t, const json_t *v)
+{
+    if (!json_is_object(v)) {
+        var_error(c, v, "Expected type \"%s\" to be an object.", t->name);
+        return NULL;
+    }
+    int before = c->count, present = 0;
+    json_t *out = json_object();
+    for (int i = 0; i < t->ninput_fields; i++) {
+        const gp_input_value_t *def = &t->input_fields[i];
+        const json_t *fv = json_object_get(v, def->name);
+        json_t *r;
+        if (fv == NULL) {
+            if (def->default_value != NULL && (r = field_default_json(c, def)) != NULL)
+                json_object_set_new(out, def->name, r);
+            else if (def->default_value == NULL && def->type->kind == GP_REF_NON_NULL)
+                var_error(c, v, "Field \"%s\" of required type \"%s\" was not provided.", def->name,
+                          gp_typeref_string(c->a, def->type));
+            continue;
+        }
+        present++;
+        size_t mark = c->path.len;
+        gp_strbuf_printf(&c->path, ".%s", def->name);
+        if ((r = coerce_json(c, def->type, fv)) != NULL)
+            json_object_set_new(out, def->name, r);
+        gp_strbuf_truncate(&c->path, mark);
+    }
+    const char *key;
+    json_t *item;
+    json_object_foreach ((json_t *)v, key, item) {
+        if (gp_type_input_field(t, key) == NULL)
+            var_error(c, v, "Field \"%s\" is not defined by type \"%s\".%s", key, t->name, suggest_field(c->a, t, key));
+    }
+    if (t->is_one_of)
+        oneof_check(c, t, v, out, present);
+    if (c->count > before) {
+        json_decref(out);
+        return NULL;
+    }
+    return out;
+}
+
+/* A list from an array item by item, or a single value as a list of one. */
+static json_t *coerce_list(var_ctx_t *c, const gp_typeref_t *item_type, const json_t *v)
+{
+    json_t *out = json_array(), *r;
+    if (!json_is_array(v)) {
+        if ((r = coerce_json(c, item_type, v)) == NULL) {
+            json_decref(out);
+            return NULL;
+        }
+        json_array_append_new(out, r);
+        return out;
+    }
+    int before = c->count;
+    for (size_t i = 0; i < json_array_size(v); i++) {
+        size_t mark = c->path.len;
+        gp_strbuf_printf(&c->path, "[%zu]", i);
+        if ((r = coerce_json(c, item_type, json_array_get(v, i))) != NULL)
+            json_array_append_new(out, r);
+        gp_strbuf_truncate(&c->path, mark);
+    }
+    if (c->count > before) {
+        json_decref(out);
+        return NULL;
+    }
+    return out;
+}
+
+/* coerceInputValue: a new JSON value, or NULL after reporting why not. */
+static json_t *coerce_json(var_ctx_t *c, const gp_typeref_t *type, const json_t *v)
+{
+    if (type->kind == GP_REF_NON_NULL) {
+        if (json_is_null(v)) {
+            var_error(c, v, "Expected non-nullable type \"%s\" not to be null.", gp_typeref_string(c->a, type));
+            return NULL;
+        }
+        return coerce_json(c, type->of, v);
+    }
+    if (json_is_null(v))
+        return json_null();
+    if (type->kind == GP_REF_LIST)
+        return coerce_list(c, type->of, v);
+    const gp_type_t *t = type->named;
+    switch (t->kind) {
+    case GP_KIND_INPUT_OBJECT:
+        return coerce_object(c, t, v);
+    case GP_KIND_ENUM:
+        return coerce_enum(c, t, v);
+    default:
+        return coerce_scalar(c, t, v);
+    }
+}
+
+static const gp_typeref_t *typeref_from_ast(gp_arena_t *a, const gp_schema_t *s, const gp_type_ref_t *t)
+{
+    gp_typeref_t *r = gp_arena_new_obj(a, gp_typeref_t);
+    if (t->kind == GP_TYPE_NAMED) {
+        r->kind = GP_REF_NAMED;
+        r->named = gp_schema_type(s, t->name);
+        return r->named != NULL ? r : NULL;
+    }
+    r->kind = t->kind == GP_TYPE_LIST ? GP_REF_LIST : GP_REF_NON_NULL;
+    r->of = typeref_from_ast(a, s, t->of_type);
+    return r->of != NULL ? r : NULL;
+}
+
+/* A variable's default: checked as a literal (validation normally has already),
+ * then turned into JSON. */
+static json_t *variable_default(var_ctx_t *c, const gp_typeref_t *type, const gp_value_t *v)
+{
+    gp_errors_t scratch;
+    gp_errors_init(&scratch, c->a, c->errs->source);
+    if (gp_coerce_literal(c->a, c->s, type, v, NULL, &scratch) > 0) {
+        for (const gp_error_t *e = scratch.head; e != NULL; e = e->next)
+            gp_errors_add(c->errs, GP_E_BAD_INPUT, e->offset, "%s", e->message);
+        c->count += scratch.count;
+        return NULL;
+    }
+    return literal_json(c, type, v);
+}
 
 json_t *gp_coerce_variables(gp_arena_t *a, const gp_schema_t *s, const gp_operation_t *op, const json_t *provided,
                             gp_errors_t *errs)
 {
-    (void)a, (void)s, (void)op, (void)errs;
-    (void)inspected;
-    return provided != NULL ? json_deep_copy(provided) : json_object();
+    if (provided != NULL && !json_is_object(provided)) {
+        gp_errors_add(errs, GP_E_REQUEST, -1, "Variables must be provided as a JSON object.");
+        return NULL;
+    }
+    json_t *out = json_object();
+    int failed = 0;
+    for (const gp_variable_def_t *d = op->variables; d != NULL; d = d->next) {
+        const gp_typeref_t *type = typeref_from_ast(a, s, d->type);
+        if (type == NULL || !gp_type_is_input(gp_typeref_named(type)))
+            continue; /* validation reports unknown and output types */
+        var_ctx_t c = {.a = a, .s = s, .def = d, .errs = errs};
+        gp_strbuf_init(&c.path, a, PRINT_MAX);
+        const json_t *v = provided != NULL ? json_object_get(provided, d->name) : NULL;
+        json_t *r = NULL;
+        if (v == NULL && d->default_value != NULL)
+            r = variable_default(&c, type, d->default_value);
+        else if (v == NULL && type->kind == GP_REF_NON_NULL)
+            gp_errors_add(errs, GP_E_BAD_INPUT, d->offset, "Variable \"$%s\" of required type \"%s\" was not provided.",
+                          d->name, gp_typeref_string(a, type)), c.count++;
+        else if (v != NULL && json_is_null(v) && type->kind == GP_REF_NON_NULL)
+            gp_errors_add(errs, GP_E_BAD_INPUT, d->offset, "Variable \"$%s\" of non-null type \"%s\" must not be null.",
+                          d->name, gp_typeref_string(a, type)), c.count++;
+        else if (v != NULL)
+            r = coerce_json(&c, type, v);
+        if (r != NULL)
+            json_object_set_new(out, d->name, r);
+        failed += c.count;
+    }
+    if (failed > 0) {
+        json_decref(out);
+        return NULL;
+    }
+    return out;
 }

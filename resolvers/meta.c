@@ -38,6 +38,22 @@ typedef int (*field_fn)(meta_t *m, const gp_field_group_t *g, const void *obj);
 
 static int schema_field(meta_t *m, const gp_field_group_t *g, const void *obj);
 static int type_field(meta_t *m, const gp_field_group_t *g, const void *obj);
+/* Arguments in name order, except a T_by_pk's, which follow the key as Hasura's do
+ * (and as schema/sdl.c prints them). */
+static const gp_input_value_t *field_args(meta_t *m, const gp_field_t *f)
+{
+    if (f->role != GP_FIELD_ROOT_BY_PK || f->table == NULL || f->table->npk != f->nargs)
+        return f->args;
+    gp_input_value_t *keyed = gp_arena_alloc(m->c->arena, sizeof *keyed * (size_t)f->nargs);
+    for (int i = 0; i < f->nargs; i++) {
+        const gp_input_value_t *v = gp_field_arg(f, f->table->columns[f->table->pk[i]].name);
+        if (v == NULL)
+            return f->args;
+        keyed[i] = *v;
+    }
+    return keyed;
+}
+
 static int field_field(meta_t *m, const gp_field_group_t *g, const void *obj);
 static int input_value_field(meta_t *m, const gp_field_group_t *g, const void *obj);
 static int enum_value_field(meta_t *m, const gp_field_group_t *g, const void *obj);
@@ -482,7 +498,7 @@ static int field_field(meta_t *m, const gp_field_group_t *g, const void *obj)
     if (rc != 1)
         return rc;
     if (strcmp(g->name, "args") == 0)
-        return write_input_values(m, g, "__Field", f->args, f->nargs);
+        return write_input_values(m, g, "__Field", field_args(m, f), f->nargs);
     if (strcmp(g->name, "type") == 0)
         return no_arguments(m, g, "__Field") != 0 ? -1 : write_typeref(m, g, f->type);
     return unknown_field(m, g, "__Field");

@@ -441,6 +441,27 @@ static void test_root_field_becomes_a_json_parameter(void)
     done(&r);
 }
 
+/* As Hasura and schema/sdl.c order them, so a client's printed SDL matches ours. */
+static void test_by_pk_args_follow_the_key(void)
+{
+    gp_model_t *blog_model = model;
+    gp_schema_t *blog_schema = schema;
+    model = fixture_model("pagila");
+    schema = gp_schema_build(model);
+    result_t r = introspect("{ __type(name: \"query_root\") { fields { name args { name } } } }", NULL);
+    json_t *data = r.json != NULL ? json_loads(r.json, 0, NULL) : NULL;
+    json_t *f = find_named(json_object_get(json_object_get(data, "__type"), "fields"), "film_category_by_pk");
+    char *got = json_dumps(json_object_get(f, "args"), JSON_COMPACT);
+    CHECK_STR(got, "[{\"name\":\"film_id\"},{\"name\":\"category_id\"}]");
+    free(got);
+    json_decref(data);
+    done(&r);
+    gp_schema_free(schema);
+    gp_model_free(model);
+    model = blog_model;
+    schema = blog_schema;
+}
+
 static void setup(void)
 {
     model = fixture_model("blog");
@@ -461,4 +482,5 @@ TEST_MAIN(setup, test_full_introspection_query, test_type_by_name_exact, test_un
           test_type_name_from_variable, test_aliases_typename_and_fragments_keep_selection_order,
           test_fragments_on_other_types_do_not_apply, test_skip_and_include,
           test_fields_not_applicable_to_a_kind_are_null, test_schema_roots_and_directives,
-          test_unknown_field_is_an_error, test_root_field_becomes_a_json_parameter, teardown)
+          test_unknown_field_is_an_error, test_root_field_becomes_a_json_parameter, test_by_pk_args_follow_the_key,
+          teardown)

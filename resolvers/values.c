@@ -71,7 +71,7 @@ static json_t *number_from_literal(const gp_value_t *v)
 static int variable_index(const gp_compile_t *c, const char *name)
 {
     int i = 0;
-    for (const gp_variable_def_t *d = c->op->variables; d != NULL; d = d->next, i++)
+    for (const gp_variable_def_t *d = c->op != NULL ? c->op->variables : NULL; d != NULL; d = d->next, i++)
         if (strcmp(d->name, name) == 0)
             return i;
     return -1;
@@ -94,7 +94,7 @@ void gp_values_param(gp_compile_t *c, const json_t *v, gp_param_form_t form, con
     const char *text = form == GP_PARAM_ARRAY ? gp_values_pg_array(c->arena, v) : gp_values_param_text(c->arena, v);
     gp_param_binding_t b = {NULL, form};
     int i = 0;
-    for (const gp_variable_def_t *d = c->op->variables; d != NULL; d = d->next, i++) {
+    for (const gp_variable_def_t *d = c->op != NULL ? c->op->variables : NULL; d != NULL; d = d->next, i++) {
         if (json_object_get(c->variables, d->name) == v) {
             b.variable = d->name;
             c->variable_binds[i]++;
@@ -123,7 +123,7 @@ void gp_values_reserve_bindings(gp_compile_t *c, int n)
     c->bindings_cap = cap;
 }
 
-json_t *gp_values_to_json(gp_compile_t *c, const gp_value_t *v, int *failed)
+static json_t *to_json(gp_compile_t *c, const gp_value_t *v, int *failed)
 {
     switch (v->kind) {
     case GP_VALUE_VARIABLE:
@@ -142,7 +142,7 @@ json_t *gp_values_to_json(gp_compile_t *c, const gp_value_t *v, int *failed)
     case GP_VALUE_LIST: {
         json_t *list = json_array();
         for (const gp_value_t *item = v->items; item != NULL; item = item->next) {
-            json_t *j = gp_values_to_json(c, item, failed);
+            json_t *j = to_json(c, item, failed);
             json_array_append_new(list, j != NULL ? j : json_null());
         }
         return list;
@@ -150,7 +150,7 @@ json_t *gp_values_to_json(gp_compile_t *c, const gp_value_t *v, int *failed)
     case GP_VALUE_OBJECT: {
         json_t *obj = json_object();
         for (const gp_object_field_t *f = v->fields; f != NULL; f = f->next) {
-            json_t *j = gp_values_to_json(c, f->value, failed);
+            json_t *j = to_json(c, f->value, failed);
             if (j != NULL)
                 json_object_set_new_nocheck(obj, f->name, j);
         }
@@ -171,6 +171,16 @@ static const char *shortest_real(gp_arena_t *a, double d)
             break;
     }
     return gp_arena_strdup(a, buf);
+}
+
+json_t *gp_values_to_json(gp_compile_t *c, const gp_value_t *v, int *failed)
+{
+    json_t *j = to_json(c, v, failed);
+    if (*failed) { /* a list or object may be half built around the undefined variable */
+        json_decref(j);
+        return NULL;
+    }
+    return j;
 }
 
 const char *gp_values_param_text(gp_arena_t *a, const json_t *v)

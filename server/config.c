@@ -72,6 +72,8 @@ static const setting_t settings[] = {
      "database connections at most, all threads together (split evenly; pipelining lets one carry many requests)"},
     {"pool-acquire-timeout", {"GRAPHPOST_POOL_ACQUIRE_TIMEOUT"}, S_INT, OFF(pool_acquire_timeout_ms), "5000", NULL, 1,
      3600000, NULL, false, "MS", "milliseconds a request may wait for a connection before it gets a 503"},
+    {"max-body", {"GRAPHPOST_MAX_BODY"}, S_INT, OFF(max_body), "1048576", NULL, 1024, 1 << 30, NULL, false, "BYTES",
+     "largest request body accepted; a larger one gets 413 with a GraphQL error"},
     {"log-level", {"GRAPHPOST_LOG_LEVEL"}, S_CHOICE, OFF(log_level_name), "info", NULL, 0, 0, log_levels, false,
      "LEVEL", "debug, info, warn or error (debug adds one access-log line per request)"},
     {"print-schema", {NULL}, S_BOOL, OFF(print_schema), NULL, NULL, 0, 0, NULL, false, NULL,

@@ -1,29 +1,21 @@
-/* server/http.c — routing, and turning an HTTP request into a gp_operation_input_t. */
+/* server/http.c — routing, and turning an HTTP request into gp_operation_input_t's:
+ * GraphQL over HTTP (Accept negotiation, request checks, GET and POST, batches) and
+ * the JSON shape of h2o's own 413. */
 #include "server/http.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "server/operation.h"
 #include "server/ops.h"
+
+#define MAX_BATCH 100 /* operations in one POSTed array */
 
 typedef struct param {
     const char *name;
     char *value;        /* decoded, NUL-terminated, in the request's pool; NULL if absent */
     size_t len;
 } param_t;
-
-
-/* Plans and runs the operation, or answers 503 while the schema is not loaded. */
-static void start_operation(gp_http_ctx_t *ctx, h2o_req_t *req, const gp_operation_input_t *in)
-{
-    const gp_model_t *model = atomic_load_explicit(ctx->model, memory_order_acquire);
-    if (model == NULL) {
-        gp_operation_reply_error(req, 503, "SERVICE_UNAVAILABLE",
-                                 "the schema is not loaded yet: the database has not been reachable");
-        return;
-    }
-    gp_operation_start(req, ctx->pool, model, in);
-}
 
 static bool method_is(const h2o_req_t *req, const char *m)
 {
@@ -35,16 +27,118 @@ static bool path_is(const h2o_req_t *req, const char *p)
     return h2o_memis(req->path_normalized.base, req->path_normalized.len, p, strlen(p));
 }
 
-static void bad_request(h2o_req_t *req, const char *message)
+static void bad_request(h2o_req_t *req, gp_media_t media, const char *message)
 {
-    gp_operation_reply_error(req, 400, "BAD_REQUEST", message);
+    gp_operation_reply_error(req, 400, media, "BAD_REQUEST", message);
 }
 
 static int method_not_allowed(h2o_req_t *req, const char *allow)
 {
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL, allow, strlen(allow));
-    gp_operation_reply_error(req, 405, "BAD_REQUEST", "method not allowed");
+    gp_operation_reply_error(req, 405, GP_MEDIA_JSON, "BAD_REQUEST", "method not allowed");
     return 0;
+}
+
+static const char *trim(const char *b, const char **e)
+{
+    while (b < *e && (*b == ' ' || *b == '\t'))
+        b++;
+    while (*e > b && ((*e)[-1] == ' ' || (*e)[-1] == '\t'))
+        (*e)--;
+    return b;
+}
+
+/* The q of one media range ("type/sub;a=b;q=0.5"), in thousandths; 1000 if absent. */
+static int range_q(const char *params, const char *end)
+{
+    for (const char *p = params; p < end;) {
+        const char *semi = memchr(p, ';', (size_t)(end - p)), *pe = semi != NULL ? semi : end;
+        const char *b = trim(p, &pe);
+        if (pe - b >= 2 && (b[0] == 'q' || b[0] == 'Q') && b[1] == '=') {
+            char num[16];
+            size_t n = (size_t)(pe - b - 2) < sizeof num - 1 ? (size_t)(pe - b - 2) : sizeof num - 1;
+            memcpy(num, b + 2, n);
+            num[n] = '\0';
+            double q = strtod(num, NULL);
+            return q <= 0 ? 0 : q >= 1 ? 1000 : (int)(q * 1000 + 0.5);
+        }
+        p = pe + 1;
+    }
+    return 1000;
+}
+
+typedef struct accept_match {
+    int specificity; /* -1: no range matched; 0: any type; 1: application/any; 2: the type itself */
+    int q;
+} accept_match_t;
+
+/* Keeps the most specific range that matches `type` (RFC 9110: it decides the q). */
+static void match_range(accept_match_t *m, const char *range, size_t len, const char *type, int q)
+{
+    int spec = h2o_lcstris(range, len, type, strlen(type))                 ? 2
+               : h2o_lcstris(range, len, H2O_STRLIT("application/*")) ? 1
+               : h2o_lcstris(range, len, H2O_STRLIT("*/*"))           ? 0
+                                                                           : -1;
+    if (spec > m->specificity) {
+        m->specificity = spec;
+        m->q = q;
+    }
+}
+
+/* Chooses the response media type from Accept. application/graphql-response+json when
+ * the client names it and likes it at least as much as application/json; else
+ * application/json, which is also the answer to no Accept and to wildcards (what
+ * clients written before the newer type expect). Returns false if neither is
+ * acceptable: 406. */
+static bool negotiate(const h2o_req_t *req, gp_media_t *media)
+{
+    accept_match_t json = {-1, 0}, gql = {-1, 0};
+    bool any = false;
+    for (ssize_t i = -1; (i = h2o_find_header(&req->headers, H2O_TOKEN_ACCEPT, i)) != -1;) {
+        const h2o_iovec_t v = req->headers.entries[i].value;
+        any = true;
+        for (const char *p = v.base, *end = v.base + v.len; p < end;) {
+            const char *comma = memchr(p, ',', (size_t)(end - p)), *re = comma != NULL ? comma : end;
+            const char *semi = memchr(p, ';', (size_t)(re - p)), *te = semi != NULL ? semi : re;
+            const char *tb = trim(p, &te);
+            int q = semi != NULL ? range_q(semi + 1, re) : 1000;
+            match_range(&json, tb, (size_t)(te - tb), "application/json", q);
+            match_range(&gql, tb, (size_t)(te - tb), "application/graphql-response+json", q);
+            p = re + 1;
+        }
+    }
+    if (!any) {
+        *media = GP_MEDIA_JSON;
+        return true;
+    }
+    int jq = json.specificity >= 0 ? json.q : 0, gq = gql.specificity >= 0 ? gql.q : 0;
+    if (gql.specificity == 2 && gq > 0 && gq >= jq)
+        *media = GP_MEDIA_GRAPHQL_RESPONSE;
+    else if (jq > 0)
+        *media = GP_MEDIA_JSON;
+    else if (gq > 0)
+        *media = GP_MEDIA_GRAPHQL_RESPONSE;
+    else
+        return false;
+    return true;
+}
+
+static int not_acceptable(h2o_req_t *req)
+{
+    gp_operation_reply_error(req, 406, GP_MEDIA_JSON, "NOT_ACCEPTABLE",
+                             "the Accept header allows neither application/graphql-response+json nor "
+                             "application/json");
+    return 0;
+}
+
+/* The model, or NULL after answering 503 while the schema is not loaded. */
+static const gp_model_t *model_or_503(gp_http_ctx_t *ctx, h2o_req_t *req, gp_media_t media)
+{
+    const gp_model_t *model = atomic_load_explicit(ctx->model, memory_order_acquire);
+    if (model == NULL)
+        gp_operation_reply_error(req, 503, media, "SERVICE_UNAVAILABLE",
+                                 "the schema is not loaded yet: the database has not been reachable");
+    return model;
 }
 
 static int hexval(char c)
@@ -104,41 +198,68 @@ static const char *parse_query_string(h2o_req_t *req, param_t *params, size_t np
     return NULL;
 }
 
-static int graphql_get(gp_http_ctx_t *ctx, h2o_req_t *req)
+
+/* Parses a GET parameter that carries JSON (variables, extensions): absent, empty or
+ * null is NULL; anything but an object is an error. Returns false on error. */
+static bool json_param(const param_t *p, json_t **out)
 {
-    param_t params[] = {{"query", NULL, 0}, {"operationName", NULL, 0}, {"variables", NULL, 0}};
-    const char *problem = parse_query_string(req, params, 3);
+    *out = NULL;
+    if (p->value == NULL || p->len == 0)
+        return true;
+    json_t *v = json_loadb(p->value, p->len, JSON_DECODE_ANY, NULL);
+    if (v == NULL || !(json_is_object(v) || json_is_null(v))) {
+        json_decref(v);
+        return false;
+    }
+    if (json_is_null(v)) {
+        json_decref(v);
+        v = NULL;
+    }
+    *out = v;
+    return true;
+}
+
+static int graphql_get(gp_http_ctx_t *ctx, h2o_req_t *req, gp_media_t media)
+{
+    param_t params[] = {{"query", NULL, 0}, {"operationName", NULL, 0}, {"variables", NULL, 0},
+                        {"extensions", NULL, 0}};
+    const char *problem = parse_query_string(req, params, 4);
     if (problem != NULL) {
-        bad_request(req, problem);
+        bad_request(req, media, problem);
         return 0;
     }
     if (params[0].value == NULL) {
-        bad_request(req, "missing \"query\": use GET /graphql?query=...");
+        bad_request(req, media, "missing \"query\": use GET /graphql?query=...");
         return 0;
     }
-    json_t *variables = NULL;
-    if (params[2].value != NULL && params[2].len > 0) {
-        json_error_t jerr;
-        variables = json_loadb(params[2].value, params[2].len, JSON_DECODE_ANY, &jerr);
-        if (variables == NULL || !(json_is_object(variables) || json_is_null(variables))) {
-            json_decref(variables);
-            bad_request(req, "\"variables\" must be a JSON object");
-            return 0;
-        }
+    json_t *variables, *extensions;
+    if (!json_param(&params[2], &variables)) {
+        bad_request(req, media, "\"variables\" must be a JSON object");
+        return 0;
     }
-    gp_operation_input_t in = {params[0].value, params[0].len, params[1].len > 0 ? params[1].value : NULL,
-                               json_is_object(variables) ? variables : NULL, /* via_get= */ true};
-    start_operation(ctx, req, &in);
+    if (!json_param(&params[3], &extensions)) {
+        json_decref(variables);
+        bad_request(req, media, "\"extensions\" must be a JSON object");
+        return 0;
+    }
+    json_decref(extensions); /* accepted, and no extension is known yet */
+    const gp_model_t *model = model_or_503(ctx, req, media);
+    if (model != NULL) {
+        gp_operation_input_t in = {params[0].value, params[0].len, params[1].len > 0 ? params[1].value : NULL,
+                                   variables, /* via_get= */ true, media};
+        gp_operation_start(req, ctx->pool, model, &in);
+    }
     json_decref(variables);
     return 0;
 }
 
-/* application/json, with or without parameters such as charset; absent is accepted. */
+/* application/json, with or without parameters such as charset. A POST without a
+ * Content-Type is refused too (GraphQL over HTTP: the client must say what it sends). */
 static bool is_json_body(const h2o_req_t *req)
 {
     ssize_t i = h2o_find_header(&req->headers, H2O_TOKEN_CONTENT_TYPE, -1);
     if (i < 0)
-        return true;
+        return false;
     h2o_iovec_t v = req->headers.entries[i].value;
     size_t n = 0;
     while (n < v.len && v.base[n] != ';' && v.base[n] != ' ')
@@ -146,14 +267,13 @@ static bool is_json_body(const h2o_req_t *req)
     return h2o_lcstris(v.base, n, H2O_STRLIT("application/json"));
 }
 
-static const char *check_body(const json_t *body)
+/* Checks one request object (the body, or one element of a batch); NULL if usable. */
+static const char *check_request(const json_t *body)
 {
-    if (json_is_array(body))
-        return "batched operations (a JSON array) are not supported";
     if (!json_is_object(body))
-        return "the request body must be a JSON object with a \"query\"";
+        return "a GraphQL request must be a JSON object with a \"query\"";
     const json_t *q = json_object_get(body, "query"), *n = json_object_get(body, "operationName"),
-                 *v = json_object_get(body, "variables");
+                 *v = json_object_get(body, "variables"), *x = json_object_get(body, "extensions");
     if (q == NULL || json_is_null(q))
         return "missing \"query\" in the request body";
     if (!json_is_string(q))
@@ -162,17 +282,55 @@ static const char *check_body(const json_t *body)
         return "\"operationName\" must be a string or null";
     if (v != NULL && !json_is_null(v) && !json_is_object(v))
         return "\"variables\" must be an object or null";
+    if (x != NULL && !json_is_null(x) && !json_is_object(x))
+        return "\"extensions\" must be an object or null";
     return NULL;
 }
 
-static int graphql_post(gp_http_ctx_t *ctx, h2o_req_t *req)
+/* The input of a request object that passed check_request; it points into `body`. */
+static gp_operation_input_t input_of(const json_t *body, gp_media_t media)
+{
+    const json_t *q = json_object_get(body, "query"), *n = json_object_get(body, "operationName");
+    json_t *v = json_object_get(body, "variables");
+    return (gp_operation_input_t){json_string_value(q), json_string_length(q),
+                                  json_is_string(n) ? json_string_value(n) : NULL,
+                                  json_is_object(v) ? v : NULL, /* via_get= */ false, media};
+}
+
+/* Every element runs as an independent operation; a malformed element gets its own
+ * error in its slot and does not fail its neighbours. */
+static void start_batch(gp_http_ctx_t *ctx, h2o_req_t *req, gp_media_t media, const json_t *body)
+{
+    size_t n = json_array_size(body);
+    if (n == 0 || n > MAX_BATCH) {
+        bad_request(req, media, n == 0 ? "an empty batch: send at least one operation"
+                                       : "too many operations in one batch (at most " H2O_TO_STR(MAX_BATCH) ")");
+        return;
+    }
+    const gp_model_t *model = model_or_503(ctx, req, media);
+    if (model == NULL)
+        return;
+    gp_batch_t *b = gp_batch_new(req, n, media);
+    for (size_t i = 0; i < n; i++) {
+        const json_t *el = json_array_get(body, i);
+        const char *problem = check_request(el);
+        if (problem != NULL) {
+            gp_batch_fail(b, i, "BAD_REQUEST", problem);
+            continue;
+        }
+        gp_operation_input_t in = input_of(el, media);
+        gp_batch_start(b, i, ctx->pool, model, &in);
+    }
+}
+
+static int graphql_post(gp_http_ctx_t *ctx, h2o_req_t *req, gp_media_t media)
 {
     if (!is_json_body(req)) {
-        gp_operation_reply_error(req, 415, "BAD_REQUEST", "send the request as Content-Type: application/json");
+        gp_operation_reply_error(req, 415, media, "BAD_REQUEST", "send the request as Content-Type: application/json");
         return 0;
     }
     if (req->entity.base == NULL || req->entity.len == 0) {
-        bad_request(req, "the request body is empty; send {\"query\": \"...\"}");
+        bad_request(req, media, "the request body is empty; send {\"query\": \"...\"}");
         return 0;
     }
     json_error_t jerr;
@@ -181,21 +339,19 @@ static int graphql_post(gp_http_ctx_t *ctx, h2o_req_t *req)
         char msg[256];
         snprintf(msg, sizeof msg, "the request body is not valid JSON: %s (line %d, column %d)", jerr.text,
                  jerr.line, jerr.column);
-        bad_request(req, msg);
+        bad_request(req, media, msg);
         return 0;
     }
-    const char *problem = check_body(body);
-    if (problem != NULL) {
-        bad_request(req, problem);
-        json_decref(body);
-        return 0;
+    const char *problem;
+    const gp_model_t *model;
+    if (json_is_array(body)) {
+        start_batch(ctx, req, media, body);
+    } else if ((problem = check_request(body)) != NULL) {
+        bad_request(req, media, problem);
+    } else if ((model = model_or_503(ctx, req, media)) != NULL) {
+        gp_operation_input_t in = input_of(body, media);
+        gp_operation_start(req, ctx->pool, model, &in);
     }
-    const json_t *q = json_object_get(body, "query"), *n = json_object_get(body, "operationName");
-    json_t *v = json_object_get(body, "variables");
-    gp_operation_input_t in = {json_string_value(q), json_string_length(q),
-                               json_is_string(n) ? json_string_value(n) : NULL,
-                               json_is_object(v) ? v : NULL, /* via_get= */ false};
-    start_operation(ctx, req, &in);
     json_decref(body);
     return 0;
 }
@@ -216,32 +372,73 @@ static int ops(gp_http_ctx_t *ctx, h2o_req_t *req)
     } else {
         status = gp_ops_health(ctx->pool, &body, &len);
     }
-    gp_operation_reply(req, status, body, len);
+    gp_operation_reply(req, status, GP_MEDIA_JSON, body, len);
     return 0;
+}
+
+static int graphql(gp_http_ctx_t *ctx, h2o_req_t *req)
+{
+    bool post = method_is(req, "POST");
+    if (!post && !method_is(req, "GET"))
+        return method_not_allowed(req, "GET, POST");
+    gp_media_t media;
+    if (!negotiate(req, &media))
+        return not_acceptable(req);
+    return post ? graphql_post(ctx, req, media) : graphql_get(ctx, req, media);
 }
 
 static int on_req(h2o_handler_t *self, h2o_req_t *req)
 {
+    (void)self;
     gp_http_ctx_t *ctx = (gp_http_ctx_t *)req->conn->ctx;
-    if (path_is(req, "/graphql")) {
-        if (method_is(req, "POST"))
-            return graphql_post(ctx, req);
-        if (method_is(req, "GET"))
-            return graphql_get(ctx, req);
-        return method_not_allowed(req, "GET, POST");
-    }
+    if (path_is(req, "/graphql"))
+        return graphql(ctx, req);
     if (path_is(req, "/health") || path_is(req, "/ready") || path_is(req, "/live") ||
         path_is(req, "/health/database"))
         return ops(ctx, req);
-    gp_operation_reply_error(req, 404, "NOT_FOUND", "not found: the GraphQL endpoint is /graphql");
+    gp_operation_reply_error(req, 404, GP_MEDIA_JSON, "NOT_FOUND", "not found: the GraphQL endpoint is /graphql");
     return 0;
 }
 
-void gp_http_configure(h2o_globalconf_t *conf)
+/* h2o refuses a body over max_request_entity_size itself, before any handler runs,
+ * with a text/plain 413. This filter gives that answer the JSON shape every other
+ * error has. (HTTP/2 clients get RST_STREAM(REFUSED_STREAM) from h2o instead.) */
+static const char too_large[] = "{\"errors\":[{\"message\":\"the request body is larger than the server accepts "
+                                "(--max-body)\",\"extensions\":{\"code\":\"PAYLOAD_TOO_LARGE\"}}]}";
+
+static void too_large_send(h2o_ostream_t *self, h2o_req_t *req, h2o_iovec_t *bufs, size_t bufcnt,
+                           h2o_send_state_t state)
 {
-    conf->max_request_entity_size = GP_HTTP_MAX_BODY; /* h2o answers 413 itself; its default is 1 GiB */
+    (void)bufs, (void)bufcnt;
+    h2o_iovec_t body = h2o_iovec_init(too_large, sizeof too_large - 1);
+    if (h2o_send_state_is_in_progress(state))
+        h2o_ostream_send_next(self, req, NULL, 0, state);
+    else
+        h2o_ostream_send_next(self, req, &body, 1, state);
+}
+
+static void too_large_setup(h2o_filter_t *self, h2o_req_t *req, h2o_ostream_t **slot)
+{
+    (void)self;
+    ssize_t ct = h2o_find_header(&req->res.headers, H2O_TOKEN_CONTENT_TYPE, -1);
+    if (req->res.status == 413 && ct != -1 && req->res.headers.entries[ct].value.len >= 10 &&
+        memcmp(req->res.headers.entries[ct].value.base, "text/plain", 10) == 0) {
+        req->res.headers.entries[ct].value = h2o_iovec_init(H2O_STRLIT("application/json; charset=utf-8"));
+        req->res.content_length = sizeof too_large - 1;
+        h2o_ostream_t *os = h2o_add_ostream(req, sizeof *os, slot);
+        os->do_send = too_large_send;
+        slot = &os->next;
+    }
+    h2o_setup_next_ostream(req, slot);
+}
+
+void gp_http_configure(h2o_globalconf_t *conf, size_t max_body)
+{
+    conf->max_request_entity_size = max_body; /* h2o answers 413 itself; its default is 1 GiB */
     conf->server_name = h2o_iovec_init(H2O_STRLIT("graphpost"));
     h2o_hostconf_t *host = h2o_config_register_host(conf, h2o_iovec_init(H2O_STRLIT("default")), 65535);
     h2o_pathconf_t *path = h2o_config_register_path(host, "/", 0);
     h2o_create_handler(path, sizeof(h2o_handler_t))->on_req = on_req;
+    /* h2o's early 413 is sent through the host's fallback path. */
+    h2o_create_filter(&host->fallback_path, sizeof(h2o_filter_t))->on_setup_ostream = too_large_setup;
 }

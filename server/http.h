@@ -18,8 +18,6 @@
  * process while the database is still unreachable. */
 typedef _Atomic(const gp_model_t *) gp_model_slot_t;
 
-#define GP_HTTP_MAX_BODY (1 << 20)
-
 /* What a request handler can reach of its worker. `h2o` must stay the first member:
  * handlers get it back from req->conn->ctx. */
 typedef struct gp_http_ctx {
@@ -29,7 +27,8 @@ typedef struct gp_http_ctx {
 } gp_http_ctx_t;
 
 /* Fills `conf` (after h2o_config_init) with the limits and routes; call once,
- * before any context is created from it. */
-void gp_http_configure(h2o_globalconf_t *conf);
+ * before any context is created from it. A request body over `max_body` bytes is
+ * answered 413 with a GraphQL-shaped JSON error. */
+void gp_http_configure(h2o_globalconf_t *conf, size_t max_body);
 
 #endif

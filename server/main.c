@@ -179,7 +179,7 @@ typedef struct workers {
 static int start_workers(workers_t *ws, const gp_config_t *cf, gp_model_slot_t *model, int listen_fd)
 {
     h2o_config_init(&ws->conf);
-    gp_http_configure(&ws->conf);
+    gp_http_configure(&ws->conf, (size_t)cf->max_body);
     ws->all = calloc((size_t)cf->threads, sizeof *ws->all);
     for (ws->started = 0; ws->started < cf->threads; ws->started++) {
         gp_worker_config_t wc = {

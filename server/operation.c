@@ -1,4 +1,4 @@
-/* server/operation.c — plan, run, splice, reply; and the JSON reply helpers. */
+/* server/operation.c — plan, run, splice, reply; batches; and the JSON reply helpers. */
 #include "server/operation.h"
 
 #include <string.h>
@@ -14,10 +14,20 @@
 #define OP_ARENA_CHUNK 8192
 #define ERROR_BODY_MAX (1 << 20)
 
+struct gp_batch {
+    h2o_req_t *req;
+    gp_media_t media;
+    size_t count, pending;  /* pending: elements not answered yet */
+    h2o_iovec_t *replies;   /* each element's response object, in the request's pool */
+};
+
 /* Lives in the request's pool (h2o_mem_alloc_shared): its dispose callback runs
  * when the request is freed, whether it was answered or its client went away. */
 typedef struct op {
     h2o_req_t *req;
+    gp_batch_t *batch;  /* NULL: the operation answers the request itself */
+    size_t index;       /* in the batch */
+    gp_media_t media;
     gp_arena_t *arena;  /* the query copy, the plan, error texts */
     gp_query_t *query;  /* non-NULL while the statement runs */
     json_t *variables;
@@ -30,6 +40,7 @@ static const char *reason(int status)
     case 400: return "Bad Request";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
+    case 406: return "Not Acceptable";
     case 413: return "Payload Too Large";
     case 415: return "Unsupported Media Type";
     case 503: return "Service Unavailable";
@@ -44,7 +55,7 @@ static double ms_since(const struct timeval *t0)
     return (double)(now.tv_sec - t0->tv_sec) * 1e3 + (double)(now.tv_usec - t0->tv_usec) / 1e3;
 }
 
-void gp_operation_reply(h2o_req_t *req, int status, const char *body, size_t len)
+void gp_operation_reply(h2o_req_t *req, int status, gp_media_t media, const char *body, size_t len)
 {
     static h2o_generator_t generator = {NULL, NULL}; /* one final send: nothing to proceed or stop */
     gp_debug("http", "%.*s %.*s %d %zu %.2fms", (int)req->method.len, req->method.base,
@@ -53,22 +64,19 @@ void gp_operation_reply(h2o_req_t *req, int status, const char *body, size_t len
     req->res.status = status;
     req->res.reason = reason(status);
     req->res.content_length = len; /* else HTTP/1 goes chunked */
-    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
-                   H2O_STRLIT("application/json; charset=utf-8"));
+    if (media == GP_MEDIA_GRAPHQL_RESPONSE)
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
+                       H2O_STRLIT("application/graphql-response+json; charset=utf-8"));
+    else
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
+                       H2O_STRLIT("application/json; charset=utf-8"));
     h2o_start_response(req, &generator);
     h2o_iovec_t iov = h2o_iovec_init(body, len);
     h2o_send(req, &iov, 1, H2O_SEND_STATE_FINAL);
 }
 
-/* Copies the finished text into the request's pool and sends it. */
-static void reply_text(h2o_req_t *req, int status, const gp_strbuf_t *sb)
-{
-    char *body = h2o_mem_alloc_pool(&req->pool, sb->len);
-    memcpy(body, sb->data, sb->len);
-    gp_operation_reply(req, status, body, sb->len);
-}
-
-void gp_operation_reply_error(h2o_req_t *req, int status, const char *code, const char *message)
+/* {"errors":[{"message":…,"extensions":{"code":…}}]} in the request's pool. */
+static h2o_iovec_t error_body(h2o_req_t *req, const char *code, const char *message)
 {
     gp_arena_t *a = gp_arena_new(1024);
     gp_strbuf_t sb;
@@ -78,8 +86,61 @@ void gp_operation_reply_error(h2o_req_t *req, int status, const char *code, cons
     gp_strbuf_lit(&sb, ",\"extensions\":{\"code\":");
     gp_json_cstring(&sb, code);
     gp_strbuf_lit(&sb, "}}]}");
-    reply_text(req, status, &sb);
+    h2o_iovec_t body = h2o_strdup(&req->pool, sb.data, sb.len);
     gp_arena_free(a);
+    return body;
+}
+
+void gp_operation_reply_error(h2o_req_t *req, int status, gp_media_t media, const char *code, const char *message)
+{
+    h2o_iovec_t body = error_body(req, code, message);
+    gp_operation_reply(req, status, media, body.base, body.len);
+}
+
+/* Records one element's answer; the last one sends the array. */
+static void batch_put(gp_batch_t *b, size_t index, const char *body, size_t len)
+{
+    b->replies[index] = h2o_iovec_init(body, len);
+    if (--b->pending > 0)
+        return;
+    size_t total = 2 + b->count;
+    for (size_t i = 0; i < b->count; i++)
+        total += b->replies[i].len;
+    char *out = h2o_mem_alloc_pool(&b->req->pool, total), *p = out;
+    *p++ = '[';
+    for (size_t i = 0; i < b->count; i++) {
+        if (i > 0)
+            *p++ = ',';
+        memcpy(p, b->replies[i].base, b->replies[i].len);
+        p += b->replies[i].len;
+    }
+    *p++ = ']';
+    gp_operation_reply(b->req, 200, b->media, out, (size_t)(p - out));
+}
+
+/* The one place an operation's answer goes: the request itself, or its batch slot.
+ * `body` lives in the request's pool. In a batch the element's status is dropped:
+ * the array as a whole is a 200. */
+static void op_finish(op_t *op, int status, const char *body, size_t len)
+{
+    if (op->batch != NULL)
+        batch_put(op->batch, op->index, body, len);
+    else
+        gp_operation_reply(op->req, status, op->media, body, len);
+}
+
+static void op_fail(op_t *op, int status, const char *code, const char *message)
+{
+    h2o_iovec_t body = error_body(op->req, code, message);
+    op_finish(op, status, body.base, body.len);
+}
+
+/* Errors that stopped the operation before execution (parse, validation, variables):
+ * GraphQL over HTTP wants 200 with application/json, a 4xx with the newer type. */
+static int errors_status(const op_t *op, const gp_errors_t *errs)
+{
+    int status = gp_errors_status(errs);
+    return op->media == GP_MEDIA_JSON && status < 500 ? 200 : status;
 }
 
 static void reply_errors(op_t *op, const gp_errors_t *errs, bool data_null)
@@ -92,10 +153,11 @@ static void reply_errors(op_t *op, const gp_errors_t *errs, bool data_null)
         gp_strbuf_lit(&sb, ",\"data\":null");
     gp_strbuf_putc(&sb, '}');
     if (sb.error) {
-        gp_operation_reply_error(op->req, 500, "INTERNAL_SERVER_ERROR", "the error list is too large to send");
+        op_fail(op, 500, "INTERNAL_SERVER_ERROR", "the error list is too large to send");
         return;
     }
-    reply_text(op->req, gp_errors_status(errs), &sb);
+    h2o_iovec_t body = h2o_strdup(&op->req->pool, sb.data, sb.len);
+    op_finish(op, data_null ? gp_errors_status(errs) : errors_status(op, errs), body.base, body.len);
 }
 
 static void on_op_dispose(void *p)
@@ -109,15 +171,15 @@ static void on_op_dispose(void *p)
 
 /* The cell is PostgreSQL's JSON text for the whole `data` object: it goes out as
  * it came, between two constant strings, without being parsed. */
-static void reply_data(h2o_req_t *req, const char *cell, size_t cell_len)
+static void reply_data(op_t *op, const char *cell, size_t cell_len)
 {
     static const char head[] = "{\"data\":", tail[] = "}";
     size_t len = sizeof head - 1 + cell_len + sizeof tail - 1;
-    char *body = h2o_mem_alloc_pool(&req->pool, len);
+    char *body = h2o_mem_alloc_pool(&op->req->pool, len);
     memcpy(body, head, sizeof head - 1);
     memcpy(body + sizeof head - 1, cell, cell_len);
     memcpy(body + sizeof head - 1 + cell_len, tail, sizeof tail - 1);
-    gp_operation_reply(req, 200, body, len);
+    op_finish(op, 200, body, len);
 }
 
 static void on_result(void *data, const gp_query_result_t *r)
@@ -125,10 +187,9 @@ static void on_result(void *data, const gp_query_result_t *r)
     op_t *op = data;
     op->query = NULL;
     if (r->cell != NULL) {
-        reply_data(op->req, r->cell, r->cell_len);
+        reply_data(op, r->cell, r->cell_len);
     } else if (r->unavailable) {
-        gp_operation_reply_error(op->req, 503, "SERVICE_UNAVAILABLE",
-                                 r->error != NULL ? r->error : "the database is unavailable");
+        op_fail(op, 503, "SERVICE_UNAVAILABLE", r->error != NULL ? r->error : "the database is unavailable");
     } else if (r->error != NULL) {
         gp_errors_t errs;
         gp_errors_init(&errs, op->arena, NULL);
@@ -136,15 +197,12 @@ static void on_result(void *data, const gp_query_result_t *r)
         e->sqlstate = r->sqlstate != NULL ? gp_arena_strdup(op->arena, r->sqlstate) : NULL;
         reply_errors(op, &errs, /* data_null= */ true);
     } else { /* a NULL cell: the statement chose to answer nothing */
-        reply_data(op->req, "null", 4);
+        reply_data(op, "null", 4);
     }
 }
 
-void gp_operation_start(h2o_req_t *req, gp_pool_t *pool, const gp_model_t *model, const gp_operation_input_t *in)
+static void op_run(op_t *op, gp_pool_t *pool, const gp_model_t *model, const gp_operation_input_t *in)
 {
-    op_t *op = h2o_mem_alloc_shared(&req->pool, sizeof *op, on_op_dispose);
-    memset(op, 0, sizeof *op);
-    op->req = req;
     op->arena = gp_arena_new(OP_ARENA_CHUNK);
     op->variables = in->variables != NULL ? json_incref(in->variables) : NULL;
 
@@ -162,10 +220,49 @@ void gp_operation_start(h2o_req_t *req, gp_pool_t *pool, const gp_model_t *model
         return;
     }
     if (in->via_get && plan->is_mutation) {
-        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL, H2O_STRLIT("POST"));
-        gp_operation_reply_error(req, 405, "BAD_REQUEST", "mutations are only accepted with POST");
+        h2o_add_header(&op->req->pool, &op->req->res.headers, H2O_TOKEN_ALLOW, NULL, H2O_STRLIT("POST"));
+        op_fail(op, 405, "BAD_REQUEST", "mutations are only accepted with POST");
         return;
     }
     op->query = gp_pool_query(pool, plan->sql, plan->params.count, plan->params.values,
                               /* read_only= */ !plan->is_mutation, on_result, op);
+}
+
+static op_t *op_new(h2o_req_t *req, gp_batch_t *batch, size_t index, gp_media_t media)
+{
+    op_t *op = h2o_mem_alloc_shared(&req->pool, sizeof *op, on_op_dispose);
+    memset(op, 0, sizeof *op);
+    op->req = req;
+    op->batch = batch;
+    op->index = index;
+    op->media = media;
+    return op;
+}
+
+void gp_operation_start(h2o_req_t *req, gp_pool_t *pool, const gp_model_t *model, const gp_operation_input_t *in)
+{
+    op_run(op_new(req, NULL, 0, in->media), pool, model, in);
+}
+
+gp_batch_t *gp_batch_new(h2o_req_t *req, size_t count, gp_media_t media)
+{
+    gp_batch_t *b = h2o_mem_alloc_pool(&req->pool, sizeof *b);
+    b->req = req;
+    b->media = media;
+    b->count = b->pending = count;
+    b->replies = h2o_mem_alloc_pool(&req->pool, sizeof *b->replies * count);
+    memset(b->replies, 0, sizeof *b->replies * count);
+    return b;
+}
+
+void gp_batch_start(gp_batch_t *b, size_t index, gp_pool_t *pool, const gp_model_t *model,
+                    const gp_operation_input_t *in)
+{
+    op_run(op_new(b->req, b, index, b->media), pool, model, in);
+}
+
+void gp_batch_fail(gp_batch_t *b, size_t index, const char *code, const char *message)
+{
+    h2o_iovec_t body = error_body(b->req, code, message);
+    batch_put(b, index, body.base, body.len);
 }

@@ -2,6 +2,8 @@
  * statement on the worker's pool → `{"data":<cell>}` spliced without parsing the cell.
  * The operation's state belongs to the request's pool: a client that goes away
  * mid-query frees it, and the pending statement is forgotten, not answered.
+ * A batch (a JSON array of operations in one POST) runs each element as an
+ * independent operation and answers one JSON array, in order, once all are done.
  * Also the JSON reply helpers every route uses. */
 #ifndef GP_OPERATION_H
 #define GP_OPERATION_H
@@ -16,22 +18,41 @@
 #include "schema/model.h"
 #include "server/pool.h"
 
+/* The response media type, negotiated from Accept (GraphQL over HTTP). It decides
+ * the Content-Type and the status of a response whose errors stopped the operation
+ * before execution: 200 for application/json (clients that predate the newer type
+ * read only the body), the error's own 4xx for application/graphql-response+json. */
+typedef enum { GP_MEDIA_JSON, GP_MEDIA_GRAPHQL_RESPONSE } gp_media_t;
+
 typedef struct gp_operation_input {
     const char *query;          /* the document; need not be NUL-terminated (it is copied) */
     size_t query_len;
     const char *operation_name; /* NUL-terminated, or NULL; copied */
     json_t *variables;          /* a JSON object or NULL; the operation takes its own reference */
     bool via_get;               /* GET may not run mutations (GraphQL over HTTP): 405 */
+    gp_media_t media;
 } gp_operation_input_t;
 
 /* Answers `req` exactly once, now or from the pool's callback. */
 void gp_operation_start(h2o_req_t *req, gp_pool_t *pool, const gp_model_t *model, const gp_operation_input_t *in);
 
-/* Sends a complete JSON response. `body` must live as long as the request (the
- * request's pool, or static). Logs one access line at debug level. */
-void gp_operation_reply(h2o_req_t *req, int status, const char *body, size_t len);
+/* A batch lives in the request's pool; it answers `req` exactly once, with a 200 and
+ * the array of the `count` element responses, when the last element is done. Every
+ * index in [0, count) must be given to exactly one of gp_batch_start or gp_batch_fail.
+ * The elements' own media type is ignored: the batch's applies. */
+typedef struct gp_batch gp_batch_t;
+gp_batch_t *gp_batch_new(h2o_req_t *req, size_t count, gp_media_t media);
+void gp_batch_start(gp_batch_t *b, size_t index, gp_pool_t *pool, const gp_model_t *model,
+                    const gp_operation_input_t *in);
+/* Element `index` is answered {"errors":[{"message":…,"extensions":{"code":…}}]}. */
+void gp_batch_fail(gp_batch_t *b, size_t index, const char *code, const char *message);
+
+/* Sends a complete response of the given media type (with charset=utf-8). `body`
+ * must live as long as the request (the request's pool, or static). Logs one access
+ * line at debug level. */
+void gp_operation_reply(h2o_req_t *req, int status, gp_media_t media, const char *body, size_t len);
 
 /* Sends {"errors":[{"message":…,"extensions":{"code":…}}]} with `status`. */
-void gp_operation_reply_error(h2o_req_t *req, int status, const char *code, const char *message);
+void gp_operation_reply_error(h2o_req_t *req, int status, gp_media_t media, const char *code, const char *message);
 
 #endif

@@ -36,6 +36,7 @@ static void test_defaults(void)
     CHECK_INT(cf.pool_min, 1);
     CHECK_INT(cf.pool_max, 2 * cf.threads);
     CHECK_INT(cf.pool_acquire_timeout_ms, 5000);
+    CHECK_INT(cf.max_body, 1 << 20);
     CHECK_STR(cf.log_level_name, "info");
     CHECK_INT(cf.nschemas, 1);
     CHECK_STR(cf.schemas[0], "public");
@@ -218,7 +219,7 @@ static void test_help(void)
         "GRAPHPOST_DB_USER", "GRAPHPOST_DB_PASSWORD", "GRAPHPOST_DB_NAME", "GRAPHPOST_DB_SSLMODE",
         "GRAPHPOST_DB_SCHEMA", "GRAPHPOST_HOST", "GRAPHPOST_PORT", "GRAPHPOST_THREADS", "GRAPHPOST_SCHEMA",
         "GRAPHPOST_POOL_MIN", "GRAPHPOST_POOL_MAX", "GRAPHPOST_POOL_ACQUIRE_TIMEOUT", "GRAPHPOST_LOG_LEVEL",
-        "--database-url", "--host", "--port", "--threads", "--schema", "--pool-min", "--pool-max",
+        "GRAPHPOST_MAX_BODY", "--max-body", "default: 1048576", "--database-url", "--host", "--port", "--threads", "--schema", "--pool-min", "--pool-max",
         "--pool-acquire-timeout", "--log-level", "--print-schema", "--help", "default: 8080",
         "default: 127.0.0.1", "default: public", "default: 5000", "default: info", "default: number of cores",
     };
@@ -230,6 +231,22 @@ static void test_help(void)
         }
     }
     free(text);
+}
+
+static void test_max_body(void)
+{
+    gp_config_t cf;
+    CHECK_INT(parse(&cf, NARGS("--max-body", "4096"), ARGS("--max-body", "4096"), ENV("GRAPHPOST_MAX_BODY=8192")),
+              GP_CONFIG_OK);
+    CHECK_INT(cf.max_body, 4096);
+    gp_config_free(&cf);
+    char *const argv[] = {"graphpost"};
+    CHECK_INT(parse(&cf, 1, argv, ENV("GRAPHPOST_MAX_BODY=8192")), GP_CONFIG_OK);
+    CHECK_INT(cf.max_body, 8192);
+    gp_config_free(&cf);
+    CHECK_INT(parse(&cf, NARGS("--max-body", "10"), ARGS("--max-body", "10"), ENV("HOME=/")), GP_CONFIG_ERROR);
+    CHECK_STR(err, "--max-body: expected an integer from 1024 to 1073741824, got \"10\"");
+    gp_config_free(&cf);
 }
 
 static void test_describe_masks_secrets(void)
@@ -258,4 +275,5 @@ static void test_describe_masks_secrets(void)
 
 TEST_MAIN(test_defaults, test_flags_beat_env, test_env_beats_default, test_graphpost_url_beats_database_url,
           test_db_parts_override_url, test_schema_beats_db_schema, test_bad_values, test_flag_value_forms,
-          test_bad_env_overridden_by_flag_is_harmless, test_pool_split, test_help, test_describe_masks_secrets)
+          test_bad_env_overridden_by_flag_is_harmless, test_pool_split, test_help, test_max_body,
+          test_describe_masks_secrets)

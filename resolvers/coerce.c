@@ -63,6 +63,20 @@ static bool int_text_in_range(const char *text, long long lo, long long hi, long
 
 /* ---- printing values into messages ---- */
 
+static const char *named_escape(unsigned cp)
+{
+    switch (cp) {
+    case '"': return "\\\"";
+    case '\\': return "\\\\";
+    case '\b': return "\\b";
+    case '\t': return "\\t";
+    case '\n': return "\\n";
+    case '\f': return "\\f";
+    case '\r': return "\\r";
+    default: return NULL;
+    }
+}
+
 /* graphql-js printString: JSON-like, with C1 controls escaped too. */
 static void print_string(gp_strbuf_t *sb, const char *s, size_t n)
 {
@@ -75,10 +89,9 @@ static void print_string(gp_strbuf_t *sb, const char *s, size_t n)
             cp = (unsigned char)s[i + 1];
             len = 2;
         }
-        if (cp == '"' || cp == '\\')
-            gp_strbuf_printf(sb, "\\%c", (char)cp);
-        else if (cp == '\b' || cp == '\t' || cp == '\n' || cp == '\f' || cp == '\r')
-            gp_strbuf_printf(sb, "\\%c", "btn?fr"[cp == '\b' ? 0 : cp == '\t' ? 1 : cp == '\n' ? 2 : cp == '\f' ? 4 : 5]);
+        const char *named = named_escape(cp);
+        if (named != NULL)
+            gp_strbuf_puts(sb, named);
         else if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F))
             gp_strbuf_printf(sb, "\\u%04X", cp);
         else
@@ -744,10 +757,16 @@ __attribute__((format(printf, 3, 4))) static void var_error(var_ctx_t *c, const 
 
 static json_t *coerce_json(var_ctx_t *c, const gp_typeref_t *type, const json_t *v);
 
+/* Number.isInteger without libm: every double from 2^53 up is an integer. */
+static bool is_integral(double d)
+{
+    return isfinite(d) && (d >= 9007199254740992.0 || d <= -9007199254740992.0 || d == (double)(long long)d);
+}
+
 static json_t *coerce_scalar(var_ctx_t *c, const gp_type_t *t, const json_t *v)
 {
     double d = json_is_real(v) ? json_real_value(v) : 0;
-    bool integral = json_is_integer(v) || (json_is_real(v) && d == floor(d));
+    bool integral = json_is_integer(v) || (json_is_real(v) && is_integral(d));
     switch (scalar_class(t)) {
     case SC_INT:
         if (!integral)

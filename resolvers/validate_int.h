@@ -1,5 +1,5 @@
-/* resolvers/validate_int.h — what validate.c shares with validate_fields.c (the field
- * merging rule): the validation context and its lookups. Private to validate*.c. */
+/* resolvers/validate_int.h — what validate.c shares with validate_fields.c and
+ * validate_spreads.c: the validation context and its lookups. Private to validate*.c. */
 #ifndef GP_VALIDATE_INT_H
 #define GP_VALIDATE_INT_H
 
@@ -10,6 +10,18 @@
 /* Steps the quadratic parts (field merging, per-operation fragment walks) may take
  * before validation gives up with one GP_E_TOO_COMPLEX error. */
 #define GP_VALIDATE_MAX_WORK 2000000L
+
+typedef struct vusage {            /* a variable where it is used */
+    const gp_value_t *var;
+    const gp_typeref_t *expected;  /* the type of the position; NULL when unknown */
+    bool has_default;              /* the position (argument, input field) has a default */
+    struct vusage *next;
+} vusage_t;
+
+typedef struct vspread {
+    const gp_selection_t *node;
+    struct vspread *next;
+} vspread_t;
 
 typedef struct vfrag {
     const gp_fragment_t *def;
@@ -63,7 +75,13 @@ typedef struct vfield {
  * sets *n. Costs one step of work per selection; stops early when work runs out. */
 vfield_t *gp_vctx_collect(vctx_t *c, const gp_type_t *parent, const gp_selection_t *sels, int *n);
 
-/* OverlappingFieldsCanBeMerged over every selection set of the document. */
+/* validate_spreads.c: NoFragmentCycles; SingleFieldSubscriptions for `op` on `root`;
+ * GP_VALIDATE_MAX_DEPTH and GP_VALIDATE_MAX_NODES for `op`. */
+void gp_validate_fragment_cycles(vctx_t *c);
+void gp_validate_subscription(vctx_t *c, const gp_operation_t *op, const gp_type_t *root);
+void gp_validate_limits(vctx_t *c, const gp_operation_t *op);
+
+/* validate_fields.c: OverlappingFieldsCanBeMerged over every selection set of the document. */
 void gp_validate_field_merging(vctx_t *c);
 
 #endif

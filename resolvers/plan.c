@@ -7,9 +7,11 @@
 
 #include <string.h>
 
+#include "resolvers/coerce.h"
 #include "resolvers/compile.h"
 #include "resolvers/parse.h"
 #include "resolvers/plan_select.h"
+#include "resolvers/validate.h"
 #include "resolvers/values.h"
 
 int gp_compile_fail_kind(gp_compile_t *c, gp_error_kind_t kind, long offset, const char *fmt, ...)
@@ -30,24 +32,23 @@ int gp_compile_fail(gp_compile_t *c, long offset, const char *fmt, ...)
     return -1;
 }
 
-static const gp_operation_t *choose_operation(gp_compile_t *c, const char *name)
+const gp_operation_t *gp_plan_operation(const gp_document_t *doc, const char *name, gp_errors_t *errs)
 {
-    const gp_operation_t *ops = c->doc->operations;
+    const gp_operation_t *ops = doc->operations;
     if (ops == NULL) {
-        gp_compile_fail_kind(c, GP_E_VALIDATION, -1, "The document contains no operation.");
+        gp_errors_add(errs, GP_E_VALIDATION, -1, "The document contains no operation.");
         return NULL;
     }
     if (name == NULL || name[0] == '\0') {
-        if (ops->next != NULL) {
-            gp_compile_fail_kind(c, GP_E_REQUEST, -1, "Must provide operation name if query contains multiple operations.");
-            return NULL;
-        }
-        return ops;
+        if (ops->next == NULL)
+            return ops;
+        gp_errors_add(errs, GP_E_REQUEST, -1, "Must provide operation name if query contains multiple operations.");
+        return NULL;
     }
     for (const gp_operation_t *op = ops; op != NULL; op = op->next)
         if (op->name != NULL && strcmp(op->name, name) == 0)
             return op;
-    gp_compile_fail_kind(c, GP_E_REQUEST, -1, "Unknown operation named \"%s\".", name);
+    gp_errors_add(errs, GP_E_REQUEST, -1, "Unknown operation named \"%s\".", name);
     return NULL;
 }
 
@@ -101,18 +102,18 @@ static int compile_query(gp_compile_t *c, const gp_operation_t *op)
     return gp_select_object_of(c, groups, write_root_value, NULL);
 }
 
-gp_plan_t *gp_plan_compile(gp_arena_t *a, const gp_model_t *m, const gp_document_t *doc,
-                           const char *operation_name, const json_t *variables, gp_errors_t *errs)
+gp_plan_t *gp_plan_compile(gp_arena_t *a, const gp_schema_t *s, const gp_document_t *doc, const gp_operation_t *op,
+                           const json_t *variables, gp_errors_t *errs)
 {
-    gp_compile_t c = {.arena = a, .model = m, .doc = doc, .errs = errs};
+    gp_compile_t c = {.arena = a, .model = s->model, .schema = s, .doc = doc, .op = op, .errs = errs};
     gp_sql_init(&c.sql, a);
+    int n = 0;
+    for (const gp_variable_def_t *d = op->variables; d != NULL; d = d->next)
+        n++;
+    c.variable_uses = gp_arena_calloc(a, sizeof(int) * (size_t)(n + 1));
+    c.variable_binds = gp_arena_calloc(a, sizeof(int) * (size_t)(n + 1));
+    c.variables = variables != NULL ? json_incref((json_t *)variables) : json_object();
     gp_plan_t *plan = NULL;
-    const gp_operation_t *op = choose_operation(&c, operation_name);
-    if (op == NULL)
-        goto Done;
-    c.op = op;
-    if (gp_values_coerce_variables(&c, op, variables) != 0)
-        goto Done;
     if (op->kind != GP_OP_QUERY) {
         gp_compile_fail_kind(&c, GP_E_REQUEST, op->offset, "%s operations are not supported yet.",
                              op->kind == GP_OP_MUTATION ? "Mutation" : "Subscription");
@@ -137,11 +138,19 @@ Done:
     return plan;
 }
 
-gp_plan_t *gp_plan_request(gp_arena_t *a, const gp_model_t *m, const char *query, size_t query_len,
+gp_plan_t *gp_plan_request(gp_arena_t *a, const gp_schema_t *s, const char *query, size_t query_len,
                            const char *operation_name, const json_t *variables, gp_errors_t *errs)
 {
     gp_document_t *doc = gp_parse(a, query, query_len, errs);
-    if (doc == NULL)
+    if (doc == NULL || gp_validate(a, s, doc, errs) != 0)
         return NULL;
-    return gp_plan_compile(a, m, doc, operation_name, variables, errs);
+    const gp_operation_t *op = gp_plan_operation(doc, operation_name, errs);
+    if (op == NULL)
+        return NULL;
+    json_t *coerced = gp_coerce_variables(a, s, op, variables, errs);
+    if (coerced == NULL)
+        return NULL;
+    gp_plan_t *plan = gp_plan_compile(a, s, doc, op, coerced, errs);
+    json_decref(coerced);
+    return plan;
 }

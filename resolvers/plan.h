@@ -5,11 +5,12 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "base/arena.h"
 #include "base/error.h"
 #include "resolvers/ast.h"
-#include "schema/model.h"
+#include "schema/types.h"
 
 typedef struct gp_params {
     int count;
@@ -32,22 +33,26 @@ typedef struct gp_plan {
     bool is_mutation;       /* goes to the writer */
     bool reusable;          /* no variable's value shaped the SQL (only bound as parameters), so the
                              * plan serves any values of the same variables: see gp_plan_bind */
+    uint64_t statement;     /* nonzero: a cached plan, worth a named prepared statement */
 } gp_plan_t;
 
-/* Compiles operation `operation_name` (NULL: the document's only operation) of `doc`
- * with `variables` (a JSON object or NULL). Returns NULL and appends to `errs`
- * when the operation is unknown, does not fit the schema, or its variables do not
- * fit their definitions; limits are errors too. */
-gp_plan_t *gp_plan_compile(gp_arena_t *a, const gp_model_t *m, const gp_document_t *doc,
-                           const char *operation_name, const json_t *variables, gp_errors_t *errs);
+/* Picks operation `operation_name` (NULL: the document's only one) of a validated
+ * document; NULL with an error when there is no such operation. */
+const gp_operation_t *gp_plan_operation(const gp_document_t *doc, const char *operation_name, gp_errors_t *errs);
+
+/* Compiles `op` of the validated `doc` with its coerced variables (gp_coerce_variables).
+ * Returns NULL and appends to `errs` when it cannot (limits, features not there yet). */
+gp_plan_t *gp_plan_compile(gp_arena_t *a, const gp_schema_t *s, const gp_document_t *doc, const gp_operation_t *op,
+                           const json_t *variables, gp_errors_t *errs);
 
 /* The parameters of a reusable plan for new (coerced) variable values, in `a`.
  * False when a bound variable is now null or absent: null drops a condition
  * rather than comparing with NULL, so the SQL differs and must be compiled anew. */
 bool gp_plan_bind(const gp_plan_t *plan, gp_arena_t *a, const json_t *variables, gp_params_t *out);
 
-/* Parse + compile in one call: what server/operation.c uses for each request. */
-gp_plan_t *gp_plan_request(gp_arena_t *a, const gp_model_t *m, const char *query, size_t query_len,
+/* Parse, validate, coerce the variables and compile, in one call. `query` must be
+ * NUL-terminated at query_len. (The server goes through the plan cache instead.) */
+gp_plan_t *gp_plan_request(gp_arena_t *a, const gp_schema_t *s, const char *query, size_t query_len,
                            const char *operation_name, const json_t *variables, gp_errors_t *errs);
 
 #endif

@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include "base/hash.h"
+#include "resolvers/coerce.h"
 #include "resolvers/parse.h"
+#include "resolvers/validate.h"
 
 typedef struct entry {
     uint64_t hash;
@@ -22,7 +24,7 @@ typedef struct entry {
 } entry_t;
 
 struct gp_plan_cache {
-    const gp_model_t *model;
+    const gp_schema_t *schema;
     int capacity;
     entry_t **buckets;
     size_t nbuckets;            /* a power of two */
@@ -30,10 +32,10 @@ struct gp_plan_cache {
     gp_plan_cache_stats_t stats;
 };
 
-gp_plan_cache_t *gp_plan_cache_new(const gp_model_t *m, int capacity)
+gp_plan_cache_t *gp_plan_cache_new(const gp_schema_t *s, int capacity)
 {
     gp_plan_cache_t *pc = calloc(1, sizeof *pc);
-    pc->model = m;
+    pc->schema = s;
     pc->capacity = capacity;
     pc->nbuckets = 16;
     while (pc->nbuckets < (size_t)capacity * 2)
@@ -140,6 +142,7 @@ static gp_plan_t *keep_plan(gp_arena_t *a, const gp_plan_t *plan)
     }
     kept->params.values = values;
     kept->bindings = bindings;
+    kept->statement = gp_hash64(kept->sql, strlen(kept->sql), 0) | 2; /* never 0 (unnamed) */
     return kept;
 }
 
@@ -167,41 +170,56 @@ static entry_t *new_entry(uint64_t hash, const char *query, size_t len, const ch
     return e;
 }
 
+/* Coerces the variables, then re-binds the cached plan or compiles anew. */
+static gp_plan_t *plan_for(gp_plan_cache_t *pc, gp_arena_t *a, entry_t *e, const char *operation_name,
+                           const json_t *variables, gp_errors_t *errs)
+{
+    const gp_operation_t *op = gp_plan_operation(e->doc, operation_name, errs);
+    if (op == NULL)
+        return NULL;
+    json_t *coerced = gp_coerce_variables(a, pc->schema, op, variables, errs);
+    if (coerced == NULL)
+        return NULL;
+    gp_plan_t *plan = e->plan != NULL ? rebind(a, e->plan, coerced) : NULL;
+    if (plan != NULL) {
+        pc->stats.hits++;
+    } else {
+        plan = gp_plan_compile(a, pc->schema, e->doc, op, coerced, errs);
+        if (plan != NULL && plan->reusable && e->plan == NULL)
+            e->plan = keep_plan(e->arena, plan);
+    }
+    json_decref(coerced);
+    return plan;
+}
+
 gp_plan_t *gp_plan_cache_resolve(gp_plan_cache_t *pc, gp_arena_t *a, const char *query, size_t len,
                                  const char *operation_name, const json_t *variables, gp_errors_t *errs)
 {
     if (pc->capacity == 0)
-        return gp_plan_request(a, pc->model, query, len, operation_name, variables, errs);
+        return gp_plan_request(a, pc->schema, query, len, operation_name, variables, errs);
     const char *name = operation_name != NULL ? operation_name : "";
     uint64_t hash = key_hash(query, len, name);
     entry_t *e = lookup(pc, hash, query, len, name);
     if (e != NULL) {
         lru_unlink(pc, e);
         lru_push_front(pc, e);
-        gp_plan_t *plan = e->plan != NULL ? rebind(a, e->plan, variables) : NULL;
-        if (plan != NULL) {
-            pc->stats.hits++;
-            return plan;
-        }
-        pc->stats.doc_hits++;
-        return gp_plan_compile(a, pc->model, e->doc, operation_name, variables, errs);
+        unsigned long long hits = pc->stats.hits;
+        gp_plan_t *plan = plan_for(pc, a, e, operation_name, variables, errs);
+        if (pc->stats.hits == hits)
+            pc->stats.doc_hits++;
+        return plan;
     }
+    /* Only documents that parse and validate are kept: whatever a request's
+     * variables or operation name do wrong afterwards is that request's problem. */
     pc->stats.misses++;
     e = new_entry(hash, query, len, name);
     e->doc = gp_parse(e->arena, e->query, len, errs);
-    if (e->doc == NULL) {
+    if (e->doc == NULL || gp_validate(a, pc->schema, e->doc, errs) != 0) {
         gp_arena_free(e->arena);
         return NULL;
     }
-    gp_plan_t *plan = gp_plan_compile(a, pc->model, e->doc, operation_name, variables, errs);
-    if (plan == NULL) { /* a document that does not compile is not worth keeping */
-        gp_arena_free(e->arena);
-        return NULL;
-    }
-    if (plan->reusable)
-        e->plan = keep_plan(e->arena, plan);
     insert(pc, e);
-    return plan;
+    return plan_for(pc, a, e, operation_name, variables, errs);
 }
 
 void gp_plan_cache_stats(const gp_plan_cache_t *pc, gp_plan_cache_stats_t *out)

@@ -1,7 +1,8 @@
 /* resolvers/plan_cache.h — remembers what each distinct request document costs to
  * prepare. Keyed by (document text, operation name): a hit skips parsing and
  * validation, and when the plan only binds variables as parameters, compiling too,
- * so a repeated query with new variables goes straight to execution.
+ * so a repeated query with new variables goes straight to execution (after its
+ * variables are coerced), as a named prepared statement (plan->statement).
  * One cache per worker thread: no locks. */
 #ifndef GP_PLAN_CACHE_H
 #define GP_PLAN_CACHE_H
@@ -24,8 +25,8 @@ typedef struct gp_plan_cache_stats {
     int size;
 } gp_plan_cache_stats_t;
 
-/* `m` must outlive the cache. capacity 0 disables caching. */
-gp_plan_cache_t *gp_plan_cache_new(const gp_model_t *m, int capacity);
+/* `s` must outlive the cache. capacity 0 disables caching. */
+gp_plan_cache_t *gp_plan_cache_new(const gp_schema_t *s, int capacity);
 void gp_plan_cache_free(gp_plan_cache_t *pc);
 
 /* What gp_plan_request does, through the cache. `query` must be NUL-terminated at

@@ -7,54 +7,6 @@
 
 #include "base/strbuf.h"
 
-const char *gp_values_type_name(gp_arena_t *a, const gp_type_ref_t *t)
-{
-    switch (t->kind) {
-    case GP_TYPE_NAMED:
-        return t->name;
-    case GP_TYPE_LIST:
-        return gp_arena_printf(a, "[%s]", gp_values_type_name(a, t->of_type));
-    case GP_TYPE_NON_NULL:
-        return gp_arena_printf(a, "%s!", gp_values_type_name(a, t->of_type));
-    }
-    return "?";
-}
-
-int gp_values_coerce_variables(gp_compile_t *c, const gp_operation_t *op, const json_t *provided)
-{
-    int rc = 0, n = 0;
-    c->variables = json_object();
-    for (const gp_variable_def_t *d = op->variables; d != NULL; d = d->next)
-        n++;
-    c->variable_uses = gp_arena_calloc(c->arena, sizeof(int) * (size_t)(n + 1));
-    c->variable_binds = gp_arena_calloc(c->arena, sizeof(int) * (size_t)(n + 1));
-    if (provided != NULL && !json_is_object(provided))
-        return gp_compile_fail_kind(c, GP_E_REQUEST, -1, "Variables must be provided as a JSON object.");
-    for (const gp_variable_def_t *d = op->variables; d != NULL; d = d->next) {
-        json_t *value = provided != NULL ? json_object_get(provided, d->name) : NULL;
-        if (value != NULL) {
-            if (json_is_null(value) && d->type->kind == GP_TYPE_NON_NULL)
-                rc = gp_compile_fail_kind(c, GP_E_BAD_INPUT, d->offset,
-                                          "Variable \"$%s\" of non-null type \"%s\" must not be null.", d->name,
-                                          gp_values_type_name(c->arena, d->type));
-            else
-                json_object_set(c->variables, d->name, value);
-        } else if (d->default_value != NULL) {
-            int failed = 0;
-            json_t *def = gp_values_to_json(c, d->default_value, &failed);
-            if (def != NULL)
-                json_object_set_new(c->variables, d->name, def);
-            if (failed)
-                rc = -1;
-        } else if (d->type->kind == GP_TYPE_NON_NULL) {
-            rc = gp_compile_fail_kind(c, GP_E_BAD_INPUT, d->offset,
-                                      "Variable \"$%s\" of required type \"%s\" was not provided.", d->name,
-                                      gp_values_type_name(c->arena, d->type));
-        }
-    }
-    return rc;
-}
-
 static json_t *number_from_literal(const gp_value_t *v)
 {
     if (v->kind == GP_VALUE_INT) {

@@ -8,10 +8,6 @@
 
 #include "resolvers/compile.h"
 
-/* Coerces the operation's variables: provided values, then defaults; a missing
- * non-null variable is an error. Sets c->variables. Returns 0 or -1. */
-int gp_values_coerce_variables(gp_compile_t *c, const gp_operation_t *op, const json_t *provided);
-
 /* The JSON of an AST value with variables substituted (new reference). A variable
  * that was not provided yields NULL without an error; object fields holding one are
  * left out. An undefined variable is an error: *failed is set. */
@@ -32,7 +28,5 @@ const char *gp_values_param_text(gp_arena_t *a, const json_t *v);
 /* A PostgreSQL array literal ({"a","b",NULL}) for a JSON array of scalars. */
 const char *gp_values_pg_array(gp_arena_t *a, const json_t *array);
 
-/* The GraphQL spelling of a type reference, e.g. [Int!]!, for messages. */
-const char *gp_values_type_name(gp_arena_t *a, const gp_type_ref_t *t);
 
 #endif

@@ -131,14 +131,19 @@ static int not_acceptable(h2o_req_t *req)
     return 0;
 }
 
-/* The model, or NULL after answering 503 while the schema is not loaded. */
-static const gp_model_t *model_or_503(gp_http_ctx_t *ctx, h2o_req_t *req, gp_media_t media)
+/* The worker's plan cache, or NULL after answering 503 while the schema is not loaded. */
+static gp_plan_cache_t *plans_or_503(gp_http_ctx_t *ctx, h2o_req_t *req, gp_media_t media)
 {
-    const gp_model_t *model = atomic_load_explicit(ctx->model, memory_order_acquire);
-    if (model == NULL)
+    if (ctx->plans != NULL)
+        return ctx->plans;
+    const gp_schema_t *schema = atomic_load_explicit(ctx->schema, memory_order_acquire);
+    if (schema == NULL) {
         gp_operation_reply_error(req, 503, media, "SERVICE_UNAVAILABLE",
                                  "the schema is not loaded yet: the database has not been reachable");
-    return model;
+        return NULL;
+    }
+    ctx->plans = gp_plan_cache_new(schema, GP_PLAN_CACHE_DEFAULT_CAPACITY);
+    return ctx->plans;
 }
 
 static int hexval(char c)
@@ -243,11 +248,11 @@ static int graphql_get(gp_http_ctx_t *ctx, h2o_req_t *req, gp_media_t media)
         return 0;
     }
     json_decref(extensions); /* accepted, and no extension is known yet */
-    const gp_model_t *model = model_or_503(ctx, req, media);
-    if (model != NULL) {
+    gp_plan_cache_t *plans = plans_or_503(ctx, req, media);
+    if (plans != NULL) {
         gp_operation_input_t in = {params[0].value, params[0].len, params[1].len > 0 ? params[1].value : NULL,
                                    variables, /* via_get= */ true, media};
-        gp_operation_start(req, ctx->pool, model, &in);
+        gp_operation_start(req, ctx->pool, plans, &in);
     }
     json_decref(variables);
     return 0;
@@ -307,8 +312,8 @@ static void start_batch(gp_http_ctx_t *ctx, h2o_req_t *req, gp_media_t media, co
                                        : "too many operations in one batch (at most " H2O_TO_STR(MAX_BATCH) ")");
         return;
     }
-    const gp_model_t *model = model_or_503(ctx, req, media);
-    if (model == NULL)
+    gp_plan_cache_t *plans = plans_or_503(ctx, req, media);
+    if (plans == NULL)
         return;
     gp_batch_t *b = gp_batch_new(req, n, media);
     for (size_t i = 0; i < n; i++) {
@@ -319,7 +324,7 @@ static void start_batch(gp_http_ctx_t *ctx, h2o_req_t *req, gp_media_t media, co
             continue;
         }
         gp_operation_input_t in = input_of(el, media);
-        gp_batch_start(b, i, ctx->pool, model, &in);
+        gp_batch_start(b, i, ctx->pool, plans, &in);
     }
 }
 
@@ -343,14 +348,14 @@ static int graphql_post(gp_http_ctx_t *ctx, h2o_req_t *req, gp_media_t media)
         return 0;
     }
     const char *problem;
-    const gp_model_t *model;
+    gp_plan_cache_t *plans;
     if (json_is_array(body)) {
         start_batch(ctx, req, media, body);
     } else if ((problem = check_request(body)) != NULL) {
         bad_request(req, media, problem);
-    } else if ((model = model_or_503(ctx, req, media)) != NULL) {
+    } else if ((plans = plans_or_503(ctx, req, media)) != NULL) {
         gp_operation_input_t in = input_of(body, media);
-        gp_operation_start(req, ctx->pool, model, &in);
+        gp_operation_start(req, ctx->pool, plans, &in);
     }
     json_decref(body);
     return 0;

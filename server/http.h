@@ -10,20 +10,22 @@
 
 #include <stdatomic.h>
 
-#include "schema/model.h"
+#include "resolvers/plan_cache.h"
+#include "schema/types.h"
 #include "server/pool.h"
 
-/* The model, published once by main when introspection succeeds. Workers serve
- * before that (/live, /health answering 503) so that an orchestrator sees a live
- * process while the database is still unreachable. */
-typedef _Atomic(const gp_model_t *) gp_model_slot_t;
+/* The type system (and through it the model), published once by main when
+ * introspection succeeds. Workers serve before that (/live, /health answering 503)
+ * so that an orchestrator sees a live process while the database is unreachable. */
+typedef _Atomic(const gp_schema_t *) gp_schema_slot_t;
 
 /* What a request handler can reach of its worker. `h2o` must stay the first member:
  * handlers get it back from req->conn->ctx. */
 typedef struct gp_http_ctx {
     h2o_context_t h2o;
     gp_pool_t *pool;
-    gp_model_slot_t *model;
+    gp_schema_slot_t *schema;
+    gp_plan_cache_t *plans;     /* made on the first request after the schema is published */
 } gp_http_ctx_t;
 
 /* Fills `conf` (after h2o_config_init) with the limits and routes; call once,

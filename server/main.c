@@ -22,6 +22,7 @@
 #include "resolvers/sql.h"
 #include "schema/introspect.h"
 #include "schema/sdl.h"
+#include "schema/types.h"
 #include "server/config.h"
 #include "server/http.h"
 #include "server/worker.h"
@@ -176,7 +177,7 @@ typedef struct workers {
     int started;
 } workers_t;
 
-static int start_workers(workers_t *ws, const gp_config_t *cf, gp_model_slot_t *model, int listen_fd)
+static int start_workers(workers_t *ws, const gp_config_t *cf, gp_schema_slot_t *schema, int listen_fd)
 {
     h2o_config_init(&ws->conf);
     gp_http_configure(&ws->conf, (size_t)cf->max_body);
@@ -185,7 +186,7 @@ static int start_workers(workers_t *ws, const gp_config_t *cf, gp_model_slot_t *
         gp_worker_config_t wc = {
             .id = ws->started,
             .h2o = &ws->conf,
-            .model = model,
+            .schema = schema,
             .listen_fd = listen_fd,
             .pool = {cf->conn_keywords, cf->conn_values, cf->pool_min,
                      gp_config_pool_max_for_thread(cf, ws->started), cf->pool_acquire_timeout_ms,
@@ -241,19 +242,22 @@ static int serve(const gp_config_t *cf, const sigset_t *signals)
     int listen_fd = listen_on(cf);
     if (listen_fd == -1)
         return 1;
-    static gp_model_slot_t slot;
+    static gp_schema_slot_t slot;
     workers_t ws = {0};
     int status = 1;
     gp_model_t *model = NULL;
+    gp_schema_t *schema = NULL;
     bool failed = false;
     if (start_workers(&ws, cf, &slot, listen_fd) == 0 && (model = load_model(cf, signals, &failed)) != NULL) {
-        atomic_store_explicit(&slot, model, memory_order_release);
+        schema = gp_schema_build(model);
+        atomic_store_explicit(&slot, schema, memory_order_release);
         wait_for_stop(signals);
         status = 0;
     } else if (ws.started == cf->threads && !failed) {
         status = 0; /* stopped by a signal while connecting */
     }
     stop_workers(&ws, listen_fd);
+    gp_schema_free(schema);
     if (model != NULL)
         gp_model_free(model);
     return status;

@@ -201,7 +201,7 @@ static void on_result(void *data, const gp_query_result_t *r)
     }
 }
 
-static void op_run(op_t *op, gp_pool_t *pool, const gp_model_t *model, const gp_operation_input_t *in)
+static void op_run(op_t *op, gp_pool_t *pool, gp_plan_cache_t *plans, const gp_operation_input_t *in)
 {
     op->arena = gp_arena_new(OP_ARENA_CHUNK);
     op->variables = in->variables != NULL ? json_incref(in->variables) : NULL;
@@ -212,7 +212,7 @@ static void op_run(op_t *op, gp_pool_t *pool, const gp_model_t *model, const gp_
     const char *name = in->operation_name != NULL ? gp_arena_strdup(op->arena, in->operation_name) : NULL;
     gp_errors_t errs;
     gp_errors_init(&errs, op->arena, query);
-    gp_plan_t *plan = gp_plan_request(op->arena, model, query, in->query_len, name, op->variables, &errs);
+    gp_plan_t *plan = gp_plan_cache_resolve(plans, op->arena, query, in->query_len, name, op->variables, &errs);
     if (plan == NULL) {
         if (errs.count == 0)
             gp_errors_add(&errs, GP_E_INTERNAL, -1, "the operation could not be planned");
@@ -224,8 +224,8 @@ static void op_run(op_t *op, gp_pool_t *pool, const gp_model_t *model, const gp_
         op_fail(op, 405, "BAD_REQUEST", "mutations are only accepted with POST");
         return;
     }
-    op->query = gp_pool_query(pool, plan->sql, plan->params.count, plan->params.values,
-                              /* read_only= */ !plan->is_mutation, on_result, op);
+    op->query = gp_pool_query_prepared(pool, plan->statement, plan->sql, plan->params.count, plan->params.values,
+                                       /* read_only= */ !plan->is_mutation, on_result, op);
 }
 
 static op_t *op_new(h2o_req_t *req, gp_batch_t *batch, size_t index, gp_media_t media)
@@ -239,9 +239,9 @@ static op_t *op_new(h2o_req_t *req, gp_batch_t *batch, size_t index, gp_media_t 
     return op;
 }
 
-void gp_operation_start(h2o_req_t *req, gp_pool_t *pool, const gp_model_t *model, const gp_operation_input_t *in)
+void gp_operation_start(h2o_req_t *req, gp_pool_t *pool, gp_plan_cache_t *plans, const gp_operation_input_t *in)
 {
-    op_run(op_new(req, NULL, 0, in->media), pool, model, in);
+    op_run(op_new(req, NULL, 0, in->media), pool, plans, in);
 }
 
 gp_batch_t *gp_batch_new(h2o_req_t *req, size_t count, gp_media_t media)
@@ -255,10 +255,10 @@ gp_batch_t *gp_batch_new(h2o_req_t *req, size_t count, gp_media_t media)
     return b;
 }
 
-void gp_batch_start(gp_batch_t *b, size_t index, gp_pool_t *pool, const gp_model_t *model,
+void gp_batch_start(gp_batch_t *b, size_t index, gp_pool_t *pool, gp_plan_cache_t *plans,
                     const gp_operation_input_t *in)
 {
-    op_run(op_new(b->req, b, index, b->media), pool, model, in);
+    op_run(op_new(b->req, b, index, b->media), pool, plans, in);
 }
 
 void gp_batch_fail(gp_batch_t *b, size_t index, const char *code, const char *message)

@@ -15,7 +15,7 @@
 #define H2O_USE_LIBUV 0
 #include <h2o.h>
 
-#include "schema/model.h"
+#include "resolvers/plan_cache.h"
 #include "server/pool.h"
 
 /* The response media type, negotiated from Accept (GraphQL over HTTP). It decides
@@ -34,7 +34,7 @@ typedef struct gp_operation_input {
 } gp_operation_input_t;
 
 /* Answers `req` exactly once, now or from the pool's callback. */
-void gp_operation_start(h2o_req_t *req, gp_pool_t *pool, const gp_model_t *model, const gp_operation_input_t *in);
+void gp_operation_start(h2o_req_t *req, gp_pool_t *pool, gp_plan_cache_t *plans, const gp_operation_input_t *in);
 
 /* A batch lives in the request's pool; it answers `req` exactly once, with a 200 and
  * the array of the `count` element responses, when the last element is done. Every
@@ -42,7 +42,7 @@ void gp_operation_start(h2o_req_t *req, gp_pool_t *pool, const gp_model_t *model
  * The elements' own media type is ignored: the batch's applies. */
 typedef struct gp_batch gp_batch_t;
 gp_batch_t *gp_batch_new(h2o_req_t *req, size_t count, gp_media_t media);
-void gp_batch_start(gp_batch_t *b, size_t index, gp_pool_t *pool, const gp_model_t *model,
+void gp_batch_start(gp_batch_t *b, size_t index, gp_pool_t *pool, gp_plan_cache_t *plans,
                     const gp_operation_input_t *in);
 /* Element `index` is answered {"errors":[{"message":…,"extensions":{"code":…}}]}. */
 void gp_batch_fail(gp_batch_t *b, size_t index, const char *code, const char *message);

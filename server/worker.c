@@ -117,6 +117,7 @@ static void teardown(gp_worker_t *w)
     if (h2o_timeout_is_linked(&ctx->http2._graceful_shutdown_timeout))
         h2o_timeout_unlink(&ctx->http2._graceful_shutdown_timeout);
     h2o_evloop_run(loop, 0); /* let closed sockets be freed */
+    gp_plan_cache_free(w->ctx.plans);
     h2o_context_dispose(ctx);
     h2o_evloop_destroy(loop);
 }
@@ -126,7 +127,7 @@ static bool setup(gp_worker_t *w)
     h2o_evloop_t *loop = h2o_evloop_create();
     h2o_context_init(&w->ctx.h2o, loop, w->cf.h2o);
     h2o_multithread_register_receiver(w->ctx.h2o.queue, &w->stop_receiver, on_stop);
-    w->ctx.model = w->cf.model;
+    w->ctx.schema = w->cf.schema;
     w->accept_ctx.ctx = &w->ctx.h2o;
     w->accept_ctx.hosts = w->cf.h2o->hosts;
 

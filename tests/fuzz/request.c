@@ -12,8 +12,10 @@
 
 #include "resolvers/plan_cache.h"
 #include "schema/introspect.h"
+#include "schema/types.h"
 
 static gp_model_t *model;
+static gp_schema_t *schema;
 static gp_plan_cache_t *cache;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -32,7 +34,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     model = gp_model_load(buf, n, schemas, 1, err, sizeof err);
     if (model == NULL)
         exit(1);
-    cache = gp_plan_cache_new(model, 16);
+    schema = gp_schema_build(model);
+    cache = gp_plan_cache_new(schema, 16);
     return 0;
 }
 

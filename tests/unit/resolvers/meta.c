@@ -4,6 +4,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 
+#include "resolvers/coerce.h"
 #include "resolvers/meta.h"
 #include "resolvers/parse.h"
 #include "resolvers/values.h"
@@ -125,10 +126,12 @@ static gp_field_group_t *context(result_t *r, const char *query, const char *var
         return NULL;
     c->op = c->doc->operations;
     json_t *vars = variables != NULL ? json_loads(variables, 0, NULL) : NULL;
-    int rc = gp_values_coerce_variables(c, c->op, vars);
+    c->variables = gp_coerce_variables(r->arena, schema, c->op, vars, &r->errs);
     json_decref(vars);
-    if (rc != 0)
+    if (c->variables == NULL)
         return NULL;
+    c->variable_uses = gp_arena_calloc(r->arena, sizeof(int) * 64);
+    c->variable_binds = gp_arena_calloc(r->arena, sizeof(int) * 64);
     int failed = 0;
     const gp_selection_t *sets[] = {c->doc->operations->selections};
     return gp_select_collect(c, "query_root", sets, 1, &failed);

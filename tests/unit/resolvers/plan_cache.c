@@ -4,9 +4,11 @@
 
 #include "resolvers/plan_cache.h"
 #include "schema/introspect.h"
+#include "schema/types.h"
 #include "tests/unit/test.h"
 
 static gp_model_t *model;
+static gp_schema_t *schema;
 
 static gp_plan_t *resolve(gp_plan_cache_t *pc, gp_arena_t *a, const char *query, const char *variables)
 {
@@ -20,7 +22,7 @@ static gp_plan_t *resolve(gp_plan_cache_t *pc, gp_arena_t *a, const char *query,
 
 static void test_repeated_document_skips_compiling(void)
 {
-    gp_plan_cache_t *pc = gp_plan_cache_new(model, 8);
+    gp_plan_cache_t *pc = gp_plan_cache_new(schema, 8);
     gp_arena_t *a = gp_arena_new(4096);
     const char *q = "query($id: Int!) { users_by_pk(id: $id) { name } }";
     gp_plan_t *first = resolve(pc, a, q, "{\"id\": 1}");
@@ -41,7 +43,7 @@ static void test_repeated_document_skips_compiling(void)
 
 static void test_shaped_document_reuses_only_the_parse(void)
 {
-    gp_plan_cache_t *pc = gp_plan_cache_new(model, 8);
+    gp_plan_cache_t *pc = gp_plan_cache_new(schema, 8);
     gp_arena_t *a = gp_arena_new(4096);
     const char *q = "query($s: Boolean!) { users { id name @skip(if: $s) } }";
     gp_plan_t *with = resolve(pc, a, q, "{\"s\": false}");
@@ -61,7 +63,7 @@ static void test_shaped_document_reuses_only_the_parse(void)
 
 static void test_least_recently_used_is_evicted(void)
 {
-    gp_plan_cache_t *pc = gp_plan_cache_new(model, 2);
+    gp_plan_cache_t *pc = gp_plan_cache_new(schema, 2);
     gp_arena_t *a = gp_arena_new(4096);
     resolve(pc, a, "{ a: users { id } }", NULL);
     resolve(pc, a, "{ b: users { id } }", NULL);
@@ -82,7 +84,7 @@ static void test_least_recently_used_is_evicted(void)
 
 static void test_errors_are_not_cached(void)
 {
-    gp_plan_cache_t *pc = gp_plan_cache_new(model, 8);
+    gp_plan_cache_t *pc = gp_plan_cache_new(schema, 8);
     gp_arena_t *a = gp_arena_new(4096);
     CHECK(resolve(pc, a, "{ users { nope } }", NULL) == NULL);
     CHECK(resolve(pc, a, "{ users(", NULL) == NULL);
@@ -108,10 +110,12 @@ static void setup(void)
         fprintf(stderr, "cannot load the blog fixture: %s\n", err);
         exit(1);
     }
+    schema = gp_schema_build(model);
 }
 
 static void teardown(void)
 {
+    gp_schema_free(schema);
     gp_model_free(model);
 }
 

@@ -13,8 +13,6 @@
 #include "base/error.h"
 #include "resolvers/plan.h"
 
-#define GP_PLAN_CACHE_DEFAULT_CAPACITY 512
-
 typedef struct gp_plan_cache gp_plan_cache_t;
 
 typedef struct gp_plan_cache_stats {

@@ -74,6 +74,8 @@ static const setting_t settings[] = {
      3600000, NULL, false, "MS", "milliseconds a request may wait for a connection before it gets a 503"},
     {"max-body", {"GRAPHPOST_MAX_BODY"}, S_INT, OFF(max_body), "1048576", NULL, 1024, 1 << 30, NULL, false, "BYTES",
      "largest request body accepted; a larger one gets 413 with a GraphQL error"},
+    {"plan-cache", {"GRAPHPOST_PLAN_CACHE"}, S_INT, OFF(plan_cache), "512", NULL, 0, 1000000, NULL, false, "N",
+     "operations each thread keeps parsed, validated and compiled (0: prepare every request anew)"},
     {"log-level", {"GRAPHPOST_LOG_LEVEL"}, S_CHOICE, OFF(log_level_name), "info", NULL, 0, 0, log_levels, false,
      "LEVEL", "debug, info, warn or error (debug adds one access-log line per request)"},
     {"print-schema", {NULL}, S_BOOL, OFF(print_schema), NULL, NULL, 0, 0, NULL, false, NULL,

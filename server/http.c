@@ -142,7 +142,7 @@ static gp_plan_cache_t *plans_or_503(gp_http_ctx_t *ctx, h2o_req_t *req, gp_medi
                                  "the schema is not loaded yet: the database has not been reachable");
         return NULL;
     }
-    ctx->plans = gp_plan_cache_new(schema, GP_PLAN_CACHE_DEFAULT_CAPACITY);
+    ctx->plans = gp_plan_cache_new(schema, ctx->plan_cache);
     return ctx->plans;
 }
 

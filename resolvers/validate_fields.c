@@ -25,6 +25,7 @@ typedef struct merge {
     vctx_t *c;
     long reported[MAX_REPORTED][2]; /* offsets of the pairs reported */
     int nreported;
+    int depth;                      /* of sub-selections being compared */
 } merge_t;
 
 /* Doubles an arena array of `*cap` elements of `size` bytes holding `n`. */
@@ -205,9 +206,15 @@ static const char *find_conflict(merge_t *m, const vfield_t *a, const vfield_t *
     if (ta != NULL && tb != NULL && types_conflict(ta, tb))
         return gp_arena_printf(c->a, "they return conflicting types \"%s\" and \"%s\"", gp_typeref_string(c->a, ta),
                                gp_typeref_string(c->a, tb));
-    if (a->node->selections != NULL && b->node->selections != NULL)
-        return subfield_conflicts(m, exclusive, a, b);
-    return NULL;
+    /* A fragment that spreads itself inside a sub-selection would have the comparison
+     * descend for ever; deeper than any valid document can be, there is nothing left
+     * to learn (the depth and cycle rules report such a document). */
+    if (a->node->selections == NULL || b->node->selections == NULL || m->depth >= GP_VALIDATE_MAX_DEPTH)
+        return NULL;
+    m->depth++;
+    const char *reason = subfield_conflicts(m, exclusive, a, b);
+    m->depth--;
+    return reason;
 }
 
 static void report(merge_t *m, const vfield_t *a, const vfield_t *b, const char *reason)

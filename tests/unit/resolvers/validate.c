@@ -454,6 +454,21 @@ static void test_long_fragment_chain(void)
     gp_arena_free(a);
 }
 
+/* Found by fuzz_validate: comparing two fields that both spread a fragment which
+ * spreads itself one level down descended for ever and overflowed the stack. */
+static void test_self_spreading_fragment_in_subselections(void)
+{
+    gp_arena_t *a = gp_arena_new(1 << 16);
+    gp_errors_t errs;
+    int n = validate_with(a, schema,
+                          "{ users { ...f } users { ...f } } "
+                          "fragment f on users { posts_by_author_id { author { ...f } } }",
+                          &errs);
+    CHECK(n >= 1);
+    CHECK(errs.head != NULL && strcmp(errs.head->message, "Cannot spread fragment \"f\" within itself.") == 0);
+    gp_arena_free(a);
+}
+
 static void setup(void)
 {
     model = fixture_model("blog");
@@ -477,6 +492,7 @@ static void test_all(void)
     test_node_limit_counts_fragments();
     test_merging_cost_is_capped();
     test_long_fragment_chain();
+    test_self_spreading_fragment_in_subselections();
     gp_schema_free(schema);
     gp_model_free(model);
 }

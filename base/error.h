@@ -35,6 +35,7 @@ typedef struct gp_error {
     long offset;            /* byte offset into the document, or -1 */
     const char *path;       /* JSON array text such as ["users",0,"name"], or NULL */
     const char *sqlstate;   /* for GP_E_DATABASE, else NULL */
+    const char *internal;   /* JSON object text for extensions.internal (--dev only), or NULL */
     struct gp_error *next;
 } gp_error_t;
 

@@ -76,6 +76,8 @@ static const setting_t settings[] = {
      "largest request body accepted; a larger one gets 413 with a GraphQL error"},
     {"plan-cache", {"GRAPHPOST_PLAN_CACHE"}, S_INT, OFF(plan_cache), "512", NULL, 0, 1000000, NULL, false, "N",
      "operations each thread keeps parsed, validated and compiled (0: prepare every request anew)"},
+    {"dev", {"GRAPHPOST_DEV"}, S_BOOL, OFF(dev), "false", NULL, 0, 0, NULL, false, NULL,
+     "development mode: database errors show PostgreSQL's own message and the SQL statement"},
     {"log-level", {"GRAPHPOST_LOG_LEVEL"}, S_CHOICE, OFF(log_level_name), "info", NULL, 0, 0, log_levels, false,
      "LEVEL", "debug, info, warn or error (debug adds one access-log line per request)"},
     {"print-schema", {NULL}, S_BOOL, OFF(print_schema), NULL, NULL, 0, 0, NULL, false, NULL,
@@ -169,8 +171,13 @@ static int convert(gp_config_t *cf, const setting_t *s, const raw_t *r, char *er
     case S_STRING:
         *(const char **)field = r->value;
         return 0;
-    case S_BOOL:
-        *(bool *)field = true;
+    case S_BOOL: /* a flag is "true"; a variable may say either */
+        if (strcmp(r->value, "true") == 0 || strcmp(r->value, "1") == 0) {
+            *(bool *)field = true;
+        } else if (strcmp(r->value, "false") != 0 && strcmp(r->value, "0") != 0) {
+            fail(err, errlen, "%s: expected true or false, got \"%s\"", r->source, r->value);
+            return -1;
+        }
         return 0;
     case S_INT: {
         char *end;

@@ -28,6 +28,7 @@ typedef struct gp_config {
     int pool_min;               /* connections kept open per thread */
     int pool_max;               /* connections at most, all threads together */
     int pool_acquire_timeout_ms;
+    bool dev;                   /* database errors carry PostgreSQL's message and the SQL */
     int plan_cache;             /* entries of each worker's plan cache; 0 disables it */
     int max_body;               /* bytes of a request body at most; more gets a 413 */
     const char *log_level_name; /* debug, info, warn or error */

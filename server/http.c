@@ -251,7 +251,7 @@ static int graphql_get(gp_http_ctx_t *ctx, h2o_req_t *req, gp_media_t media)
     gp_plan_cache_t *plans = plans_or_503(ctx, req, media);
     if (plans != NULL) {
         gp_operation_input_t in = {params[0].value, params[0].len, params[1].len > 0 ? params[1].value : NULL,
-                                   variables, /* via_get= */ true, media};
+                                   variables, /* via_get= */ true, media, ctx->dev};
         gp_operation_start(req, ctx->pool, plans, &in);
     }
     json_decref(variables);
@@ -293,13 +293,13 @@ static const char *check_request(const json_t *body)
 }
 
 /* The input of a request object that passed check_request; it points into `body`. */
-static gp_operation_input_t input_of(const json_t *body, gp_media_t media)
+static gp_operation_input_t input_of(const gp_http_ctx_t *ctx, const json_t *body, gp_media_t media)
 {
     const json_t *q = json_object_get(body, "query"), *n = json_object_get(body, "operationName");
     json_t *v = json_object_get(body, "variables");
     return (gp_operation_input_t){json_string_value(q), json_string_length(q),
                                   json_is_string(n) ? json_string_value(n) : NULL,
-                                  json_is_object(v) ? v : NULL, /* via_get= */ false, media};
+                                  json_is_object(v) ? v : NULL, /* via_get= */ false, media, ctx->dev};
 }
 
 /* Every element runs as an independent operation; a malformed element gets its own
@@ -323,7 +323,7 @@ static void start_batch(gp_http_ctx_t *ctx, h2o_req_t *req, gp_media_t media, co
             gp_batch_fail(b, i, "BAD_REQUEST", problem);
             continue;
         }
-        gp_operation_input_t in = input_of(el, media);
+        gp_operation_input_t in = input_of(ctx, el, media);
         gp_batch_start(b, i, ctx->pool, plans, &in);
     }
 }
@@ -354,7 +354,7 @@ static int graphql_post(gp_http_ctx_t *ctx, h2o_req_t *req, gp_media_t media)
     } else if ((problem = check_request(body)) != NULL) {
         bad_request(req, media, problem);
     } else if ((plans = plans_or_503(ctx, req, media)) != NULL) {
-        gp_operation_input_t in = input_of(body, media);
+        gp_operation_input_t in = input_of(ctx, body, media);
         gp_operation_start(req, ctx->pool, plans, &in);
     }
     json_decref(body);

@@ -27,6 +27,7 @@ typedef struct gp_http_ctx {
     gp_schema_slot_t *schema;
     gp_plan_cache_t *plans;     /* made on the first request after the schema is published */
     int plan_cache;             /* its capacity */
+    bool dev;                   /* --dev */
 } gp_http_ctx_t;
 
 /* Fills `conf` (after h2o_config_init) with the limits and routes; call once,

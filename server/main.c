@@ -188,6 +188,7 @@ static int start_workers(workers_t *ws, const gp_config_t *cf, gp_schema_slot_t 
             .h2o = &ws->conf,
             .schema = schema,
             .plan_cache = cf->plan_cache,
+            .dev = cf->dev,
             .listen_fd = listen_fd,
             .pool = {cf->conn_keywords, cf->conn_values, cf->pool_min,
                      gp_config_pool_max_for_thread(cf, ws->started), cf->pool_acquire_timeout_ms,

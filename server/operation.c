@@ -10,6 +10,7 @@
 #include "base/log.h"
 #include "base/strbuf.h"
 #include "resolvers/plan.h"
+#include "server/pgerror.h"
 
 #define OP_ARENA_CHUNK 8192
 #define ERROR_BODY_MAX (1 << 20)
@@ -31,6 +32,7 @@ typedef struct op {
     gp_arena_t *arena;  /* the query copy, the plan, error texts */
     gp_query_t *query;  /* non-NULL while the statement runs */
     json_t *variables;
+    const char *sql;    /* the statement, for --dev error reports; NULL otherwise */
 } op_t;
 
 static const char *reason(int status)
@@ -182,6 +184,28 @@ static void reply_data(op_t *op, const char *cell, size_t cell_len)
     op_finish(op, 200, body, len);
 }
 
+/* PostgreSQL's own words only where they speak of the caller's values or rights
+ * (pgerror.h); elsewhere they may name tables, functions or settings the client has
+ * no business seeing, unless --dev asks for everything, the statement included. */
+static void reply_database_error(op_t *op, const gp_query_result_t *r)
+{
+    gp_errors_t errs;
+    gp_errors_init(&errs, op->arena, NULL);
+    bool show = op->sql != NULL || gp_pgerror_shown(r->sqlstate);
+    gp_error_t *e = gp_errors_add(&errs, GP_E_DATABASE, -1, "%s",
+                                  show ? r->error : "the database could not run the operation");
+    e->sqlstate = r->sqlstate != NULL ? gp_arena_strdup(op->arena, r->sqlstate) : NULL;
+    if (op->sql != NULL) {
+        gp_strbuf_t sb;
+        gp_strbuf_init(&sb, op->arena, ERROR_BODY_MAX);
+        gp_strbuf_lit(&sb, "{\"statement\":");
+        gp_json_cstring(&sb, op->sql);
+        gp_strbuf_putc(&sb, '}');
+        e->internal = sb.error ? NULL : sb.data;
+    }
+    reply_errors(op, &errs, /* data_null= */ true);
+}
+
 static void on_result(void *data, const gp_query_result_t *r)
 {
     op_t *op = data;
@@ -191,11 +215,7 @@ static void on_result(void *data, const gp_query_result_t *r)
     } else if (r->unavailable) {
         op_fail(op, 503, "SERVICE_UNAVAILABLE", r->error != NULL ? r->error : "the database is unavailable");
     } else if (r->error != NULL) {
-        gp_errors_t errs;
-        gp_errors_init(&errs, op->arena, NULL);
-        gp_error_t *e = gp_errors_add(&errs, GP_E_DATABASE, -1, "%s", r->error);
-        e->sqlstate = r->sqlstate != NULL ? gp_arena_strdup(op->arena, r->sqlstate) : NULL;
-        reply_errors(op, &errs, /* data_null= */ true);
+        reply_database_error(op, r);
     } else { /* a NULL cell: the statement chose to answer nothing */
         reply_data(op, "null", 4);
     }
@@ -224,6 +244,7 @@ static void op_run(op_t *op, gp_pool_t *pool, gp_plan_cache_t *plans, const gp_o
         op_fail(op, 405, "BAD_REQUEST", "mutations are only accepted with POST");
         return;
     }
+    op->sql = in->dev ? plan->sql : NULL;
     op->query = gp_pool_query_prepared(pool, plan->statement, plan->sql, plan->params.count, plan->params.values,
                                        /* read_only= */ !plan->is_mutation, on_result, op);
 }

@@ -31,6 +31,7 @@ typedef struct gp_operation_input {
     json_t *variables;          /* a JSON object or NULL; the operation takes its own reference */
     bool via_get;               /* GET may not run mutations (GraphQL over HTTP): 405 */
     gp_media_t media;
+    bool dev;                   /* --dev: database errors carry PostgreSQL's message and the SQL */
 } gp_operation_input_t;
 
 /* Answers `req` exactly once, now or from the pool's callback. */

@@ -7,10 +7,11 @@ typedef struct {
     const char *code;
     bool retryable;
     gp_error_kind_t kind;
+    bool shown;
 } pgerror_row_t;
 
 static const pgerror_row_t rows[] = {
-#define GP_X(code, retryable, kind, why) {code, retryable, kind},
+#define GP_X(code, retryable, kind, shown, why) {code, retryable, kind, shown},
     GP_PGERROR_TABLE(GP_X)
 #undef GP_X
 };
@@ -35,4 +36,10 @@ gp_error_kind_t gp_pgerror_kind(const char *sqlstate)
 {
     const pgerror_row_t *r = lookup(sqlstate);
     return r != NULL ? r->kind : GP_E_DATABASE;
+}
+
+bool gp_pgerror_shown(const char *sqlstate)
+{
+    const pgerror_row_t *r = lookup(sqlstate);
+    return r != NULL && r->shown;
 }

@@ -8,19 +8,25 @@
 
 #include "base/error.h"
 
-/* X(sqlstate or two-character class, retryable, kind, why). The first row whose code
- * is a prefix of the SQLSTATE wins, so exact codes come before their class. 40001 and
- * 40P01 are not retried yet: a retry there belongs to a whole transaction, not to one
- * statement of a pipeline. */
-#define GP_PGERROR_TABLE(X)                                                           \
-    X("57P01", true, GP_E_UNAVAILABLE, "admin_shutdown: backend terminated")         \
-    X("57P02", true, GP_E_UNAVAILABLE, "crash_shutdown: server crashed")             \
-    X("57P03", true, GP_E_UNAVAILABLE, "cannot_connect_now: server starting up")     \
-    X("57014", false, GP_E_DATABASE, "query_canceled: statement_timeout")            \
-    X("08", true, GP_E_UNAVAILABLE, "connection_exception class")                    \
-    X("40001", false, GP_E_DATABASE, "serialization_failure: not retried yet")       \
-    X("40P01", false, GP_E_DATABASE, "deadlock_detected: not retried yet")           \
-    X("53", false, GP_E_UNAVAILABLE, "insufficient_resources class (too many conns)")
+/* X(sqlstate or two-character class, retryable, kind, shown, why). The first row whose
+ * code is a prefix of the SQLSTATE wins, so exact codes come before their class. 40001
+ * and 40P01 are not retried yet: a retry there belongs to a whole transaction, not to
+ * one statement of a pipeline. `shown`: PostgreSQL's message speaks of the caller's
+ * own values or rights, so the client sees it; any other message may name internals
+ * and is replaced unless --dev is on. */
+#define GP_PGERROR_TABLE(X)                                                                  \
+    X("57P01", true, GP_E_UNAVAILABLE, false, "admin_shutdown: backend terminated")         \
+    X("57P02", true, GP_E_UNAVAILABLE, false, "crash_shutdown: server crashed")             \
+    X("57P03", true, GP_E_UNAVAILABLE, false, "cannot_connect_now: server starting up")     \
+    X("57014", false, GP_E_DATABASE, true, "query_canceled: statement_timeout")             \
+    X("08", true, GP_E_UNAVAILABLE, false, "connection_exception class")                    \
+    X("40001", false, GP_E_DATABASE, true, "serialization_failure: not retried yet")        \
+    X("40P01", false, GP_E_DATABASE, true, "deadlock_detected: not retried yet")            \
+    X("53", false, GP_E_UNAVAILABLE, false, "insufficient_resources class (too many conns)") \
+    X("22", false, GP_E_DATABASE, true, "data_exception class: a value the caller sent")     \
+    X("23", false, GP_E_DATABASE, true, "integrity_constraint_violation class")              \
+    X("42501", false, GP_E_DATABASE, true, "insufficient_privilege: row security, grants")   \
+    X("P0001", false, GP_E_DATABASE, true, "raise_exception: a trigger's or policy's words")
 
 /* True if a read-only statement that failed with `sqlstate` may be sent again.
  * NULL (an error made by libpq itself, such as a lost connection) is not retryable
@@ -29,5 +35,8 @@ bool gp_pgerror_retryable(const char *sqlstate);
 
 /* The error kind to report; GP_E_DATABASE for anything not in the table. */
 gp_error_kind_t gp_pgerror_kind(const char *sqlstate);
+
+/* True if PostgreSQL's message for `sqlstate` may be shown to any client. */
+bool gp_pgerror_shown(const char *sqlstate);
 
 #endif

@@ -136,7 +136,9 @@ static int compare_list(gp_compile_t *c, const gp_column_t *col, const compariso
 static int comparison(gp_compile_t *c, int alias, const gp_column_t *col, const comparison_t *cmp, const json_t *v,
                       long offset)
 {
-    if ((cmp->text_only && !is_text_column(col)) || (cmp->json_only && !is_json_column(col)))
+    /* @> and <@ compare arrays as well as jsonb documents. */
+    bool array_containment = col->is_array && cmp->operand == OPERAND_SCALAR;
+    if ((cmp->text_only && !is_text_column(col)) || (cmp->json_only && !is_json_column(col) && !array_containment))
         return gp_compile_fail(c, offset, "Operator %s does not apply to column \"%s\" of type \"%s\".", cmp->name,
                                col->name, col->pg_type);
     if (col->is_array && cmp->operand == OPERAND_LIST)

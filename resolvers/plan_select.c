@@ -189,8 +189,8 @@ int gp_select_object_of(gp_compile_t *c, const gp_field_group_t *groups,
 /* ---- arguments ---- */
 
 typedef struct {
-    json_t *where, *order_by, *limit, *offset;
-    long where_at, order_by_at, limit_at, offset_at;
+    json_t *where, *order_by, *limit, *offset, *distinct_on;
+    long where_at, order_by_at, limit_at, offset_at, distinct_on_at;
 } list_args_t;
 
 static void list_args_free(list_args_t *a)
@@ -199,6 +199,7 @@ static void list_args_free(list_args_t *a)
     json_decref(a->order_by);
     json_decref(a->limit);
     json_decref(a->offset);
+    json_decref(a->distinct_on);
 }
 
 static int list_args(gp_compile_t *c, const gp_selection_t *f, const char *parent_type, list_args_t *out)
@@ -215,6 +216,8 @@ static int list_args(gp_compile_t *c, const gp_selection_t *f, const char *paren
             slot = &out->limit, at = &out->limit_at;
         else if (strcmp(a->name, "offset") == 0)
             slot = &out->offset, at = &out->offset_at;
+        else if (strcmp(a->name, "distinct_on") == 0)
+            slot = &out->distinct_on, at = &out->distinct_on_at;
         else
             return gp_compile_fail(c, a->offset, "Unknown argument \"%s\" on field \"%s.%s\".", a->name, parent_type,
                                    f->name);
@@ -242,6 +245,32 @@ static int write_count(gp_compile_t *c, const char *clause, const json_t *v, lon
     gp_sql_raw(&c->sql, clause[0] == 'l' ? " LIMIT " : " OFFSET ");
     gp_values_param(c, v, GP_PARAM_TEXT, "\"pg_catalog\".\"int8\"");
     return 0;
+}
+
+/* DISTINCT ON (…) for distinct_on: one column name or a list of them. PostgreSQL
+ * wants the ORDER BY to start with the same columns; its error says so if not. */
+static int write_distinct_on(gp_compile_t *c, const gp_table_t *t, int alias, const json_t *v, long at)
+{
+    if (v == NULL)
+        return 0;
+    json_t *list = json_is_array(v) ? json_incref((json_t *)v) : json_pack("[O]", v);
+    size_t i;
+    json_t *item;
+    int rc = 0;
+    gp_sql_raw(&c->sql, "DISTINCT ON (");
+    json_array_foreach(list, i, item) {
+        const gp_column_t *col = json_is_string(item) ? gp_table_column(t, json_string_value(item)) : NULL;
+        if (col == NULL) {
+            rc = gp_compile_fail(c, at, "Expected a column of \"%s\" in distinct_on.", t->gql_name);
+            break;
+        }
+        if (i > 0)
+            gp_sql_raw(&c->sql, ", ");
+        gp_sql_column(&c->sql, alias, col->name);
+    }
+    gp_sql_raw(&c->sql, ") ");
+    json_decref(list);
+    return rc;
 }
 
 /* ---- rows ---- */
@@ -307,6 +336,8 @@ static int write_list(gp_compile_t *c, const gp_table_t *t, const gp_field_group
         goto Done;
     int alias = ++c->next_alias;
     gp_sql_raw(&c->sql, "(SELECT coalesce(json_agg(_s.j), '[]') FROM (SELECT ");
+    if (write_distinct_on(c, t, alias, args.distinct_on, args.distinct_on_at) != 0)
+        goto Done;
     if (write_row(c, t, alias, g) != 0)
         goto Done;
     gp_sql_raw(&c->sql, " AS j");

@@ -333,3 +333,25 @@ describe('relationship filters, order_by paths, text operators', () => {
     });
   }
 });
+
+describe('distinct_on and array containment', () => {
+  it('keeps the first row of each distinct_on group, in order_by order', async () => {
+    const d = await gql.data('{ posts(distinct_on: author_id, order_by: [{author_id: asc}, {id: desc}]) { id author_id } }');
+    assert.deepEqual(
+      d.posts,
+      rows('select distinct on (author_id) id, author_id from posts order by author_id asc, id desc'),
+    );
+  });
+
+  it('says why when order_by does not start with the distinct_on columns', async () => {
+    const r = await gql.post('{ posts(distinct_on: [author_id], order_by: {id: desc}) { id } }');
+    assert.equal(r.body.errors[0].extensions.sqlstate, '42P10', r.text);
+  });
+
+  it('filters array columns with _contains and _contained_in', async () => {
+    const d = await gql.data('{ a: posts(where: {tags: {_contains: ["math"]}}, order_by: {id: asc}) { id } ' +
+      'b: posts(where: {tags: {_contained_in: ["math", "history"]}}, order_by: {id: asc}) { id } }');
+    assert.deepEqual(d.a, rows("select id from posts where tags @> '{math}' order by id"));
+    assert.deepEqual(d.b, rows("select id from posts where tags <@ '{math,history}' order by id"));
+  });
+});

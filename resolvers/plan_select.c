@@ -350,6 +350,248 @@ Done:
     return rc;
 }
 
+/* ---- aggregates ----
+ *
+ *   (SELECT json_build_object('aggregate', json_build_object('count', count(*),
+ *                                          'max', json_build_object('id', max(_s."c0"))),
+ *                             'nodes', coalesce(json_agg(_s."j0"), '[]'))
+ *    FROM (SELECT _t1."id" AS "c0", json_build_object(…) AS "j0" FROM … WHERE … LIMIT …) AS _s)
+ *
+ * The inner query projects only the columns the aggregates read (c<column index>)
+ * and one JSON row per `nodes` selection (j<n>), so a count over many rows reads
+ * little. */
+
+static const char *const aggregate_functions[] = {"avg", "max", "min", "stddev", "stddev_pop", "stddev_samp",
+                                                  "sum", "var_pop", "var_samp", "variance"};
+
+static bool is_aggregate_function(const char *name)
+{
+    for (size_t i = 0; i < sizeof aggregate_functions / sizeof *aggregate_functions; i++)
+        if (strcmp(aggregate_functions[i], name) == 0)
+            return true;
+    return false;
+}
+
+typedef struct {
+    const gp_table_t *table;
+    bool *columns;               /* read by some aggregate: projected as c<index> */
+    const gp_field_group_t **nodes;
+    int nnodes;
+} aggregate_t;
+
+static gp_field_group_t *collect_on(gp_compile_t *c, const char *type, const gp_field_group_t *g, int *failed)
+{
+    return gp_select_collect(c, type, sub_selections(c, g), g->nfields, failed);
+}
+
+/* The column a count(columns:) or a T_<fn>_fields field names; NULL after an error. */
+static const gp_column_t *aggregate_column(gp_compile_t *c, const aggregate_t *ag, const char *name, long at)
+{
+    const gp_column_t *col = gp_table_column(ag->table, name);
+    if (col == NULL)
+        gp_compile_fail(c, at, "Cannot aggregate \"%s\" of \"%s\".", name, ag->table->gql_name);
+    return col;
+}
+
+static json_t *count_columns(gp_compile_t *c, const gp_selection_t *f, bool *distinct, int *failed)
+{
+    json_t *columns = NULL;
+    *distinct = false;
+    for (const gp_argument_t *a = f->arguments; a != NULL && !*failed; a = a->next) {
+        json_t *v = gp_values_to_json(c, a->value, failed);
+        if (strcmp(a->name, "distinct") == 0)
+            *distinct = v != NULL && json_is_true(v);
+        else if (strcmp(a->name, "columns") == 0 && v != NULL && !json_is_null(v))
+            columns = json_is_array(v) ? json_incref(v) : json_pack("[O]", v);
+        json_decref(v);
+    }
+    return columns;
+}
+
+/* Pass one: which columns the aggregates read, and the nodes selections. */
+static int plan_aggregate(gp_compile_t *c, aggregate_t *ag, const gp_field_group_t *groups)
+{
+    const char *t = ag->table->gql_name;
+    int failed = 0;
+    for (const gp_field_group_t *g = groups; g != NULL && !failed; g = g->next) {
+        if (strcmp(g->name, "nodes") == 0) {
+            const gp_field_group_t **nodes = gp_arena_alloc(c->arena, sizeof *nodes * (size_t)(ag->nnodes + 1));
+            if (ag->nnodes > 0)
+                memcpy(nodes, ag->nodes, sizeof *nodes * (size_t)ag->nnodes);
+            nodes[ag->nnodes++] = g;
+            ag->nodes = nodes;
+        }
+        if (strcmp(g->name, "aggregate") != 0)
+            continue;
+        gp_field_group_t *fns = collect_on(c, gp_arena_printf(c->arena, "%s_aggregate_fields", t), g, &failed);
+        for (const gp_field_group_t *fn = fns; fn != NULL && !failed; fn = fn->next) {
+            if (strcmp(fn->name, "count") == 0) {
+                bool distinct;
+                json_t *cols = count_columns(c, fn->fields[0], &distinct, &failed);
+                size_t i;
+                json_t *col;
+                json_array_foreach(cols, i, col) {
+                    const gp_column_t *cc = aggregate_column(c, ag, json_string_value(col), fn->fields[0]->offset);
+                    if (cc == NULL)
+                        failed = 1;
+                    else
+                        ag->columns[cc - ag->table->columns] = true;
+                }
+                json_decref(cols);
+            } else if (is_aggregate_function(fn->name)) {
+                const char *type = gp_arena_printf(c->arena, "%s_%s_fields", t, fn->name);
+                for (const gp_field_group_t *f = collect_on(c, type, fn, &failed); f != NULL && !failed; f = f->next) {
+                    if (strcmp(f->name, "__typename") == 0)
+                        continue;
+                    const gp_column_t *cc = aggregate_column(c, ag, f->name, f->fields[0]->offset);
+                    if (cc == NULL)
+                        failed = 1;
+                    else
+                        ag->columns[cc - ag->table->columns] = true;
+                }
+            }
+        }
+    }
+    return failed ? -1 : 0;
+}
+
+static void projected_column(gp_compile_t *c, const aggregate_t *ag, const gp_column_t *col)
+{
+    gp_strbuf_printf(&c->sql.text, "_s.\"c%d\"", (int)(col - ag->table->columns));
+}
+
+static int write_count_of(gp_compile_t *c, const aggregate_t *ag, const gp_field_group_t *g)
+{
+    bool distinct;
+    int failed = 0;
+    json_t *cols = count_columns(c, g->fields[0], &distinct, &failed);
+    if (failed)
+        return -1;
+    size_t n = json_array_size(cols);
+    if (n == 0) {
+        gp_sql_raw(&c->sql, "count(*)");
+    } else {
+        gp_sql_raw(&c->sql, distinct ? "count(DISTINCT " : "count(");
+        gp_sql_raw(&c->sql, n > 1 ? "ROW(" : "");
+        size_t i;
+        json_t *col;
+        json_array_foreach(cols, i, col) {
+            if (i > 0)
+                gp_sql_raw(&c->sql, ", ");
+            projected_column(c, ag, gp_table_column(ag->table, json_string_value(col)));
+        }
+        gp_sql_raw(&c->sql, n > 1 ? "))" : ")");
+    }
+    json_decref(cols);
+    return 0;
+}
+
+typedef struct {
+    const aggregate_t *ag;
+    const char *function;
+} function_t;
+
+static int write_function_column(gp_compile_t *c, const gp_field_group_t *g, void *ctx)
+{
+    const function_t *fn = ctx;
+    if (strcmp(g->name, "__typename") == 0) {
+        gp_sql_key(&c->sql, gp_arena_printf(c->arena, "%s_%s_fields", fn->ag->table->gql_name, fn->function));
+        return 0;
+    }
+    gp_sql_raw(&c->sql, fn->function);
+    gp_sql_raw(&c->sql, "(");
+    projected_column(c, fn->ag, gp_table_column(fn->ag->table, g->name));
+    gp_sql_raw(&c->sql, ")");
+    return 0;
+}
+
+static int write_aggregate_field(gp_compile_t *c, const gp_field_group_t *g, void *ctx)
+{
+    const aggregate_t *ag = ctx;
+    if (strcmp(g->name, "__typename") == 0) {
+        gp_sql_key(&c->sql, gp_arena_printf(c->arena, "%s_aggregate_fields", ag->table->gql_name));
+        return 0;
+    }
+    if (strcmp(g->name, "count") == 0)
+        return write_count_of(c, ag, g);
+    if (!is_aggregate_function(g->name))
+        return gp_compile_fail(c, g->fields[0]->offset, "Cannot query field \"%s\" on type \"%s_aggregate_fields\".",
+                               g->name, ag->table->gql_name);
+    int failed = 0;
+    const char *type = gp_arena_printf(c->arena, "%s_%s_fields", ag->table->gql_name, g->name);
+    gp_field_group_t *cols = collect_on(c, type, g, &failed);
+    if (failed)
+        return -1;
+    function_t fn = {ag, g->name};
+    return gp_select_object_of(c, cols, write_function_column, &fn);
+}
+
+static int write_aggregate_value(gp_compile_t *c, const gp_field_group_t *g, void *ctx)
+{
+    const aggregate_t *ag = ctx;
+    if (strcmp(g->name, "__typename") == 0) {
+        gp_sql_key(&c->sql, gp_arena_printf(c->arena, "%s_aggregate", ag->table->gql_name));
+        return 0;
+    }
+    if (strcmp(g->name, "nodes") == 0) {
+        for (int i = 0; i < ag->nnodes; i++)
+            if (ag->nodes[i] == g)
+                gp_strbuf_printf(&c->sql.text, "coalesce(json_agg(_s.\"j%d\"), '[]')", i);
+        return 0;
+    }
+    if (strcmp(g->name, "aggregate") != 0)
+        return gp_compile_fail(c, g->fields[0]->offset, "Cannot query field \"%s\" on type \"%s_aggregate\".",
+                               g->name, ag->table->gql_name);
+    int failed = 0;
+    const char *type = gp_arena_printf(c->arena, "%s_aggregate_fields", ag->table->gql_name);
+    gp_field_group_t *fns = collect_on(c, type, g, &failed);
+    if (failed)
+        return -1;
+    return gp_select_object_of(c, fns, write_aggregate_field, (void *)ag);
+}
+
+/* T_aggregate at the root, or <relationship>_aggregate of `outer`'s row. */
+static int write_aggregate(gp_compile_t *c, const gp_table_t *t, const gp_field_group_t *g, const char *parent_type,
+                           const gp_relationship_t *rel, const row_t *outer)
+{
+    list_args_t args;
+    int rc = -1, failed = 0;
+    if (list_args(c, g->fields[0], parent_type, &args) != 0)
+        goto Done;
+    aggregate_t ag = {.table = t, .columns = gp_arena_calloc(c->arena, sizeof(bool) * (size_t)t->ncolumns)};
+    gp_field_group_t *groups = collect_on(c, gp_arena_printf(c->arena, "%s_aggregate", t->gql_name), g, &failed);
+    if (failed || plan_aggregate(c, &ag, groups) != 0)
+        goto Done;
+    int alias = ++c->next_alias;
+    gp_sql_raw(&c->sql, "(SELECT ");
+    if (gp_select_object_of(c, groups, write_aggregate_value, &ag) != 0)
+        goto Done;
+    gp_sql_raw(&c->sql, " FROM (SELECT ");
+    if (write_distinct_on(c, t, alias, args.distinct_on, args.distinct_on_at) != 0)
+        goto Done;
+    gp_sql_raw(&c->sql, "1");
+    for (int i = 0; i < t->ncolumns; i++) {
+        if (!ag.columns[i])
+            continue;
+        gp_sql_raw(&c->sql, ", ");
+        gp_sql_column(&c->sql, alias, t->columns[i].name);
+        gp_strbuf_printf(&c->sql.text, " AS \"c%d\"", i);
+    }
+    for (int i = 0; i < ag.nnodes; i++) {
+        gp_sql_raw(&c->sql, ", ");
+        if (write_row(c, t, alias, ag.nodes[i]) != 0)
+            goto Done;
+        gp_strbuf_printf(&c->sql.text, " AS \"j%d\"", i);
+    }
+    if (write_from(c, t, alias, rel, outer, &args) != 0)
+        goto Done;
+    gp_sql_raw(&c->sql, ") AS _s)");
+    rc = 0;
+Done:
+    list_args_free(&args);
+    return rc;
+}
+
 static int write_object_relationship(gp_compile_t *c, const gp_field_group_t *g, const gp_relationship_t *rel,
                                      const row_t *outer)
 {
@@ -392,13 +634,20 @@ static int write_row_value(gp_compile_t *c, const gp_field_group_t *g, void *ctx
     if (col != NULL)
         return write_column(c, g, col, row);
     const gp_relationship_t *rel = gp_table_relationship(t, g->name);
+    bool aggregate = false;
+    if (rel == NULL) { /* <array relationship>_aggregate, as the type system names it */
+        const gp_field_t *f = c->schema != NULL ? gp_type_field(gp_schema_type(c->schema, t->gql_name), g->name) : NULL;
+        if (f != NULL && f->role == GP_FIELD_ARRAY_REL_AGGREGATE)
+            rel = f->rel, aggregate = true;
+    }
     if (rel == NULL)
         return gp_compile_fail(c, g->fields[0]->offset, "Cannot query field \"%s\" on type \"%s\".", g->name,
                                t->gql_name);
     if (++c->depth > GP_COMPILE_MAX_DEPTH)
         return gp_compile_fail_kind(c, GP_E_TOO_COMPLEX, g->fields[0]->offset, "The query is nested too deeply.");
-    int rc = rel->kind == GP_REL_OBJECT ? write_object_relationship(c, g, rel, row)
-                                        : write_list(c, rel->target, g, t->gql_name, rel, row);
+    int rc = aggregate                   ? write_aggregate(c, rel->target, g, t->gql_name, rel, row)
+             : rel->kind == GP_REL_OBJECT ? write_object_relationship(c, g, rel, row)
+                                          : write_list(c, rel->target, g, t->gql_name, rel, row);
     c->depth--;
     return rc;
 }
@@ -478,7 +727,7 @@ int gp_select_root_field(gp_compile_t *c, const gp_field_group_t *g)
     case GP_ROOT_BY_PK:
         return write_by_pk(c, root->table, g);
     case GP_ROOT_AGGREGATE:
-        break;
+        return write_aggregate(c, root->table, g, "query_root", NULL, NULL);
     }
-    return gp_compile_fail(c, f->offset, "Aggregates (%s) are not supported yet.", g->name);
+    return gp_compile_fail(c, f->offset, "Cannot query field \"%s\" on type \"query_root\".", g->name);
 }

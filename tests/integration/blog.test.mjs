@@ -355,3 +355,28 @@ describe('distinct_on and array containment', () => {
     assert.deepEqual(d.b, rows("select id from posts where tags <@ '{math,history}' order by id"));
   });
 });
+
+describe('aggregates', () => {
+  it('counts, sums, averages and takes extremes over a filtered root list, with its nodes', async () => {
+    const d = await gql.data(`{ users_aggregate(where: {id: {_lt: 4}}, order_by: {id: desc}) {
+        aggregate { count max { id karma name } min { created_at } sum { karma } avg { karma }
+                    distinct_bios: count(columns: [bio], distinct: true) }
+        nodes { id name } } }`);
+    const want = row(`select json_build_object(
+        'count', count(*), 'max', json_build_object('id', max(id), 'karma', max(karma), 'name', max(name)),
+        'min', json_build_object('created_at', min(created_at)), 'sum', json_build_object('karma', sum(karma)),
+        'avg', json_build_object('karma', avg(karma)), 'distinct_bios', count(distinct bio)) as a
+        from users where id < 4`).a;
+    assert.deepEqual(d.users_aggregate.aggregate, want);
+    assert.deepEqual(d.users_aggregate.nodes, rows('select id, name from users where id < 4 order by id desc'));
+  });
+
+  it('aggregates an array relationship per parent row', async () => {
+    const d = await gql.data(`{ users(order_by: {id: asc}) { id
+        posts_by_author_id_aggregate(where: {status: {_neq: "draft"}}) { aggregate { count sum { rating } } } } }`);
+    const want = rows(`select u.id, (select json_build_object('aggregate', json_build_object('count', count(*),
+        'sum', json_build_object('rating', sum(p.rating)))) from posts p where p.author_id = u.id and p.status <> 'draft')
+        as posts_by_author_id_aggregate from users u order by u.id`);
+    assert.deepEqual(d.users, want);
+  });
+});

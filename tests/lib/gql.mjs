@@ -176,14 +176,3 @@ export async function startServer({ args = [], env: extraEnv = {}, waitHealthy =
   await srv.stop();
   throw new Error(`graphpost did not ${waitHealthy ? 'become healthy' : 'listen'} within ${timeoutMs} ms:\n${out.slice(-2000)}`);
 }
-
-// Whether the server answers introspection (__schema); tests of features that
-// need it are marked todo until it does.
-export async function hasIntrospection(base) {
-  try {
-    const r = await post(base, '{ __schema { queryType { name } } }');
-    return r.status === 200 && !r.body?.errors && !!r.body?.data?.__schema?.queryType?.name;
-  } catch {
-    return false;
-  }
-}

@@ -13,6 +13,7 @@
 #include "resolvers/plan_cache.h"
 #include "schema/introspect.h"
 #include "schema/types.h"
+#include "tests/unit/schema/fixture.h"
 
 static gp_model_t *model;
 static gp_schema_t *schema;
@@ -21,19 +22,7 @@ static gp_plan_cache_t *cache;
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc, (void)argv;
-    static char buf[1 << 20];
-    FILE *f = fopen("tests/unit/schema/fixtures/blog.json", "rb");
-    if (f == NULL) {
-        fprintf(stderr, "fuzz_request: run from the repository root\n");
-        exit(1);
-    }
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    const char *schemas[] = {"public"};
-    char err[256];
-    model = gp_model_load(buf, n, schemas, 1, err, sizeof err);
-    if (model == NULL)
-        exit(1);
+    model = fixture_model("blog");
     schema = gp_schema_build(model);
     cache = gp_plan_cache_new(schema, 16);
     return 0;

@@ -15,6 +15,7 @@
 #include "resolvers/validate.h"
 #include "schema/introspect.h"
 #include "schema/types.h"
+#include "tests/unit/schema/fixture.h"
 
 static gp_model_t *model;
 static gp_schema_t *schema;
@@ -22,18 +23,7 @@ static gp_schema_t *schema;
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc, (void)argv;
-    static char buf[1 << 20];
-    FILE *f = fopen("tests/unit/schema/fixtures/blog.json", "rb");
-    if (f == NULL) {
-        fprintf(stderr, "fuzz_validate: run from the repository root\n");
-        exit(1);
-    }
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    const char *schemas[] = {"public"};
-    char err[256];
-    if ((model = gp_model_load(buf, n, schemas, 1, err, sizeof err)) == NULL)
-        exit(1);
+    model = fixture_model("blog");
     schema = gp_schema_build(model);
     return 0;
 }

@@ -7,27 +7,11 @@
 #include "resolvers/plan.h"
 #include "schema/introspect.h"
 #include "schema/types.h"
+#include "tests/unit/schema/fixture.h"
 #include "tests/unit/test.h"
 
 static gp_model_t *model;
 static gp_schema_t *schema;
-
-static gp_model_t *load_fixture(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    static char buf[1 << 20];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    const char *schemas[] = {"public"};
-    char err[256];
-    gp_model_t *m = gp_model_load(buf, n, schemas, 1, err, sizeof err);
-    if (m == NULL)
-        fprintf(stderr, "%s: %s\n", path, err);
-    return m;
-}
 
 typedef struct {
     gp_arena_t *arena;
@@ -199,11 +183,7 @@ static void test_plans_shaped_by_variables_are_not_reusable(void)
 
 static void setup(void)
 {
-    model = load_fixture("tests/unit/schema/fixtures/blog.json");
-    if (model == NULL) {
-        fprintf(stderr, "cannot load the blog fixture\n");
-        exit(1);
-    }
+    model = fixture_model("blog");
     schema = gp_schema_build(model);
 }
 

@@ -5,6 +5,7 @@
 #include "resolvers/plan_cache.h"
 #include "schema/introspect.h"
 #include "schema/types.h"
+#include "tests/unit/schema/fixture.h"
 #include "tests/unit/test.h"
 
 static gp_model_t *model;
@@ -97,19 +98,7 @@ static void test_errors_are_not_cached(void)
 
 static void setup(void)
 {
-    static char buf[1 << 20];
-    FILE *f = fopen("tests/unit/schema/fixtures/blog.json", "rb");
-    size_t n = f != NULL ? fread(buf, 1, sizeof buf - 1, f) : 0;
-    if (f != NULL)
-        fclose(f);
-    buf[n] = '\0';
-    const char *schemas[] = {"public"};
-    char err[256];
-    model = gp_model_load(buf, n, schemas, 1, err, sizeof err);
-    if (model == NULL) {
-        fprintf(stderr, "cannot load the blog fixture: %s\n", err);
-        exit(1);
-    }
+    model = fixture_model("blog");
     schema = gp_schema_build(model);
 }
 

@@ -554,6 +554,12 @@ static void conn_send_batch(gp_conn_t *c)
             conn_fail(c, PQerrorMessage(c->pg)); /* q is still pending: it is re-dispatched */
             return;
         }
+        /* Without it PostgreSQL holds every result of the segment until the Sync,
+         * so a quick statement waits for the slowest one batched with it. */
+        if (!PQsendFlushRequest(c->pg)) {
+            conn_fail(c, PQerrorMessage(c->pg));
+            return;
+        }
         h2o_linklist_unlink(&q->link);
         q->state = Q_SENT;
         fifo_push(c, q);

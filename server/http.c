@@ -368,14 +368,15 @@ static int ops(gp_http_ctx_t *ctx, h2o_req_t *req)
     const char *body;
     size_t len;
     int status;
+    bool loaded = atomic_load_explicit(ctx->schema, memory_order_acquire) != NULL;
     if (path_is(req, "/live")) {
         status = gp_ops_live(&body, &len);
     } else if (path_is(req, "/health/database")) {
         char *buf = h2o_mem_alloc_pool(&req->pool, 512);
-        status = gp_ops_database(ctx->pool, buf, 512, &len);
+        status = gp_ops_database(ctx->pool, loaded, buf, 512, &len);
         body = buf;
     } else {
-        status = gp_ops_health(ctx->pool, &body, &len);
+        status = gp_ops_health(ctx->pool, loaded, &body, &len);
     }
     gp_operation_reply(req, status, GP_MEDIA_JSON, body, len);
     return 0;

@@ -6,9 +6,9 @@
 static const char ok[] = "{\"status\":\"ok\"}";
 static const char unavailable[] = "{\"status\":\"unavailable\"}";
 
-int gp_ops_health(const gp_pool_t *pool, const char **body, size_t *len)
+int gp_ops_health(const gp_pool_t *pool, bool schema_loaded, const char **body, size_t *len)
 {
-    bool healthy = gp_pool_is_healthy(pool);
+    bool healthy = schema_loaded && gp_pool_is_healthy(pool);
     *body = healthy ? ok : unavailable;
     *len = healthy ? sizeof ok - 1 : sizeof unavailable - 1;
     return healthy ? 200 : 503;
@@ -21,11 +21,11 @@ int gp_ops_live(const char **body, size_t *len)
     return 200;
 }
 
-int gp_ops_database(const gp_pool_t *pool, char *buf, size_t bufsize, size_t *len)
+int gp_ops_database(const gp_pool_t *pool, bool schema_loaded, char *buf, size_t bufsize, size_t *len)
 {
     gp_pool_stats_t s;
     gp_pool_stats(pool, &s);
-    bool healthy = gp_pool_is_healthy(pool);
+    bool healthy = schema_loaded && gp_pool_is_healthy(pool);
     int n = snprintf(buf, bufsize,
                      "{\"status\":\"%s\",\"pool\":{\"total\":%d,\"idle\":%d,\"busy\":%d,\"connecting\":%d,"
                      "\"waiting\":%d,\"queries\":%llu,\"errors\":%llu,\"acquire_timeouts\":%llu,"

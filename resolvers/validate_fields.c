@@ -15,6 +15,10 @@
 #include "resolvers/validate_int.h"
 
 #define MAX_REPORTED 128 /* conflicts remembered for de-duplication */
+/* A reason names its nested reasons, which name theirs: uncapped, a crafted document
+ * makes them grow with every level and every sibling (fuzz_validate ran out of 2 GiB).
+ * Past this length a reason lists no more subfields. */
+#define MAX_REASON 512
 
 typedef struct frame {
     const gp_selection_t *next;
@@ -167,7 +171,7 @@ static const char *subfield_conflicts(merge_t *m, bool exclusive, const vfield_t
     if (nb > 1)
         qsort(fb, (size_t)nb, sizeof *fb, vfield_cmp);
     char *reason = NULL;
-    for (int i = 0; i < na && !c->too_complex; i++) {
+    for (int i = 0; i < na && !c->too_complex && (reason == NULL || strlen(reason) < MAX_REASON); i++) {
         const char *rname = response_name(fa[i].node);
         int lo = 0, hi = nb;
         while (lo < hi) {
@@ -181,6 +185,8 @@ static const char *subfield_conflicts(merge_t *m, bool exclusive, const vfield_t
             const char *r = find_conflict(m, &fa[i], &fb[j], exclusive);
             if (r == NULL)
                 continue;
+            if (strlen(r) > MAX_REASON)
+                r = "their subfields conflict";
             reason = reason == NULL
                          ? gp_arena_printf(c->a, "subfields \"%s\" conflict because %s", rname, r)
                          : gp_arena_printf(c->a, "%s and subfields \"%s\" conflict because %s", reason, rname, r);

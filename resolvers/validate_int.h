@@ -9,7 +9,7 @@
 
 /* Steps the quadratic parts (field merging, per-operation fragment walks) may take
  * before validation gives up with one GP_E_TOO_COMPLEX error. */
-#define GP_VALIDATE_MAX_WORK 2000000L
+#define GP_VALIDATE_MAX_WORK 200000L
 
 typedef struct vusage {            /* a variable where it is used */
     const gp_value_t *var;

@@ -1,11 +1,13 @@
-// bench/capture.mjs LOG OFFSET DB ID_VALUE OUT.sql
+// bench/capture.mjs LOG OFFSET DB ID_VALUE OUT.sql [PREFIX]
 // Finds the one statement graphpost sent to DB after byte OFFSET of the
 // PostgreSQL log (log_statement=all) and writes it as a pgbench script: the
-// parameter whose value is ID_VALUE becomes :id, every other parameter becomes
-// its logged literal. So pgbench runs graphpost's own SQL, not a rewrite of it.
+// parameter whose value is ID_VALUE becomes :id (PREFIX+ID_VALUE becomes
+// ('PREFIX' || :id), since pgbench's \set makes only numbers), every other
+// parameter becomes its logged literal. So pgbench runs graphpost's own SQL,
+// not a rewrite of it.
 import { readFileSync, writeFileSync } from 'node:fs';
 
-const [log, offset, db, idValue, out] = process.argv.slice(2);
+const [log, offset, db, idValue, out, prefix = ''] = process.argv.slice(2);
 const text = readFileSync(log).subarray(Number(offset)).toString('utf8');
 const entries = text.split(/\n(?=\d{4}-\d\d-\d\d \d)/);
 const head = (e) => e.match(/^\S+ \S+ \S+ \[(\d+)\] (\S*) [^\n]*?(LOG|DETAIL):  /);
@@ -31,7 +33,8 @@ if (!sql) {
 const quote = (v) => (v === null ? 'NULL' : `'${v.replace(/'/g, "''")}'`);
 const script = sql.replace(/\$(\d+)/g, (all, n) => {
   if (!(n in params)) return all;
-  return params[n] === idValue ? ':id' : quote(params[n]);
+  if (params[n] === prefix + idValue) return prefix ? `(${quote(prefix)} || :id)` : ':id';
+  return quote(params[n]);
 });
 writeFileSync(out, `${script.replace(/;\s*$/, '')};\n`);
 console.log(`captured ${sql.length} bytes of SQL with ${Object.keys(params).length} parameters`);

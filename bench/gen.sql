@@ -2,6 +2,8 @@
 -- examples/blog/schema.sql. Sizes come from psql variables :users, :posts and
 -- :comments. Every user writes posts/users posts and every post gets
 -- comments/posts comments, so nested limits always have rows to fill.
+-- 100 tags (tag1..tag100); every post carries three of them, so one tag is on
+-- about 3% of the posts: the aggregate shape counts a few thousand rows.
 \set ON_ERROR_STOP 1
 INSERT INTO users (id, name, email, bio, karma, created_at)
 SELECT i, 'user ' || i, 'user' || i || '@example.com',
@@ -21,6 +23,19 @@ INSERT INTO comments (id, post_id, author_id, body, created_at)
 SELECT i, 1 + i % :posts, 1 + (i * 13) % :users, 'comment ' || i,
        timestamptz '2024-03-01' + i * interval '1 second'
   FROM generate_series(1, :comments) AS i;
+
+INSERT INTO tags (name, description)
+SELECT 'tag' || i, 'posts about topic ' || i FROM generate_series(1, 100) AS i;
+
+INSERT INTO post_tags (post_id, tag_name)
+SELECT p, 'tag' || (1 + (p * 7 + k * 31) % 100)
+  FROM generate_series(1, :posts) AS p, generate_series(1, 3) AS k;
+
+-- The indexes a blog serving these shapes would have: the front page lists the
+-- newest published posts, and a tag page counts a tag's posts. Without them
+-- both shapes are sequential scans and measure only the disk layout.
+CREATE INDEX posts_status_created_at_idx ON posts (status, created_at);
+CREATE INDEX post_tags_tag_name_idx ON post_tags (tag_name);
 
 SELECT setval('users_id_seq', :users), setval('posts_id_seq', :posts), setval('comments_id_seq', :comments);
 VACUUM ANALYZE;

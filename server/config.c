@@ -94,6 +94,7 @@ static const setting_t settings[] = {
 typedef struct raw {
     const char *value;  /* NULL: not given */
     char source[64];    /* "--port" or "GRAPHPOST_PORT", for error messages */
+    bool from_flag;
 } raw_t;
 
 static void fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -147,6 +148,7 @@ static int collect(raw_t *raw, int argc, char *const *argv, char *const *env, ch
         }
         raw_t *r = &raw[s - settings];
         snprintf(r->source, sizeof r->source, "--%s", s->flag);
+        r->from_flag = true;
         if (s->kind == S_BOOL) {
             if (eq != NULL) {
                 fail(err, errlen, "--%s: takes no value", s->flag);
@@ -262,22 +264,51 @@ static void conn_param(gp_config_t *cf, int *n, const char *keyword, const char 
     (*n)++;
 }
 
-/* libpq applies keywords in order: what comes before the expanded URL is a
- * fallback the URL may override; what comes after overrides the URL. An absent URL
- * becomes "postgresql://", which expands to nothing, so a later dbname override is
- * never itself taken for a connection string. */
-static void build_conn_params(gp_config_t *cf)
+/* The DB_* parts, in the order they are applied after the URL. */
+static const struct {
+    const char *flag, *keyword;
+    size_t offset;
+} conn_parts[] = {
+    {"db-host", "host", OFF(db_host)},         {"db-port", "port", OFF(db_port)},
+    {"db-user", "user", OFF(db_user)},         {"db-password", "password", OFF(db_password)},
+    {"db-name", "dbname", OFF(db_name)},       {"db-sslmode", "sslmode", OFF(db_sslmode)},
+};
+
+/* True when the connection string `url` sets `keyword` itself. */
+static bool url_sets(const char *url, const char *keyword)
+{
+    if (url == NULL)
+        return false;
+    PQconninfoOption *opts = PQconninfoParse(url, NULL);
+    bool set = false;
+    for (PQconninfoOption *o = opts; o != NULL && o->keyword != NULL; o++)
+        if (strcmp(o->keyword, keyword) == 0)
+            set = o->val != NULL && o->val[0] != '\0';
+    PQconninfoFree(opts);
+    return set;
+}
+
+/* libpq applies keywords in order, the last value winning, and expands only the
+ * first dbname as a connection string: the URL goes first, the parts that override
+ * it after. An absent URL becomes "postgresql://", which expands to nothing, so a
+ * later dbname override is never itself taken for a connection string.
+ * A part given only as a variable does not override a URL given as a flag (flags
+ * win over the environment); it still fills in what that URL leaves out, such as a
+ * password kept out of `ps`. */
+static void build_conn_params(gp_config_t *cf, const raw_t *raw)
 {
     int n = 0;
+    bool url_from_flag = raw[find_flag("database-url", 12) - settings].from_flag;
     conn_param(cf, &n, "fallback_application_name", "graphpost");
     conn_param(cf, &n, "connect_timeout", "10");
     conn_param(cf, &n, "dbname", cf->database_url != NULL ? cf->database_url : "postgresql://");
-    conn_param(cf, &n, "host", cf->db_host);
-    conn_param(cf, &n, "port", cf->db_port);
-    conn_param(cf, &n, "user", cf->db_user);
-    conn_param(cf, &n, "password", cf->db_password);
-    conn_param(cf, &n, "dbname", cf->db_name);
-    conn_param(cf, &n, "sslmode", cf->db_sslmode);
+    for (size_t i = 0; i < sizeof conn_parts / sizeof *conn_parts; i++) {
+        const setting_t *s = find_flag(conn_parts[i].flag, strlen(conn_parts[i].flag));
+        bool overridden =
+            url_from_flag && !raw[s - settings].from_flag && url_sets(cf->database_url, conn_parts[i].keyword);
+        if (!overridden)
+            conn_param(cf, &n, conn_parts[i].keyword, *(const char **)((char *)cf + conn_parts[i].offset));
+    }
     cf->conn_keywords[n] = NULL;
     cf->conn_values[n] = NULL;
 }
@@ -342,7 +373,7 @@ gp_config_status_t gp_config_parse(gp_config_t *cf, int argc, char *const *argv,
         return GP_CONFIG_ERROR;
 #undef RAW
     cf->log_level = gp_log_parse_level(cf->log_level_name);
-    build_conn_params(cf);
+    build_conn_params(cf, raw);
     return GP_CONFIG_OK;
 }
 
@@ -391,50 +422,132 @@ void gp_config_usage(FILE *out)
           out);
 }
 
-/* Replaces the password inside a URL (user:PASSWORD@, ?password=...) or a key=value
- * string (password=... or password='...') with ***. */
+/* password, sslpassword: every libpq keyword that holds a secret ends so. */
+static bool secret_keyword(const char *k, size_t n)
+{
+    return n >= 8 && memcmp(k + n - 8, "password", 8) == 0;
+}
+
+static int hexdigit(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* A URL query keyword, %-decoded as libpq decodes it (pass%77ord is password). */
+static bool secret_url_keyword(const char *k, size_t n)
+{
+    char dec[64];
+    size_t m = 0;
+    for (size_t i = 0; i < n && m < sizeof dec; i++) {
+        int hi, lo;
+        if (k[i] == '%' && i + 2 < n && (hi = hexdigit(k[i + 1])) >= 0 && (lo = hexdigit(k[i + 2])) >= 0) {
+            dec[m++] = (char)(hi << 4 | lo);
+            i += 2;
+        } else {
+            dec[m++] = k[i];
+        }
+    }
+    return secret_keyword(dec, m);
+}
+
+/* postgresql://user:PASSWORD@host/db?a=b&sslpassword=X: the password between ':' and
+ * the last '@' of the authority, and the value of every secret query parameter up to
+ * the next '&' (libpq splits the query at '&' only). */
+static void mask_url(gp_strbuf_t *sb, const char *s, const char *scheme)
+{
+    const char *auth = scheme + 3, *end = auth + strcspn(auth, "/?");
+    const char *at = NULL;
+    for (const char *p = auth; p < end; p++)
+        if (*p == '@')
+            at = p;
+    const char *colon = at != NULL ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+    if (colon != NULL) {
+        gp_strbuf_append(sb, s, (size_t)(colon - s));
+        gp_strbuf_lit(sb, ":***");
+        s = at;
+    }
+    const char *q = strchr(s, '?');
+    if (q == NULL) {
+        gp_strbuf_puts(sb, s);
+        return;
+    }
+    gp_strbuf_append(sb, s, (size_t)(q + 1 - s));
+    for (const char *p = q + 1; *p != '\0';) {
+        size_t len = strcspn(p, "&"), klen = strcspn(p, "=&");
+        if (klen < len && secret_url_keyword(p, klen)) {
+            gp_strbuf_append(sb, p, klen);
+            gp_strbuf_lit(sb, "=***");
+        } else {
+            gp_strbuf_append(sb, p, len);
+        }
+        p += len;
+        if (*p == '&')
+            gp_strbuf_putc(sb, *p++);
+    }
+}
+
+static bool space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/* The end of a key=value value, read as libpq's conninfo_parse reads it: quoted with
+ * '...' or bare up to white space, a backslash escaping the next character in both
+ * (so `password=a\ b` is "a b", one value). */
+static const char *conninfo_value_end(const char *p)
+{
+    bool quoted = *p == '\'';
+    for (p += quoted; *p != '\0'; p++) {
+        if (*p == '\\' && p[1] != '\0')
+            p++;
+        else if (quoted ? *p == '\'' : space(*p))
+            return p + quoted;
+    }
+    return p;
+}
+
+/* host=db password='a b' sslpassword=x\ y: every secret value becomes ***; all else
+ * is copied as written. */
+static void mask_keyword_value(gp_strbuf_t *sb, const char *s)
+{
+    for (const char *p = s; *p != '\0';) {
+        if (space(*p)) {
+            gp_strbuf_putc(sb, *p++);
+            continue;
+        }
+        const char *k = p;
+        while (*p != '\0' && *p != '=' && !space(*p))
+            p++;
+        size_t klen = (size_t)(p - k);
+        while (space(*p))
+            p++;
+        if (*p != '=') { /* not a pair (libpq refuses it): show nothing more */
+            gp_strbuf_lit(sb, "***");
+            return;
+        }
+        for (p++; space(*p);)
+            p++;
+        const char *v = p;
+        p = conninfo_value_end(p);
+        gp_strbuf_append(sb, k, klen);
+        gp_strbuf_putc(sb, '=');
+        if (secret_keyword(k, klen))
+            gp_strbuf_lit(sb, "***");
+        else
+            gp_strbuf_append(sb, v, (size_t)(p - v));
+    }
+}
+
+/* The connection string with every secret replaced by ***, in either of libpq's
+ * two forms (which libpq tells apart by the URI prefix). */
 static void mask_conninfo(gp_strbuf_t *sb, const char *s)
 {
     const char *scheme = strstr(s, "://");
-    const char *at = NULL, *colon = NULL;
-    if (scheme != NULL) {
-        const char *auth = scheme + 3, *end = auth + strcspn(auth, "/?#");
-        for (const char *p = auth; p < end; p++)
-            if (*p == '@')
-                at = p;
-        colon = at != NULL ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
-    }
-    for (const char *p = s; *p != '\0';) {
-        if (p == colon) {
-            gp_strbuf_lit(sb, ":***");
-            p = at;
-            continue;
-        }
-        bool word_start = p == s || p[-1] == ' ' || p[-1] == '?' || p[-1] == '&' || p[-1] == '\t';
-        if (word_start && strncmp(p, "password", 8) == 0) {
-            const char *q = p + 8;
-            while (*q == ' ')
-                q++;
-            if (*q == '=') {
-                q++;
-                while (*q == ' ')
-                    q++;
-                if (*q == '\'') {
-                    for (q++; *q != '\0' && *q != '\''; q++)
-                        if (*q == '\\' && q[1] != '\0')
-                            q++;
-                    if (*q == '\'')
-                        q++;
-                } else {
-                    q += strcspn(q, scheme != NULL ? "&#" : " \t");
-                }
-                gp_strbuf_lit(sb, "password=***");
-                p = q;
-                continue;
-            }
-        }
-        gp_strbuf_putc(sb, *p++);
-    }
+    bool uri = scheme != NULL && (strncmp(s, "postgresql://", 13) == 0 || strncmp(s, "postgres://", 11) == 0);
+    if (uri)
+        mask_url(sb, s, scheme);
+    else
+        mask_keyword_value(sb, s);
 }
 
 const char *gp_config_describe(gp_config_t *cf)

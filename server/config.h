@@ -3,9 +3,10 @@
  * effective-config log line all derive from that table (config.c).
  *
  * Precedence, lowest first: defaults < DATABASE_URL / GRAPHPOST_DATABASE_URL <
- * GRAPHPOST_DB_* < other GRAPHPOST_* variables < flags. The DB_* variables do not
+ * GRAPHPOST_DB_* < other GRAPHPOST_* variables < flags. The DB_* settings do not
  * replace the URL: they override its parts, because the connection is built as
- * libpq keyword/value arrays (the URL first, expanded, then the parts). */
+ * libpq keyword/value arrays (the URL first, expanded, then the parts). A URL given
+ * as a flag beats the DB_* variables: they then only fill in what it leaves out. */
 #ifndef GP_CONFIG_H
 #define GP_CONFIG_H
 
@@ -63,8 +64,9 @@ void gp_config_free(gp_config_t *cf);
 /* Writes --help: every setting with its flag, environment variables, default and meaning. */
 void gp_config_usage(FILE *out);
 
-/* One line listing every effective setting, secrets masked (passwords, including
- * the one inside the database URL). Allocated in the config's arena. */
+/* One line listing every effective setting, secrets masked (passwords, and every
+ * password or sslpassword inside the database URL, in either of libpq's forms).
+ * Allocated in the config's arena. */
 const char *gp_config_describe(gp_config_t *cf);
 
 /* Splits pool_max across `threads`: the connections thread `i` may open (at least 1). */

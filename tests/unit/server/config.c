@@ -1,6 +1,8 @@
 /* Unit tests for server/config: precedence, DB_* overriding URL parts, bad values, --help. */
 #include <stdlib.h>
 
+#include <libpq-fe.h>
+
 #include "server/config.h"
 #include "tests/unit/test.h"
 
@@ -273,7 +275,93 @@ static void test_describe_masks_secrets(void)
     gp_config_free(&cf);
 }
 
+/* What libpq itself makes of the keyword arrays: the options of a connection
+ * started from them (socket directories that do not exist, so it fails at once
+ * and looks nothing up). Returns a malloc'd "host port user password dbname". */
+static char *libpq_sees(const gp_config_t *cf)
+{
+    PGconn *conn = PQconnectStartParams(cf->conn_keywords, cf->conn_values, 1);
+    PQconninfoOption *opts = PQconninfo(conn);
+    const char *want[] = {"host", "port", "user", "password", "dbname"};
+    char *out = calloc(1, 512);
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++)
+        for (PQconninfoOption *o = opts; o != NULL && o->keyword != NULL; o++)
+            if (strcmp(o->keyword, want[i]) == 0)
+                snprintf(out + strlen(out), 512 - strlen(out), "%s%s", i ? " " : "", o->val ? o->val : "-");
+    PQconninfoFree(opts);
+    PQfinish(conn);
+    return out;
+}
+
+static void test_flag_url_beats_env_parts(void)
+{
+    gp_config_t cf;
+    char *const *env = ENV("GRAPHPOST_DB_HOST=/env/run", "GRAPHPOST_DB_PORT=6000", "GRAPHPOST_DB_PASSWORD=envpw",
+                           "GRAPHPOST_DB_NAME=envdb");
+    /* The flag's URL sets host, port, user and dbname: the variables do not change
+     * them; it sets no password, so GRAPHPOST_DB_PASSWORD still supplies one. */
+    CHECK_INT(parse(&cf, NARGS("--database-url", "postgresql://app@%2Fflag%2Frun:5999/flagdb"),
+                    ARGS("--database-url", "postgresql://app@%2Fflag%2Frun:5999/flagdb"), env),
+              GP_CONFIG_OK);
+    char *seen = libpq_sees(&cf);
+    CHECK_STR(seen, "/flag/run 5999 app envpw flagdb");
+    free(seen);
+    gp_config_free(&cf);
+
+    /* A part given as a flag still overrides the flag's URL. */
+    CHECK_INT(parse(&cf, NARGS("--database-url=postgresql://app@%2Fflag%2Frun:5999/flagdb", "--db-host=/flag2"),
+                    ARGS("--database-url=postgresql://app@%2Fflag%2Frun:5999/flagdb", "--db-host=/flag2"), env),
+              GP_CONFIG_OK);
+    seen = libpq_sees(&cf);
+    CHECK_STR(seen, "/flag2 5999 app envpw flagdb");
+    free(seen);
+    gp_config_free(&cf);
+
+    /* A URL from the environment is overridden by the DB_* variables, as before. */
+    char *const argv[] = {"graphpost"};
+    CHECK_INT(parse(&cf, 1, argv,
+                    ENV("DATABASE_URL=postgresql://app:urlpw@%2Furl%2Frun:5999/urldb", "GRAPHPOST_DB_HOST=/env/run",
+                        "GRAPHPOST_DB_NAME=envdb")),
+              GP_CONFIG_OK);
+    seen = libpq_sees(&cf);
+    CHECK_STR(seen, "/env/run 5999 app urlpw envdb");
+    free(seen);
+    gp_config_free(&cf);
+}
+
+/* Every secret keyword (password and sslpassword), in both connection-string forms,
+ * however its value is quoted or escaped. */
+static void expect_masked(const char *url, const char *shown, const char *secret)
+{
+    gp_config_t cf;
+    char *const argv[] = {"graphpost", "--database-url", (char *)url};
+    CHECK_INT(parse(&cf, 3, argv, ENV("HOME=/")), GP_CONFIG_OK);
+    const char *d = gp_config_describe(&cf);
+    const char *at = strstr(d, "database-url=");
+    char got[512] = "";
+    if (at != NULL)
+        snprintf(got, sizeof got, "%s", at + 13);
+    char *next = strstr(got, " host=127.0.0.1"); /* the setting after it */
+    if (next != NULL)
+        *next = '\0';
+    CHECK_STR(got, shown);
+    CHECK(strstr(d, secret) == NULL);
+    gp_config_free(&cf);
+}
+
+static void test_describe_masks_every_secret(void)
+{
+    expect_masked("host=db password=Zpw\\ EscTail dbname=blog", "host=db password=*** dbname=blog", "EscTail");
+    expect_masked("host=db sslpassword=keypass dbname=blog", "host=db sslpassword=*** dbname=blog", "keypass");
+    expect_masked("host=db sslpassword = 'k e\\'y' password=x\\\\ dbname=blog",
+                  "host=db sslpassword=*** password=*** dbname=blog", "k e");
+    expect_masked("postgresql://app:pw@db/blog?sslpassword=keypass&sslmode=disable",
+                  "postgresql://app:***@db/blog?sslpassword=***&sslmode=disable", "keypass");
+    expect_masked("postgresql://db/blog?ssl%70assword=keypass#x&application_name=a",
+                  "postgresql://db/blog?ssl%70assword=***&application_name=a", "keypass");
+}
+
 TEST_MAIN(test_defaults, test_flags_beat_env, test_env_beats_default, test_graphpost_url_beats_database_url,
           test_db_parts_override_url, test_schema_beats_db_schema, test_bad_values, test_flag_value_forms,
           test_bad_env_overridden_by_flag_is_harmless, test_pool_split, test_help, test_max_body,
-          test_describe_masks_secrets)
+          test_describe_masks_secrets, test_flag_url_beats_env_parts, test_describe_masks_every_secret)

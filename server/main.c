@@ -192,7 +192,7 @@ static int start_workers(workers_t *ws, const gp_config_t *cf, gp_schema_slot_t 
             .listen_fd = listen_fd,
             .pool = {cf->conn_keywords, cf->conn_values, cf->pool_min,
                      gp_config_pool_max_for_thread(cf, ws->started), cf->pool_acquire_timeout_ms,
-                     POOL_MAX_IN_FLIGHT},
+                     POOL_MAX_IN_FLIGHT, cf->statement_timeout_ms},
         };
         if ((ws->all[ws->started] = gp_worker_start(&wc)) == NULL)
             return -1;

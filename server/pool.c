@@ -1,41 +1,83 @@
 /* server/pool.c — non-blocking libpq connections in one worker's h2o event loop.
  *
- * Each connection runs in pipeline mode. Queries submitted during one loop turn are
- * queued on a connection and sent together by a zero timeout, followed by ONE
- * PQpipelineSync, so one write carries many requests. Every connection keeps a FIFO
- * of what it sent (queries and sync markers) to match the results libpq returns:
- * a query yields its result(s) and then NULL; a sync yields one PGRES_PIPELINE_SYNC;
- * after an error, the rest of the sync segment yields PGRES_PIPELINE_ABORTED (those
- * statements never ran, so they are sent again). A statement that may write runs in a
- * segment of its own, so it never shares an implicit transaction, and it is never sent
- * twice once it may have run.
+ * Each connection runs in pipeline mode, and every statement is followed by its own
+ * PQpipelineSync: a segment of one. So every request is its own implicit transaction
+ * (two requests never share one, nor each other's SET LOCAL or failures), a failing
+ * statement aborts nothing but itself, and statement_timeout counts per statement.
+ * libpq 15's PQpipelineSync always flushes, so the statements queued during one loop
+ * turn are written with TCP_CORK set: one write() each, one packet for the batch.
+ *
+ * Which connection gets a statement depends on what it cost last time. The pool keeps
+ * a small table of statements keyed by their full SQL (hash, then text compare): the
+ * service time of the last run and a pool-unique id that names its prepared statement
+ * (`gp_<id>`; a crafted hash collision only evicts, it never shares a name). A read
+ * known to be fast (under GP_POOL_FAST_MS last time) is pipelined on the least-loaded
+ * connection. Anything else (new, slow last time, or a write) is "exclusive": it goes
+ * last on its connection and nothing is pipelined behind it until its result is in,
+ * so a slow statement delays nobody; a write takes only an idle connection, since a
+ * write cannot be withdrawn once sent. Another connection opens as soon as every open
+ * one is exclusive or GP_POOL_GROW_DEPTH deep. The acquire timeout bounds the wait for
+ * a connection and also the wait of a read pipelined behind another statement (it
+ * then gets a 503 and its result is discarded).
+ *
+ * A caller that forgets a query (its client left) drops it if it was not sent yet. An
+ * exclusive statement still running GP_POOL_CANCEL_AFTER_MS later is cancelled: a
+ * detached thread calls PQcancel (it blocks) and reports back through a socketpair;
+ * until then the connection takes no new work, so the cancel cannot hit an innocent
+ * statement (PostgreSQL ignores a cancel that reaches an idle backend).
+ *
+ * Every connection keeps a FIFO of what it sent (queries and sync markers) to match
+ * the results libpq returns: a query yields its result(s) and then NULL; a sync yields
+ * one PGRES_PIPELINE_SYNC. The first statement on a new backend is the pool's own
+ * `SET statement_timeout`.
  *
  * A connection's state is the list it is on (connecting, idle, busy, backoff, closed),
  * changed only by conn_set_state(). Queries that find no usable connection wait in the
- * pool's acquire queue, each linked to an h2o_timeout_t of acquire_timeout_ms. A broken
- * connection reconnects at once, then every second; an h2o timer bounds each connect
- * attempt because PQconnectPoll ignores connect_timeout.
+ * pool's acquire queue. A broken connection reconnects at once, then every second; an
+ * h2o timer bounds each connect attempt because PQconnectPoll ignores connect_timeout.
  *
  * Memory: a query is one malloc block (struct, SQL and parameters), freed after its
  * callback returns or, when forgotten, when its result is discarded. Connections are
- * freed from the pool's own zero-timeout tick, never inside their socket callbacks. */
+ * freed from the pool's own zero-timeout tick, never inside their socket callbacks,
+ * and never while a cancel thread works for them. */
 #include "pool.h"
 
 #include <assert.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <libpq-fe.h>
 
+#include "base/hash.h"
 #include "base/log.h"
 #include "pgerror.h"
 
 #define GP_POOL_CONNECT_TIMEOUT_MS 5000 /* libpq ignores connect_timeout in PQconnectPoll */
 #define GP_POOL_RETRY_MS 1000           /* backoff after the immediate first reconnect */
 #define GP_POOL_MAX_ATTEMPTS 10         /* a read-only query is sent at most this often */
+/* A read whose last run took less may be pipelined behind others, and others behind
+ * it. The bound on what a fast statement can wait for is a few of these. */
+#define GP_POOL_FAST_US 10000
+/* Statements queued on the least-loaded connection before another one is opened:
+ * pipelining saves PostgreSQL and us work, but one backend runs one statement at a
+ * time, so deeper pipelines serialise what several backends could run at once. */
+#define GP_POOL_GROW_DEPTH 2
+#define GP_POOL_CANCEL_AFTER_MS 50 /* a statement this old when forgotten is cancelled */
+#define GP_POOL_STMT_SETS 256      /* the statement table: sets of GP_POOL_STMT_WAYS */
+#define GP_POOL_STMT_WAYS 4
+#define GP_POOL_STMT_SQL_MAX 65536 /* longer SQL is not remembered: exclusive, unnamed */
+#define GP_POOL_HASH_SEED 0x6770706f6f6c3031ULL
+#define GP_POOL_NO_SLOT UINT_MAX
 
 typedef enum {
     CONN_CONNECTING,
@@ -67,14 +109,18 @@ struct gp_query {
     gp_pool_t *pool;
     gp_conn_t *conn;          /* while PENDING or SENT */
     h2o_linklist_t link;      /* acquire queue, rejected list or conn->pending */
-    h2o_timeout_entry_t wait; /* acquire timeout while WAITING */
+    h2o_timeout_entry_t wait; /* acquire timeout: from submission until the statement starts */
     query_state_t state;
     bool read_only;
     bool forgotten;
-    int attempts;
-    uint64_t statement;       /* nonzero: run as the named prepared statement gp_<hex> */
+    bool internal;            /* the pool's own (SET, DEALLOCATE): dies with its connection */
+    bool prepare;             /* run as the named prepared statement gp_<stmt_id> */
+    bool exclusive;           /* not known fast: nothing is pipelined behind it */
     bool awaiting_prepare;    /* its Parse was sent just before it: that result comes first */
-    PGresult *res; /* first result while the query's results are being read */
+    int attempts;
+    unsigned stmt_slot;       /* in pool->stmts, or GP_POOL_NO_SLOT */
+    uint64_t stmt_id;         /* the slot's id when the query came: a changed id means evicted */
+    PGresult *res;            /* first result while the query's results are being read */
     gp_query_cb cb;
     void *data;
     const char *sql;
@@ -92,18 +138,30 @@ struct gp_conn {
     PostgresPollingStatusType poll;
     h2o_timeout_entry_t timer; /* connect timeout or reconnect backoff */
     h2o_timeout_entry_t batch; /* zero timeout: send what was queued this loop turn */
+    h2o_timeout_entry_t cancel_timer; /* a forgotten exclusive statement is running */
     h2o_linklist_t pending;    /* queries not sent yet */
     int load;                  /* queries pending or in flight */
-    int unsynced;              /* statements sent since the last sync */
     int failures;              /* consecutive failed attempts or breaks */
     bool was_connected;        /* counts reconnects */
+    bool exclusive;            /* an exclusive statement is queued or in flight: take nothing */
+    bool cancelling;           /* a cancel thread works for it: take nothing, free nothing */
+    uint64_t started_us;       /* when the FIFO's head statement started */
     gp_query_t **fifo;         /* ring of what was sent: a query, or NULL for a sync */
     size_t fifo_cap, fifo_head, fifo_len;
-    /* Statements prepared on this backend: open addressing, 0 empty, 1 deleted. Only
-     * half the slots are ever used; past that, statements go unnamed. */
+    /* Ids of the statements prepared on this backend: open addressing, 0 empty, 1
+     * deleted (ids start at 2). Half full, the backend gets DEALLOCATE ALL. */
     uint64_t prepared[GP_POOL_PREPARED_SLOTS];
     int nprepared;
 };
+
+/* What the pool remembers about one SQL text. */
+typedef struct stmt {
+    uint64_t hash;
+    char *sql;       /* malloc'd copy; NULL: an empty slot */
+    uint64_t id;     /* names its prepared statements; never reused */
+    int64_t cost_us; /* service time of the last run; -1: none finished yet */
+    uint64_t used;   /* pool->stmt_clock at the last lookup: the least recent is evicted */
+} stmt_t;
 
 struct gp_pool {
     h2o_loop_t *loop;
@@ -112,8 +170,9 @@ struct gp_pool {
     int counts[CONN_NSTATES];
     h2o_linklist_t waiting; /* acquire queue, oldest first */
     int nwaiting;
+    int nwaiting_exclusive;
     h2o_linklist_t rejected;
-    h2o_timeout_t zero, retry, connect, acquire;
+    h2o_timeout_t zero, retry, connect, acquire, cancel_delay;
     h2o_timeout_entry_t tick; /* zero timeout: reject, free closed conns, shutdown steps */
     unsigned next_id;
     bool ever_connected;
@@ -121,12 +180,78 @@ struct gp_pool {
     void (*done)(void *data);
     void *done_data;
     gp_pool_stats_t stats;
+    stmt_t stmts[GP_POOL_STMT_SETS * GP_POOL_STMT_WAYS];
+    uint64_t next_stmt_id, stmt_clock;
+    int cancel_fds[2];         /* socketpair: cancel threads write their finished job */
+    h2o_socket_t *cancel_sock; /* watches cancel_fds[0] */
+    int cancels_running;
 };
 
 static void conn_fail(gp_conn_t *c, const char *reason);
 static void conn_connect(gp_conn_t *c);
 static void query_dispatch(gp_query_t *q, bool front);
 static void pool_schedule_tick(gp_pool_t *p);
+static void pool_drain_waiting(gp_pool_t *p);
+
+static uint64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* ---- the statement table ------------------------------------------------------ */
+
+/* The slot remembering `sql`. A miss takes over the least recently used slot of the
+ * hash's set under a new id: two texts never share an id, whatever their hashes. */
+static unsigned stmt_lookup(gp_pool_t *p, uint64_t hash, const char *sql)
+{
+    size_t len = strlen(sql);
+    if (len > GP_POOL_STMT_SQL_MAX)
+        return GP_POOL_NO_SLOT;
+    unsigned base = (unsigned)(hash % GP_POOL_STMT_SETS) * GP_POOL_STMT_WAYS, victim = base;
+    p->stmt_clock++;
+    for (unsigned i = base; i < base + GP_POOL_STMT_WAYS; i++) {
+        stmt_t *s = &p->stmts[i];
+        if (s->sql != NULL && s->hash == hash && memcmp(s->sql, sql, len + 1) == 0) {
+            s->used = p->stmt_clock;
+            return i;
+        }
+        if (s->used < p->stmts[victim].used)
+            victim = i;
+    }
+    stmt_t *s = &p->stmts[victim];
+    free(s->sql);
+    if ((s->sql = malloc(len + 1)) == NULL)
+        abort();
+    memcpy(s->sql, sql, len + 1);
+    s->hash = hash;
+    s->id = ++p->next_stmt_id;
+    s->cost_us = -1;
+    s->used = p->stmt_clock;
+    return victim;
+}
+
+static const stmt_t *query_stmt(const gp_query_t *q)
+{
+    if (q->stmt_slot == GP_POOL_NO_SLOT)
+        return NULL;
+    const stmt_t *s = &q->pool->stmts[q->stmt_slot];
+    return s->id == q->stmt_id ? s : NULL;
+}
+
+static bool query_known_fast(const gp_query_t *q)
+{
+    const stmt_t *s = query_stmt(q);
+    return q->read_only && !q->internal && s != NULL && s->cost_us >= 0 && s->cost_us < GP_POOL_FAST_US;
+}
+
+static void stmt_record(gp_query_t *q, uint64_t us)
+{
+    stmt_t *s = (stmt_t *)query_stmt(q);
+    if (s != NULL)
+        s->cost_us = (int64_t)us;
+}
 
 /* ---- queries ---------------------------------------------------------------- */
 
@@ -140,6 +265,7 @@ static gp_query_t *query_new(gp_pool_t *p, const char *sql, int nparams, const c
     if (q == NULL)
         abort();
     q->pool = p;
+    q->stmt_slot = GP_POOL_NO_SLOT;
     q->values = (const char **)(q + 1);
     char *s = (char *)(q->values + nparams);
     for (int i = 0; i < nparams; i++) {
@@ -154,6 +280,15 @@ static gp_query_t *query_new(gp_pool_t *p, const char *sql, int nparams, const c
     return q;
 }
 
+static void query_free(gp_query_t *q)
+{
+    if (h2o_timeout_is_linked(&q->wait))
+        h2o_timeout_unlink(&q->wait);
+    if (q->res != NULL)
+        PQclear(q->res);
+    free(q);
+}
+
 /* Hands the outcome to the callback unless the caller forgot the query, then frees it.
  * Takes ownership of nothing in `r`: the caller clears its PGresult afterwards. */
 static void query_complete(gp_query_t *q, const gp_query_result_t *r)
@@ -165,7 +300,7 @@ static void query_complete(gp_query_t *q, const gp_query_result_t *r)
         q->state = Q_DONE;
         q->cb(q->data, r);
     }
-    free(q);
+    query_free(q);
 }
 
 static void query_fail(gp_query_t *q, const char *msg, bool unavailable)
@@ -177,65 +312,55 @@ static void query_fail(gp_query_t *q, const char *msg, bool unavailable)
 static void query_unwait(gp_query_t *q)
 {
     assert(q->state == Q_WAITING);
-    h2o_linklist_unlink(&q->link);
-    if (h2o_timeout_is_linked(&q->wait)) /* h2o unlinks it before calling on_acquire_timeout */
-        h2o_timeout_unlink(&q->wait);
+    h2o_linklist_unlink(&q->link); /* its acquire timer keeps running until it starts */
     q->pool->nwaiting--;
+    if (q->exclusive)
+        q->pool->nwaiting_exclusive--;
 }
 
-static void on_acquire_timeout(h2o_timeout_entry_t *e)
-{
-    gp_query_t *q = H2O_STRUCT_FROM_MEMBER(gp_query_t, wait, e);
-    gp_pool_t *p = q->pool;
-    char msg[96];
-    query_unwait(q);
-    p->stats.acquire_timeouts++;
-    snprintf(msg, sizeof msg, "no database connection available within %d ms", p->cf.acquire_timeout_ms);
-    query_fail(q, msg, /* unavailable= */ true);
-}
-
-/* The statement did not run, or ran read-only: send it again elsewhere. Only
- * failures of the connection count as attempts: a statement aborted because a
- * neighbour in its pipeline failed goes to the front of the queue, so it cannot
- * be aborted forever, and counting those made busy pipelines fail good requests. */
-static void query_retry(gp_query_t *q, bool counts_as_attempt)
+/* The statement did not run, or ran read-only: send it again elsewhere. */
+static void query_retry(gp_query_t *q)
 {
     if (q->res != NULL) {
         PQclear(q->res);
         q->res = NULL;
     }
     q->conn = NULL;
-    if (q->forgotten) {
-        free(q);
+    if (q->forgotten || q->internal) {
+        query_free(q);
         return;
     }
     q->pool->stats.retries++;
-    if (counts_as_attempt && ++q->attempts >= GP_POOL_MAX_ATTEMPTS) {
+    if (++q->attempts >= GP_POOL_MAX_ATTEMPTS) {
         query_fail(q, "the database connection failed repeatedly", /* unavailable= */ true);
         return;
     }
     query_dispatch(q, /* front= */ true);
 }
 
-/* Turns the statement's result into the callback's one cell or one error. */
+/* Turns the statement's result into the callback's one cell or one error. A SQL NULL
+ * cell is neither: the callback gets cell == NULL and error == NULL. */
 static void query_finish(gp_query_t *q, bool conn_bad)
 {
     PGresult *res = q->res;
     q->res = NULL;
     ExecStatusType st = res != NULL ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     const char *sqlstate = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-    if (st == PGRES_PIPELINE_ABORTED ||
-        (st == PGRES_FATAL_ERROR && q->read_only && (gp_pgerror_retryable(sqlstate) || conn_bad))) {
+    if (st == PGRES_FATAL_ERROR && q->read_only && (gp_pgerror_retryable(sqlstate) || conn_bad)) {
         PQclear(res);
-        query_retry(q, /* counts_as_attempt= */ st != PGRES_PIPELINE_ABORTED);
+        query_retry(q);
         return;
     }
     gp_query_result_t r = {0};
     if (st == PGRES_TUPLES_OK && PQntuples(res) == 1 && PQnfields(res) == 1) {
-        r.cell = PQgetvalue(res, 0, 0);
-        r.cell_len = (size_t)PQgetlength(res, 0, 0);
+        if (!PQgetisnull(res, 0, 0)) { /* PQgetvalue gives "" for NULL */
+            r.cell = PQgetvalue(res, 0, 0);
+            r.cell_len = (size_t)PQgetlength(res, 0, 0);
+        }
     } else if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
         r.error = "expected one row with one column";
+    } else if (st == PGRES_PIPELINE_ABORTED) {
+        r.error = "the statement was not run"; /* its segment is its own: cannot happen */
     } else {
         r.sqlstate = sqlstate;
         r.error = res != NULL ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
@@ -245,6 +370,22 @@ static void query_finish(gp_query_t *q, bool conn_bad)
     }
     query_complete(q, &r);
     PQclear(res);
+}
+
+/* The caller gets a 503 now, but the statement stays where it is (it was sent and
+ * cannot be withdrawn): its result will be discarded. */
+static void query_abandon(gp_query_t *q, const char *msg)
+{
+    gp_query_result_t r = {.error = msg, .unavailable = true};
+    query_state_t was = q->state;
+    q->pool->stats.errors++;
+    if (!q->forgotten && q->cb != NULL) {
+        q->state = Q_DONE;
+        q->cb(q->data, &r);
+    }
+    q->state = was;
+    q->forgotten = true;
+    q->cb = NULL;
 }
 
 /* ---- connection states -------------------------------------------------------- */
@@ -322,14 +463,10 @@ static bool prepared_has(const gp_conn_t *c, uint64_t id)
     return c->prepared[prepared_slot(c, id, false)] == id;
 }
 
-/* Remembers `id` as prepared; false when the table is full (send it unnamed). */
-static bool prepared_add(gp_conn_t *c, uint64_t id)
+static void prepared_add(gp_conn_t *c, uint64_t id)
 {
-    if (c->nprepared >= GP_POOL_PREPARED_SLOTS / 2)
-        return false;
     c->prepared[prepared_slot(c, id, true)] = id;
     c->nprepared++;
-    return true;
 }
 
 static void prepared_remove(gp_conn_t *c, uint64_t id)
@@ -341,26 +478,15 @@ static void prepared_remove(gp_conn_t *c, uint64_t id)
     }
 }
 
-static void statement_name(char *buf, size_t size, uint64_t id)
+static void prepared_clear(gp_conn_t *c)
 {
-    snprintf(buf, size, "gp_%016llx", (unsigned long long)id);
+    memset(c->prepared, 0, sizeof c->prepared);
+    c->nprepared = 0;
 }
 
-/* Sends q as its named statement, preparing it first on this backend if needed.
- * Both go into the same pipeline segment, so the Parse always precedes its Bind. */
-static bool conn_send_prepared(gp_conn_t *c, gp_query_t *q)
+static void statement_name(char *buf, size_t size, uint64_t id)
 {
-    char name[24];
-    statement_name(name, sizeof name, q->statement);
-    q->awaiting_prepare = false;
-    if (!prepared_has(c, q->statement)) {
-        if (!prepared_add(c, q->statement))
-            return PQsendQueryParams(c->pg, q->sql, q->nparams, NULL, q->values, NULL, NULL, 0);
-        if (!PQsendPrepare(c->pg, name, q->sql, q->nparams, NULL))
-            return false;
-        q->awaiting_prepare = true;
-    }
-    return PQsendQueryPrepared(c->pg, name, q->nparams, q->values, NULL, NULL, 0);
+    snprintf(buf, size, "gp_%llx", (unsigned long long)id);
 }
 
 /* ---- the FIFO of what was sent ------------------------------------------------ */
@@ -395,6 +521,21 @@ static gp_query_t *fifo_pop(gp_conn_t *c)
     return q;
 }
 
+/* The FIFO's head is a statement PostgreSQL works on now: from here its service time
+ * counts, and its acquire timeout no longer does. A forgotten exclusive one is
+ * cancelled if it is still running GP_POOL_CANCEL_AFTER_MS later. */
+static void conn_start_head(gp_conn_t *c)
+{
+    gp_query_t *q = c->fifo_len > 0 ? fifo_peek(c) : NULL;
+    if (q == NULL)
+        return;
+    c->started_us = now_us();
+    if (h2o_timeout_is_linked(&q->wait))
+        h2o_timeout_unlink(&q->wait);
+    if (q->forgotten && q->exclusive && !h2o_timeout_is_linked(&c->cancel_timer))
+        h2o_timeout_link(c->pool->loop, &c->pool->cancel_delay, &c->cancel_timer);
+}
+
 /* ---- socket watcher ------------------------------------------------------------ */
 
 static void conn_unwatch(gp_conn_t *c)
@@ -421,7 +562,8 @@ static bool conn_watch(gp_conn_t *c)
 /* ---- teardown ------------------------------------------------------------------ */
 
 /* Releases the socket and the PGconn and hands back every query the connection held:
- * unsent ones and sent read-only ones go elsewhere, sent writes fail. */
+ * unsent ones and sent read-only ones go elsewhere, sent writes fail, the pool's own
+ * statements die with the backend they were for. */
 static void conn_teardown(gp_conn_t *c, conn_state_t to)
 {
     h2o_linklist_t pending;
@@ -433,23 +575,24 @@ static void conn_teardown(gp_conn_t *c, conn_state_t to)
         PQfinish(c->pg);
         c->pg = NULL;
     }
-    if (h2o_timeout_is_linked(&c->timer))
-        h2o_timeout_unlink(&c->timer);
-    if (h2o_timeout_is_linked(&c->batch))
-        h2o_timeout_unlink(&c->batch);
+    h2o_timeout_entry_t *timers[] = {&c->timer, &c->batch, &c->cancel_timer};
+    for (size_t i = 0; i < sizeof timers / sizeof *timers; i++)
+        if (h2o_timeout_is_linked(timers[i]))
+            h2o_timeout_unlink(timers[i]);
     h2o_linklist_init_anchor(&pending);
     h2o_linklist_insert_list(&pending, &c->pending);
     c->fifo = NULL;
     c->fifo_head = c->fifo_len = c->fifo_cap = 0;
-    c->load = c->unsynced = 0;
+    c->load = 0;
+    c->exclusive = false;
     conn_set_state(c, to);
 
     while (!h2o_linklist_is_empty(&pending)) {
         gp_query_t *q = H2O_STRUCT_FROM_MEMBER(gp_query_t, link, pending.next);
         h2o_linklist_unlink(&q->link);
         q->conn = NULL;
-        if (q->forgotten)
-            free(q);
+        if (q->forgotten || q->internal)
+            query_free(q);
         else
             query_dispatch(q, /* front= */ true);
     }
@@ -457,11 +600,13 @@ static void conn_teardown(gp_conn_t *c, conn_state_t to)
         gp_query_t *q = fifo[(head + i) % cap];
         if (q == NULL)
             continue;
-        if (q->read_only || q->forgotten) {
-            query_retry(q, /* counts_as_attempt= */ true); /* frees a forgotten one */
+        if (q->read_only || q->forgotten || q->internal) {
+            query_retry(q); /* frees a forgotten or internal one */
         } else {
-            if (q->res != NULL)
+            if (q->res != NULL) {
                 PQclear(q->res);
+                q->res = NULL;
+            }
             query_fail(q, "the database connection was lost; the statement may or may not have run",
                        /* unavailable= */ false);
         }
@@ -490,7 +635,7 @@ static void conn_close(gp_conn_t *c, const char *reason)
 
 static void conn_free(gp_conn_t *c)
 {
-    assert(c->state == CONN_CLOSED && c->pg == NULL && c->sock == NULL);
+    assert(c->state == CONN_CLOSED && c->pg == NULL && c->sock == NULL && !c->cancelling);
     h2o_linklist_unlink(&c->link);
     c->pool->counts[CONN_CLOSED]--;
     free(c);
@@ -523,52 +668,121 @@ static void on_writable(h2o_socket_t *sock, const char *err)
     conn_flush(c);
 }
 
-static bool conn_sync(gp_conn_t *c)
+/* libpq 15 flushes at every PQpipelineSync; with the socket corked those writes
+ * leave as one packet when it is uncorked. A Unix socket refuses the option: fine. */
+static void conn_cork(gp_conn_t *c, int on)
 {
+    (void)setsockopt(PQsocket(c->pg), IPPROTO_TCP, TCP_CORK, &on, sizeof on);
+}
+
+/* Puts q, just sent, into the FIFO followed by its own sync: a segment of one. */
+static bool conn_push_sent(gp_conn_t *c, gp_query_t *q)
+{
+    bool was_empty = c->fifo_len == 0;
+    q->state = Q_SENT;
+    q->conn = c;
+    fifo_push(c, q);
     if (!PQpipelineSync(c->pg)) {
         conn_fail(c, PQerrorMessage(c->pg));
         return false;
     }
     fifo_push(c, NULL);
-    c->unsynced = 0;
+    if (was_empty)
+        conn_start_head(c);
     return true;
 }
 
-/* Sends everything queued during this loop turn, then one sync. A statement that may
- * write gets a sync before and after it: a segment of its own. */
+static void on_internal_result(void *data, const gp_query_result_t *r)
+{
+    (void)data;
+    if (r->error != NULL)
+        gp_warn("pool", "a statement the pool sent for itself failed: %s", r->error);
+}
+
+/* Sends one of the pool's own statements (no parameters, result only logged). */
+static bool conn_send_internal(gp_conn_t *c, const char *sql)
+{
+    gp_query_t *q = query_new(c->pool, sql, 0, NULL);
+    q->internal = true;
+    q->cb = on_internal_result;
+    if (!PQsendQueryParams(c->pg, sql, 0, NULL, NULL, NULL, NULL, 0)) {
+        query_free(q);
+        conn_fail(c, PQerrorMessage(c->pg));
+        return false;
+    }
+    c->load++;
+    return conn_push_sent(c, q);
+}
+
+/* Sends q as its named statement, preparing it first on this backend if needed (the
+ * Parse goes into q's own segment, just before its Bind). A full table of names is
+ * emptied with DEALLOCATE ALL, so a backend never holds more than half of it. */
+static bool conn_send_prepared(gp_conn_t *c, gp_query_t *q)
+{
+    char name[24];
+    statement_name(name, sizeof name, q->stmt_id);
+    q->awaiting_prepare = false;
+    if (!prepared_has(c, q->stmt_id)) {
+        if (c->nprepared >= GP_POOL_PREPARED_SLOTS / 2) {
+            if (!conn_send_internal(c, "DEALLOCATE ALL"))
+                return false;
+            prepared_clear(c);
+        }
+        if (!PQsendPrepare(c->pg, name, q->sql, q->nparams, NULL))
+            goto Error;
+        prepared_add(c, q->stmt_id);
+        q->awaiting_prepare = true;
+    }
+    if (!PQsendQueryPrepared(c->pg, name, q->nparams, q->values, NULL, NULL, 0))
+        goto Error;
+    return true;
+Error:
+    conn_fail(c, PQerrorMessage(c->pg)); /* q is still pending: it is re-dispatched */
+    return false;
+}
+
+static bool conn_send_one(gp_conn_t *c, gp_query_t *q)
+{
+    if (q->prepare && query_stmt(q) != NULL)
+        return conn_send_prepared(c, q);
+    if (!PQsendQueryParams(c->pg, q->sql, q->nparams, NULL, q->values, NULL, NULL, 0)) {
+        conn_fail(c, PQerrorMessage(c->pg)); /* q is still pending: it is re-dispatched */
+        return false;
+    }
+    return true;
+}
+
+/* Drops a query that is still pending on its connection. */
+static void conn_drop_pending(gp_conn_t *c, gp_query_t *q)
+{
+    h2o_linklist_unlink(&q->link);
+    c->load--;
+    if (q->exclusive)
+        c->exclusive = false;
+    q->conn = NULL;
+}
+
+/* Sends everything queued during this loop turn, each statement with its own sync. */
 static void conn_send_batch(gp_conn_t *c)
 {
+    bool cork = c->pending.next->next != &c->pending; /* two or more */
+    if (cork)
+        conn_cork(c, 1);
     while (!h2o_linklist_is_empty(&c->pending)) {
         gp_query_t *q = H2O_STRUCT_FROM_MEMBER(gp_query_t, link, c->pending.next);
-        if (q->forgotten) {
-            h2o_linklist_unlink(&q->link);
-            c->load--;
-            free(q);
+        if (q->forgotten) { /* its client left before it was sent */
+            conn_drop_pending(c, q);
+            query_free(q);
             continue;
         }
-        if (!q->read_only && c->unsynced > 0 && !conn_sync(c))
+        if (!conn_send_one(c, q))
             return;
-        bool sent = q->statement != 0 ? conn_send_prepared(c, q)
-                                      : PQsendQueryParams(c->pg, q->sql, q->nparams, NULL, q->values, NULL, NULL, 0);
-        if (!sent) {
-            conn_fail(c, PQerrorMessage(c->pg)); /* q is still pending: it is re-dispatched */
-            return;
-        }
-        /* Without it PostgreSQL holds every result of the segment until the Sync,
-         * so a quick statement waits for the slowest one batched with it. */
-        if (!PQsendFlushRequest(c->pg)) {
-            conn_fail(c, PQerrorMessage(c->pg));
-            return;
-        }
         h2o_linklist_unlink(&q->link);
-        q->state = Q_SENT;
-        fifo_push(c, q);
-        c->unsynced++;
-        if (!q->read_only && !conn_sync(c))
+        if (!conn_push_sent(c, q))
             return;
     }
-    if (c->unsynced > 0 && !conn_sync(c))
-        return;
+    if (cork)
+        conn_cork(c, 0);
     if (conn_flush(c))
         conn_update_load_state(c);
 }
@@ -584,12 +798,46 @@ static void conn_enqueue(gp_conn_t *c, gp_query_t *q)
     q->conn = c;
     h2o_linklist_insert(&c->pending, &q->link);
     c->load++;
+    if (q->exclusive)
+        c->exclusive = true;
     conn_update_load_state(c);
     if (!h2o_timeout_is_linked(&c->batch))
         h2o_timeout_link(c->pool->loop, &c->pool->zero, &c->batch);
 }
 
 /* ---- reading ------------------------------------------------------------------- */
+
+/* The Parse's own result comes before the statement's. A failed one stands in for
+ * the statement's result, which can then only be "aborted": its error is what the
+ * caller must see. */
+static void query_take_prepare_result(gp_conn_t *c, gp_query_t *q, PGresult *r)
+{
+    if (r == NULL) {
+        q->awaiting_prepare = false;
+    } else if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+        prepared_remove(c, q->stmt_id);
+        if (q->res == NULL)
+            q->res = r;
+        else
+            PQclear(r);
+    } else {
+        PQclear(r);
+    }
+}
+
+/* q's results are all in: the connection may take more, the pool learns its cost. */
+static void conn_finish_head(gp_conn_t *c, gp_query_t *q)
+{
+    fifo_pop(c);
+    c->load--;
+    if (q->exclusive)
+        c->exclusive = false;
+    if (!q->internal)
+        stmt_record(q, now_us() - c->started_us);
+    if (h2o_timeout_is_linked(&c->cancel_timer))
+        h2o_timeout_unlink(&c->cancel_timer);
+    query_finish(q, PQstatus(c->pg) == CONNECTION_BAD);
+}
 
 /* Reads every result libpq has complete and matches it to the FIFO. Returns false if
  * the connection broke. Callbacks run from here may submit or forget queries; neither
@@ -608,22 +856,11 @@ static bool conn_read_results(gp_conn_t *c)
                 return false;
             }
             fifo_pop(c);
+            conn_start_head(c);
             continue;
         }
         if (q->awaiting_prepare) {
-            /* The Parse's own result. A failed one stands in for the statement's result,
-             * which can then only be "aborted": its error is what the caller must see. */
-            if (r == NULL) {
-                q->awaiting_prepare = false;
-            } else if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-                prepared_remove(c, q->statement);
-                if (q->res == NULL)
-                    q->res = r;
-                else
-                    PQclear(r);
-            } else {
-                PQclear(r);
-            }
+            query_take_prepare_result(c, q, r);
             continue;
         }
         if (r != NULL) {
@@ -633,9 +870,7 @@ static bool conn_read_results(gp_conn_t *c)
                 PQclear(r); /* only the first result counts; one statement makes one */
             continue;
         }
-        fifo_pop(c);
-        c->load--;
-        query_finish(q, PQstatus(c->pg) == CONNECTION_BAD);
+        conn_finish_head(c, q);
     }
     if (PQstatus(c->pg) == CONNECTION_BAD) {
         conn_fail(c, PQerrorMessage(c->pg));
@@ -643,19 +878,6 @@ static bool conn_read_results(gp_conn_t *c)
     }
     conn_update_load_state(c);
     return true;
-}
-
-static gp_conn_t *pool_pick(gp_pool_t *p);
-
-/* Gives waiting queries to connections that have room. */
-static void pool_drain_waiting(gp_pool_t *p)
-{
-    gp_conn_t *c;
-    while (!h2o_linklist_is_empty(&p->waiting) && (c = pool_pick(p)) != NULL) {
-        gp_query_t *q = H2O_STRUCT_FROM_MEMBER(gp_query_t, link, p->waiting.next);
-        query_unwait(q);
-        conn_enqueue(c, q);
-    }
 }
 
 static void on_readable(h2o_socket_t *sock, const char *err)
@@ -694,8 +916,7 @@ static void on_connected(gp_conn_t *c)
     gp_pool_t *p = c->pool;
     if (h2o_timeout_is_linked(&c->timer))
         h2o_timeout_unlink(&c->timer);
-    memset(c->prepared, 0, sizeof c->prepared); /* a new backend has no statements */
-    c->nprepared = 0;
+    prepared_clear(c); /* a new backend has no statements */
     if (PQsetnonblocking(c->pg, 1) != 0 || !PQenterPipelineMode(c->pg)) {
         conn_fail(c, PQerrorMessage(c->pg));
         return;
@@ -712,6 +933,15 @@ static void on_connected(gp_conn_t *c)
     p->ever_connected = true;
     gp_info("pool", "conn %u: connected (backend pid %d)", c->id, PQbackendPID(c->pg));
     conn_set_state(c, CONN_IDLE);
+    /* First in the pipeline, so every statement after it runs under the limit. The
+     * user's own options (e.g. from the URL) stay as they are; a 0 leaves theirs. */
+    if (p->cf.statement_timeout_ms > 0) {
+        char set[64];
+        snprintf(set, sizeof set, "SET statement_timeout = %d", p->cf.statement_timeout_ms);
+        if (!conn_send_internal(c, set) || !conn_flush(c))
+            return;
+        conn_update_load_state(c);
+    }
     if (p->shutting_down)
         pool_schedule_tick(p);
     else
@@ -788,6 +1018,8 @@ static void on_conn_timer(h2o_timeout_entry_t *e)
         conn_connect(c);
 }
 
+static void on_cancel_timer(h2o_timeout_entry_t *e);
+
 static void pool_open_conn(gp_pool_t *p)
 {
     gp_conn_t *c = calloc(1, sizeof *c);
@@ -798,53 +1030,237 @@ static void pool_open_conn(gp_pool_t *p)
     c->state = CONN_NEW;
     c->timer.cb = on_conn_timer;
     c->batch.cb = on_batch;
+    c->cancel_timer.cb = on_cancel_timer;
     h2o_linklist_init_anchor(&c->pending);
     conn_connect(c);
 }
 
 /* ---- choosing a connection ---------------------------------------------------- */
 
-/* An idle connection (the warmest), else the least-loaded busy one with room. */
-static gp_conn_t *pool_pick(gp_pool_t *p)
+/* Whether c can take q now without q waiting behind something slow: a known-fast read
+ * may queue behind other fast ones; anything else goes last and takes the connection
+ * for itself; a write takes only an idle connection. */
+static bool conn_takes(const gp_conn_t *c, const gp_query_t *q)
 {
-    if (!h2o_linklist_is_empty(&p->lists[CONN_IDLE]))
-        return H2O_STRUCT_FROM_MEMBER(gp_conn_t, link, p->lists[CONN_IDLE].next);
+    if (!conn_ready(c) || c->exclusive || c->cancelling || c->load >= c->pool->cf.max_in_flight)
+        return false;
+    return q->read_only || c->load == 0;
+}
+
+/* An idle connection (the warmest), else the least-loaded busy one that takes q. */
+static gp_conn_t *pool_pick(gp_pool_t *p, const gp_query_t *q)
+{
+    for (h2o_linklist_t *l = p->lists[CONN_IDLE].next; l != &p->lists[CONN_IDLE]; l = l->next) {
+        gp_conn_t *c = H2O_STRUCT_FROM_MEMBER(gp_conn_t, link, l);
+        if (conn_takes(c, q))
+            return c;
+    }
     gp_conn_t *best = NULL;
     for (h2o_linklist_t *l = p->lists[CONN_BUSY].next; l != &p->lists[CONN_BUSY]; l = l->next) {
         gp_conn_t *c = H2O_STRUCT_FROM_MEMBER(gp_conn_t, link, l);
-        if (c->load < p->cf.max_in_flight && (best == NULL || c->load < best->load))
+        if (conn_takes(c, q) && (best == NULL || c->load < best->load))
             best = c;
     }
     return best;
 }
 
-/* Opens connections while waiting queries outnumber what the connecting ones will take. */
-static void pool_grow(gp_pool_t *p)
+/* Ready connections that could still take a statement of their own. */
+static bool pool_has_spare(const gp_pool_t *p)
 {
-    while (pool_nconns(p) < p->cf.max_size &&
-           p->nwaiting > (p->counts[CONN_CONNECTING] + p->counts[CONN_BACKOFF]) * p->cf.max_in_flight)
+    static const conn_state_t ready[] = {CONN_IDLE, CONN_BUSY};
+    for (size_t i = 0; i < 2; i++)
+        for (h2o_linklist_t *l = p->lists[ready[i]].next; l != &p->lists[ready[i]]; l = l->next) {
+            const gp_conn_t *c = H2O_STRUCT_FROM_MEMBER(gp_conn_t, link, l);
+            if (!c->exclusive && !c->cancelling)
+                return true;
+        }
+    return false;
+}
+
+/* Opens connections promptly: one per waiting exclusive statement plus one for the
+ * waiting fast ones, and one more when the statement just placed made its connection
+ * deep, or took the last connection that could take anything. */
+static void pool_grow(gp_pool_t *p, const gp_conn_t *placed)
+{
+    int opening = p->counts[CONN_CONNECTING] + p->counts[CONN_BACKOFF];
+    int want = p->nwaiting_exclusive + (p->nwaiting > p->nwaiting_exclusive ? 1 : 0);
+    if (want == 0 && placed != NULL && (placed->load > GP_POOL_GROW_DEPTH || (placed->exclusive && !pool_has_spare(p))))
+        want = 1;
+    while (pool_nconns(p) < p->cf.max_size && opening < want) {
         pool_open_conn(p);
+        opening++;
+    }
+}
+
+static void query_wait(gp_query_t *q, bool front)
+{
+    gp_pool_t *p = q->pool;
+    q->state = Q_WAITING;
+    h2o_linklist_insert(front ? p->waiting.next : &p->waiting, &q->link);
+    p->nwaiting++;
+    if (q->exclusive)
+        p->nwaiting_exclusive++;
 }
 
 static void query_dispatch(gp_query_t *q, bool front)
 {
     gp_pool_t *p = q->pool;
-    gp_conn_t *c;
     if (p->shutting_down) {
         q->state = Q_REJECTED;
         h2o_linklist_insert(&p->rejected, &q->link);
         pool_schedule_tick(p);
         return;
     }
-    if (h2o_linklist_is_empty(&p->waiting) && (c = pool_pick(p)) != NULL) {
+    if (!h2o_timeout_is_linked(&q->wait))
+        h2o_timeout_link(p->loop, &p->acquire, &q->wait);
+    q->exclusive = !query_known_fast(q);
+    gp_conn_t *c = pool_pick(p, q);
+    if (c != NULL)
         conn_enqueue(c, q);
+    else
+        query_wait(q, front);
+    pool_grow(p, c);
+}
+
+/* Gives waiting queries to connections that take them, oldest first. When no
+ * connection takes a fast read, none takes anything: stop there. */
+static void pool_drain_waiting(gp_pool_t *p)
+{
+    h2o_linklist_t *l = p->waiting.next;
+    while (l != &p->waiting) {
+        gp_query_t *q = H2O_STRUCT_FROM_MEMBER(gp_query_t, link, l);
+        l = l->next;
+        gp_conn_t *c = pool_pick(p, q);
+        if (c == NULL) {
+            if (!q->exclusive)
+                break;
+            continue;
+        }
+        query_unwait(q);
+        conn_enqueue(c, q);
+    }
+}
+
+/* The acquire timeout bounds every wait before a statement starts: in the acquire
+ * queue, or pipelined behind another statement on a connection. */
+static void on_acquire_timeout(h2o_timeout_entry_t *e)
+{
+    gp_query_t *q = H2O_STRUCT_FROM_MEMBER(gp_query_t, wait, e);
+    gp_pool_t *p = q->pool;
+    char msg[96];
+    p->stats.acquire_timeouts++;
+    switch (q->state) {
+    case Q_WAITING:
+        query_unwait(q);
+        snprintf(msg, sizeof msg, "no database connection available within %d ms", p->cf.acquire_timeout_ms);
+        query_fail(q, msg, /* unavailable= */ true);
+        return;
+    case Q_PENDING:
+        conn_drop_pending(q->conn, q);
+        conn_update_load_state(q->conn);
+        snprintf(msg, sizeof msg, "no database connection available within %d ms", p->cf.acquire_timeout_ms);
+        query_fail(q, msg, /* unavailable= */ true);
+        return;
+    case Q_SENT:
+        if (q->forgotten)
+            return;
+        snprintf(msg, sizeof msg, "the database did not start the statement within %d ms", p->cf.acquire_timeout_ms);
+        query_abandon(q, msg);
+        return;
+    case Q_REJECTED:
+    case Q_DONE:
         return;
     }
-    q->state = Q_WAITING;
-    h2o_linklist_insert(front ? p->waiting.next : &p->waiting, &q->link);
-    h2o_timeout_link(p->loop, &p->acquire, &q->wait);
-    p->nwaiting++;
-    pool_grow(p);
+}
+
+/* ---- cancelling what nobody waits for ------------------------------------------ */
+
+/* One cancel, owned by its thread until it is written to the pool's socketpair. */
+typedef struct cancel_job {
+    PGcancel *cancel;
+    gp_conn_t *conn; /* only the loop thread reads it */
+    int fd;          /* the thread's own dup of the socketpair's write end */
+} cancel_job_t;
+
+static void *cancel_main(void *arg)
+{
+    cancel_job_t *j = arg;
+    char err[256];
+    int fd = j->fd;
+    if (!PQcancel(j->cancel, err, sizeof err))
+        gp_warn("pool", "conn %u: cancel failed: %s", j->conn->id, err);
+    PQfreeCancel(j->cancel);
+    j->cancel = NULL;
+    if (send(fd, &j, sizeof j, MSG_NOSIGNAL) != (ssize_t)sizeof j)
+        free(j); /* the pool is gone */
+    close(fd);
+    return NULL;
+}
+
+/* Starts a thread that cancels what c's backend runs. c takes no work until it is done. */
+static void conn_cancel(gp_conn_t *c)
+{
+    gp_pool_t *p = c->pool;
+    cancel_job_t *j = calloc(1, sizeof *j);
+    if (j == NULL)
+        abort();
+    j->conn = c;
+    j->cancel = PQgetCancel(c->pg);
+    j->fd = fcntl(p->cancel_fds[1], F_DUPFD_CLOEXEC, 0);
+    pthread_attr_t attr;
+    pthread_t t;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    if (j->cancel == NULL || j->fd < 0 || pthread_create(&t, &attr, cancel_main, j) != 0) {
+        gp_warn("pool", "conn %u: could not start a cancel", c->id);
+        if (j->cancel != NULL)
+            PQfreeCancel(j->cancel);
+        if (j->fd >= 0)
+            close(j->fd);
+        free(j);
+    } else {
+        c->cancelling = true;
+        p->cancels_running++;
+        p->stats.cancels++;
+        gp_info("pool", "conn %u: cancelling a statement whose client left", c->id);
+    }
+    pthread_attr_destroy(&attr);
+}
+
+static void on_cancel_timer(h2o_timeout_entry_t *e)
+{
+    gp_conn_t *c = H2O_STRUCT_FROM_MEMBER(gp_conn_t, cancel_timer, e);
+    gp_query_t *q = c->fifo_len > 0 ? fifo_peek(c) : NULL;
+    if (q != NULL && q->forgotten && q->exclusive && !c->cancelling && conn_ready(c))
+        conn_cancel(c);
+}
+
+static void on_cancel_done(h2o_socket_t *sock, const char *err)
+{
+    gp_pool_t *p = sock->data;
+    cancel_job_t *j;
+    (void)err;
+    while (recv(p->cancel_fds[0], &j, sizeof j, MSG_DONTWAIT) == (ssize_t)sizeof j) {
+        gp_conn_t *c = j->conn;
+        free(j);
+        c->cancelling = false;
+        p->cancels_running--;
+        if (c->state == CONN_CLOSED || p->shutting_down)
+            pool_schedule_tick(p);
+        else
+            conn_update_load_state(c);
+    }
+    pool_drain_waiting(p);
+}
+
+static bool pool_open_cancel_channel(gp_pool_t *p)
+{
+    if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, p->cancel_fds) != 0)
+        return false;
+    p->cancel_sock = h2o_evloop_socket_create(p->loop, p->cancel_fds[0], H2O_SOCKET_FLAG_DONT_READ);
+    p->cancel_sock->data = p;
+    h2o_socket_read_start(p->cancel_sock, on_cancel_done);
+    return true;
 }
 
 /* ---- pool tick: deferred work that must not run inside someone's callback ------ */
@@ -868,9 +1284,14 @@ static void on_tick(h2o_timeout_entry_t *e)
             while (!h2o_linklist_is_empty(&p->lists[closable[i]]))
                 conn_close(H2O_STRUCT_FROM_MEMBER(gp_conn_t, link, p->lists[closable[i]].next), "shutdown");
     }
-    while (!h2o_linklist_is_empty(&p->lists[CONN_CLOSED]))
-        conn_free(H2O_STRUCT_FROM_MEMBER(gp_conn_t, link, p->lists[CONN_CLOSED].next));
-    if (p->shutting_down && p->done != NULL && pool_nconns(p) == 0 && h2o_linklist_is_empty(&p->rejected)) {
+    for (h2o_linklist_t *l = p->lists[CONN_CLOSED].next; l != &p->lists[CONN_CLOSED];) {
+        gp_conn_t *c = H2O_STRUCT_FROM_MEMBER(gp_conn_t, link, l);
+        l = l->next;
+        if (!c->cancelling)
+            conn_free(c);
+    }
+    if (p->shutting_down && p->done != NULL && pool_nconns(p) == 0 && h2o_linklist_is_empty(&p->rejected) &&
+        p->cancels_running == 0) {
         void (*done)(void *) = p->done;
         p->done = NULL;
         gp_info("pool", "shut down");
@@ -901,6 +1322,11 @@ gp_pool_t *gp_pool_create(h2o_loop_t *loop, const gp_pool_config_t *cf)
         p->cf.max_in_flight = 1;
     if (p->cf.acquire_timeout_ms < 1)
         p->cf.acquire_timeout_ms = 1;
+    p->next_stmt_id = SLOT_DELETED; /* ids start at 2: 0 and 1 mark empty and deleted slots */
+    if (!pool_open_cancel_channel(p)) {
+        free(p);
+        return NULL;
+    }
     for (int i = 0; i < CONN_NSTATES; i++)
         h2o_linklist_init_anchor(&p->lists[i]);
     h2o_linklist_init_anchor(&p->waiting);
@@ -909,6 +1335,7 @@ gp_pool_t *gp_pool_create(h2o_loop_t *loop, const gp_pool_config_t *cf)
     h2o_timeout_init(loop, &p->retry, GP_POOL_RETRY_MS);
     h2o_timeout_init(loop, &p->connect, GP_POOL_CONNECT_TIMEOUT_MS);
     h2o_timeout_init(loop, &p->acquire, (uint64_t)p->cf.acquire_timeout_ms);
+    h2o_timeout_init(loop, &p->cancel_delay, GP_POOL_CANCEL_AFTER_MS);
     p->tick.cb = on_tick;
     for (int i = 0; i < p->cf.min_size; i++)
         pool_open_conn(p);
@@ -925,7 +1352,10 @@ gp_query_t *gp_pool_query_prepared(gp_pool_t *p, uint64_t statement, const char 
                                    const char *const *values, bool read_only, gp_query_cb cb, void *data)
 {
     gp_query_t *q = query_new(p, sql, nparams, values);
-    q->statement = statement;
+    uint64_t hash = statement != 0 ? statement : gp_hash64(sql, strlen(sql), GP_POOL_HASH_SEED);
+    q->stmt_slot = stmt_lookup(p, hash, sql);
+    q->stmt_id = q->stmt_slot != GP_POOL_NO_SLOT ? p->stmts[q->stmt_slot].id : 0;
+    q->prepare = statement != 0;
     q->read_only = read_only;
     q->cb = cb;
     q->data = data;
@@ -942,16 +1372,21 @@ void gp_pool_query_forget(gp_query_t *q)
         return; /* called from its own callback: freed when the callback returns */
     case Q_WAITING:
         query_unwait(q);
-        free(q);
+        query_free(q);
         return;
     case Q_REJECTED:
         h2o_linklist_unlink(&q->link);
-        free(q);
+        query_free(q);
         return;
-    case Q_PENDING:
-    case Q_SENT:
-        q->forgotten = true; /* the connection drops it when it sends or reads it */
+    case Q_PENDING: /* dropped unsent when its connection sends its batch */
+        q->forgotten = true;
         q->cb = NULL;
+        return;
+    case Q_SENT: /* its result is discarded; if it runs alone, it may be cancelled */
+        q->forgotten = true;
+        q->cb = NULL;
+        if (q->exclusive && fifo_peek(q->conn) == q && !h2o_timeout_is_linked(&q->conn->cancel_timer))
+            h2o_timeout_link(q->pool->loop, &q->pool->cancel_delay, &q->conn->cancel_timer);
         return;
     }
 }
@@ -980,56 +1415,66 @@ void gp_pool_shutdown(gp_pool_t *p, void (*done)(void *data), void *data)
     pool_schedule_tick(p);
 }
 
-static void query_discard(gp_query_t *q)
+static void conn_destroy(gp_conn_t *c)
 {
-    if (q == NULL)
-        return;
-    if (q->res != NULL)
-        PQclear(q->res);
-    free(q);
+    conn_unwatch(c);
+    if (c->pg != NULL)
+        PQfinish(c->pg);
+    h2o_timeout_entry_t *timers[] = {&c->timer, &c->batch, &c->cancel_timer};
+    for (size_t i = 0; i < sizeof timers / sizeof *timers; i++)
+        if (h2o_timeout_is_linked(timers[i]))
+            h2o_timeout_unlink(timers[i]);
+    while (!h2o_linklist_is_empty(&c->pending)) {
+        gp_query_t *q = H2O_STRUCT_FROM_MEMBER(gp_query_t, link, c->pending.next);
+        h2o_linklist_unlink(&q->link);
+        query_free(q);
+    }
+    for (size_t i = 0; i < c->fifo_len; i++) {
+        gp_query_t *q = c->fifo[(c->fifo_head + i) % c->fifo_cap];
+        if (q != NULL)
+            query_free(q);
+    }
+    free(c->fifo);
+    h2o_linklist_unlink(&c->link);
+    free(c);
+}
+
+/* Jobs already written back are freed here; a thread still running finds the
+ * socketpair closed and frees its own. */
+static void pool_close_cancel_channel(gp_pool_t *p)
+{
+    cancel_job_t *j;
+    while (recv(p->cancel_fds[0], &j, sizeof j, MSG_DONTWAIT) == (ssize_t)sizeof j)
+        free(j);
+    h2o_socket_read_stop(p->cancel_sock);
+    h2o_socket_close(p->cancel_sock); /* closes cancel_fds[0] */
+    close(p->cancel_fds[1]);
 }
 
 void gp_pool_destroy(gp_pool_t *p)
 {
     if (p == NULL)
         return;
-    for (int s = 0; s < CONN_NSTATES; s++) {
-        while (!h2o_linklist_is_empty(&p->lists[s])) {
-            gp_conn_t *c = H2O_STRUCT_FROM_MEMBER(gp_conn_t, link, p->lists[s].next);
-            conn_unwatch(c);
-            if (c->pg != NULL)
-                PQfinish(c->pg);
-            if (h2o_timeout_is_linked(&c->timer))
-                h2o_timeout_unlink(&c->timer);
-            if (h2o_timeout_is_linked(&c->batch))
-                h2o_timeout_unlink(&c->batch);
-            while (!h2o_linklist_is_empty(&c->pending)) {
-                gp_query_t *q = H2O_STRUCT_FROM_MEMBER(gp_query_t, link, c->pending.next);
-                h2o_linklist_unlink(&q->link);
-                query_discard(q);
-            }
-            for (size_t i = 0; i < c->fifo_len; i++)
-                query_discard(c->fifo[(c->fifo_head + i) % c->fifo_cap]);
-            free(c->fifo);
-            h2o_linklist_unlink(&c->link);
-            free(c);
-        }
-    }
+    for (int s = 0; s < CONN_NSTATES; s++)
+        while (!h2o_linklist_is_empty(&p->lists[s]))
+            conn_destroy(H2O_STRUCT_FROM_MEMBER(gp_conn_t, link, p->lists[s].next));
     h2o_linklist_t *queues[] = {&p->waiting, &p->rejected};
     for (size_t i = 0; i < 2; i++) {
         while (!h2o_linklist_is_empty(queues[i])) {
             gp_query_t *q = H2O_STRUCT_FROM_MEMBER(gp_query_t, link, queues[i]->next);
             h2o_linklist_unlink(&q->link);
-            if (h2o_timeout_is_linked(&q->wait))
-                h2o_timeout_unlink(&q->wait);
-            query_discard(q);
+            query_free(q);
         }
     }
+    pool_close_cancel_channel(p);
+    for (size_t i = 0; i < sizeof p->stmts / sizeof *p->stmts; i++)
+        free(p->stmts[i].sql);
     if (h2o_timeout_is_linked(&p->tick))
         h2o_timeout_unlink(&p->tick);
     h2o_timeout_dispose(p->loop, &p->zero);
     h2o_timeout_dispose(p->loop, &p->retry);
     h2o_timeout_dispose(p->loop, &p->connect);
     h2o_timeout_dispose(p->loop, &p->acquire);
+    h2o_timeout_dispose(p->loop, &p->cancel_delay);
     free(p);
 }

@@ -1,7 +1,9 @@
 /* server/pool.h — non-blocking libpq connections living in one worker's h2o event loop.
- * One pool per worker thread (no locks). Connections run in pipeline mode, so one
- * connection carries the statements of many concurrent requests; a statement that
- * fails does not fail the others (aborted neighbours are re-sent). */
+ * One pool per worker thread (no locks). Connections run in pipeline mode with a sync
+ * after every statement: each statement is its own implicit transaction, and one that
+ * fails fails alone. Statements known to be fast (by their full SQL) are pipelined;
+ * any other runs last on its connection with nothing behind it, so no statement waits
+ * for a slow one. A forgotten statement is dropped if unsent, cancelled if it runs long. */
 #ifndef GP_POOL_H
 #define GP_POOL_H
 
@@ -20,13 +22,14 @@ typedef struct gp_pool_config {
     const char *const *conn_values;
     int min_size;                     /* connections opened at start and kept open */
     int max_size;                     /* connections at most */
-    int acquire_timeout_ms;           /* a query waiting this long for a usable connection fails */
-    int max_in_flight;                /* statements queued on one connection before another is opened */
+    int acquire_timeout_ms;           /* a query not started this long after it came fails (503) */
+    int max_in_flight;                /* statements queued on one connection at most */
+    int statement_timeout_ms;         /* SET statement_timeout on every connection; 0: leave it */
 } gp_pool_config_t;
 
-/* The outcome of one query, handed to its callback. Exactly one of `cell` and
- * `error` is set. `cell` is the single cell of the single row (NUL-terminated) and
- * is valid only during the callback. */
+/* The outcome of one query, handed to its callback. At most one of `cell` and
+ * `error` is set; neither when the single cell is SQL NULL. `cell` is the single cell
+ * of the single row (NUL-terminated) and is valid only during the callback. */
 typedef struct gp_query_result {
     const char *cell;
     size_t cell_len;
@@ -50,20 +53,22 @@ gp_query_t *gp_pool_query(gp_pool_t *p, const char *sql, int nparams, const char
                           bool read_only, gp_query_cb cb, void *data);
 
 /* gp_pool_query for a statement that will be sent again and again: each connection
- * prepares it once under a name derived from `statement` (nonzero, the same for the
- * same SQL), so PostgreSQL parses and plans it once per backend instead of per call. */
+ * prepares it once, so PostgreSQL parses and plans it once per backend instead of per
+ * call. `statement` is nonzero, a hash of `sql` the caller already has; the pool keys
+ * its names by the full SQL text, so two texts with the same hash never share one. */
 gp_query_t *gp_pool_query_prepared(gp_pool_t *p, uint64_t statement, const char *sql, int nparams,
                                    const char *const *values, bool read_only, gp_query_cb cb, void *data);
 
 /* The caller no longer wants the result (its client went away): cb will not be
- * called; the statement may still run and its result is discarded. The handle is
- * valid until cb has returned (the query is freed then); calling this from inside
- * cb is a no-op. */
+ * called. A statement not sent yet is dropped; one that runs alone on its connection
+ * is cancelled if it still runs a moment later; otherwise its result is discarded. The
+ * handle is valid until cb has returned (the query is freed then); calling this from
+ * inside cb is a no-op. */
 void gp_pool_query_forget(gp_query_t *q);
 
 typedef struct gp_pool_stats {
     int total, idle, busy, connecting, waiting;
-    unsigned long long queries, errors, acquire_timeouts, reconnects, retries;
+    unsigned long long queries, errors, acquire_timeouts, reconnects, retries, cancels;
 } gp_pool_stats_t;
 
 void gp_pool_stats(const gp_pool_t *p, gp_pool_stats_t *out);

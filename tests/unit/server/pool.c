@@ -101,6 +101,7 @@ typedef struct {
     char error[256];
     char sqlstate[8];
     bool unavailable;
+    bool null_cell; /* neither a cell nor an error: the cell was SQL NULL */
 } slot_t;
 
 static int answered;
@@ -117,6 +118,7 @@ static void on_result(void *data, const gp_query_result_t *r)
     if (r->sqlstate != NULL)
         snprintf(s->sqlstate, sizeof s->sqlstate, "%s", r->sqlstate);
     s->unavailable = r->unavailable;
+    s->null_cell = r->cell == NULL && r->error == NULL;
 }
 
 static long long now_ms(void)
@@ -144,11 +146,14 @@ static void run_for(h2o_evloop_t *loop, int ms)
 static const char *keywords[] = {"dbname", "application_name", NULL};
 static const char *values[] = {NULL, APP_NAME, NULL};
 
+static int statement_timeout_ms; /* for the pools pool_new makes */
+
 static gp_pool_t *pool_new(h2o_evloop_t *loop, const char *url, int min, int max, int in_flight, int acquire_ms)
 {
     values[0] = url;
     gp_pool_config_t cf = {.conn_keywords = keywords, .conn_values = values, .min_size = min, .max_size = max,
-                           .acquire_timeout_ms = acquire_ms, .max_in_flight = in_flight};
+                           .acquire_timeout_ms = acquire_ms, .max_in_flight = in_flight,
+                           .statement_timeout_ms = statement_timeout_ms};
     return gp_pool_create(loop, &cf);
 }
 
@@ -214,7 +219,7 @@ static void test_bad_statement_fails_alone(void)
 {
     h2o_evloop_t *loop = h2o_evloop_create();
     gp_pool_t *p = pool_new(loop, pg_url, 1, 1, 100, 5000);
-    static slot_t s[20], shape[2], null_param;
+    static slot_t s[20], shape[2], null_param, null_cell;
     answered = 0;
     for (int i = 0; i < 20; i++)
         query_int(p, i == 10 ? "select (1/0)::text where $1::int > 0" : JSON_X, i, &s[i]);
@@ -222,7 +227,8 @@ static void test_bad_statement_fails_alone(void)
     gp_pool_query(p, "select 1 where false", 0, NULL, true, on_result, &shape[1]);
     const char *null_vals[] = {NULL};
     gp_pool_query(p, "select coalesce($1::text, 'was null')", 1, null_vals, true, on_result, &null_param);
-    CHECK(run_until(loop, &answered, 23, 10000));
+    gp_pool_query(p, "select null::text", 0, NULL, true, on_result, &null_cell);
+    CHECK(run_until(loop, &answered, 24, 10000));
     for (int i = 0; i < 20; i++) {
         CHECK_INT(s[i].calls, 1);
         if (i == 10)
@@ -237,15 +243,16 @@ static void test_bad_statement_fails_alone(void)
     CHECK_STR(shape[0].error, "expected one row with one column");
     CHECK_STR(shape[1].error, "expected one row with one column");
     CHECK_STR(null_param.cell, "was null");
+    CHECK_INT(null_cell.calls, 1);
+    CHECK(null_cell.null_cell); /* not "": PQgetvalue's answer for NULL */
+    CHECK(!null_param.null_cell);
     gp_pool_stats_t st;
     gp_pool_stats(p, &st);
-    CHECK(st.retries >= 9); /* the statements after the failing one were aborted and re-sent */
+    CHECK_INT(st.retries, 0); /* every statement has a segment of its own: none was aborted */
     CHECK_INT(st.errors, 3);
     pool_finish(loop, p);
 }
 
-/* Statements sharing a sync segment share PostgreSQL's implicit transaction; a
- * statement that may write gets a segment (a transaction) of its own. */
 static gp_query_t *prepared_int(gp_pool_t *p, uint64_t id, const char *sql, int i, slot_t *s)
 {
     char v[16];
@@ -287,24 +294,142 @@ static void test_prepared_statements(void)
     pool_finish(loop, p);
 }
 
-static void test_writes_run_in_their_own_transaction(void)
+/* Two SQL texts under one caller-given hash (as a crafted collision would give):
+ * each runs as itself, in one batch and across batches, on one backend. */
+static void test_prepared_names_are_keyed_by_full_sql(void)
 {
     h2o_evloop_t *loop = h2o_evloop_create();
     gp_pool_t *p = pool_new(loop, pg_url, 1, 1, 100, 5000);
-    static slot_t r1, r2, w1, w2, r3;
+    static slot_t a[10], b[10];
+    answered = 0;
+    for (int round = 0; round < 2; round++) {
+        for (int i = 0; i < 5; i++) {
+            int k = round * 5 + i;
+            prepared_int(p, 0xabcd, "select json_build_object('a', $1::int)::text", k, &a[k]);
+            prepared_int(p, 0xabcd, "select json_build_object('b', $1::int)::text", k, &b[k]);
+        }
+        CHECK(run_until(loop, &answered, (round + 1) * 10, 10000));
+    }
+    for (int k = 0; k < 10; k++) {
+        char want[32];
+        snprintf(want, sizeof want, "{\"a\" : %d}", k);
+        CHECK_STR(a[k].cell, want);
+        snprintf(want, sizeof want, "{\"b\" : %d}", k);
+        CHECK_STR(b[k].cell, want);
+    }
+    pool_finish(loop, p);
+}
+
+/* A sync after every statement: reads and writes alike are each their own
+ * transaction, even when they share a connection and a loop turn. */
+static void test_every_statement_is_its_own_transaction(void)
+{
+    h2o_evloop_t *loop = h2o_evloop_create();
+    gp_pool_t *p = pool_new(loop, pg_url, 1, 1, 100, 5000);
+    static slot_t s[8];
     const char *sql = "select txid_current()::text";
     answered = 0;
-    gp_pool_query(p, sql, 0, NULL, true, on_result, &r1);
-    gp_pool_query(p, sql, 0, NULL, true, on_result, &r2);
-    gp_pool_query(p, sql, 0, NULL, false, on_result, &w1);
-    gp_pool_query(p, sql, 0, NULL, false, on_result, &w2);
-    gp_pool_query(p, sql, 0, NULL, true, on_result, &r3);
-    CHECK(run_until(loop, &answered, 5, 10000));
-    CHECK(r1.cell[0] != '\0' && strcmp(r1.cell, r2.cell) == 0);
-    CHECK(strcmp(w1.cell, r1.cell) != 0);
-    CHECK(strcmp(w1.cell, w2.cell) != 0);
-    CHECK(strcmp(w2.cell, r3.cell) != 0);
+    for (int i = 0; i < 8; i++)
+        gp_pool_query(p, sql, 0, NULL, /* read_only= */ i % 3 != 2, on_result, &s[i]);
+    CHECK(run_until(loop, &answered, 8, 10000));
+    for (int i = 0; i < 8; i++) {
+        CHECK(s[i].cell[0] != '\0');
+        for (int j = 0; j < i; j++)
+            CHECK(strcmp(s[i].cell, s[j].cell) != 0);
+    }
     pool_finish(loop, p);
+}
+
+static void test_statement_timeout_ends_a_runaway_statement(void)
+{
+    statement_timeout_ms = 200;
+    h2o_evloop_t *loop = h2o_evloop_create();
+    gp_pool_t *p = pool_new(loop, pg_url, 1, 1, 100, 5000);
+    statement_timeout_ms = 0;
+    static slot_t slow, after;
+    answered = 0;
+    long long start = now_ms();
+    gp_pool_query(p, "select 'slow' from pg_sleep(5)", 0, NULL, true, on_result, &slow);
+    CHECK(run_until(loop, &answered, 1, 5000));
+    CHECK(now_ms() - start < 2000);
+    CHECK_STR(slow.sqlstate, "57014");
+    CHECK_STR(slow.error, "canceling statement due to statement timeout");
+    gp_pool_query(p, "select current_setting('statement_timeout')", 0, NULL, true, on_result, &after);
+    CHECK(run_until(loop, &answered, 2, 5000));
+    CHECK_STR(after.cell, "200ms");
+    pool_finish(loop, p);
+}
+
+/* A statement not known to be fast runs with nothing pipelined behind it: fast ones
+ * go to other connections (opened at once) while it runs. */
+static void test_slow_statements_delay_nobody(void)
+{
+    h2o_evloop_t *loop = h2o_evloop_create();
+    gp_pool_t *p = pool_new(loop, pg_url, 1, 8, 32, 5000);
+    static slot_t warm, slow[2], fast[40];
+    answered = 0;
+    query_int(p, JSON_X, 0, &warm); /* its cost is now known */
+    CHECK(run_until(loop, &answered, 1, 5000));
+    for (int i = 0; i < 2; i++)
+        gp_pool_query(p, "select 'slow' from pg_sleep(1.5)", 0, NULL, true, on_result, &slow[i]);
+    run_for(loop, 50);
+    long long start = now_ms(), worst = 0;
+    for (int i = 0; i < 40; i++) {
+        int before = answered;
+        long long t = now_ms();
+        query_int(p, JSON_X, i, &fast[i]);
+        CHECK(run_until(loop, &answered, before + 1, 5000));
+        if (now_ms() - t > worst)
+            worst = now_ms() - t;
+    }
+    CHECK(now_ms() - start < 1000); /* all forty before the slow ones end */
+    CHECK_INT(slow[0].calls + slow[1].calls, 0);
+    fprintf(stderr, "fast statements beside two slow ones: slowest %lld ms\n", worst);
+    CHECK(worst < 200);
+    CHECK(run_until(loop, &answered, 43, 5000));
+    CHECK_STR(slow[0].cell, "slow");
+    CHECK_STR(slow[1].cell, "slow");
+    pool_finish(loop, p);
+}
+
+static PGconn *observer;
+
+static int active_sleeps(void)
+{
+    PGresult *r = PQexec(observer, "select count(*) from pg_stat_activity where application_name = '" APP_NAME
+                                   "' and state = 'active' and query like '%pg_sleep%'");
+    int n = PQresultStatus(r) == PGRES_TUPLES_OK ? atoi(PQgetvalue(r, 0, 0)) : -1;
+    PQclear(r);
+    return n;
+}
+
+/* A statement whose caller left is cancelled off the loop; the connection serves on. */
+static void test_forgotten_long_statement_is_cancelled(void)
+{
+    observer = PQconnectdb(pg_url);
+    CHECK(PQstatus(observer) == CONNECTION_OK);
+    h2o_evloop_t *loop = h2o_evloop_create();
+    gp_pool_t *p = pool_new(loop, pg_url, 1, 1, 32, 5000);
+    static slot_t slow, after;
+    answered = 0;
+    gp_query_t *q = gp_pool_query(p, "select 'slow' from pg_sleep(10)", 0, NULL, true, on_result, &slow);
+    run_for(loop, 300);
+    CHECK_INT(active_sleeps(), 1);
+    long long start = now_ms();
+    gp_pool_query_forget(q);
+    gp_pool_query(p, JSON_X, 1, (const char *[]){"5"}, true, on_result, &after);
+    CHECK(run_until(loop, &answered, 1, 3000));
+    long long took = now_ms() - start;
+    fprintf(stderr, "forgotten pg_sleep(10) cancelled; the next statement answered after %lld ms\n", took);
+    CHECK(took < 1000);
+    CHECK_STR(after.cell, "{\"x\" : 5}");
+    CHECK_INT(slow.calls, 0);
+    CHECK_INT(active_sleeps(), 0);
+    gp_pool_stats_t st;
+    gp_pool_stats(p, &st);
+    CHECK_INT(st.cancels, 1);
+    pool_finish(loop, p);
+    PQfinish(observer);
 }
 
 static PGconn *killer;
@@ -447,6 +572,8 @@ static void test_shutdown_lets_in_flight_queries_finish(void)
 }
 
 TEST_MAIN(test_start_postgres, test_200_concurrent_queries_on_two_connections, test_bad_statement_fails_alone, test_prepared_statements,
-          test_writes_run_in_their_own_transaction, test_terminated_backends_retry_reads,
+          test_prepared_names_are_keyed_by_full_sql, test_every_statement_is_its_own_transaction,
+          test_statement_timeout_ends_a_runaway_statement, test_slow_statements_delay_nobody,
+          test_forgotten_long_statement_is_cancelled, test_terminated_backends_retry_reads,
           test_unreachable_database_times_out, test_forgotten_queries_never_call_back,
           test_shutdown_lets_in_flight_queries_finish)

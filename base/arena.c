@@ -17,6 +17,8 @@ struct gp_arena {
     chunk_t *head;
     size_t chunk_size;
     size_t total;
+    size_t limit;       /* 0: none */
+    bool over;          /* an allocation went past `limit` */
 };
 
 static void *xmalloc(size_t n)
@@ -44,6 +46,8 @@ gp_arena_t *gp_arena_new(size_t chunk)
     a->chunk_size = chunk < 256 ? 256 : chunk;
     a->head = chunk_new(a->chunk_size);
     a->total = 0;
+    a->limit = 0;
+    a->over = false;
     return a;
 }
 
@@ -66,6 +70,8 @@ void *gp_arena_alloc(gp_arena_t *a, size_t n)
     if (need == 0)
         need = ALIGN;
     chunk_t *c = a->head;
+    if (a->limit != 0 && a->total + need > a->limit)
+        a->over = true;
     if (c->size - c->used < need) {
         if (need > a->chunk_size / 4) {
             /* A big block gets its own chunk behind the current one, so the
@@ -132,4 +138,23 @@ char *gp_arena_printf(gp_arena_t *a, const char *fmt, ...)
 size_t gp_arena_used(const gp_arena_t *a)
 {
     return a->total;
+}
+
+void gp_arena_set_limit(gp_arena_t *a, size_t limit)
+{
+    a->limit = limit;
+}
+
+void *gp_arena_try_alloc(gp_arena_t *a, size_t n)
+{
+    if (a->limit != 0 && (n > a->limit || a->total > a->limit - n)) {
+        a->over = true;
+        return NULL;
+    }
+    return gp_arena_alloc(a, n);
+}
+
+bool gp_arena_over_limit(const gp_arena_t *a)
+{
+    return a->over;
 }

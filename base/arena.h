@@ -5,6 +5,7 @@
 #define GP_ARENA_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef struct gp_arena gp_arena_t;
@@ -26,5 +27,13 @@ char *gp_arena_vprintf(gp_arena_t *a, const char *fmt, va_list ap);
 
 /* Bytes handed out so far (for limits and statistics). */
 size_t gp_arena_used(const gp_arena_t *a);
+
+/* A request's memory cap. Past `limit` bytes (0: none) gp_arena_try_alloc refuses,
+ * so text built with a strbuf stops growing with its sticky error; gp_arena_alloc
+ * still succeeds (its callers cannot fail) but marks the arena over its limit,
+ * which the owner checks once the work is done and answers with a clean error. */
+void gp_arena_set_limit(gp_arena_t *a, size_t limit);
+void *gp_arena_try_alloc(gp_arena_t *a, size_t n); /* NULL past the limit */
+bool gp_arena_over_limit(const gp_arena_t *a);
 
 #endif

@@ -29,7 +29,11 @@ static bool reserve(gp_strbuf_t *sb, size_t n)
     size_t cap = sb->cap * 2;
     while (cap < sb->len + n + 1)
         cap *= 2;
-    char *data = gp_arena_alloc(sb->arena, cap);
+    char *data = gp_arena_try_alloc(sb->arena, cap); /* past the arena's limit: stop here */
+    if (data == NULL) {
+        sb->error = true;
+        return false;
+    }
     memcpy(data, sb->data, sb->len + 1);
     sb->data = data;
     sb->cap = cap;

@@ -34,6 +34,8 @@ typedef struct gp_compile {
 
 /* Adds a GP_E_VALIDATION error at `offset` and returns -1, for `return fail(...)`. */
 int gp_compile_fail(gp_compile_t *c, long offset, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+    struct gp_meta_memo *meta_memo;  /* meta.c: one __schema/__type answer per distinct selection */
+    const char *const *answer;       /* introspection only: the data object without SQL (gp_meta_answer) */
 int gp_compile_fail_kind(gp_compile_t *c, gp_error_kind_t kind, long offset, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 

@@ -9,6 +9,7 @@
 
 #include <string.h>
 
+#include "base/hash.h"
 #include "base/json.h"
 #include "resolvers/values.h"
 
@@ -623,4 +624,244 @@ int gp_meta_root_field(gp_compile_t *c, const gp_field_group_t *g, gp_strbuf_t *
         return write_named_type(&m, g, gp_schema_type(c->schema, name));
     }
     return unknown_field(&m, g, "query_root");
+}
+
+/* ---- one answer per distinct selection ---- */
+
+/* A selection's answer, keyed by the selection written out canonically. Within one
+ * compilation the document, its fragments and the variables are fixed, so equal
+ * keys mean equal answers. */
+struct gp_meta_memo {
+    uint64_t hash;
+    const char *key;
+    const char *json;
+    int param;                  /* $n once bound as a parameter, else 0 */
+    struct gp_meta_memo *next;
+};
+
+#define MEMO_KEY_MAX (1u << 20)
+
+static void key_value(gp_strbuf_t *k, const gp_value_t *v);
+
+static void key_arguments(gp_strbuf_t *k, const gp_argument_t *a)
+{
+    gp_strbuf_putc(k, '(');
+    for (; a != NULL; a = a->next) {
+        gp_strbuf_printf(k, "%s:", a->name);
+        key_value(k, a->value);
+        gp_strbuf_putc(k, ' ');
+    }
+    gp_strbuf_putc(k, ')');
+}
+
+static void key_value(gp_strbuf_t *k, const gp_value_t *v)
+{
+    switch (v->kind) {
+    case GP_VALUE_VARIABLE:
+        gp_strbuf_printf(k, "$%s", v->string);
+        return;
+    case GP_VALUE_STRING:
+        gp_json_string(k, v->string, v->length);
+        return;
+    case GP_VALUE_BOOLEAN:
+        gp_strbuf_puts(k, v->boolean ? "true" : "false");
+        return;
+    case GP_VALUE_NULL:
+        gp_strbuf_lit(k, "null");
+        return;
+    case GP_VALUE_LIST:
+        gp_strbuf_putc(k, '[');
+        for (const gp_value_t *i = v->items; i != NULL; i = i->next) {
+            key_value(k, i);
+            gp_strbuf_putc(k, ' ');
+        }
+        gp_strbuf_putc(k, ']');
+        return;
+    case GP_VALUE_OBJECT:
+        gp_strbuf_putc(k, '{');
+        for (const gp_object_field_t *f = v->fields; f != NULL; f = f->next) {
+            gp_strbuf_printf(k, "%s:", f->name);
+            key_value(k, f->value);
+            gp_strbuf_putc(k, ' ');
+        }
+        gp_strbuf_putc(k, '}');
+        return;
+    default: /* INT, FLOAT, ENUM: their text */
+        gp_strbuf_puts(k, v->string);
+        return;
+    }
+}
+
+static void key_selections(gp_strbuf_t *k, const gp_selection_t *s)
+{
+    gp_strbuf_putc(k, '{');
+    for (; s != NULL && !k->error; s = s->next) {
+        if (s->kind == GP_SEL_FIELD)
+            gp_strbuf_printf(k, "%s:%s", s->alias != NULL ? s->alias : s->name, s->name);
+        else if (s->kind == GP_SEL_FRAGMENT_SPREAD) /* the document's fragment of that name */
+            gp_strbuf_printf(k, "...%s", s->name);
+        else
+            gp_strbuf_printf(k, "... on %s", s->type_condition != NULL ? s->type_condition : "");
+        key_arguments(k, s->arguments);
+        for (const gp_directive_t *d = s->directives; d != NULL; d = d->next) {
+            gp_strbuf_printf(k, "@%s", d->name);
+            key_arguments(k, d->arguments);
+        }
+        if (s->selections != NULL)
+            key_selections(k, s->selections);
+        gp_strbuf_putc(k, ' ');
+    }
+    gp_strbuf_putc(k, '}');
+}
+
+/* The root field's name, arguments and merged selection sets: what its answer
+ * depends on besides the document's fragments and the variables. NULL if huge. */
+static const char *group_key(gp_compile_t *c, const gp_field_group_t *g)
+{
+    gp_strbuf_t k;
+    gp_strbuf_init(&k, c->arena, MEMO_KEY_MAX);
+    gp_strbuf_puts(&k, g->name);
+    for (int i = 0; i < g->nfields; i++) {
+        key_arguments(&k, g->fields[i]->arguments);
+        key_selections(&k, g->fields[i]->selections);
+    }
+    return k.error ? NULL : k.data;
+}
+
+static struct gp_meta_memo *memo_entry(gp_compile_t *c, const gp_field_group_t *g)
+{
+    const char *key = group_key(c, g);
+    uint64_t h = key != NULL ? gp_hash64(key, strlen(key), 0) : 0;
+    for (struct gp_meta_memo *e = c->meta_memo; key != NULL && e != NULL; e = e->next)
+        if (e->hash == h && strcmp(e->key, key) == 0)
+            return e;
+    gp_strbuf_t json;
+    gp_strbuf_init(&json, c->arena, GP_META_ANSWER_MAX);
+    if (gp_meta_root_field(c, g, &json) != 0)
+        return NULL;
+    if (json.error) {
+        gp_compile_fail_kind(c, GP_E_TOO_COMPLEX, at(g), "The introspection result is too large.");
+        return NULL;
+    }
+    struct gp_meta_memo *e = gp_arena_new_obj(c->arena, struct gp_meta_memo);
+    *e = (struct gp_meta_memo){h, key, json.data, 0, NULL};
+    if (key != NULL) { /* a key too large to keep is answered each time it is asked */
+        e->next = c->meta_memo;
+        c->meta_memo = e;
+    }
+    return e;
+}
+
+const char *gp_meta_root_value(gp_compile_t *c, const gp_field_group_t *g)
+{
+    struct gp_meta_memo *e = memo_entry(c, g);
+    return e != NULL ? e->json : NULL;
+}
+
+int gp_meta_root_param(gp_compile_t *c, const gp_field_group_t *g)
+{
+    struct gp_meta_memo *e = memo_entry(c, g);
+    if (e == NULL)
+        return -1;
+    if (e->param == 0) {
+        gp_sql_param(&c->sql, e->json, "\"pg_catalog\".\"json\"");
+        e->param = c->sql.nparams;
+        return 0;
+    }
+    /* The same parameter again: PostgreSQL receives the text once. */
+    char ref[48];
+    snprintf(ref, sizeof ref, "$%d::\"pg_catalog\".\"json\"", e->param);
+    gp_sql_raw(&c->sql, ref);
+    return 0;
+}
+
+static bool is_meta(const char *name)
+{
+    return strcmp(name, "__schema") == 0 || strcmp(name, "__type") == 0 || strcmp(name, "__typename") == 0;
+}
+
+bool gp_meta_only(const gp_field_group_t *groups)
+{
+    for (const gp_field_group_t *g = groups; g != NULL; g = g->next)
+        if (!is_meta(g->name))
+            return false;
+    return true;
+}
+
+/* `"key":`, preceded by `{` for the first key and `,` for the others. */
+static const char *key_piece(gp_compile_t *c, const gp_field_group_t *g, bool first)
+{
+    gp_strbuf_t sb;
+    gp_strbuf_init(&sb, c->arena, 1024);
+    gp_strbuf_putc(&sb, first ? '{' : ',');
+    gp_json_cstring(&sb, g->key);
+    gp_strbuf_putc(&sb, ':');
+    return sb.data;
+}
+
+const char *const *gp_meta_answer(gp_compile_t *c, const gp_field_group_t *groups)
+{
+    int n = 0;
+    for (const gp_field_group_t *g = groups; g != NULL; g = g->next)
+        n++;
+    const char **pieces = gp_arena_alloc(c->arena, sizeof *pieces * (size_t)(2 * n + 2)), **p = pieces;
+    if (n == 0)
+        *p++ = "{";
+    for (const gp_field_group_t *g = groups; g != NULL; g = g->next) {
+        *p++ = key_piece(c, g, g == groups);
+        if (strcmp(g->name, "__typename") == 0)
+            *p++ = "\"query_root\"";
+        else if ((*p++ = gp_meta_root_value(c, g)) == NULL)
+            return NULL;
+    }
+    *p++ = "}";
+    *p = NULL;
+    return pieces;
+}
+
+/* Texts shorter than this (keys, small answers) are not worth looking up. */
+#define SHARED_MIN 256
+
+/* The index of the nearest piece before `i` that is answer[i] itself, or i. Only
+ * long texts are looked up, and from the nearest back, so neither many short
+ * fields nor many aliases of one selection cost a quadratic search. */
+static size_t nearest_same(const char *const *answer, size_t i)
+{
+    if (strlen(answer[i]) < SHARED_MIN)
+        return i;
+    for (size_t j = i; j-- > 0;)
+        if (answer[j] == answer[i])
+            return j;
+    return i;
+}
+
+const char *const *gp_meta_answer_copy(gp_arena_t *a, const char *const *answer)
+{
+    size_t n = 0;
+    while (answer[n] != NULL)
+        n++;
+    const char **copy = gp_arena_alloc(a, sizeof *copy * (n + 1));
+    for (size_t i = 0; i < n; i++) {
+        size_t j = nearest_same(answer, i);
+        copy[i] = j < i ? copy[j] : gp_arena_strdup(a, answer[i]);
+    }
+    copy[n] = NULL;
+    return copy;
+}
+
+size_t gp_meta_answer_kept(const char *const *answer)
+{
+    size_t bytes = 0;
+    for (size_t i = 0; answer[i] != NULL; i++)
+        if (nearest_same(answer, i) == i)
+            bytes += strlen(answer[i]) + 1;
+    return bytes;
+}
+
+size_t gp_meta_answer_len(const char *const *answer)
+{
+    size_t len = 0;
+    for (size_t i = 0; answer[i] != NULL; i++)
+        len += strlen(answer[i]);
+    return len;
 }

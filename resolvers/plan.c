@@ -9,10 +9,15 @@
 
 #include "resolvers/coerce.h"
 #include "resolvers/compile.h"
+#include "resolvers/meta.h"
 #include "resolvers/parse.h"
 #include "resolvers/plan_select.h"
 #include "resolvers/validate.h"
 #include "resolvers/values.h"
+
+/* A cached introspection answer keeps its distinct texts: a few full introspections
+ * at most, so that the cache's memory stays bounded by its capacity. */
+#define GP_PLAN_ANSWER_KEEP_MAX (2u << 20)
 
 int gp_compile_fail_kind(gp_compile_t *c, gp_error_kind_t kind, long offset, const char *fmt, ...)
 {
@@ -76,6 +81,21 @@ bool gp_plan_bind(const gp_plan_t *plan, gp_arena_t *a, const json_t *variables,
             values[i] = plan->params.values[i];
             continue;
         }
+bool gp_plan_equal(const gp_plan_t *x, const gp_plan_t *y)
+{
+    if (strcmp(x->sql, y->sql) != 0 || x->params.count != y->params.count || (x->answer == NULL) != (y->answer == NULL))
+        return false;
+    for (int i = 0; i < x->params.count; i++) {
+        const char *p = x->params.values[i], *q = y->params.values[i];
+        if ((p == NULL) != (q == NULL) || (p != NULL && strcmp(p, q) != 0))
+            return false;
+    }
+    for (int i = 0; x->answer != NULL && (x->answer[i] != NULL || y->answer[i] != NULL); i++)
+        if (x->answer[i] == NULL || y->answer[i] == NULL || strcmp(x->answer[i], y->answer[i]) != 0)
+            return false;
+    return true;
+}
+
         const json_t *v = json_object_get(variables, b->variable);
         if (v == NULL || json_is_null(v))
             return false;
@@ -89,6 +109,10 @@ static int write_root_value(gp_compile_t *c, const gp_field_group_t *g, void *ct
 {
     (void)ctx;
     return gp_select_root_field(c, g);
+    if (gp_meta_only(groups)) { /* the server knows the whole answer: no statement */
+        c->answer = gp_meta_answer(c, groups);
+        return c->answer != NULL ? 0 : -1;
+    }
 }
 
 static int compile_query(gp_compile_t *c, const gp_operation_t *op)
@@ -132,7 +156,10 @@ gp_plan_t *gp_plan_compile(gp_arena_t *a, const gp_schema_t *s, const gp_documen
     gp_values_reserve_bindings(&c, c.sql.nparams);
     plan->bindings = c.bindings;
     plan->is_mutation = false;
-    plan->reusable = !depends_on_variable_values(&c);
+    plan->reusable = !gp_values_shaped_sql(&c);
+    plan->answer = c.answer;
+    if (c.answer != NULL && gp_meta_answer_kept(c.answer) > GP_PLAN_ANSWER_KEEP_MAX)
+        plan->reusable = false; /* the cache keeps only answers of a bounded size */
 Done:
     json_decref(c.variables);
     return plan;

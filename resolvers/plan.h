@@ -41,6 +41,8 @@ typedef struct gp_plan {
 const gp_operation_t *gp_plan_operation(const gp_document_t *doc, const char *operation_name, gp_errors_t *errs);
 
 /* Compiles `op` of the validated `doc` with its coerced variables (gp_coerce_variables).
+    const char *const *answer; /* non-NULL: no statement (sql is ""): the `data` object is these texts
+                                * concatenated, NULL-terminated; aliases of one selection share a text */
  * Returns NULL and appends to `errs` when it cannot (limits, features not there yet). */
 gp_plan_t *gp_plan_compile(gp_arena_t *a, const gp_schema_t *s, const gp_document_t *doc, const gp_operation_t *op,
                            const json_t *variables, gp_errors_t *errs);

@@ -8,6 +8,7 @@
 
 #include "base/hash.h"
 #include "resolvers/coerce.h"
+#include "resolvers/meta.h"
 #include "resolvers/parse.h"
 #include "resolvers/validate.h"
 
@@ -142,6 +143,8 @@ static gp_plan_t *keep_plan(gp_arena_t *a, const gp_plan_t *plan)
     }
     kept->params.values = values;
     kept->bindings = bindings;
+    if (plan->answer != NULL) /* its distinct texts once each, as the compile shared them */
+        kept->answer = gp_meta_answer_copy(a, plan->answer);
     kept->statement = gp_hash64(kept->sql, strlen(kept->sql), 0) | 2; /* never 0 (unnamed) */
     return kept;
 }

@@ -708,16 +708,8 @@ int gp_select_root_field(gp_compile_t *c, const gp_field_group_t *g)
         gp_sql_key(&c->sql, "query_root");
         return 0;
     }
-    if (strcmp(g->name, "__schema") == 0 || strcmp(g->name, "__type") == 0) {
-        /* Built here and bound as one json parameter: the answer needs no SQL. 16 MiB
-         * is thirty times Pagila's full introspection (~0.5 MB). */
-        gp_strbuf_t json;
-        gp_strbuf_init(&json, c->arena, 16u << 20);
-        if (gp_meta_root_field(c, g, &json) != 0)
-            return -1;
-        gp_sql_param(&c->sql, json.data, "\"pg_catalog\".\"json\"");
-        return 0;
-    }
+    if (strcmp(g->name, "__schema") == 0 || strcmp(g->name, "__type") == 0)
+        return gp_meta_root_param(c, g); /* built by meta.c, once per distinct selection */
     const gp_root_field_t *root = gp_model_root(c->model, g->name);
     if (root == NULL)
         return gp_compile_fail(c, f->offset, "Cannot query field \"%s\" on type \"query_root\".", g->name);

@@ -251,7 +251,8 @@ static int graphql_get(gp_http_ctx_t *ctx, h2o_req_t *req, gp_media_t media)
     gp_plan_cache_t *plans = plans_or_503(ctx, req, media);
     if (plans != NULL) {
         gp_operation_input_t in = {params[0].value, params[0].len, params[1].len > 0 ? params[1].value : NULL,
-                                   variables, /* via_get= */ true, media, ctx->dev};
+                                   variables, /* via_get= */ true, media, ctx->dev, ctx->limits->max_response,
+                                   ctx->limits->max_memory};
         gp_operation_start(req, ctx->pool, plans, &in);
     }
     json_decref(variables);
@@ -299,7 +300,8 @@ static gp_operation_input_t input_of(const gp_http_ctx_t *ctx, const json_t *bod
     json_t *v = json_object_get(body, "variables");
     return (gp_operation_input_t){json_string_value(q), json_string_length(q),
                                   json_is_string(n) ? json_string_value(n) : NULL,
-                                  json_is_object(v) ? v : NULL, /* via_get= */ false, media, ctx->dev};
+                                  json_is_object(v) ? v : NULL, /* via_get= */ false, media, ctx->dev,
+                                  ctx->limits->max_response, ctx->limits->max_memory};
 }
 
 /* Every element runs as an independent operation; a malformed element gets its own
@@ -315,7 +317,7 @@ static void start_batch(gp_http_ctx_t *ctx, h2o_req_t *req, gp_media_t media, co
     gp_plan_cache_t *plans = plans_or_503(ctx, req, media);
     if (plans == NULL)
         return;
-    gp_batch_t *b = gp_batch_new(req, n, media);
+    gp_batch_t *b = gp_batch_new(req, n, media, ctx->limits->max_response);
     for (size_t i = 0; i < n; i++) {
         const json_t *el = json_array_get(body, i);
         const char *problem = check_request(el);
@@ -394,9 +396,15 @@ static int graphql(gp_http_ctx_t *ctx, h2o_req_t *req)
 }
 
 static int on_req(h2o_handler_t *self, h2o_req_t *req)
+typedef struct handler {
+    h2o_handler_t super;
+    gp_http_limits_t limits;
+} handler_t;
+
 {
     (void)self;
     gp_http_ctx_t *ctx = (gp_http_ctx_t *)req->conn->ctx;
+    ctx->limits = &((handler_t *)self)->limits;
     if (path_is(req, "/graphql"))
         return graphql(ctx, req);
     if (path_is(req, "/health") || path_is(req, "/ready") || path_is(req, "/live") ||
@@ -438,13 +446,15 @@ static void too_large_setup(h2o_filter_t *self, h2o_req_t *req, h2o_ostream_t **
     h2o_setup_next_ostream(req, slot);
 }
 
-void gp_http_configure(h2o_globalconf_t *conf, size_t max_body)
+void gp_http_configure(h2o_globalconf_t *conf, size_t max_body, const gp_http_limits_t *limits)
 {
     conf->max_request_entity_size = max_body; /* h2o answers 413 itself; its default is 1 GiB */
     conf->server_name = h2o_iovec_init(H2O_STRLIT("graphpost"));
     h2o_hostconf_t *host = h2o_config_register_host(conf, h2o_iovec_init(H2O_STRLIT("default")), 65535);
     h2o_pathconf_t *path = h2o_config_register_path(host, "/", 0);
-    h2o_create_handler(path, sizeof(h2o_handler_t))->on_req = on_req;
+    handler_t *h = (handler_t *)h2o_create_handler(path, sizeof(handler_t));
+    h->super.on_req = on_req;
+    h->limits = *limits;
     /* h2o's early 413 is sent through the host's fallback path. */
     h2o_create_filter(&host->fallback_path, sizeof(h2o_filter_t))->on_setup_ostream = too_large_setup;
 }

@@ -28,11 +28,18 @@ typedef struct gp_http_ctx {
     gp_plan_cache_t *plans;     /* made on the first request after the schema is published */
     int plan_cache;             /* its capacity */
     bool dev;                   /* --dev */
+    const struct gp_http_limits *limits; /* the handler's, set on every request */
 } gp_http_ctx_t;
+
+/* What one request may cost: fixed at configuration, read by every worker. */
+typedef struct gp_http_limits {
+    size_t max_response;        /* --max-response-bytes */
+    size_t max_memory;          /* --max-request-memory */
+} gp_http_limits_t;
 
 /* Fills `conf` (after h2o_config_init) with the limits and routes; call once,
  * before any context is created from it. A request body over `max_body` bytes is
- * answered 413 with a GraphQL-shaped JSON error. */
-void gp_http_configure(h2o_globalconf_t *conf, size_t max_body);
+ * answered 413 with a GraphQL-shaped JSON error; `limits` are copied. */
+void gp_http_configure(h2o_globalconf_t *conf, size_t max_body, const gp_http_limits_t *limits);
 
 #endif

@@ -1,6 +1,8 @@
 /* server/operation.c — plan, run, splice, reply; batches; and the JSON reply helpers. */
 #include "server/operation.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
 
@@ -9,17 +11,24 @@
 #include "base/json.h"
 #include "base/log.h"
 #include "base/strbuf.h"
+#include "resolvers/meta.h"
 #include "resolvers/plan.h"
 #include "server/pgerror.h"
 
 #define OP_ARENA_CHUNK 8192
 #define ERROR_BODY_MAX (1 << 20)
 
+/* `{"data":` + cell + `}` */
+#define DATA_WRAP_LEN 9
+
 struct gp_batch {
     h2o_req_t *req;
     gp_media_t media;
     size_t count, pending;  /* pending: elements not answered yet */
     h2o_iovec_t *replies;   /* each element's response object, in the request's pool */
+    size_t bytes;           /* of the array so far: brackets, commas and the replies in */
+    size_t max_response;
+    bool done;              /* answered (complete or too large): later results are dropped */
 };
 
 /* Lives in the request's pool (h2o_mem_alloc_shared): its dispose callback runs
@@ -33,6 +42,7 @@ typedef struct op {
     gp_query_t *query;  /* non-NULL while the statement runs */
     json_t *variables;
     const char *sql;    /* the statement, for --dev error reports; NULL otherwise */
+    size_t max_response;
 } op_t;
 
 static const char *reason(int status)
@@ -57,7 +67,9 @@ static double ms_since(const struct timeval *t0)
     return (double)(now.tv_sec - t0->tv_sec) * 1e3 + (double)(now.tv_usec - t0->tv_usec) / 1e3;
 }
 
-void gp_operation_reply(h2o_req_t *req, int status, gp_media_t media, const char *body, size_t len)
+/* Sends the concatenation of iov[0..n), `len` bytes in all, without copying it:
+ * the pieces must live as long as the request. */
+static void reply_iov(h2o_req_t *req, int status, gp_media_t media, h2o_iovec_t *iov, size_t n, size_t len)
 {
     static h2o_generator_t generator = {NULL, NULL}; /* one final send: nothing to proceed or stop */
     gp_debug("http", "%.*s %.*s %d %zu %.2fms", (int)req->method.len, req->method.base,
@@ -73,8 +85,13 @@ void gp_operation_reply(h2o_req_t *req, int status, gp_media_t media, const char
         h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
                        H2O_STRLIT("application/json; charset=utf-8"));
     h2o_start_response(req, &generator);
+    h2o_send(req, iov, n, H2O_SEND_STATE_FINAL);
+}
+
+void gp_operation_reply(h2o_req_t *req, int status, gp_media_t media, const char *body, size_t len)
+{
     h2o_iovec_t iov = h2o_iovec_init(body, len);
-    h2o_send(req, &iov, 1, H2O_SEND_STATE_FINAL);
+    reply_iov(req, status, media, &iov, 1, len);
 }
 
 /* {"errors":[{"message":…,"extensions":{"code":…}}]} in the request's pool. */
@@ -99,25 +116,53 @@ void gp_operation_reply_error(h2o_req_t *req, int status, gp_media_t media, cons
     gp_operation_reply(req, status, media, body.base, body.len);
 }
 
-/* Records one element's answer; the last one sends the array. */
+static h2o_iovec_t error_body(h2o_req_t *req, const char *code, const char *message);
+
+/* The whole array would be over max_response: every element gets this error instead,
+ * and the replies already in stay unsent (the request's pool frees them). */
+static void batch_too_large(gp_batch_t *b)
+{
+    char msg[200];
+    snprintf(msg, sizeof msg, "the batch's response is larger than the server sends (--max-response-bytes %zu)",
+             b->max_response);
+    h2o_iovec_t e = error_body(b->req, "RESPONSE_TOO_LARGE", msg);
+    for (size_t i = 0; i < b->count; i++)
+        b->replies[i] = e;
+}
+
+/* '[' r0 ',' r1 … ']' sent as pieces, without concatenating the replies. */
+static void batch_send(gp_batch_t *b)
+{
+    static const char open = '[', comma = ',', close = ']';
+    h2o_iovec_t *iov = h2o_mem_alloc_pool(&b->req->pool, sizeof *iov * (2 * b->count + 1));
+    size_t n = 0, len = 0;
+    for (size_t i = 0; i < b->count; i++) {
+        iov[n++] = h2o_iovec_init(i == 0 ? &open : &comma, 1);
+        iov[n++] = b->replies[i];
+        len += 1 + b->replies[i].len;
+    }
+    iov[n++] = h2o_iovec_init(&close, 1);
+    reply_iov(b->req, 200, b->media, iov, n, len + 1);
+}
+
+/* Records one element's answer; the last one, or one that makes the array too
+ * large, sends it. */
 static void batch_put(gp_batch_t *b, size_t index, const char *body, size_t len)
 {
+    if (b->done)
+        return;
     b->replies[index] = h2o_iovec_init(body, len);
+    b->bytes += len;
+    if (b->bytes > b->max_response) {
+        b->done = true;
+        batch_too_large(b);
+        batch_send(b); /* disposing the request forgets the statements still running */
+        return;
+    }
     if (--b->pending > 0)
         return;
-    size_t total = 2 + b->count;
-    for (size_t i = 0; i < b->count; i++)
-        total += b->replies[i].len;
-    char *out = h2o_mem_alloc_pool(&b->req->pool, total), *p = out;
-    *p++ = '[';
-    for (size_t i = 0; i < b->count; i++) {
-        if (i > 0)
-            *p++ = ',';
-        memcpy(p, b->replies[i].base, b->replies[i].len);
-        p += b->replies[i].len;
-    }
-    *p++ = ']';
-    gp_operation_reply(b->req, 200, b->media, out, (size_t)(p - out));
+    b->done = true;
+    batch_send(b);
 }
 
 /* The one place an operation's answer goes: the request itself, or its batch slot.
@@ -171,10 +216,30 @@ static void on_op_dispose(void *p)
     gp_arena_free(op->arena);
 }
 
+/* RESPONSE_TOO_LARGE, with data null: the operation ran, its answer is not sent. */
+static void reply_too_large(op_t *op, unsigned long long data_bytes)
+{
+    char msg[256];
+    snprintf(msg, sizeof msg,
+             "the response would be %llu bytes, more than the server sends (--max-response-bytes %zu)",
+             data_bytes + DATA_WRAP_LEN, op->max_response);
+    gp_strbuf_t sb;
+    gp_strbuf_init(&sb, op->arena, 1024);
+    gp_strbuf_lit(&sb, "{\"errors\":[{\"message\":");
+    gp_json_cstring(&sb, msg);
+    gp_strbuf_lit(&sb, ",\"extensions\":{\"code\":\"RESPONSE_TOO_LARGE\"}}],\"data\":null}");
+    h2o_iovec_t body = h2o_strdup(&op->req->pool, sb.data, sb.len);
+    op_finish(op, 200, body.base, body.len);
+}
+
 /* The cell is PostgreSQL's JSON text for the whole `data` object: it goes out as
  * it came, between two constant strings, without being parsed. */
 static void reply_data(op_t *op, const char *cell, size_t cell_len)
 {
+    if (cell_len + DATA_WRAP_LEN > op->max_response || (cell_len > 0 && cell[0] == '!')) {
+        reply_too_large(op, cell_len > 0 && cell[0] == '!' ? strtoull(cell + 1, NULL, 10) : cell_len);
+        return;
+    }
     static const char head[] = "{\"data\":", tail[] = "}";
     size_t len = sizeof head - 1 + cell_len + sizeof tail - 1;
     char *body = h2o_mem_alloc_pool(&op->req->pool, len);
@@ -221,9 +286,45 @@ static void on_result(void *data, const gp_query_result_t *r)
     }
 }
 
+/* An operation the server answers alone (introspection): the plan's texts, once
+ * the whole is known to fit. */
+static void reply_answer(op_t *op, const char *const *answer)
+{
+    size_t len = gp_meta_answer_len(answer);
+    if (len + DATA_WRAP_LEN > op->max_response) {
+        reply_too_large(op, len);
+        return;
+    }
+    char *body = h2o_mem_alloc_pool(&op->req->pool, len + DATA_WRAP_LEN), *p = body;
+    memcpy(p, "{\"data\":", 8);
+    p += 8;
+    for (size_t i = 0; answer[i] != NULL; i++) {
+        size_t n = strlen(answer[i]);
+        memcpy(p, answer[i], n);
+        p += n;
+    }
+    *p++ = '}';
+    op_finish(op, 200, body, (size_t)(p - body));
+}
+
+/* The statement with its `data` cell measured by PostgreSQL: the cell itself when
+ * it fits in `limit` bytes, else '!' and its size, so that a cell too large never
+ * crosses the wire (libpq would buffer all of it). OFFSET 0 keeps the planner from
+ * inlining the subquery, which would build the cell three times; the limit is a
+ * constant, so one plan keeps one statement text (and prepared statement). */
+static const char *sized_sql(gp_arena_t *a, const char *sql, size_t limit)
+{
+    return gp_arena_printf(a,
+                           "SELECT CASE WHEN octet_length(_gp.d) <= %zu THEN _gp.d ELSE '!' || octet_length(_gp.d) END "
+                           "FROM (SELECT (%s)::text AS d OFFSET 0) AS _gp",
+                           limit, sql);
+}
+
 static void op_run(op_t *op, gp_pool_t *pool, gp_plan_cache_t *plans, const gp_operation_input_t *in)
 {
     op->arena = gp_arena_new(OP_ARENA_CHUNK);
+    gp_arena_set_limit(op->arena, in->max_memory);
+    op->max_response = in->max_response;
     op->variables = in->variables != NULL ? json_incref(in->variables) : NULL;
 
     /* NUL-terminated copies: the body buffer is not terminated, and the plan may
@@ -233,6 +334,11 @@ static void op_run(op_t *op, gp_pool_t *pool, gp_plan_cache_t *plans, const gp_o
     gp_errors_t errs;
     gp_errors_init(&errs, op->arena, query);
     gp_plan_t *plan = gp_plan_cache_resolve(plans, op->arena, query, in->query_len, name, op->variables, &errs);
+    if (gp_arena_over_limit(op->arena)) { /* whatever else went wrong, this is why */
+        op_fail(op, op->media == GP_MEDIA_JSON ? 200 : 400, "QUERY_TOO_COMPLEX",
+                "the operation needs more memory than the server gives one request (--max-request-memory)");
+        return;
+    }
     if (plan == NULL) {
         if (errs.count == 0)
             gp_errors_add(&errs, GP_E_INTERNAL, -1, "the operation could not be planned");
@@ -244,8 +350,13 @@ static void op_run(op_t *op, gp_pool_t *pool, gp_plan_cache_t *plans, const gp_o
         op_fail(op, 405, "BAD_REQUEST", "mutations are only accepted with POST");
         return;
     }
+    if (plan->answer != NULL) {
+        reply_answer(op, plan->answer);
+        return;
+    }
     op->sql = in->dev ? plan->sql : NULL;
-    op->query = gp_pool_query_prepared(pool, plan->statement, plan->sql, plan->params.count, plan->params.values,
+    const char *sql = sized_sql(op->arena, plan->sql, op->max_response - DATA_WRAP_LEN);
+    op->query = gp_pool_query_prepared(pool, plan->statement, sql, plan->params.count, plan->params.values,
                                        /* read_only= */ !plan->is_mutation, on_result, op);
 }
 
@@ -265,12 +376,15 @@ void gp_operation_start(h2o_req_t *req, gp_pool_t *pool, gp_plan_cache_t *plans,
     op_run(op_new(req, NULL, 0, in->media), pool, plans, in);
 }
 
-gp_batch_t *gp_batch_new(h2o_req_t *req, size_t count, gp_media_t media)
+gp_batch_t *gp_batch_new(h2o_req_t *req, size_t count, gp_media_t media, size_t max_response)
 {
     gp_batch_t *b = h2o_mem_alloc_pool(&req->pool, sizeof *b);
     b->req = req;
     b->media = media;
     b->count = b->pending = count;
+    b->bytes = 2 + (count - 1); /* brackets and commas */
+    b->max_response = max_response;
+    b->done = false;
     b->replies = h2o_mem_alloc_pool(&req->pool, sizeof *b->replies * count);
     memset(b->replies, 0, sizeof *b->replies * count);
     return b;

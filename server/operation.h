@@ -4,6 +4,10 @@
  * mid-query frees it, and the pending statement is forgotten, not answered.
  * A batch (a JSON array of operations in one POST) runs each element as an
  * independent operation and answers one JSON array, in order, once all are done.
+ * Bounded cost: planning stops at max_memory, and PostgreSQL itself measures the
+ * `data` cell, sending a short marker instead of one over max_response, so a cell
+ * too large is never transferred nor buffered here (libpq keeps whole results).
+ * An operation of only __schema, __type and __typename runs no statement at all.
  * Also the JSON reply helpers every route uses. */
 #ifndef GP_OPERATION_H
 #define GP_OPERATION_H
@@ -32,6 +36,8 @@ typedef struct gp_operation_input {
     bool via_get;               /* GET may not run mutations (GraphQL over HTTP): 405 */
     gp_media_t media;
     bool dev;                   /* --dev: database errors carry PostgreSQL's message and the SQL */
+    size_t max_response;        /* bytes of the response at most (a batch's: of the whole array) */
+    size_t max_memory;          /* bytes planning the operation may allocate at most */
 } gp_operation_input_t;
 
 /* Answers `req` exactly once, now or from the pool's callback. */
@@ -40,9 +46,11 @@ void gp_operation_start(h2o_req_t *req, gp_pool_t *pool, gp_plan_cache_t *plans,
 /* A batch lives in the request's pool; it answers `req` exactly once, with a 200 and
  * the array of the `count` element responses, when the last element is done. Every
  * index in [0, count) must be given to exactly one of gp_batch_start or gp_batch_fail.
- * The elements' own media type is ignored: the batch's applies. */
+ * The elements' own media type is ignored: the batch's applies. The array counts as
+ * one response: once its parts add up to more than `max_response` bytes, every
+ * element is answered RESPONSE_TOO_LARGE and the rest of their results dropped. */
 typedef struct gp_batch gp_batch_t;
-gp_batch_t *gp_batch_new(h2o_req_t *req, size_t count, gp_media_t media);
+gp_batch_t *gp_batch_new(h2o_req_t *req, size_t count, gp_media_t media, size_t max_response);
 void gp_batch_start(gp_batch_t *b, size_t index, gp_pool_t *pool, gp_plan_cache_t *plans,
                     const gp_operation_input_t *in);
 /* Element `index` is answered {"errors":[{"message":…,"extensions":{"code":…}}]}. */

@@ -464,6 +464,75 @@ static void test_by_pk_args_follow_the_key(void)
     model = blog_model;
     schema = blog_schema;
 }
+/* A hundred aliases of one selection cost one answer: the same text, bound as one
+ * parameter; a different selection gets its own. */
+static void test_aliases_share_one_answer(void)
+{
+    result_t r = {0};
+    gp_field_group_t *g = context(&r,
+                                  "{ a: __schema { types { name } } b: __schema { types { name } }"
+                                  "  c: __schema { types { name kind } } d: __schema { types { name } } }",
+                                  NULL);
+    gp_compile_t *c = &r.c;
+    CHECK(g != NULL && g->next != NULL && g->next->next != NULL && g->next->next->next != NULL);
+    if (g == NULL || g->next == NULL || g->next->next == NULL || g->next->next->next == NULL) {
+        done(&r);
+        return;
+    }
+    const char *a = gp_meta_root_value(c, g), *b = gp_meta_root_value(c, g->next);
+    const char *k = gp_meta_root_value(c, g->next->next), *d = gp_meta_root_value(c, g->next->next->next);
+    CHECK(a != NULL && a == b && a == d);
+    CHECK(k != NULL && k != a && strstr(k, "\"kind\"") != NULL);
+    for (gp_field_group_t *f = g; f != NULL; f = f->next)
+        CHECK_INT(gp_meta_root_param(c, f), 0);
+    CHECK_INT(c->sql.nparams, 2);
+    CHECK(strstr(c->sql.text.data, "$1::\"pg_catalog\".\"json\"$1::") != NULL);
+
+    CHECK(gp_meta_only(g));
+    const char *const *answer = gp_meta_answer(c, g);
+    CHECK(answer != NULL);
+    if (answer != NULL) {
+        CHECK(answer[1] == a && answer[3] == a && answer[7] == a);
+        size_t len = gp_meta_answer_len(answer);
+        CHECK_INT(len, 4 * 5 + 3 * strlen(a) + strlen(k) + 1);
+        CHECK_INT(gp_meta_answer_kept(answer), 4 * 6 + strlen(a) + 1 + strlen(k) + 1 + 2);
+        gp_arena_t *keep = gp_arena_new(1024);
+        const char *const *copy = gp_meta_answer_copy(keep, answer);
+        CHECK(copy[1] != a && copy[1] == copy[3] && copy[1] == copy[7] && copy[5] != copy[1]);
+        CHECK_STR(copy[1], a);
+        CHECK(copy[8] != NULL && copy[9] == NULL);
+        gp_arena_free(keep);
+    }
+    done(&r);
+}
+
+/* Only __schema, __type and __typename: the plan has the answer and no statement;
+ * beside a table field the answer is one parameter of the statement instead. */
+static void test_introspection_only_needs_no_statement(void)
+{
+    gp_arena_t *a = gp_arena_new(4096);
+    gp_errors_t errs;
+    const char *q = "{ x: __typename s: __schema { queryType { name } } t: __schema { queryType { name } } }";
+    gp_errors_init(&errs, a, q);
+    gp_plan_t *p = gp_plan_request(a, schema, q, strlen(q), NULL, NULL, &errs);
+    CHECK(p != NULL && p->answer != NULL);
+    if (p != NULL && p->answer != NULL) {
+        CHECK_STR(p->sql, "");
+        CHECK_INT(p->params.count, 0);
+        char joined[512] = "";
+        for (int i = 0; p->answer[i] != NULL; i++)
+            snprintf(joined + strlen(joined), sizeof joined - strlen(joined), "%s", p->answer[i]);
+        CHECK_STR(joined, "{\"x\":\"query_root\",\"s\":{\"queryType\":{\"name\":\"query_root\"}},"
+                          "\"t\":{\"queryType\":{\"name\":\"query_root\"}}}");
+    }
+    q = "{ s: __schema { queryType { name } } users { id } t: __schema { queryType { name } } }";
+    p = gp_plan_request(a, schema, q, strlen(q), NULL, NULL, &errs);
+    CHECK(p != NULL && p->answer == NULL);
+    if (p != NULL)
+        CHECK_INT(p->params.count, 1);
+    gp_arena_free(a);
+}
+
 
 static void setup(void)
 {
@@ -486,4 +555,4 @@ TEST_MAIN(setup, test_full_introspection_query, test_type_by_name_exact, test_un
           test_fragments_on_other_types_do_not_apply, test_skip_and_include,
           test_fields_not_applicable_to_a_kind_are_null, test_schema_roots_and_directives,
           test_unknown_field_is_an_error, test_root_field_becomes_a_json_parameter, test_by_pk_args_follow_the_key,
-          teardown)
+          test_aliases_share_one_answer, test_introspection_only_needs_no_statement, teardown)

@@ -61,6 +61,7 @@
 #include "base/hash.h"
 #include "base/log.h"
 #include "pgerror.h"
+#include "resolve.h"
 
 #define GP_POOL_CONNECT_TIMEOUT_MS 5000 /* libpq ignores connect_timeout in PQconnectPoll */
 #define GP_POOL_RETRY_MS 1000           /* backoff after the immediate first reconnect */
@@ -152,6 +153,7 @@ struct gp_conn {
      * deleted (ids start at 2). Half full, the backend gets DEALLOCATE ALL. */
     uint64_t prepared[GP_POOL_PREPARED_SLOTS];
     int nprepared;
+    gp_resolve_wait_t resolving; /* its host names are being looked up (resolve.h) */
 };
 
 /* What the pool remembers about one SQL text. */
@@ -185,6 +187,7 @@ struct gp_pool {
     int cancel_fds[2];         /* socketpair: cancel threads write their finished job */
     h2o_socket_t *cancel_sock; /* watches cancel_fds[0] */
     int cancels_running;
+    gp_resolver_t *resolver; /* host names looked up off the loop before each connect */
 };
 
 static void conn_fail(gp_conn_t *c, const char *reason);
@@ -571,6 +574,7 @@ static void conn_teardown(gp_conn_t *c, conn_state_t to)
     size_t head = c->fifo_head, len = c->fifo_len, cap = c->fifo_cap;
 
     conn_unwatch(c);
+    gp_resolve_cancel(&c->resolving);
     if (c->pg != NULL) {
         PQfinish(c->pg);
         c->pg = NULL;
@@ -980,13 +984,33 @@ static void on_connect_io(h2o_socket_t *sock, const char *err)
     }
 }
 
+static void conn_start(gp_conn_t *c, const char *const *keywords, const char *const *values);
+
+static void on_resolved(gp_resolve_wait_t *w, const char *const *keywords, const char *const *values,
+                        const char *error)
+{
+    gp_conn_t *c = H2O_STRUCT_FROM_MEMBER(gp_conn_t, resolving, w);
+    if (error != NULL)
+        conn_fail(c, error);
+    else
+        conn_start(c, keywords, values);
+}
+
+/* The connect timer covers the host name lookup too: libpq's own lookup would block
+ * the loop, so a name is looked up off it first and libpq gets the address. */
 static void conn_connect(gp_conn_t *c)
 {
     gp_pool_t *p = c->pool;
     if (c->state != CONN_CONNECTING)
         conn_set_state(c, CONN_CONNECTING);
     h2o_timeout_link(p->loop, &p->connect, &c->timer);
-    c->pg = PQconnectStartParams(p->cf.conn_keywords, p->cf.conn_values, 1);
+    if (!gp_resolver_start(p->resolver, &c->resolving, on_resolved))
+        conn_start(c, p->cf.conn_keywords, p->cf.conn_values);
+}
+
+static void conn_start(gp_conn_t *c, const char *const *keywords, const char *const *values)
+{
+    c->pg = PQconnectStartParams(keywords, values, 1);
     if (c->pg == NULL) {
         conn_fail(c, "out of memory");
         return;
@@ -1337,6 +1361,7 @@ gp_pool_t *gp_pool_create(h2o_loop_t *loop, const gp_pool_config_t *cf)
     h2o_timeout_init(loop, &p->acquire, (uint64_t)p->cf.acquire_timeout_ms);
     h2o_timeout_init(loop, &p->cancel_delay, GP_POOL_CANCEL_AFTER_MS);
     p->tick.cb = on_tick;
+    p->resolver = gp_resolver_create(loop, p->cf.conn_keywords, p->cf.conn_values);
     for (int i = 0; i < p->cf.min_size; i++)
         pool_open_conn(p);
     return p;
@@ -1455,6 +1480,7 @@ void gp_pool_destroy(gp_pool_t *p)
 {
     if (p == NULL)
         return;
+    gp_resolver_destroy(p->resolver); /* first: it lets go of the connections waiting for it */
     for (int s = 0; s < CONN_NSTATES; s++)
         while (!h2o_linklist_is_empty(&p->lists[s]))
             conn_destroy(H2O_STRUCT_FROM_MEMBER(gp_conn_t, link, p->lists[s].next));

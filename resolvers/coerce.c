@@ -26,6 +26,9 @@
 #include "resolvers/parse.h"
 
 #define PRINT_MAX (64 * 1024)  /* a value printed into a message */
+/* PostgreSQL's text types cannot hold U+0000, and libpq's parameters are
+ * NUL-terminated: such a string would be cut short, silently matching another. */
+#define NUL_MESSAGE "A string cannot contain U+0000 (NUL)."
 #define MAX_SUGGESTIONS 5
 #define INSPECT_MAX_ITEMS 10
 #define INSPECT_MAX_DEPTH 2
@@ -252,7 +255,10 @@ static void inspect(gp_strbuf_t *sb, const json_t *v, int depth)
         break;
     }
     case JSON_STRING:
-        gp_json_string(sb, json_string_value(v), json_string_length(v));
+        if (gp_json_is_exact(v))
+            put_js_number(sb, gp_json_number_value(v)); /* what JSON.parse would have made of it */
+        else
+            gp_json_string(sb, json_string_value(v), json_string_length(v));
         break;
     case JSON_INTEGER:
         gp_strbuf_printf(sb, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
@@ -431,6 +437,23 @@ __attribute__((format(printf, 3, 4))) static void literal_error(literal_ctx_t *c
     c->count++;
 }
 
+/* A string literal holding U+0000 anywhere in `v` (json values nest them). It is
+ * bad input rather than a misuse of the schema, whatever the position. */
+static bool literal_nul(literal_ctx_t *c, const gp_value_t *v)
+{
+    if (v->kind == GP_VALUE_STRING && memchr(v->string, '\0', v->length) != NULL) {
+        gp_errors_add(c->errs, GP_E_BAD_INPUT, v->offset, "%s", NUL_MESSAGE);
+        c->count++;
+        return true;
+    }
+    bool found = false;
+    for (const gp_value_t *it = v->kind == GP_VALUE_LIST ? v->items : NULL; it != NULL; it = it->next)
+        found |= literal_nul(c, it);
+    for (const gp_object_field_t *f = v->kind == GP_VALUE_OBJECT ? v->fields : NULL; f != NULL; f = f->next)
+        found |= literal_nul(c, f->value);
+    return found;
+}
+
 static void literal_expected(literal_ctx_t *c, const gp_typeref_t *shown, const gp_value_t *v)
 {
     literal_error(c, v->offset, "Expected value of type \"%s\", found %s.", gp_typeref_string(c->a, shown),
@@ -450,8 +473,8 @@ static void check_scalar(literal_ctx_t *c, const gp_type_t *t, const gp_typeref_
         else if (!int_text_in_range(v->string, INT32_MIN, INT32_MAX, &n))
             literal_error(c, v->offset, "Int cannot represent non 32-bit signed integer value: %s", v->string);
         return;
-    case SC_FLOAT:
-        if (k != GP_VALUE_INT && k != GP_VALUE_FLOAT)
+    case SC_FLOAT: /* finite: 1e999 is no Float */
+        if ((k != GP_VALUE_INT && k != GP_VALUE_FLOAT) || !isfinite(strtod(v->string, NULL)))
             literal_error(c, v->offset, "Float cannot represent non numeric value: %s", printed(c->a, v));
         return;
     case SC_STRING:
@@ -472,6 +495,7 @@ static void check_scalar(literal_ctx_t *c, const gp_type_t *t, const gp_typeref_
             literal_expected(c, shown, v);
         return;
     case SC_JSON:
+        literal_nul(c, v);
         return;
     case SC_OTHER:
         if (k == GP_VALUE_LIST || k == GP_VALUE_OBJECT)
@@ -553,7 +577,7 @@ static void check_object(literal_ctx_t *c, const gp_type_t *t, const gp_typeref_
  * the list type when a single value stands for a list of one. */
 static void check_literal(literal_ctx_t *c, const gp_typeref_t *type, const gp_typeref_t *shown, const gp_value_t *v)
 {
-    if (v->kind == GP_VALUE_VARIABLE)
+    if (v->kind == GP_VALUE_VARIABLE || (v->kind == GP_VALUE_STRING && literal_nul(c, v)))
         return;
     if (v->kind == GP_VALUE_NULL) {
         if (type->kind == GP_REF_NON_NULL)
@@ -596,7 +620,19 @@ int gp_coerce_literal(gp_arena_t *a, const gp_schema_t *s, const gp_typeref_t *t
 }
 
 
-/* ---- literals as JSON: variable defaults and input field defaults ---- */
+/* ---- literals as JSON: valueFromAST, the one conversion of AST values ----
+ *
+ * Variable defaults, input field defaults and the compiler's arguments all go
+ * through literal_json, so a literal means the same thing wherever it is read:
+ * numbers an int64 cannot hold keep their digits (gp_json_exact), Float is a
+ * double, enums are strings, a single value in a list position is a list of one. */
+
+typedef struct {
+    gp_arena_t *a;
+    const gp_schema_t *s;
+    gp_coerce_variable_fn variable; /* NULL: constants only (defaults) */
+    void *ctx;
+} to_json_t;
 
 typedef struct {
     gp_arena_t *a;
@@ -607,7 +643,7 @@ typedef struct {
     int count;
 } var_ctx_t;
 
-static json_t *literal_json(var_ctx_t *c, const gp_typeref_t *type, const gp_value_t *v);
+static json_t *literal_json(const to_json_t *c, const gp_typeref_t *type, const gp_value_t *v);
 
 static json_t *string_json(const char *s, size_t n)
 {
@@ -615,32 +651,28 @@ static json_t *string_json(const char *s, size_t n)
     return j != NULL ? j : json_stringn_nocheck(s, n);
 }
 
-/* A JSON real, or the literal's text when a double cannot hold it (1e999). */
-static json_t *real_or_text(const gp_value_t *v)
-{
-    double d = strtod(v->string, NULL);
-    return isfinite(d) ? json_real(d) : json_string(v->string);
-}
-
-/* An integer literal a JSON integer holds exactly, else the literal's text, so
- * bigint and numeric values reach PostgreSQL digit for digit. */
-static json_t *number_or_text(const gp_value_t *v)
+/* An integer an int64 holds as a JSON integer; any other number as its digits. */
+static json_t *number_json(const gp_value_t *v)
 {
     long long n;
     if (v->kind == GP_VALUE_INT && int_text_in_range(v->string, LLONG_MIN, LLONG_MAX, &n))
         return json_integer(n);
-    return json_string(v->string);
+    return gp_json_exact(v->string, strlen(v->string));
 }
 
-/* valueFromASTUntyped: what json and jsonb receive. */
-static json_t *untyped_json(const gp_value_t *v)
+/* NULL when a variable was not provided: the caller leaves the field out. */
+static json_t *variable_json(const to_json_t *c, const gp_value_t *v)
 {
-    long long n;
+    return c->variable != NULL ? c->variable(c->ctx, v) : json_null();
+}
+
+/* valueFromASTUntyped: what json and jsonb receive, and values of unknown type. */
+static json_t *untyped_json(const to_json_t *c, const gp_value_t *v)
+{
     switch (v->kind) {
     case GP_VALUE_INT:
-        return int_text_in_range(v->string, LLONG_MIN, LLONG_MAX, &n) ? json_integer(n) : real_or_text(v);
     case GP_VALUE_FLOAT:
-        return real_or_text(v);
+        return number_json(v);
     case GP_VALUE_STRING:
         return string_json(v->string, v->length);
     case GP_VALUE_ENUM:
@@ -648,26 +680,28 @@ static json_t *untyped_json(const gp_value_t *v)
     case GP_VALUE_BOOLEAN:
         return json_boolean(v->boolean);
     case GP_VALUE_LIST: {
-        json_t *arr = json_array();
+        json_t *arr = json_array(), *j;
         for (const gp_value_t *it = v->items; it != NULL; it = it->next)
-            json_array_append_new(arr, untyped_json(it));
+            json_array_append_new(arr, (j = untyped_json(c, it)) != NULL ? j : json_null());
         return arr;
     }
     case GP_VALUE_OBJECT: {
-        json_t *obj = json_object();
+        json_t *obj = json_object(), *j;
         for (const gp_object_field_t *f = v->fields; f != NULL; f = f->next)
-            json_object_set_new(obj, f->name, untyped_json(f->value));
+            if ((j = untyped_json(c, f->value)) != NULL)
+                json_object_set_new(obj, f->name, j);
         return obj;
     }
+    case GP_VALUE_VARIABLE:
+        return variable_json(c, v);
     case GP_VALUE_NULL:
-    case GP_VALUE_VARIABLE: /* constants only: the parser refuses variables in defaults */
         break;
     }
     return json_null();
 }
 
 /* An input field's default, kept by the type system as GraphQL source text. */
-static json_t *field_default_json(var_ctx_t *c, const gp_input_value_t *def)
+static json_t *field_default_json(const to_json_t *c, const gp_input_value_t *def)
 {
     const char *src = gp_arena_printf(c->a, "{f(a: %s)}", def->default_value);
     gp_errors_t scratch;
@@ -676,67 +710,80 @@ static json_t *field_default_json(var_ctx_t *c, const gp_input_value_t *def)
     if (doc == NULL || doc->operations == NULL || doc->operations->selections == NULL ||
         doc->operations->selections->arguments == NULL)
         return NULL;
-    return literal_json(c, def->type, doc->operations->selections->arguments->value);
+    to_json_t constants = {c->a, c->s, NULL, NULL};
+    return literal_json(&constants, def->type, doc->operations->selections->arguments->value);
 }
 
 /* valueFromAST for a literal that gp_coerce_literal accepted. */
-static json_t *scalar_literal_json(const gp_type_t *t, const gp_value_t *v)
+static json_t *scalar_literal_json(const to_json_t *c, const gp_type_t *t, const gp_value_t *v)
 {
     switch (scalar_class(t)) {
     case SC_INT:
         return json_integer(strtoll(v->string, NULL, 10));
     case SC_FLOAT:
-        return real_or_text(v);
+        return json_real(strtod(v->string, NULL)); /* finite: validation checked */
     case SC_STRING:
     case SC_ID:
         return v->kind == GP_VALUE_STRING ? string_json(v->string, v->length) : json_string(v->string);
     case SC_BOOLEAN:
         return json_boolean(v->boolean);
     case SC_JSON:
-        return untyped_json(v);
     case SC_NUMERIC:
     case SC_OTHER:
-        if (v->kind == GP_VALUE_INT || v->kind == GP_VALUE_FLOAT)
-            return number_or_text(v);
-        return untyped_json(v);
+        break;
     }
-    return json_null();
+    return untyped_json(c, v);
 }
 
-static json_t *literal_json(var_ctx_t *c, const gp_typeref_t *type, const gp_value_t *v)
+static json_t *object_literal_json(const to_json_t *c, const gp_type_t *t, const gp_value_t *v)
 {
-    if (v->kind == GP_VALUE_NULL || v->kind == GP_VALUE_VARIABLE)
+    json_t *obj = json_object(), *j;
+    for (const gp_object_field_t *f = v->fields; f != NULL; f = f->next) {
+        const gp_input_value_t *def = gp_type_input_field(t, f->name);
+        if (def != NULL && (j = literal_json(c, def->type, f->value)) != NULL)
+            json_object_set_new(obj, f->name, j);
+    }
+    for (int i = 0; i < t->ninput_fields; i++) {
+        const gp_input_value_t *def = &t->input_fields[i];
+        if (def->default_value != NULL && json_object_get(obj, def->name) == NULL &&
+            (j = field_default_json(c, def)) != NULL)
+            json_object_set_new(obj, def->name, j);
+    }
+    return obj;
+}
+
+static json_t *literal_json(const to_json_t *c, const gp_typeref_t *type, const gp_value_t *v)
+{
+    if (v->kind == GP_VALUE_VARIABLE)
+        return variable_json(c, v);
+    if (v->kind == GP_VALUE_NULL)
         return json_null();
+    if (type == NULL)
+        return untyped_json(c, v);
     if (type->kind == GP_REF_NON_NULL)
         type = type->of;
     if (type->kind == GP_REF_LIST) {
-        json_t *arr = json_array();
+        json_t *arr = json_array(), *j;
         if (v->kind != GP_VALUE_LIST)
-            json_array_append_new(arr, literal_json(c, type->of, v));
+            json_array_append_new(arr, (j = literal_json(c, type->of, v)) != NULL ? j : json_null());
         else
             for (const gp_value_t *it = v->items; it != NULL; it = it->next)
-                json_array_append_new(arr, literal_json(c, type->of, it));
+                json_array_append_new(arr, (j = literal_json(c, type->of, it)) != NULL ? j : json_null());
         return arr;
     }
     const gp_type_t *t = type->named;
     if (t->kind == GP_KIND_ENUM)
         return json_string(v->string);
-    if (t->kind != GP_KIND_INPUT_OBJECT)
-        return scalar_literal_json(t, v);
-    json_t *obj = json_object();
-    for (const gp_object_field_t *f = v->fields; f != NULL; f = f->next) {
-        const gp_input_value_t *def = gp_type_input_field(t, f->name);
-        if (def != NULL)
-            json_object_set_new(obj, f->name, literal_json(c, def->type, f->value));
-    }
-    for (int i = 0; i < t->ninput_fields; i++) {
-        const gp_input_value_t *def = &t->input_fields[i];
-        json_t *dv;
-        if (def->default_value != NULL && json_object_get(obj, def->name) == NULL &&
-            (dv = field_default_json(c, def)) != NULL)
-            json_object_set_new(obj, def->name, dv);
-    }
-    return obj;
+    if (t->kind == GP_KIND_INPUT_OBJECT)
+        return v->kind == GP_VALUE_OBJECT ? object_literal_json(c, t, v) : untyped_json(c, v);
+    return scalar_literal_json(c, t, v);
+}
+
+json_t *gp_coerce_literal_json(gp_arena_t *a, const gp_schema_t *s, const gp_typeref_t *type, const gp_value_t *v,
+                               gp_coerce_variable_fn variable, void *ctx)
+{
+    to_json_t c = {a, s, variable, ctx};
+    return literal_json(&c, type, v);
 }
 
 /* ---- variables: CoerceVariableValues ---- */
@@ -763,27 +810,56 @@ static bool is_integral(double d)
     return isfinite(d) && (d >= 9007199254740992.0 || d <= -9007199254740992.0 || d == (double)(long long)d);
 }
 
+/* A string holding U+0000 anywhere in `v` (json values nest them). */
+static bool has_nul(const json_t *v)
+{
+    if (json_is_string(v))
+        return memchr(json_string_value(v), '\0', json_string_length(v)) != NULL;
+    size_t i;
+    const char *key;
+    json_t *item;
+    if (json_is_array(v))
+        json_array_foreach ((json_t *)v, i, item)
+            if (has_nul(item))
+                return true;
+    if (json_is_object(v))
+        json_object_foreach ((json_t *)v, key, item)
+            if (has_nul(item))
+                return true;
+    return false;
+}
+
+static json_t *coerce_int(var_ctx_t *c, const json_t *v)
+{
+    bool exact = json_is_real(v) || gp_json_is_exact(v);
+    double d = exact ? gp_json_number_value(v) : 0;
+    if (!json_is_integer(v) && !(exact && is_integral(d)))
+        var_error(c, v, "Int cannot represent non-integer value: %s", inspected(c->a, v));
+    else if (json_is_integer(v) ? json_integer_value(v) < INT32_MIN || json_integer_value(v) > INT32_MAX
+                                : d < INT32_MIN || d > INT32_MAX)
+        var_error(c, v, "Int cannot represent non 32-bit signed integer value: %s", inspected(c->a, v));
+    else
+        return json_integer(json_is_integer(v) ? json_integer_value(v) : (json_int_t)d);
+    return NULL;
+}
+
 static json_t *coerce_scalar(var_ctx_t *c, const gp_type_t *t, const json_t *v)
 {
-    double d = json_is_real(v) ? json_real_value(v) : 0;
-    bool integral = json_is_integer(v) || (json_is_real(v) && is_integral(d));
+    bool integral = json_is_integer(v) || (gp_json_is_number(v) && is_integral(gp_json_number_value(v)));
+    if (has_nul(v)) {
+        var_error(c, v, "%s", NUL_MESSAGE);
+        return NULL;
+    }
     switch (scalar_class(t)) {
     case SC_INT:
-        if (!integral)
-            var_error(c, v, "Int cannot represent non-integer value: %s", inspected(c->a, v));
-        else if (json_is_integer(v) ? json_integer_value(v) < INT32_MIN || json_integer_value(v) > INT32_MAX
-                                    : d < INT32_MIN || d > INT32_MAX)
-            var_error(c, v, "Int cannot represent non 32-bit signed integer value: %s", inspected(c->a, v));
-        else
-            return json_integer(json_is_integer(v) ? json_integer_value(v) : (json_int_t)d);
-        return NULL;
-    case SC_FLOAT:
-        if (json_is_number(v))
-            return json_real(json_number_value(v));
+        return coerce_int(c, v);
+    case SC_FLOAT: /* finite: 1e999 is no Float */
+        if (gp_json_is_number(v) && isfinite(gp_json_number_value(v)))
+            return json_real(gp_json_number_value(v));
         var_error(c, v, "Float cannot represent non numeric value: %s", inspected(c->a, v));
         return NULL;
     case SC_STRING:
-        if (json_is_string(v))
+        if (gp_json_is_string(v))
             return json_copy((json_t *)v);
         var_error(c, v, "String cannot represent a non string value: %s", inspected(c->a, v));
         return NULL;
@@ -793,7 +869,7 @@ static json_t *coerce_scalar(var_ctx_t *c, const gp_type_t *t, const json_t *v)
         var_error(c, v, "Boolean cannot represent a non boolean value: %s", inspected(c->a, v));
         return NULL;
     case SC_ID:
-        if (json_is_string(v))
+        if (gp_json_is_string(v))
             return json_copy((json_t *)v);
         if (integral)
             return json_string(inspected(c->a, v)); /* String(number), as graphql-js */
@@ -801,7 +877,7 @@ static json_t *coerce_scalar(var_ctx_t *c, const gp_type_t *t, const json_t *v)
         return NULL;
     case SC_JSON:
         return json_deep_copy(v);
-    case SC_NUMERIC:
+    case SC_NUMERIC: /* digits as a string or a number, exact either way: PostgreSQL checks them */
         if (json_is_number(v) || json_is_string(v))
             return json_copy((json_t *)v);
         break;
@@ -816,7 +892,7 @@ static json_t *coerce_scalar(var_ctx_t *c, const gp_type_t *t, const json_t *v)
 
 static json_t *coerce_enum(var_ctx_t *c, const gp_type_t *t, const json_t *v)
 {
-    if (!json_is_string(v)) {
+    if (!gp_json_is_string(v)) {
         const char *text = inspected(c->a, v);
         var_error(c, v, "Enum \"%s\" cannot represent non-string value: %s.%s", t->name, text,
                   suggest_enum(c->a, t, text));
@@ -858,12 +934,13 @@ static json_t *coerce_object(var_ctx_t *c, const gp_type_t *t, const json_t *v)
     }
     int before = c->count, present = 0;
     json_t *out = json_object();
+    to_json_t constants = {c->a, c->s, NULL, NULL};
     for (int i = 0; i < t->ninput_fields; i++) {
         const gp_input_value_t *def = &t->input_fields[i];
         const json_t *fv = json_object_get(v, def->name);
         json_t *r;
         if (fv == NULL) {
-            if (def->default_value != NULL && (r = field_default_json(c, def)) != NULL)
+            if (def->default_value != NULL && (r = field_default_json(&constants, def)) != NULL)
                 json_object_set_new(out, def->name, r);
             else if (def->default_value == NULL && def->type->kind == GP_REF_NON_NULL)
                 var_error(c, v, "Field \"%s\" of required type \"%s\" was not provided.", def->name,
@@ -969,7 +1046,8 @@ static json_t *variable_default(var_ctx_t *c, const gp_typeref_t *type, const gp
         c->count += scratch.count;
         return NULL;
     }
-    return literal_json(c, type, v);
+    to_json_t constants = {c->a, c->s, NULL, NULL};
+    return literal_json(&constants, type, v);
 }
 
 json_t *gp_coerce_variables(gp_arena_t *a, const gp_schema_t *s, const gp_operation_t *op, const json_t *provided,

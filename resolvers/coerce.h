@@ -21,6 +21,20 @@
 int gp_coerce_literal(gp_arena_t *a, const gp_schema_t *s, const gp_typeref_t *type, const gp_value_t *v,
                       const gp_variable_def_t *variables, gp_errors_t *errs);
 
+/* Resolves a variable reference met inside a literal: a new reference, or NULL
+ * when the variable was not provided (the field or argument is then absent). */
+typedef json_t *(*gp_coerce_variable_fn)(void *ctx, const gp_value_t *variable);
+
+/* valueFromAST, the one conversion of AST values to JSON: `v` (which validation
+ * accepted) as a value of `type` (NULL: of unknown type, converted untyped).
+ * Integers an int64 holds become JSON integers, every other Int/Float literal
+ * outside a Float position keeps its digits (gp_json_exact); Float is a double;
+ * enums are strings; a single value in a list position is a list of one; input
+ * object fields get their defaults. Variables are resolved by `variable`, or are
+ * null when it is NULL. Returns a new reference, NULL for an absent variable. */
+json_t *gp_coerce_literal_json(gp_arena_t *a, const gp_schema_t *s, const gp_typeref_t *type, const gp_value_t *v,
+                               gp_coerce_variable_fn variable, void *ctx);
+
 /* CoerceVariableValues: the variables of `op` from `provided` (a JSON object or
  * NULL), defaults applied, types checked recursively. Returns a new JSON object of
  * coerced values (a variable that was neither provided nor has a default is

@@ -22,20 +22,26 @@ typedef struct gp_compile {
     const gp_document_t *doc;
     const gp_operation_t *op;
     json_t *variables;      /* coerced variable values by name (owned: decref'd at the end) */
-    int *variable_uses;     /* per variable of `op`: times its value was read … */
-    int *variable_binds;    /* … and times it went out whole as a parameter */
+    /* Provenance: every variable reference in the document that was read became a
+     * fresh copy of the variable's value, recorded here (values.c), so a parameter
+     * is bound to a variable only when it is that very copy. */
+    struct gp_var_use *uses;/* open-addressing table keyed by the copy's address */
+    int uses_cap, nuses, nbound;
+    bool shaped;            /* some variable's value was read without a copy that could
+                             * carry its identity (null, absent, a boolean): the SQL
+                             * may depend on it */
     gp_param_binding_t *bindings; /* by parameter index; zeroed (fixed) where not set */
     int bindings_cap;
     gp_sql_t sql;
     gp_errors_t *errs;
+    struct gp_meta_memo *meta_memo;  /* meta.c: one __schema/__type answer per distinct selection */
+    const char *const *answer;       /* introspection only: the data object without SQL (gp_meta_answer) */
     int next_alias;         /* _t1, _t2, … : every table reference gets its own */
     int depth;
 } gp_compile_t;
 
 /* Adds a GP_E_VALIDATION error at `offset` and returns -1, for `return fail(...)`. */
 int gp_compile_fail(gp_compile_t *c, long offset, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-    struct gp_meta_memo *meta_memo;  /* meta.c: one __schema/__type answer per distinct selection */
-    const char *const *answer;       /* introspection only: the data object without SQL (gp_meta_answer) */
 int gp_compile_fail_kind(gp_compile_t *c, gp_error_kind_t kind, long offset, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 

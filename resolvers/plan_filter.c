@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "base/json.h"
 #include "resolvers/values.h"
 
 typedef enum { OPERAND_SCALAR, OPERAND_LIST, OPERAND_BOOL, OPERAND_TEXT, OPERAND_TEXT_LIST } operand_t;
@@ -71,7 +72,7 @@ static const char *json_kind(const json_t *v)
     switch (json_typeof(v)) {
     case JSON_OBJECT: return "an object";
     case JSON_ARRAY: return "a list";
-    case JSON_STRING: return "a string";
+    case JSON_STRING: return gp_json_is_exact(v) ? "a number" : "a string";
     case JSON_INTEGER: return "an integer";
     case JSON_REAL: return "a number";
     case JSON_TRUE:
@@ -88,11 +89,11 @@ static bool fits_scalar(const gp_column_t *col, const json_t *v)
     if (strcmp(type, "Int") == 0)
         return json_is_integer(v);
     if (strcmp(type, "Float") == 0)
-        return json_is_number(v);
+        return gp_json_is_number(v);
     if (strcmp(type, "Boolean") == 0)
         return json_is_boolean(v);
     if (strcmp(type, "String") == 0)
-        return json_is_string(v);
+        return gp_json_is_string(v);
     if (strcmp(type, "json") == 0 || strcmp(type, "jsonb") == 0)
         return true;
     return json_is_string(v) || json_is_number(v) || json_is_boolean(v);
@@ -154,7 +155,7 @@ static int comparison(gp_compile_t *c, int alias, const gp_column_t *col, const 
     case OPERAND_LIST:
         return compare_list(c, col, cmp, v, offset);
     case OPERAND_TEXT:
-        if (!json_is_string(v))
+        if (!gp_json_is_string(v))
             return gp_compile_fail(c, offset, "Expected a string for %s, found %s.", cmp->name, json_kind(v));
         gp_sql_raw(&c->sql, cmp->sql);
         gp_values_param(c, v, GP_PARAM_TEXT, "\"pg_catalog\".\"text\"");

@@ -26,7 +26,7 @@ static int directive_if(gp_compile_t *c, const gp_directive_t *d, bool *value)
         if (strcmp(a->name, "if") != 0)
             continue;
         int failed = 0;
-        json_t *v = gp_values_to_json(c, a->value, &failed);
+        json_t *v = gp_values_json(c, gp_values_arg_type(c, NULL, d->name, "if"), a->value, &failed);
         if (failed)
             return -1;
         bool ok = v != NULL && json_is_boolean(v);
@@ -222,7 +222,7 @@ static int list_args(gp_compile_t *c, const gp_selection_t *f, const char *paren
             return gp_compile_fail(c, a->offset, "Unknown argument \"%s\" on field \"%s.%s\".", a->name, parent_type,
                                    f->name);
         int failed = 0;
-        json_t *v = gp_values_to_json(c, a->value, &failed);
+        json_t *v = gp_values_json(c, gp_values_arg_type(c, parent_type, f->name, a->name), a->value, &failed);
         if (failed)
             return -1;
         if (v != NULL && json_is_null(v)) {
@@ -240,10 +240,10 @@ static int write_count(gp_compile_t *c, const char *clause, const json_t *v, lon
 {
     if (v == NULL)
         return 0;
-    if (!json_is_integer(v) || json_integer_value(v) < 0)
+    if (!gp_values_check(GP_CHECK_COUNT, v)) /* checked again whenever a cached plan is re-bound */
         return gp_compile_fail(c, at, "Expected a non-negative Int for %s.", clause);
     gp_sql_raw(&c->sql, clause[0] == 'l' ? " LIMIT " : " OFFSET ");
-    gp_values_param(c, v, GP_PARAM_TEXT, "\"pg_catalog\".\"int8\"");
+    gp_values_param_checked(c, v, GP_PARAM_TEXT, "\"pg_catalog\".\"int8\"", GP_CHECK_COUNT);
     return 0;
 }
 
@@ -393,12 +393,14 @@ static const gp_column_t *aggregate_column(gp_compile_t *c, const aggregate_t *a
     return col;
 }
 
-static json_t *count_columns(gp_compile_t *c, const gp_selection_t *f, bool *distinct, int *failed)
+/* The arguments of count on `ag_type` (T_aggregate_fields). */
+static json_t *count_columns(gp_compile_t *c, const char *ag_type, const gp_selection_t *f, bool *distinct,
+                             int *failed)
 {
     json_t *columns = NULL;
     *distinct = false;
     for (const gp_argument_t *a = f->arguments; a != NULL && !*failed; a = a->next) {
-        json_t *v = gp_values_to_json(c, a->value, failed);
+        json_t *v = gp_values_json(c, gp_values_arg_type(c, ag_type, f->name, a->name), a->value, failed);
         if (strcmp(a->name, "distinct") == 0)
             *distinct = v != NULL && json_is_true(v);
         else if (strcmp(a->name, "columns") == 0 && v != NULL && !json_is_null(v))
@@ -423,11 +425,12 @@ static int plan_aggregate(gp_compile_t *c, aggregate_t *ag, const gp_field_group
         }
         if (strcmp(g->name, "aggregate") != 0)
             continue;
-        gp_field_group_t *fns = collect_on(c, gp_arena_printf(c->arena, "%s_aggregate_fields", t), g, &failed);
+        const char *fields_type = gp_arena_printf(c->arena, "%s_aggregate_fields", t);
+        gp_field_group_t *fns = collect_on(c, fields_type, g, &failed);
         for (const gp_field_group_t *fn = fns; fn != NULL && !failed; fn = fn->next) {
             if (strcmp(fn->name, "count") == 0) {
                 bool distinct;
-                json_t *cols = count_columns(c, fn->fields[0], &distinct, &failed);
+                json_t *cols = count_columns(c, fields_type, fn->fields[0], &distinct, &failed);
                 size_t i;
                 json_t *col;
                 json_array_foreach(cols, i, col) {
@@ -464,7 +467,8 @@ static int write_count_of(gp_compile_t *c, const aggregate_t *ag, const gp_field
 {
     bool distinct;
     int failed = 0;
-    json_t *cols = count_columns(c, g->fields[0], &distinct, &failed);
+    const char *fields_type = gp_arena_printf(c->arena, "%s_aggregate_fields", ag->table->gql_name);
+    json_t *cols = count_columns(c, fields_type, g->fields[0], &distinct, &failed);
     if (failed)
         return -1;
     size_t n = json_array_size(cols);
@@ -684,7 +688,7 @@ static int write_by_pk(gp_compile_t *c, const gp_table_t *t, const gp_field_grou
                                    "Field \"%s\" argument \"%s\" of type \"%s!\" is required, but it was not provided.",
                                    f->name, col->name, col->gql_type);
         int failed = 0;
-        json_t *v = gp_values_to_json(c, a->value, &failed);
+        json_t *v = gp_values_json(c, gp_values_arg_type(c, "query_root", f->name, a->name), a->value, &failed);
         if (failed)
             return -1;
         if (v == NULL || json_is_null(v)) {

@@ -1,57 +1,159 @@
-/* resolvers/values.c */
+/* resolvers/values.c — AST values → JSON with provenance; JSON → parameter text.
+ *
+ * Why provenance and not value comparison: jansson's true, false and null are
+ * shared singletons, and equal values are equal whether they came from a variable
+ * or from a literal, so neither identity nor equality of values says where a
+ * value came from. Each variable reference the compiler reads is turned into a
+ * fresh deep copy, held (so its address is not reused) in a table keyed by that
+ * address for the rest of the compile. A parameter whose value is such a copy is
+ * bound to the variable. Values that cannot be copied into something with an
+ * identity of its own — null, booleans, and variables not provided — mark the
+ * compile as shaped by variables: such a plan is never re-bound. */
 #include "resolvers/values.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/json.h"
 #include "base/strbuf.h"
+#include "resolvers/coerce.h"
 
-static json_t *number_from_literal(const gp_value_t *v)
+struct gp_var_use {
+    const json_t *value; /* the copy (a reference is held); NULL: free slot */
+    const char *variable;
+    bool bound;
+};
+
+static size_t slot_of(const json_t *v, int cap)
 {
-    if (v->kind == GP_VALUE_INT) {
-        long long n;
-        char end;
-        if (sscanf(v->string, "%lld%c", &n, &end) == 1)
-            return json_integer(n);
+    uintptr_t h = (uintptr_t)v;
+    h ^= h >> 17;
+    h *= 0x9E3779B97F4A7C15ull;
+    return (size_t)(h >> 7) & (size_t)(cap - 1);
+}
+
+static struct gp_var_use *find_use(const gp_compile_t *c, const json_t *v)
+{
+    if (c->uses_cap == 0 || v == NULL)
+        return NULL;
+    for (size_t i = slot_of(v, c->uses_cap);; i = (i + 1) & (size_t)(c->uses_cap - 1)) {
+        if (c->uses[i].value == v)
+            return &c->uses[i];
+        if (c->uses[i].value == NULL)
+            return NULL;
     }
-    /* Floats, and integers beyond 64 bits, keep their exact digits as a real. */
-    return json_real(strtod(v->string, NULL));
 }
 
-/* Index of variable `name` in the current operation, or -1. */
-static int variable_index(const gp_compile_t *c, const char *name)
+static void put_use(gp_compile_t *c, struct gp_var_use u)
 {
-    int i = 0;
-    for (const gp_variable_def_t *d = c->op != NULL ? c->op->variables : NULL; d != NULL; d = d->next, i++)
+    if (2 * (c->nuses + 1) > c->uses_cap) {
+        struct gp_var_use *old = c->uses;
+        int old_cap = c->uses_cap;
+        c->uses_cap = old_cap ? old_cap * 2 : 16;
+        c->uses = gp_arena_calloc(c->arena, sizeof *c->uses * (size_t)c->uses_cap);
+        c->nuses = 0;
+        for (int i = 0; i < old_cap; i++)
+            if (old[i].value != NULL)
+                put_use(c, old[i]);
+    }
+    size_t i = slot_of(u.value, c->uses_cap);
+    while (c->uses[i].value != NULL)
+        i = (i + 1) & (size_t)(c->uses_cap - 1);
+    c->uses[i] = u;
+    c->nuses++;
+}
+
+static const gp_variable_def_t *variable_def(const gp_compile_t *c, const char *name)
+{
+    for (const gp_variable_def_t *d = c->op != NULL ? c->op->variables : NULL; d != NULL; d = d->next)
         if (strcmp(d->name, name) == 0)
-            return i;
-    return -1;
+            return d;
+    return NULL;
 }
 
-static json_t *variable_value(gp_compile_t *c, const gp_value_t *v, int *failed)
+typedef struct {
+    gp_compile_t *c;
+    int failed;
+} resolve_t;
+
+/* gp_coerce_variable_fn: a fresh copy of the variable's value, recorded. */
+static json_t *variable_copy(void *ctx, const gp_value_t *ref)
 {
-    int i = variable_index(c, v->string);
-    if (i < 0) {
-        *failed = gp_compile_fail(c, v->offset, "Variable \"$%s\" is not defined.", v->string);
+    resolve_t *r = ctx;
+    gp_compile_t *c = r->c;
+    const gp_variable_def_t *d = variable_def(c, ref->string);
+    if (d == NULL) {
+        r->failed = gp_compile_fail(c, ref->offset, "Variable \"$%s\" is not defined.", ref->string);
         return NULL;
     }
-    c->variable_uses[i]++;
-    json_t *value = json_object_get(c->variables, v->string);
-    return value != NULL ? json_incref(value) : NULL;
+    json_t *value = json_object_get(c->variables, d->name);
+    if (value == NULL || json_is_null(value) || json_is_boolean(value)) {
+        c->shaped = true;
+        return value != NULL ? json_incref(value) : NULL;
+    }
+    json_t *copy = json_deep_copy(value);
+    put_use(c, (struct gp_var_use){json_incref(copy), d->name, false});
+    return copy;
 }
 
-void gp_values_param(gp_compile_t *c, const json_t *v, gp_param_form_t form, const char *cast)
+json_t *gp_values_json(gp_compile_t *c, const gp_typeref_t *type, const gp_value_t *v, int *failed)
+{
+    resolve_t r = {c, 0};
+    json_t *j = gp_coerce_literal_json(c->arena, c->schema, type, v, variable_copy, &r);
+    if (r.failed) { /* a list or object may be half built around the undefined variable */
+        *failed = 1;
+        json_decref(j);
+        return NULL;
+    }
+    return j;
+}
+
+json_t *gp_values_to_json(gp_compile_t *c, const gp_value_t *v, int *failed)
+{
+    return gp_values_json(c, NULL, v, failed);
+}
+
+const gp_typeref_t *gp_values_arg_type(const gp_compile_t *c, const char *type_name, const char *field,
+                                       const char *arg)
+{
+    if (c->schema == NULL)
+        return NULL;
+    const gp_input_value_t *a;
+    if (type_name == NULL) {
+        const gp_directive_def_t *d = gp_schema_directive(c->schema, field);
+        a = d != NULL ? gp_directive_arg(d, arg) : NULL;
+    } else {
+        const gp_type_t *t = gp_schema_type(c->schema, type_name);
+        const gp_field_t *f = t != NULL ? gp_type_field(t, field) : NULL;
+        a = f != NULL ? gp_field_arg(f, arg) : NULL;
+    }
+    return a != NULL ? a->type : NULL;
+}
+
+bool gp_values_check(gp_param_check_t check, const json_t *v)
+{
+    switch (check) {
+    case GP_CHECK_NONE:
+        return true;
+    case GP_CHECK_COUNT:
+        return json_is_integer(v) && json_integer_value(v) >= 0;
+    }
+    return false;
+}
+
+void gp_values_param_checked(gp_compile_t *c, const json_t *v, gp_param_form_t form, const char *cast,
+                             gp_param_check_t check)
 {
     const char *text = form == GP_PARAM_ARRAY ? gp_values_pg_array(c->arena, v) : gp_values_param_text(c->arena, v);
-    gp_param_binding_t b = {NULL, form};
-    int i = 0;
-    for (const gp_variable_def_t *d = c->op != NULL ? c->op->variables : NULL; d != NULL; d = d->next, i++) {
-        if (json_object_get(c->variables, d->name) == v) {
-            b.variable = d->name;
-            c->variable_binds[i]++;
-            break;
-        }
+    gp_param_binding_t b = {NULL, form, check, json_typeof(v)};
+    struct gp_var_use *use = find_use(c, v);
+    if (use != NULL) {
+        b.variable = use->variable;
+        if (!use->bound)
+            c->nbound++;
+        use->bound = true;
     }
     int index = c->sql.nparams;
     gp_sql_param(&c->sql, text, cast);
@@ -59,6 +161,24 @@ void gp_values_param(gp_compile_t *c, const json_t *v, gp_param_form_t form, con
         return;
     gp_values_reserve_bindings(c, index + 1);
     c->bindings[index] = b;
+}
+
+void gp_values_param(gp_compile_t *c, const json_t *v, gp_param_form_t form, const char *cast)
+{
+    gp_values_param_checked(c, v, form, cast, GP_CHECK_NONE);
+}
+
+bool gp_values_shaped_sql(const gp_compile_t *c)
+{
+    return c->shaped || c->nbound != c->nuses;
+}
+
+void gp_values_release(gp_compile_t *c)
+{
+    for (int i = 0; i < c->uses_cap; i++)
+        json_decref((json_t *)c->uses[i].value);
+    c->uses = NULL;
+    c->uses_cap = c->nuses = c->nbound = 0;
 }
 
 void gp_values_reserve_bindings(gp_compile_t *c, int n)
@@ -75,43 +195,6 @@ void gp_values_reserve_bindings(gp_compile_t *c, int n)
     c->bindings_cap = cap;
 }
 
-static json_t *to_json(gp_compile_t *c, const gp_value_t *v, int *failed)
-{
-    switch (v->kind) {
-    case GP_VALUE_VARIABLE:
-        return variable_value(c, v, failed);
-    case GP_VALUE_INT:
-    case GP_VALUE_FLOAT:
-        return number_from_literal(v);
-    case GP_VALUE_STRING:
-        return json_stringn_nocheck(v->string, v->length);
-    case GP_VALUE_ENUM:
-        return json_string_nocheck(v->string);
-    case GP_VALUE_BOOLEAN:
-        return json_boolean(v->boolean);
-    case GP_VALUE_NULL:
-        return json_null();
-    case GP_VALUE_LIST: {
-        json_t *list = json_array();
-        for (const gp_value_t *item = v->items; item != NULL; item = item->next) {
-            json_t *j = to_json(c, item, failed);
-            json_array_append_new(list, j != NULL ? j : json_null());
-        }
-        return list;
-    }
-    case GP_VALUE_OBJECT: {
-        json_t *obj = json_object();
-        for (const gp_object_field_t *f = v->fields; f != NULL; f = f->next) {
-            json_t *j = to_json(c, f->value, failed);
-            if (j != NULL)
-                json_object_set_new_nocheck(obj, f->name, j);
-        }
-        return obj;
-    }
-    }
-    return NULL;
-}
-
 /* The shortest text that reads back as the same double: 0.1 stays "0.1" for a
  * numeric column instead of becoming 0.10000000000000001. */
 static const char *shortest_real(gp_arena_t *a, double d)
@@ -125,22 +208,14 @@ static const char *shortest_real(gp_arena_t *a, double d)
     return gp_arena_strdup(a, buf);
 }
 
-json_t *gp_values_to_json(gp_compile_t *c, const gp_value_t *v, int *failed)
-{
-    json_t *j = to_json(c, v, failed);
-    if (*failed) { /* a list or object may be half built around the undefined variable */
-        json_decref(j);
-        return NULL;
-    }
-    return j;
-}
-
 const char *gp_values_param_text(gp_arena_t *a, const json_t *v)
 {
     switch (json_typeof(v)) {
     case JSON_NULL:
         return NULL;
     case JSON_STRING:
+        if (gp_json_is_exact(v))
+            return gp_arena_strdup(a, gp_json_exact_text(v));
         return gp_arena_strndup(a, json_string_value(v), json_string_length(v));
     case JSON_INTEGER:
         return gp_arena_printf(a, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
@@ -152,10 +227,10 @@ const char *gp_values_param_text(gp_arena_t *a, const json_t *v)
         return "false";
     case JSON_OBJECT:
     case JSON_ARRAY: {
-        char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-        const char *copy = gp_arena_strdup(a, text != NULL ? text : "null");
-        free(text);
-        return copy;
+        gp_strbuf_t sb;
+        gp_strbuf_init(&sb, a, (size_t)1 << 30); /* the request body bounds it long before */
+        gp_json_dump(&sb, v);
+        return sb.data;
     }
     }
     return NULL;

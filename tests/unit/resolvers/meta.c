@@ -130,8 +130,6 @@ static gp_field_group_t *context(result_t *r, const char *query, const char *var
     json_decref(vars);
     if (c->variables == NULL)
         return NULL;
-    c->variable_uses = gp_arena_calloc(r->arena, sizeof(int) * 64);
-    c->variable_binds = gp_arena_calloc(r->arena, sizeof(int) * 64);
     int failed = 0;
     const gp_selection_t *sets[] = {c->doc->operations->selections};
     return gp_select_collect(c, "query_root", sets, 1, &failed);
@@ -168,6 +166,7 @@ static const char *first_error(const result_t *r)
 
 static void done(result_t *r)
 {
+    gp_values_release(&r->c);
     json_decref(r->c.variables);
     gp_arena_free(r->arena);
 }
@@ -464,6 +463,7 @@ static void test_by_pk_args_follow_the_key(void)
     model = blog_model;
     schema = blog_schema;
 }
+
 /* A hundred aliases of one selection cost one answer: the same text, bound as one
  * parameter; a different selection gets its own. */
 static void test_aliases_share_one_answer(void)
@@ -532,7 +532,6 @@ static void test_introspection_only_needs_no_statement(void)
         CHECK_INT(p->params.count, 1);
     gp_arena_free(a);
 }
-
 
 static void setup(void)
 {

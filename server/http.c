@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/json.h"
 #include "server/operation.h"
 #include "server/ops.h"
 
@@ -212,7 +211,7 @@ static bool json_param(const param_t *p, json_t **out)
     *out = NULL;
     if (p->value == NULL || p->len == 0)
         return true;
-    json_t *v = gp_json_load(p->value, p->len, NULL);
+    json_t *v = json_loadb(p->value, p->len, JSON_DECODE_ANY, NULL);
     if (v == NULL || !(json_is_object(v) || json_is_null(v))) {
         json_decref(v);
         return false;
@@ -283,9 +282,9 @@ static const char *check_request(const json_t *body)
                  *v = json_object_get(body, "variables"), *x = json_object_get(body, "extensions");
     if (q == NULL || json_is_null(q))
         return "missing \"query\" in the request body";
-    if (!gp_json_is_string(q)) /* an exact number is a string to jansson */
+    if (!json_is_string(q))
         return "\"query\" must be a string";
-    if (n != NULL && !json_is_null(n) && !gp_json_is_string(n))
+    if (n != NULL && !json_is_null(n) && !json_is_string(n))
         return "\"operationName\" must be a string or null";
     if (v != NULL && !json_is_null(v) && !json_is_object(v))
         return "\"variables\" must be an object or null";
@@ -342,7 +341,7 @@ static int graphql_post(gp_http_ctx_t *ctx, h2o_req_t *req, gp_media_t media)
         return 0;
     }
     json_error_t jerr;
-    json_t *body = gp_json_load(req->entity.base, req->entity.len, &jerr); /* keeps bigint/numeric digits */
+    json_t *body = json_loadb(req->entity.base, req->entity.len, JSON_DECODE_ANY, &jerr);
     if (body == NULL) {
         char msg[256];
         snprintf(msg, sizeof msg, "the request body is not valid JSON: %s (line %d, column %d)", jerr.text,
@@ -396,14 +395,13 @@ static int graphql(gp_http_ctx_t *ctx, h2o_req_t *req)
     return post ? graphql_post(ctx, req, media) : graphql_get(ctx, req, media);
 }
 
-static int on_req(h2o_handler_t *self, h2o_req_t *req)
 typedef struct handler {
     h2o_handler_t super;
     gp_http_limits_t limits;
 } handler_t;
 
+static int on_req(h2o_handler_t *self, h2o_req_t *req)
 {
-    (void)self;
     gp_http_ctx_t *ctx = (gp_http_ctx_t *)req->conn->ctx;
     ctx->limits = &((handler_t *)self)->limits;
     if (path_is(req, "/graphql"))

@@ -22,8 +22,14 @@ typedef struct gp_compile {
     const gp_document_t *doc;
     const gp_operation_t *op;
     json_t *variables;      /* coerced variable values by name (owned: decref'd at the end) */
-    int *variable_uses;     /* per variable of `op`: times its value was read … */
-    int *variable_binds;    /* … and times it went out whole as a parameter */
+    /* Provenance: every variable reference in the document that was read became a
+     * fresh copy of the variable's value, recorded here (values.c), so a parameter
+     * is bound to a variable only when it is that very copy. */
+    struct gp_var_use *uses;/* open-addressing table keyed by the copy's address */
+    int uses_cap, nuses, nbound;
+    bool shaped;            /* some variable's value was read without a copy that could
+                             * carry its identity (null, absent, a boolean): the SQL
+                             * may depend on it */
     gp_param_binding_t *bindings; /* by parameter index; zeroed (fixed) where not set */
     int bindings_cap;
     gp_sql_t sql;

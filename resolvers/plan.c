@@ -57,17 +57,6 @@ const gp_operation_t *gp_plan_operation(const gp_document_t *doc, const char *na
     return NULL;
 }
 
-/* A variable whose value was read for anything but a whole parameter (a null that
- * dropped a condition, an @skip, a where object) shaped the SQL text itself. */
-static bool depends_on_variable_values(const gp_compile_t *c)
-{
-    int i = 0;
-    for (const gp_variable_def_t *d = c->op->variables; d != NULL; d = d->next, i++)
-        if (c->variable_uses[i] != c->variable_binds[i])
-            return true;
-    return false;
-}
-
 bool gp_plan_bind(const gp_plan_t *plan, gp_arena_t *a, const json_t *variables, gp_params_t *out)
 {
     gp_params_t p = {plan->params.count, plan->params.values};
@@ -81,12 +70,29 @@ bool gp_plan_bind(const gp_plan_t *plan, gp_arena_t *a, const json_t *variables,
             values[i] = plan->params.values[i];
             continue;
         }
+        /* Null drops a condition; another JSON type or a failed check would be
+         * compiled differently or refused: the compile decides and words it. */
         const json_t *v = json_object_get(variables, b->variable);
-        if (v == NULL || json_is_null(v))
+        if (v == NULL || (int)json_typeof(v) != b->json_type || !gp_values_check(b->check, v))
             return false;
         values[i] = b->form == GP_PARAM_ARRAY ? gp_values_pg_array(a, v) : gp_values_param_text(a, v);
     }
     out->values = values;
+    return true;
+}
+
+bool gp_plan_equal(const gp_plan_t *x, const gp_plan_t *y)
+{
+    if (strcmp(x->sql, y->sql) != 0 || x->params.count != y->params.count || (x->answer == NULL) != (y->answer == NULL))
+        return false;
+    for (int i = 0; i < x->params.count; i++) {
+        const char *p = x->params.values[i], *q = y->params.values[i];
+        if ((p == NULL) != (q == NULL) || (p != NULL && strcmp(p, q) != 0))
+            return false;
+    }
+    for (int i = 0; x->answer != NULL && (x->answer[i] != NULL || y->answer[i] != NULL); i++)
+        if (x->answer[i] == NULL || y->answer[i] == NULL || strcmp(x->answer[i], y->answer[i]) != 0)
+            return false;
     return true;
 }
 
@@ -116,11 +122,6 @@ gp_plan_t *gp_plan_compile(gp_arena_t *a, const gp_schema_t *s, const gp_documen
 {
     gp_compile_t c = {.arena = a, .model = s->model, .schema = s, .doc = doc, .op = op, .errs = errs};
     gp_sql_init(&c.sql, a);
-    int n = 0;
-    for (const gp_variable_def_t *d = op->variables; d != NULL; d = d->next)
-        n++;
-    c.variable_uses = gp_arena_calloc(a, sizeof(int) * (size_t)(n + 1));
-    c.variable_binds = gp_arena_calloc(a, sizeof(int) * (size_t)(n + 1));
     c.variables = variables != NULL ? json_incref((json_t *)variables) : json_object();
     gp_plan_t *plan = NULL;
     if (op->kind != GP_OP_QUERY) {
@@ -141,11 +142,12 @@ gp_plan_t *gp_plan_compile(gp_arena_t *a, const gp_schema_t *s, const gp_documen
     gp_values_reserve_bindings(&c, c.sql.nparams);
     plan->bindings = c.bindings;
     plan->is_mutation = false;
-    plan->reusable = !depends_on_variable_values(&c);
+    plan->reusable = !gp_values_shaped_sql(&c);
     plan->answer = c.answer;
     if (c.answer != NULL && gp_meta_answer_kept(c.answer) > GP_PLAN_ANSWER_KEEP_MAX)
         plan->reusable = false; /* the cache keeps only answers of a bounded size */
 Done:
+    gp_values_release(&c);
     json_decref(c.variables);
     return plan;
 }

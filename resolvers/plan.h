@@ -21,9 +21,15 @@ typedef struct gp_params {
  * a variable, so that a cached plan serves new variable values. */
 typedef enum { GP_PARAM_TEXT, GP_PARAM_ARRAY } gp_param_form_t;
 
+/* What a re-bound value must still satisfy for the SQL to be what a compile of it
+ * would write; otherwise the plan is compiled anew (and reports what is wrong). */
+typedef enum { GP_CHECK_NONE, GP_CHECK_COUNT /* an integer >= 0: limit, offset */ } gp_param_check_t;
+
 typedef struct gp_param_binding {
     const char *variable;   /* NULL: params.values[i] is fixed */
     gp_param_form_t form;   /* text of a scalar, or a PostgreSQL array literal of a list */
+    gp_param_check_t check;
+    int json_type;          /* the json_type of the value compiled; another one recompiles */
 } gp_param_binding_t;
 
 typedef struct gp_plan {
@@ -31,7 +37,8 @@ typedef struct gp_plan {
     gp_params_t params;
     const gp_param_binding_t *bindings; /* one per parameter */
     bool is_mutation;       /* goes to the writer */
-    bool reusable;          /* no variable's value shaped the SQL (only bound as parameters), so the
+    bool reusable;          /* every variable reference read went out whole as a parameter
+                             * (values.c tracks where each value came from), so the
                              * plan serves any values of the same variables: see gp_plan_bind */
     uint64_t statement;     /* nonzero: a cached plan, worth a named prepared statement */
     const char *const *answer; /* non-NULL: no statement (sql is ""): the `data` object is these texts
@@ -48,9 +55,15 @@ gp_plan_t *gp_plan_compile(gp_arena_t *a, const gp_schema_t *s, const gp_documen
                            const json_t *variables, gp_errors_t *errs);
 
 /* The parameters of a reusable plan for new (coerced) variable values, in `a`.
- * False when a bound variable is now null or absent: null drops a condition
- * rather than comparing with NULL, so the SQL differs and must be compiled anew. */
+ * False when the result might differ from a fresh compile: a bound variable is now
+ * null or absent (null drops a condition rather than comparing with NULL), of
+ * another JSON type, or fails its binding's check (a negative limit): the caller
+ * compiles anew, which writes the right SQL or the same error as a cold server. */
 bool gp_plan_bind(const gp_plan_t *plan, gp_arena_t *a, const json_t *variables, gp_params_t *out);
+
+/* Same statement text and same parameters (SQL NULL equal to itself): what a
+ * re-bound plan must be to a fresh compile of the same request. */
+bool gp_plan_equal(const gp_plan_t *x, const gp_plan_t *y);
 
 /* Parse, validate, coerce the variables and compile, in one call. `query` must be
  * NUL-terminated at query_len. (The server goes through the plan cache instead.) */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/json.h"
 #include "server/operation.h"
 #include "server/ops.h"
 
@@ -211,7 +212,7 @@ static bool json_param(const param_t *p, json_t **out)
     *out = NULL;
     if (p->value == NULL || p->len == 0)
         return true;
-    json_t *v = json_loadb(p->value, p->len, JSON_DECODE_ANY, NULL);
+    json_t *v = gp_json_load(p->value, p->len, NULL);
     if (v == NULL || !(json_is_object(v) || json_is_null(v))) {
         json_decref(v);
         return false;
@@ -282,9 +283,9 @@ static const char *check_request(const json_t *body)
                  *v = json_object_get(body, "variables"), *x = json_object_get(body, "extensions");
     if (q == NULL || json_is_null(q))
         return "missing \"query\" in the request body";
-    if (!json_is_string(q))
+    if (!gp_json_is_string(q)) /* an exact number is a string to jansson */
         return "\"query\" must be a string";
-    if (n != NULL && !json_is_null(n) && !json_is_string(n))
+    if (n != NULL && !json_is_null(n) && !gp_json_is_string(n))
         return "\"operationName\" must be a string or null";
     if (v != NULL && !json_is_null(v) && !json_is_object(v))
         return "\"variables\" must be an object or null";
@@ -341,7 +342,7 @@ static int graphql_post(gp_http_ctx_t *ctx, h2o_req_t *req, gp_media_t media)
         return 0;
     }
     json_error_t jerr;
-    json_t *body = json_loadb(req->entity.base, req->entity.len, JSON_DECODE_ANY, &jerr);
+    json_t *body = gp_json_load(req->entity.base, req->entity.len, &jerr); /* keeps bigint/numeric digits */
     if (body == NULL) {
         char msg[256];
         snprintf(msg, sizeof msg, "the request body is not valid JSON: %s (line %d, column %d)", jerr.text,

@@ -130,8 +130,6 @@ static gp_field_group_t *context(result_t *r, const char *query, const char *var
     json_decref(vars);
     if (c->variables == NULL)
         return NULL;
-    c->variable_uses = gp_arena_calloc(r->arena, sizeof(int) * 64);
-    c->variable_binds = gp_arena_calloc(r->arena, sizeof(int) * 64);
     int failed = 0;
     const gp_selection_t *sets[] = {c->doc->operations->selections};
     return gp_select_collect(c, "query_root", sets, 1, &failed);
@@ -168,6 +166,7 @@ static const char *first_error(const result_t *r)
 
 static void done(result_t *r)
 {
+    gp_values_release(&r->c);
     json_decref(r->c.variables);
     gp_arena_free(r->arena);
 }

@@ -1,0 +1,568 @@
+// tests/lib/diffgen.mjs — the random side of tests/integration/differential.test.mjs:
+// a seeded PRNG, the model of a database (its catalog for SQL, the server's
+// introspection for GraphQL names and operators), and a generator of random
+// operations. One random AST gives both the GraphQL document (printGraphQL here)
+// and the oracle's SQL (difforacle.mjs), so the two can only disagree where the
+// server does.
+import { sqlJson } from './gql.mjs';
+
+// mulberry32: small, fast and the same on every node version.
+export function makeRng(seed) {
+  let s = seed >>> 0;
+  const next = () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const r = {
+    next,
+    int: (lo, hi) => lo + Math.floor(next() * (hi - lo + 1)), // inclusive
+    chance: (p) => next() < p,
+    pick: (a) => a[Math.floor(next() * a.length)],
+    sample(a, n) {
+      const c = [...a];
+      const out = [];
+      while (out.length < n && c.length) out.push(c.splice(Math.floor(next() * c.length), 1)[0]);
+      return out;
+    },
+  };
+  return r;
+}
+
+const SKIP_TYPES = new Set(['tsvector', 'bytea']);
+const INTROSPECT = `{ __schema { types { name kind
+  fields { name type { ...T } }
+  inputFields { name type { ...T } }
+  enumValues { name } } } }
+fragment T on __Type { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } }`;
+
+function typeStr(t) {
+  if (t.kind === 'NON_NULL') return `${typeStr(t.ofType)}!`;
+  if (t.kind === 'LIST') return `[${typeStr(t.ofType)}]`;
+  return t.name;
+}
+function unwrap(t) {
+  let list = false;
+  while (t.kind === 'NON_NULL' || t.kind === 'LIST') {
+    if (t.kind === 'LIST') list = true;
+    t = t.ofType;
+  }
+  return { name: t.name, kind: t.kind, list };
+}
+
+// The model of one database: tables with columns (SQL cast, GraphQL scalar, the
+// comparison operators the schema offers), primary keys, relationships (names by
+// schema/README's rules, each checked against the server's introspection) and
+// the aggregate functions offered per column. `tables` limits what is generated.
+export async function loadModel(db, serverUrl, tableNames) {
+  const cat = sqlJson(db, `select json_build_object(
+    'tables', (select json_agg(json_build_object('name', c.relname, 'oid', c.oid)) from pg_class c
+                where c.relnamespace = 'public'::regnamespace and c.relkind in ('r','p','v','m') and not c.relispartition),
+    'columns', (select json_agg(json_build_object('table', c.relname, 'name', a.attname, 'notnull', a.attnotnull,
+                  'isarray', t.typcategory = 'A',
+                  'base', case when t.typcategory = 'A' then et.typname else t.typname end,
+                  'cast', case when t.typcategory = 'A' then format('%I.%I[]', en.nspname, et.typname)
+                               else format('%I.%I', tn.nspname, t.typname) end) order by c.relname, a.attnum)
+                from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_type t on t.oid = a.atttypid
+                join pg_namespace tn on tn.oid = t.typnamespace
+                left join pg_type et on et.oid = t.typelem and t.typcategory = 'A'
+                left join pg_namespace en on en.oid = et.typnamespace
+               where c.relnamespace = 'public'::regnamespace and c.relkind in ('r','p','v','m') and not c.relispartition
+                 and a.attnum > 0 and not a.attisdropped),
+    'pks', (select json_agg(json_build_object('table', c.relname, 'cols',
+                  (select json_agg(a.attname order by k.ord) from unnest(i.indkey) with ordinality k(attnum, ord)
+                     join pg_attribute a on a.attrelid = c.oid and a.attnum = k.attnum)))
+              from pg_index i join pg_class c on c.oid = i.indrelid
+             where i.indisprimary and c.relnamespace = 'public'::regnamespace and not c.relispartition),
+    'fks', (select json_agg(json_build_object('name', k.conname, 'child', c.relname, 'parent', p.relname,
+                  'ccols', (select json_agg(a.attname order by u.ord) from unnest(k.conkey) with ordinality u(n, ord)
+                              join pg_attribute a on a.attrelid = k.conrelid and a.attnum = u.n),
+                  'pcols', (select json_agg(a.attname order by u.ord) from unnest(k.confkey) with ordinality u(n, ord)
+                              join pg_attribute a on a.attrelid = k.confrelid and a.attnum = u.n)))
+              from pg_constraint k join pg_class c on c.oid = k.conrelid join pg_class p on p.oid = k.confrelid
+             where k.contype = 'f' and c.relnamespace = 'public'::regnamespace and not c.relispartition
+               and p.relnamespace = 'public'::regnamespace))`);
+  const res = await fetch(`${serverUrl}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: INTROSPECT }),
+  });
+  const intro = await res.json();
+  if (!intro.data) throw new Error(`introspection failed: ${JSON.stringify(intro)}`);
+  const types = new Map(intro.data.__schema.types.map((t) => [t.name, t]));
+  const exposed = new Set(cat.tables.map((t) => t.name));
+
+  const tables = new Map();
+  for (const name of exposed) {
+    const cols = cat.columns.filter((c) => c.table === name);
+    const pk = (cat.pks.find((p) => p.table === name) || {}).cols || null;
+    tables.set(name, { name, cols, pk, rels: [] });
+  }
+  // Relationship names (schema/README): object on the child, array on the parent;
+  // every colliding one gets _by_<fk columns>.
+  for (const fk of cat.fks) {
+    if (!exposed.has(fk.child) || !exposed.has(fk.parent)) continue;
+    const objName = fk.ccols.length === 1 && fk.ccols[0].endsWith('_id') ? fk.ccols[0].slice(0, -3) : fk.parent;
+    tables.get(fk.child).rels.push({ kind: 'object', name: objName, target: fk.parent, from: fk.ccols, to: fk.pcols, fk });
+    tables.get(fk.parent).rels.push({ kind: 'array', name: fk.child, target: fk.child, from: fk.pcols, to: fk.ccols, fk });
+  }
+  for (const t of tables.values()) {
+    const colNames = new Set(t.cols.map((c) => c.name));
+    const count = new Map();
+    for (const r of t.rels) count.set(r.name, (count.get(r.name) || 0) + 1);
+    for (const r of t.rels)
+      if (count.get(r.name) > 1 || colNames.has(r.name)) r.name = `${r.name}_by_${r.fk.ccols.join('_')}`;
+  }
+
+  // Keep the tables asked for, with what the server's schema says about them.
+  const model = { db, tables: new Map() };
+  for (const name of tableNames) {
+    const t = tables.get(name);
+    const type = types.get(name);
+    if (!t || !type) throw new Error(`table ${name} is not in ${db}'s schema`);
+    const fields = new Map(type.fields.map((f) => [f.name, f]));
+    const boolExp = new Map(types.get(`${name}_bool_exp`).inputFields.map((f) => [f.name, f]));
+    const orderBy = new Set(types.get(`${name}_order_by`).inputFields.map((f) => f.name));
+    const selectCols = new Set((types.get(`${name}_select_column`).enumValues || []).map((e) => e.name));
+    const cols = [];
+    for (const c of t.cols) {
+      if (SKIP_TYPES.has(c.base)) continue;
+      const f = fields.get(c.name);
+      if (!f) throw new Error(`${name}.${c.name} is not a field of type ${name}`);
+      const g = unwrap(f.type);
+      const cmpType = unwrap(boolExp.get(c.name).type).name;
+      const ops = types.get(cmpType).inputFields.map((i) => ({ name: i.name, type: typeStr(i.type) }));
+      cols.push({ ...c, gql: g.name, list: g.list, ops, orderable: orderBy.has(c.name), distinct: selectCols.has(c.name) });
+    }
+    const rels = [];
+    for (const r of t.rels) {
+      if (!tableNames.includes(r.target)) continue;
+      const f = fields.get(r.name);
+      if (!f) throw new Error(`relationship ${name}.${r.name} (from ${r.fk.name}) is not a field of ${name}: the naming rules and the server disagree`);
+      const g = unwrap(f.type);
+      if (g.name !== r.target || g.list !== (r.kind === 'array'))
+        throw new Error(`relationship ${name}.${r.name} has type ${JSON.stringify(g)}, expected ${r.kind} of ${r.target}`);
+      rels.push({ ...r, hasAggregate: r.kind === 'array' && fields.has(`${r.name}_aggregate`), inBoolExp: boolExp.has(r.name), inOrderBy: orderBy.has(r.name) });
+    }
+    // Aggregate functions: T_aggregate_fields.{sum,avg,...} → T_<fn>_fields columns.
+    const aggFns = [];
+    const af = types.get(`${name}_aggregate_fields`);
+    for (const f of af.fields) {
+      if (f.name === 'count') continue;
+      const ft = types.get(unwrap(f.type).name);
+      aggFns.push({ fn: f.name, cols: ft.fields.map((x) => x.name), float: ['avg', 'stddev', 'stddev_pop', 'stddev_samp', 'variance', 'var_pop', 'var_samp'].includes(f.name) });
+    }
+    model.tables.set(name, { name, cols, pk: t.pk, rels, aggFns, hasByPk: !!types.get('query_root').fields.find((f) => f.name === `${name}_by_pk`) });
+  }
+  // Sample values per column, so that filters select something.
+  const parts = [];
+  for (const t of model.tables.values())
+    for (const c of t.cols)
+      parts.push(`'${t.name}.${c.name}', (select coalesce(json_agg(v), '[]') from (select distinct "${c.name}" v from "${t.name}" where "${c.name}" is not null order by 1 limit 25) s)`);
+  const samples = {};
+  for (let i = 0; i < parts.length; i += 40) Object.assign(samples, sqlJson(db, `select json_build_object(${parts.slice(i, i + 40).join(', ')})`));
+  for (const t of model.tables.values()) for (const c of t.cols) c.samples = samples[`${t.name}.${c.name}`];
+  return model;
+}
+
+// ---------------------------------------------------------------------------
+// The generator. An operation is
+//   { db, vars: [{name, type, a, b}], roots: [Sel], frags: [{name, on, sels}] }
+// and a value anywhere in it is V = {var: name|null, a, b, gtype} (a literal has
+// a === b). Sel kinds: col, typename, obj, arr, agg, frag (inline or named).
+
+const TEXT_OPS = ['_like', '_nlike', '_ilike', '_nilike', '_similar', '_regex', '_iregex'];
+const DIRS = ['asc', 'desc', 'asc_nulls_first', 'asc_nulls_last', 'desc_nulls_first', 'desc_nulls_last'];
+const reEscape = (s) => s.replace(/[\\^$.|?*+()[\]{}]/g, '\\$&');
+const likeEscapeSafe = (s) => s.replace(/[\\%_]/g, '');
+
+export function generateOp(model, rng, opts = {}) {
+  const op = { db: model.db, vars: [], roots: [], frags: [], big: opts.big };
+  let nVar = 0, nAlias = 0, nFrag = 0;
+  const alias = () => `a${++nAlias}`;
+  // A value: a literal, or a variable with two different values for the two sets.
+  let inWhereVar = false; // inside a where passed whole as one variable: values differ per set, no own variables
+  const val = (gtype, gen, pVar = 0.45) => {
+    const a = gen();
+    if (!inWhereVar && !rng.chance(pVar)) return { var: null, a, b: a, gtype };
+    let b = gen();
+    for (let i = 0; i < 3 && JSON.stringify(a) === JSON.stringify(b); i++) b = gen();
+    if (inWhereVar) return { var: null, a, b, gtype };
+    const name = `v${++nVar}`;
+    op.vars.push({ name, type: gtype, a, b });
+    return { var: name, a, b, gtype };
+  };
+  const val0 = val;
+  const boolVal = (p = 0.5) => val('Boolean!', () => rng.chance(0.5), p);
+
+  const scalarGen = (col) => () => {
+    const s = col.samples;
+    if (col.gql === 'Boolean') return rng.chance(0.5);
+    if (!s.length) return col.gql === 'String' ? 'zzz' : 0;
+    let v = rng.pick(s);
+    if (col.isarray) return v;
+    if (typeof v === 'number' && Number.isInteger(v) && rng.chance(0.2)) v += rng.int(-1, 1);
+    return v;
+  };
+  const elemGen = (col) => () => {
+    const all = col.samples.flat();
+    return all.length ? rng.pick(all) : 'x';
+  };
+  const textPattern = (col, opName) => () => {
+    const s = String(rng.pick(col.samples.length ? col.samples : ['abc'])).trimEnd();
+    const i = rng.int(0, Math.max(0, s.length - 1));
+    const sub = s.slice(i, i + rng.int(1, 3));
+    const flip = (x) => (rng.chance(0.5) ? x.toUpperCase() : x.toLowerCase());
+    switch (opName) {
+      case '_like': case '_nlike': return rng.chance(0.5) ? `%${likeEscapeSafe(sub)}%` : `${likeEscapeSafe(s.slice(0, 2))}%`;
+      case '_ilike': case '_nilike': return rng.chance(0.5) ? `%${flip(likeEscapeSafe(sub))}%` : `${flip(likeEscapeSafe(s.slice(0, 2)))}%`;
+      case '_similar': {
+        const t = String(rng.pick(col.samples.length ? col.samples : ['x'])).trimEnd();
+        return `%(${likeEscapeSafe(sub).replace(/[|*+?{}()[\]]/g, '')}|${likeEscapeSafe(t.slice(0, 2)).replace(/[|*+?{}()[\]]/g, '')})%`;
+      }
+      case '_regex': return rng.chance(0.5) ? `^${reEscape(s.slice(0, 2))}` : `${reEscape(sub)}|qq`;
+      default: return rng.chance(0.5) ? `^${reEscape(flip(s.slice(0, 2)))}` : reEscape(flip(sub));
+    }
+  };
+  const jsonGen = (col) => () => {
+    const s = col.samples;
+    const pick = s.length ? rng.pick(s) : {};
+    switch (rng.int(0, 3)) {
+      case 0: return pick;
+      case 1: return rng.chance(0.5);
+      case 2: return {};
+      default: return typeof pick === 'object' && pick && !Array.isArray(pick) ? Object.fromEntries(rng.sample(Object.entries(pick), 1)) : pick;
+    }
+  };
+  const jsonKeys = (col) => {
+    const keys = new Set(['zz']);
+    for (const v of col.samples) if (v && typeof v === 'object' && !Array.isArray(v)) for (const k of Object.keys(v)) keys.add(k);
+    return [...keys];
+  };
+
+  // One comparison: {op, v} with the value as GraphQL types it.
+  const cmp = (col, o) => {
+    const declared = col.ops.find((x) => x.name === o).type; // the operator's input type, as the schema says
+    const val = (_t, gen, p) => val0(declared, gen, p);
+    const scalar = col.isarray ? () => rng.sample(col.samples.flat().length ? [...new Set(col.samples.flat())] : ['x'], rng.int(0, 2)) : scalarGen(col);
+    switch (o) {
+      case '_is_null': return boolVal(0.5);  // a Boolean! variable in a Boolean position
+      case '_in': case '_nin':
+        if (col.isarray) return val(null, () => Array.from({ length: rng.int(0, 2) }, () => rng.pick(col.samples.length ? col.samples : [[]])));
+        return val(null, () => Array.from({ length: rng.int(0, 4) }, scalar));
+      case '_contains': case '_contained_in':
+        if (col.isarray) return val(null, () => rng.sample([...new Set([...col.samples.flat(), 'zz'])], rng.int(0, 2)));
+        return val('jsonb', jsonGen(col));
+      case '_has_key': return val('String', () => rng.pick(jsonKeys(col)));
+      case '_has_keys_any': case '_has_keys_all': return val('[String!]', () => rng.sample(jsonKeys(col), rng.int(0, 2)));
+      default:
+        if (TEXT_OPS.includes(o)) return val('String', textPattern(col, o));
+        if (col.gql === 'jsonb') return val('jsonb', jsonGen(col));
+        return val(null, scalar);
+    }
+  };
+
+  // A boolean expression over table t; hops = relationship hops left.
+  const boolExp = (t, depth, hops) => {
+    const entries = [];
+    const used = new Set();
+    const n = depth === 0 ? rng.int(1, 3) : rng.int(1, 2);
+    for (let i = 0; i < n; i++) {
+      const kinds = ['col', 'col', 'col'];
+      if (depth < 3) kinds.push('_and', '_or', '_not');
+      if (hops > 0 && t.rels.some((r) => r.inBoolExp)) kinds.push('rel');
+      const k = rng.pick(kinds);
+      if (k === 'col') {
+        const col = rng.pick(t.cols);
+        if (used.has(col.name)) continue;
+        used.add(col.name);
+        const ops = rng.sample(col.ops.map((x) => x.name), rng.chance(0.8) ? 1 : 2);
+        entries.push({ kind: 'col', col, cmps: ops.map((o) => ({ op: o, v: cmp(col, o) })) });
+      } else if (k === 'rel') {
+        const r = rng.pick(t.rels.filter((x) => x.inBoolExp));
+        if (used.has(r.name)) continue;
+        used.add(r.name);
+        entries.push({ kind: 'rel', rel: r, exp: boolExp(model.tables.get(r.target), depth + 1, hops - 1) });
+      } else {
+        if (used.has(k)) continue;
+        used.add(k);
+        if (k === '_not') entries.push({ kind: '_not', exp: boolExp(t, depth + 1, hops) });
+        else entries.push({ kind: k, exps: Array.from({ length: rng.int(1, 3) }, () => boolExp(t, depth + 1, hops)) });
+      }
+    }
+    return { entries };
+  };
+
+  const dir = () => {
+    const d = rng.pick(DIRS);
+    return rng.chance(0.2) ? val('order_by!', () => rng.pick(DIRS), 1) : { var: null, a: d, b: d, gtype: 'order_by' };
+  };
+  // order_by items end with the primary key (a unique tiebreak).
+  const orderBy = (t, distinctCol) => {
+    const items = [];
+    if (distinctCol) items.push({ path: [], col: distinctCol, dir: dir() });
+    for (let i = rng.int(0, 2); i > 0; i--) {
+      const viaRel = t.rels.filter((r) => r.kind === 'object' && r.inOrderBy);
+      if (viaRel.length && rng.chance(0.35)) {
+        const r = rng.pick(viaRel);
+        const tt = model.tables.get(r.target);
+        const c = rng.pick(tt.cols.filter((x) => x.orderable));
+        items.push({ path: [r], col: c.name, dir: dir() });
+      } else {
+        const c = rng.pick(t.cols.filter((x) => x.orderable));
+        items.push({ path: [], col: c.name, dir: dir() });
+      }
+    }
+    for (const k of t.pk) items.push({ path: [], col: k, dir: { var: null, a: 'asc', b: 'asc', gtype: 'order_by' } });
+    return items;
+  };
+  const listArgs = (t, maxLimit, mustLimit) => {
+    const args = {};
+    if (rng.chance(0.6)) {
+      inWhereVar = rng.chance(0.15);
+      args.where = boolExp(t, 0, 2);
+      if (inWhereVar) args.whereVar = `w${++nVar}`;
+      inWhereVar = false;
+    }
+    if (rng.chance(0.2)) {
+      const c = rng.pick(t.cols.filter((x) => x.distinct && x.orderable));
+      if (c) args.distinct = c.name;
+    }
+    args.orderBy = orderBy(t, args.distinct);
+    if (mustLimit || rng.chance(0.5)) args.limit = val('Int', () => rng.int(0, maxLimit), 0.4);
+    if (rng.chance(0.25)) args.offset = val('Int', () => rng.int(0, 3), 0.4);
+    return args;
+  };
+  const dirs = () => {
+    if (!rng.chance(0.2)) return [];
+    return [{ name: rng.chance(0.5) ? 'include' : 'skip', v: boolVal(0.6) }];
+  };
+
+  const aggSels = (t) => {
+    const out = [];
+    if (rng.chance(0.7)) out.push({ kind: 'count', key: 'count' });
+    if (rng.chance(0.4)) {
+      const c = rng.pick(t.cols.filter((x) => x.distinct));
+      out.push({ kind: 'count', key: alias(), col: c.name, distinct: rng.chance(0.7) ? boolVal(0.5) : null });
+    }
+    for (const f of rng.sample(t.aggFns, rng.int(0, 3)))
+      if (f.cols.length) out.push({ kind: 'fn', key: rng.chance(0.2) ? alias() : f.fn, fn: f.fn, float: f.float, cols: rng.sample(f.cols, rng.int(1, 2)) });
+    if (rng.chance(0.15)) out.push({ kind: 'typename', key: '__typename' });
+    if (!out.length) out.push({ kind: 'count', key: 'count' });
+    return out;
+  };
+
+  // The selection set of a row of t; level = relationship levels so far.
+  const sels = (t, level, maxLevel, inFrag) => {
+    const out = [];
+    const cols = rng.sample(t.cols, rng.int(1, 4));
+    for (const c of cols) out.push({ kind: 'col', key: rng.chance(0.15) ? alias() : c.name, col: c.name, dirs: dirs() });
+    if (rng.chance(0.1)) out.push({ kind: 'typename', key: '__typename', dirs: [] });
+    if (level < maxLevel) {
+      const rels = rng.sample(t.rels, rng.int(level === 1 ? 1 : 0, 2));
+      for (const r of rels) {
+        const tt = model.tables.get(r.target);
+        const key = rng.chance(0.3) ? alias() : r.name;
+        if (r.kind === 'object') out.push({ kind: 'obj', key, rel: r, sels: sels(tt, level + 1, maxLevel), dirs: dirs() });
+        else if (r.hasAggregate && rng.chance(0.25)) {
+          const nodes = rng.chance(0.4) ? sels(tt, level + 1, maxLevel, true) : null;
+          out.push({ kind: 'agg', key: rng.chance(0.5) ? alias() : `${r.name}_aggregate`, rel: r, table: tt, args: listArgs(tt, 3, !!nodes && op.big), agg: aggSels(tt), nodes, dirs: dirs() });
+        } else out.push({ kind: 'arr', key, rel: r, args: listArgs(tt, 4, op.big), sels: sels(tt, level + 1, maxLevel), dirs: dirs() });
+      }
+    }
+    // A duplicate of a column (merged by the server), sometimes with a directive.
+    if (rng.chance(0.15)) {
+      const c = rng.pick(out.filter((s) => s.kind === 'col'));
+      if (c) out.push({ ...c, dirs: dirs() });
+    }
+    // Group a stretch of the selections into an inline or a named fragment.
+    if (!inFrag && out.length >= 2 && rng.chance(0.35)) {
+      const i = rng.int(0, out.length - 1);
+      const j = rng.int(i, out.length - 1);
+      const inner = out.slice(i, j + 1);
+      let frag;
+      if (rng.chance(0.5)) frag = { kind: 'frag', on: rng.chance(0.6) ? t.name : null, sels: inner, dirs: dirs() };
+      else {
+        const name = `F${++nFrag}`;
+        op.frags.push({ name, on: t.name, sels: inner });
+        frag = { kind: 'frag', named: name, dirs: dirs() };
+      }
+      out.splice(i, j - i + 1, frag);
+    }
+    return out;
+  };
+
+  const maxLevel = rng.int(1, 4);
+  const nRoots = rng.int(1, 3);
+  const tableList = [...model.tables.values()];
+  for (let i = 0; i < nRoots; i++) {
+    const t = rng.pick(tableList);
+    const kind = rng.next();
+    const key = i === 0 && rng.chance(0.5) ? null : alias();
+    if (kind < 0.12 && t.hasByPk) {
+      const pkv = t.pk.map((k) => {
+        const c = t.cols.find((x) => x.name === k);
+        return { col: k, v: val(`${c.gql}!`, scalarGen(c)) };
+      });
+      op.roots.push({ kind: 'pk', key: key || `${t.name}_by_pk`, table: t, pk: pkv, sels: sels(t, 1, maxLevel), dirs: dirs() });
+    } else if (kind < 0.3) {
+      const nodes = rng.chance(0.5) ? sels(t, 1, maxLevel, true) : null;
+      op.roots.push({ kind: 'agg', key: key || `${t.name}_aggregate`, table: t, args: listArgs(t, 8, !!nodes && op.big), agg: aggSels(t), nodes, dirs: dirs() });
+    } else {
+      op.roots.push({ kind: 'arr', key: key || t.name, table: t, args: listArgs(t, 8, op.big), sels: sels(t, 1, maxLevel), dirs: dirs() });
+    }
+  }
+  // What broke the plan cache: a Boolean variable next to a literal true/false.
+  // …and where the literal is a bound value: a Boolean or jsonb literal true/false in
+  // a filter, beside `_is_null: $b` whose first value equals the literal.
+  const boolish = (c) => c.gql === 'Boolean' || c.gql === 'jsonb';
+  for (const r of op.roots) {
+    if (!r.args || r.args.whereVar || !rng.chance(0.4)) continue;
+    const t = r.table;
+    const lit = rng.chance(0.5);
+    const mk = (c) => ({ kind: 'col', col: c, cmps: [{ op: rng.pick(['_eq', '_neq']), v: { var: null, a: lit, b: lit, gtype: c.gql } }] });
+    const direct = t.cols.filter(boolish);
+    const viaRel = t.rels.filter((x) => x.inBoolExp).flatMap((x) => model.tables.get(x.target).cols.filter(boolish).map((c) => ({ rel: x, c })));
+    let litEntry;
+    if (direct.length && (!viaRel.length || rng.chance(0.6))) litEntry = mk(rng.pick(direct));
+    else if (viaRel.length) {
+      const p = rng.pick(viaRel);
+      litEntry = { kind: 'rel', rel: p.rel, exp: { entries: [mk(p.c)] } };
+    } else continue;
+    const name = `v${++nVar}`;
+    op.vars.push({ name, type: 'Boolean!', a: lit, b: !lit });
+    const nullable = t.cols.filter((c) => !c.notnull);
+    const isNull = { kind: 'col', col: rng.pick(nullable.length ? nullable : t.cols), cmps: [{ op: '_is_null', v: { var: name, a: lit, b: !lit, gtype: 'Boolean!' } }] };
+    const exps = [{ entries: [litEntry] }, { entries: [isNull] }];
+    if (r.args.where) exps.unshift(r.args.where);
+    r.args.where = { entries: [{ kind: '_and', exps }] };
+  }
+  const r0 = op.roots[0];
+  if (r0.sels && rng.chance(0.5)) {
+    const lit = rng.chance(0.5);
+    r0.sels.push({ kind: 'col', key: alias(), col: r0.table.cols[0].name, dirs: [{ name: rng.chance(0.5) ? 'include' : 'skip', v: { var: null, a: lit, b: lit, gtype: 'Boolean' } }] });
+  }
+  return op;
+}
+
+// ---------------------------------------------------------------------------
+// Printing: the GraphQL document and the variables of one set ('a' or 'b').
+
+export function gqlValue(x, gtype) {
+  if (x === null || x === undefined) return 'null';
+  if (gtype === 'order_by' || gtype === 'order_by!') return x; // enum
+  if (typeof x === 'boolean' || typeof x === 'number') return String(x);
+  if (typeof x === 'string') return JSON.stringify(x);
+  if (Array.isArray(x)) return `[${x.map((e) => gqlValue(e)).join(', ')}]`;
+  return `{${Object.entries(x).map(([k, v]) => `${k}: ${gqlValue(v)}`).join(', ')}}`;
+}
+const pv = (v) => (v.var ? `$${v.var}` : gqlValue(v.a, v.gtype));
+
+// The bool_exp as a JSON value (for a whole-where variable) in set S.
+export function boolExpJson(exp, S) {
+  const o = {};
+  for (const e of exp.entries) {
+    if (e.kind === 'col') o[e.col.name] = Object.fromEntries(e.cmps.map((c) => [c.op, c.v[S]]));
+    else if (e.kind === 'rel') o[e.rel.name] = boolExpJson(e.exp, S);
+    else if (e.kind === '_not') o._not = boolExpJson(e.exp, S);
+    else o[e.kind] = e.exps.map((x) => boolExpJson(x, S));
+  }
+  return o;
+}
+function printBoolExp(exp) {
+  return `{${exp.entries.map((e) => {
+    if (e.kind === 'col') return `${e.col.name}: {${e.cmps.map((c) => `${c.op}: ${pv(c.v)}`).join(', ')}}`;
+    if (e.kind === 'rel') return `${e.rel.name}: ${printBoolExp(e.exp)}`;
+    if (e.kind === '_not') return `_not: ${printBoolExp(e.exp)}`;
+    return `${e.kind}: [${e.exps.map(printBoolExp).join(', ')}]`;
+  }).join(', ')}}`;
+}
+function printArgs(a) {
+  const parts = [];
+  if (a.where) parts.push(`where: ${a.whereVar ? `$${a.whereVar}` : printBoolExp(a.where)}`);
+  if (a.distinct) parts.push(`distinct_on: ${a.distinct.length % 2 ? a.distinct : `[${a.distinct}]`}`);
+  const ob = a.orderBy.map((it) => {
+    let inner = `{${it.col}: ${pv(it.dir)}}`;
+    for (const r of [...it.path].reverse()) inner = `{${r.name}: ${inner}}`;
+    return inner;
+  });
+  parts.push(`order_by: ${ob.length === 1 ? ob[0] : `[${ob.join(', ')}]`}`);
+  if (a.limit) parts.push(`limit: ${pv(a.limit)}`);
+  if (a.offset) parts.push(`offset: ${pv(a.offset)}`);
+  return `(${parts.join(', ')})`;
+}
+const printDirs = (ds) => (ds || []).map((d) => ` @${d.name}(if: ${pv(d.v)})`).join('');
+const aliasOf = (key, field) => (key === field ? field : `${key}: ${field}`);
+function printAgg(agg) {
+  return agg.map((s) => {
+    if (s.kind === 'typename') return '__typename';
+    if (s.kind === 'count') {
+      if (!s.col) return aliasOf(s.key, 'count');
+      const args = [`columns: [${s.col}]`];
+      if (s.distinct) args.push(`distinct: ${pv(s.distinct)}`);
+      return `${aliasOf(s.key, 'count')}(${args.join(', ')})`;
+    }
+    return `${aliasOf(s.key, s.fn)} { ${s.cols.join(' ')} }`;
+  }).join(' ');
+}
+function printSels(sels) {
+  return sels.map((s) => {
+    switch (s.kind) {
+      case 'col': return aliasOf(s.key, s.col) + printDirs(s.dirs);
+      case 'typename': return '__typename';
+      case 'obj': return `${aliasOf(s.key, s.rel.name)}${printDirs(s.dirs)} { ${printSels(s.sels)} }`;
+      case 'arr': return `${aliasOf(s.key, s.rel.name)}${printArgs(s.args)}${printDirs(s.dirs)} { ${printSels(s.sels)} }`;
+      case 'agg': return `${aliasOf(s.key, `${s.rel.name}_aggregate`)}${printArgs(s.args)}${printDirs(s.dirs)} { aggregate { ${printAgg(s.agg)} }${s.nodes ? ` nodes { ${printSels(s.nodes)} }` : ''} }`;
+      case 'frag': return s.named ? `...${s.named}${printDirs(s.dirs)}` : `...${s.on ? ` on ${s.on}` : ''}${printDirs(s.dirs)} { ${printSels(s.sels)} }`;
+    }
+    throw new Error(`unknown selection ${s.kind}`);
+  }).join(' ');
+}
+function printRoot(r) {
+  const t = r.table.name;
+  if (r.kind === 'pk') return `${aliasOf(r.key, `${t}_by_pk`)}(${r.pk.map((p) => `${p.col}: ${pv(p.v)}`).join(', ')})${printDirs(r.dirs)} { ${printSels(r.sels)} }`;
+  if (r.kind === 'agg') return `${aliasOf(r.key, `${t}_aggregate`)}${printArgs(r.args)}${printDirs(r.dirs)} { aggregate { ${printAgg(r.agg)} }${r.nodes ? ` nodes { ${printSels(r.nodes)} }` : ''} }`;
+  return `${aliasOf(r.key, t)}${printArgs(r.args)}${printDirs(r.dirs)} { ${printSels(r.sels)} }`;
+}
+
+// Every whole-where variable of the operation (declared with its bool_exp type).
+function whereVars(op) {
+  const out = [];
+  const visit = (sels) => {
+    for (const s of sels || []) {
+      if (s.args?.whereVar) out.push({ name: s.args.whereVar, type: `${s.rel ? s.rel.target : s.table.name}_bool_exp`, exp: s.args.where });
+      visit(s.sels);
+      visit(s.nodes);
+    }
+  };
+  for (const r of op.roots) {
+    if (r.args?.whereVar) out.push({ name: r.args.whereVar, type: `${r.table.name}_bool_exp`, exp: r.args.where });
+    visit(r.sels);
+    visit(r.nodes);
+  }
+  for (const f of op.frags) visit(f.sels);
+  return out;
+}
+
+export function printGraphQL(op) {
+  const defs = [...op.vars.map((v) => `$${v.name}: ${v.type}`), ...whereVars(op).map((w) => `$${w.name}: ${w.type}`)];
+  const head = defs.length ? `query Q(${defs.join(', ')})` : 'query Q';
+  const frags = op.frags.map((f) => `\nfragment ${f.name} on ${f.on} { ${printSels(f.sels)} }`).join('');
+  return `${head} { ${op.roots.map(printRoot).join(' ')} }${frags}`;
+}
+
+export function variables(op, S) {
+  const v = Object.fromEntries(op.vars.map((x) => [x.name, x[S]]));
+  for (const w of whereVars(op)) v[w.name] = boolExpJson(w.exp, S);
+  return v;
+}
+
+// True when the document holds a Boolean variable and a literal true/false:
+// the shape of the known plan-cache bug (issue 6).
+export function boolVarBesideLiteral(op, text) {
+  const boolVar = op.vars.some((v) => v.type.startsWith('Boolean'));
+  const body = text.replace(/"(?:[^"\\]|\\.)*"/g, '""');
+  return boolVar && /[:(\s]\s*(true|false)\b/.test(body);
+}

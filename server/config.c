@@ -19,7 +19,7 @@
 #include "base/strbuf.h"
 
 #define THREADS_MAX 256
-#define POOL_MAX_PER_THREAD_DEFAULT 2
+#define POOL_MAX_PER_THREAD_DEFAULT 8 /* a slow statement takes a connection of its own */
 
 typedef enum { S_STRING, S_INT, S_BOOL, S_CHOICE } setting_kind_t;
 
@@ -68,7 +68,7 @@ static const setting_t settings[] = {
      "LIST", "comma-separated schemas to expose; the first one's tables get no name prefix"},
     {"pool-min", {"GRAPHPOST_POOL_MIN"}, S_INT, OFF(pool_min), "1", NULL, 0, 1000, NULL, false, "N",
      "database connections each thread keeps open"},
-    {"pool-max", {"GRAPHPOST_POOL_MAX"}, S_INT, OFF(pool_max), NULL, "2 per thread", 1, 100000, NULL, false, "N",
+    {"pool-max", {"GRAPHPOST_POOL_MAX"}, S_INT, OFF(pool_max), NULL, "8 per thread", 1, 100000, NULL, false, "N",
      "database connections at most, all threads together (split evenly; pipelining lets one carry many requests)"},
     {"pool-acquire-timeout", {"GRAPHPOST_POOL_ACQUIRE_TIMEOUT"}, S_INT, OFF(pool_acquire_timeout_ms), "5000", NULL, 1,
      3600000, NULL, false, "MS", "milliseconds a request may wait for a connection before it gets a 503"},

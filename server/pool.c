@@ -66,9 +66,10 @@
 #define GP_POOL_CONNECT_TIMEOUT_MS 5000 /* libpq ignores connect_timeout in PQconnectPoll */
 #define GP_POOL_RETRY_MS 1000           /* backoff after the immediate first reconnect */
 #define GP_POOL_MAX_ATTEMPTS 10         /* a read-only query is sent at most this often */
-/* A read whose last run took less may be pipelined behind others, and others behind
- * it. The bound on what a fast statement can wait for is a few of these. */
-#define GP_POOL_FAST_US 10000
+/* A read that took less on one of its last two runs may be pipelined behind others,
+ * and others behind it: one slow run on a busy machine does not make a fast statement
+ * exclusive, two do. The bound on what a fast statement can wait for is a few of these. */
+#define GP_POOL_FAST_US 20000
 /* Statements queued on the least-loaded connection before another one is opened:
  * pipelining saves PostgreSQL and us work, but one backend runs one statement at a
  * time, so deeper pipelines serialise what several backends could run at once. */
@@ -162,6 +163,7 @@ typedef struct stmt {
     char *sql;       /* malloc'd copy; NULL: an empty slot */
     uint64_t id;     /* names its prepared statements; never reused */
     int64_t cost_us; /* service time of the last run; -1: none finished yet */
+    int64_t prev_us; /* of the run before; -1: none */
     uint64_t used;   /* pool->stmt_clock at the last lookup: the least recent is evicted */
 } stmt_t;
 
@@ -230,7 +232,7 @@ static unsigned stmt_lookup(gp_pool_t *p, uint64_t hash, const char *sql)
     memcpy(s->sql, sql, len + 1);
     s->hash = hash;
     s->id = ++p->next_stmt_id;
-    s->cost_us = -1;
+    s->cost_us = s->prev_us = -1;
     s->used = p->stmt_clock;
     return victim;
 }
@@ -246,14 +248,18 @@ static const stmt_t *query_stmt(const gp_query_t *q)
 static bool query_known_fast(const gp_query_t *q)
 {
     const stmt_t *s = query_stmt(q);
-    return q->read_only && !q->internal && s != NULL && s->cost_us >= 0 && s->cost_us < GP_POOL_FAST_US;
+    if (!q->read_only || q->internal || s == NULL)
+        return false;
+    return (s->cost_us >= 0 && s->cost_us < GP_POOL_FAST_US) || (s->prev_us >= 0 && s->prev_us < GP_POOL_FAST_US);
 }
 
 static void stmt_record(gp_query_t *q, uint64_t us)
 {
     stmt_t *s = (stmt_t *)query_stmt(q);
-    if (s != NULL)
+    if (s != NULL) {
+        s->prev_us = s->cost_us;
         s->cost_us = (int64_t)us;
+    }
 }
 
 /* ---- queries ---------------------------------------------------------------- */
@@ -360,6 +366,8 @@ static void query_finish(gp_query_t *q, bool conn_bad)
             r.cell = PQgetvalue(res, 0, 0);
             r.cell_len = (size_t)PQgetlength(res, 0, 0);
         }
+    } else if (st == PGRES_COMMAND_OK && q->internal) {
+        /* SET, DEALLOCATE: done */
     } else if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
         r.error = "expected one row with one column";
     } else if (st == PGRES_PIPELINE_ABORTED) {

@@ -36,7 +36,7 @@ static void test_defaults(void)
     CHECK_INT(cf.port, 8080);
     CHECK(cf.threads >= 1);
     CHECK_INT(cf.pool_min, 1);
-    CHECK_INT(cf.pool_max, 2 * cf.threads);
+    CHECK_INT(cf.pool_max, 8 * cf.threads);
     CHECK_INT(cf.pool_acquire_timeout_ms, 5000);
     CHECK_INT(cf.max_body, 1 << 20);
     CHECK_STR(cf.log_level_name, "info");
@@ -58,7 +58,7 @@ static void test_flags_beat_env(void)
     CHECK_INT(cf.port, 18080);
     CHECK_STR(cf.host, "0.0.0.0");
     CHECK_INT(cf.threads, 3);
-    CHECK_INT(cf.pool_max, 6);
+    CHECK_INT(cf.pool_max, 24);
     gp_config_free(&cf);
 }
 
@@ -266,7 +266,7 @@ static void test_describe_masks_secrets(void)
     CHECK(strstr(d, "database-url=postgres://app:***@db/blog?sslmode=disable&password=***") != NULL);
     CHECK(strstr(d, "db-password=*** ") != NULL);
     CHECK(strstr(d, "threads=2 ") != NULL);
-    CHECK(strstr(d, "pool-max=4 ") != NULL);
+    CHECK(strstr(d, "pool-max=16 ") != NULL);
     gp_config_free(&cf);
 
     CHECK_INT(parse(&cf, 1, argv, ENV("DATABASE_URL=host=db password='a b\\'c' dbname=blog")), GP_CONFIG_OK);

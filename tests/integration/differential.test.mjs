@@ -80,6 +80,14 @@ for (const D of DATABASES) {
         const op = generateOp(model, rng, { big: D.big });
         ops.push({ i, op, text: printGraphQL(op), A: variables(op, 'a'), B: variables(op, 'b') });
       }
+      // What the operations cover; every operator the schema offers on these tables must be among it.
+      const coverage = new Map();
+      for (const o of ops) for (const f of o.op.features) coverage.set(f, (coverage.get(f) || 0) + 1);
+      console.log(`differential ${D.name} coverage (operations using each):\n  ${[...coverage].sort().map(([f, n]) => `${f}: ${n}`).join('\n  ')}`);
+      const offered = new Set();
+      for (const t of model.tables.values()) for (const c of t.cols) for (const x of c.ops) offered.add(`operator ${x.name}${c.isarray ? ' (array)' : ''}`);
+      const unused = [...offered].filter((f) => !coverage.has(f));
+      assert.deepEqual(unused, [], 'operators the schema offers that no generated operation uses');
       const failures = [];
       const stats = { ops: 0, oracle: 0, nonEmpty: 0, requests: 0 };
       const t0 = Date.now();

@@ -179,7 +179,8 @@ const reEscape = (s) => s.replace(/[\\^$.|?*+()[\]{}]/g, '\\$&');
 const likeEscapeSafe = (s) => s.replace(/[\\%_]/g, '');
 
 export function generateOp(model, rng, opts = {}) {
-  const op = { db: model.db, vars: [], roots: [], frags: [], big: opts.big };
+  const op = { db: model.db, vars: [], roots: [], frags: [], big: opts.big, features: new Set() };
+  const feat = (f) => op.features.add(f);
   let nVar = 0, nAlias = 0, nFrag = 0;
   const alias = () => `a${++nAlias}`;
   // A value: a literal, or a variable with two different values for the two sets.
@@ -246,6 +247,7 @@ export function generateOp(model, rng, opts = {}) {
   const cmp = (col, o) => {
     const declared = col.ops.find((x) => x.name === o).type; // the operator's input type, as the schema says
     const val = (_t, gen, p) => val0(declared, gen, p);
+    feat(`operator ${o}${col.isarray ? ' (array)' : ''}`);
     const scalar = col.isarray ? () => rng.sample(col.samples.flat().length ? [...new Set(col.samples.flat())] : ['x'], rng.int(0, 2)) : scalarGen(col);
     switch (o) {
       case '_is_null': return boolVal(0.5);  // a Boolean! variable in a Boolean position
@@ -285,9 +287,11 @@ export function generateOp(model, rng, opts = {}) {
         if (used.has(r.name)) continue;
         used.add(r.name);
         entries.push({ kind: 'rel', rel: r, exp: boolExp(model.tables.get(r.target), depth + 1, hops - 1) });
+        feat(`filter through ${r.kind} relationship`);
       } else {
         if (used.has(k)) continue;
         used.add(k);
+        feat(k);
         if (k === '_not') entries.push({ kind: '_not', exp: boolExp(t, depth + 1, hops) });
         else entries.push({ kind: k, exps: Array.from({ length: rng.int(1, 3) }, () => boolExp(t, depth + 1, hops)) });
       }
@@ -310,6 +314,7 @@ export function generateOp(model, rng, opts = {}) {
         const tt = model.tables.get(r.target);
         const c = rng.pick(tt.cols.filter((x) => x.orderable));
         items.push({ path: [r], col: c.name, dir: dir() });
+        feat('order_by through an object relationship');
       } else {
         const c = rng.pick(t.cols.filter((x) => x.orderable));
         items.push({ path: [], col: c.name, dir: dir() });
@@ -324,20 +329,27 @@ export function generateOp(model, rng, opts = {}) {
       inWhereVar = rng.chance(0.15);
       args.where = boolExp(t, 0, 2);
       if (inWhereVar) args.whereVar = `w${++nVar}`;
+      if (inWhereVar) feat('where as one variable');
       inWhereVar = false;
     }
     if (rng.chance(0.2)) {
       const c = rng.pick(t.cols.filter((x) => x.distinct && x.orderable));
       if (c) args.distinct = c.name;
+      if (c) feat('distinct_on');
     }
     args.orderBy = orderBy(t, args.distinct);
-    if (mustLimit || rng.chance(0.5)) args.limit = val('Int', () => rng.int(0, maxLimit), 0.4);
-    if (rng.chance(0.25)) args.offset = val('Int', () => rng.int(0, 3), 0.4);
+    // null (no limit, no offset) as a literal or a variable's value, beside non-null ones
+    if (mustLimit || rng.chance(0.5)) args.limit = val('Int', () => (!mustLimit && rng.chance(0.15) ? null : rng.int(0, maxLimit)), 0.4);
+    if (rng.chance(0.25)) args.offset = val('Int', () => (rng.chance(0.15) ? null : rng.int(0, 3)), 0.4);
+    if (args.limit) feat(`limit${args.limit.var ? ' (variable)' : ''}`);
+    if (args.offset) feat(`offset${args.offset.var ? ' (variable)' : ''}`);
     return args;
   };
   const dirs = () => {
     if (!rng.chance(0.2)) return [];
-    return [{ name: rng.chance(0.5) ? 'include' : 'skip', v: boolVal(0.6) }];
+    const d = { name: rng.chance(0.5) ? 'include' : 'skip', v: boolVal(0.6) };
+    feat(`@${d.name}${d.v.var ? ' (variable)' : ' (literal)'}`);
+    return [d];
   };
 
   const aggSels = (t) => {
@@ -365,9 +377,11 @@ export function generateOp(model, rng, opts = {}) {
       for (const r of rels) {
         const tt = model.tables.get(r.target);
         const key = rng.chance(0.3) ? alias() : r.name;
+        feat(`nesting level ${level + 1}`);
         if (r.kind === 'object') out.push({ kind: 'obj', key, rel: r, sels: sels(tt, level + 1, maxLevel), dirs: dirs() });
         else if (r.hasAggregate && rng.chance(0.25)) {
           const nodes = rng.chance(0.4) ? sels(tt, level + 1, maxLevel, true) : null;
+          feat('<rel>_aggregate');
           out.push({ kind: 'agg', key: rng.chance(0.5) ? alias() : `${r.name}_aggregate`, rel: r, table: tt, args: listArgs(tt, 3, !!nodes && op.big), agg: aggSels(tt), nodes, dirs: dirs() });
         } else out.push({ kind: 'arr', key, rel: r, args: listArgs(tt, 4, op.big), sels: sels(tt, level + 1, maxLevel), dirs: dirs() });
       }
@@ -383,8 +397,11 @@ export function generateOp(model, rng, opts = {}) {
       const j = rng.int(i, out.length - 1);
       const inner = out.slice(i, j + 1);
       let frag;
-      if (rng.chance(0.5)) frag = { kind: 'frag', on: rng.chance(0.6) ? t.name : null, sels: inner, dirs: dirs() };
-      else {
+      if (rng.chance(0.5)) {
+        frag = { kind: 'frag', on: rng.chance(0.6) ? t.name : null, sels: inner, dirs: dirs() };
+        feat(frag.on ? 'inline fragment' : 'inline fragment without type condition');
+      } else {
+        feat('named fragment');
         const name = `F${++nFrag}`;
         op.frags.push({ name, on: t.name, sels: inner });
         frag = { kind: 'frag', named: name, dirs: dirs() };
@@ -406,9 +423,11 @@ export function generateOp(model, rng, opts = {}) {
         const c = t.cols.find((x) => x.name === k);
         return { col: k, v: val(`${c.gql}!`, scalarGen(c)) };
       });
+      feat('T_by_pk');
       op.roots.push({ kind: 'pk', key: key || `${t.name}_by_pk`, table: t, pk: pkv, sels: sels(t, 1, maxLevel), dirs: dirs() });
     } else if (kind < 0.3) {
       const nodes = rng.chance(0.5) ? sels(t, 1, maxLevel, true) : null;
+      feat('T_aggregate');
       op.roots.push({ kind: 'agg', key: key || `${t.name}_aggregate`, table: t, args: listArgs(t, 8, !!nodes && op.big), agg: aggSels(t), nodes, dirs: dirs() });
     } else {
       op.roots.push({ kind: 'arr', key: key || t.name, table: t, args: listArgs(t, 8, op.big), sels: sels(t, 1, maxLevel), dirs: dirs() });
@@ -436,8 +455,9 @@ export function generateOp(model, rng, opts = {}) {
     const nullable = t.cols.filter((c) => !c.notnull);
     const isNull = { kind: 'col', col: rng.pick(nullable.length ? nullable : t.cols), cmps: [{ op: '_is_null', v: { var: name, a: lit, b: !lit, gtype: 'Boolean!' } }] };
     const exps = [{ entries: [litEntry] }, { entries: [isNull] }];
-    if (r.args.where) exps.unshift(r.args.where);
+    if (r.args.where && rng.chance(0.5)) exps.unshift(r.args.where); // else alone, so that a wrong binding shows
     r.args.where = { entries: [{ kind: '_and', exps }] };
+    feat('bound Boolean literal beside a Boolean variable');
   }
   const r0 = op.roots[0];
   if (r0.sels && rng.chance(0.5)) {

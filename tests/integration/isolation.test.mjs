@@ -168,8 +168,8 @@ describe('isolation', () => {
       wrk(srv.url, good),
       wrk(srv.url, { query: 'query ($id: Int!) { bad(where: {id: {_eq: $id}}) { boom } }', c: 4, secs: 3, expect: '22012' }),
     ]);
-    console.log(`by_pk at c=8 for 3 s: ${alone.n} alone (max ${alone.max.toFixed(1)} ms), ${beside.n} beside ` +
-      `${failing.n} failing operations from 4 more clients (max ${beside.max.toFixed(1)} ms)`);
+    console.log(`by_pk at c=8 for 3 s: ${alone.n} alone (p99 ${alone.p99.toFixed(1)} ms), ${beside.n} beside ` +
+      `${failing.n} failing operations from 4 more clients (p99 ${beside.p99.toFixed(1)} ms)`);
     assert.equal(alone.errors + beside.errors, 0);
     assert.ok(failing.n > 500, `only ${failing.n} failing operations were sent`);
     // The failing clients get their share of the two cores (4 of 12 connections, each
@@ -177,8 +177,10 @@ describe('isolation', () => {
     // its throughput; 0.45 leaves room for noise. Before, each failure aborted its
     // pipeline neighbours, which were re-sent behind the next failure.
     assert.ok(beside.n >= alone.n * 0.45, `by_pk throughput fell from ${alone.n} to ${beside.n}`);
-    // Nor do they stretch the tail: at most what the machine shows anyway, doubled.
-    assert.ok(beside.max < Math.max(250, 2 * alone.max), `slowest by_pk beside failing ones: ${beside.max.toFixed(1)} ms`);
+    // Nor do they stretch the tail: p99 at most three times what it is without them
+    // (the max is left to the stall test: on two shared cores one scheduling hiccup
+    // makes it).
+    assert.ok(beside.p99 < Math.max(50, 3 * alone.p99), `by_pk p99 went from ${alone.p99} to ${beside.p99} ms`);
     await stillServes();
   });
 

@@ -62,6 +62,47 @@ static void resolve_both(gp_arena_t *a, const char *text, size_t len, const char
         abort(); /* a hit skipped (or invented) a check */
 }
 
+/* A neighbour of `v` for a second request when the input names none: booleans
+ * flip, numbers move across zero and the 32-bit edge, strings change, nulls and
+ * values swap, lists lose an item; `seed` picks among them. New reference. */
+static json_t *neighbour(const json_t *v, uint32_t *seed)
+{
+    *seed = *seed * 1103515245u + 12345u;
+    unsigned pick = (*seed >> 16) % 4;
+    if (pick == 3)
+        return json_null();
+    switch (json_typeof(v)) {
+    case JSON_TRUE:
+    case JSON_FALSE:
+        return json_boolean(!json_is_true(v));
+    case JSON_INTEGER: {
+        static const json_int_t moves[] = {-1, 0, 2147483648LL};
+        return json_integer(pick == 0 ? -json_integer_value(v) - 1 : moves[pick]);
+    }
+    case JSON_REAL:
+        return json_real(-json_real_value(v));
+    case JSON_STRING:
+        return pick == 0 ? json_string("") : pick == 1 ? json_integer(7) : gp_json_exact("1e400", 5);
+    case JSON_NULL:
+        return pick == 0 ? json_true() : json_integer(1);
+    case JSON_ARRAY: {
+        json_t *out = json_array();
+        for (size_t i = 1; i < json_array_size(v); i++)
+            json_array_append_new(out, neighbour(json_array_get(v, i), seed));
+        return out;
+    }
+    case JSON_OBJECT: {
+        json_t *out = json_object();
+        const char *key;
+        json_t *item;
+        json_object_foreach ((json_t *)v, key, item)
+            json_object_set_new(out, key, neighbour(item, seed));
+        return out;
+    }
+    }
+    return json_null();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     json_t *body = gp_json_load((const char *)data, size, NULL);
@@ -78,8 +119,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *text = gp_arena_strndup(a, json_string_value(query), len);
     const char *op = gp_json_is_string(name) ? json_string_value(name) : NULL;
     resolve_both(a, text, len, op, json_is_object(variables) ? variables : NULL);
-    if (json_is_object(variables2))
+    if (json_is_object(variables2)) {
         resolve_both(a, text, len, op, variables2);
+    } else if (json_is_object(variables)) {
+        uint32_t seed = (uint32_t)size;
+        for (int i = 0; i < 3; i++) {
+            json_t *next = neighbour(variables, &seed);
+            if (!json_is_object(next)) { /* the whole object became null */
+                json_decref(next);
+                next = json_object();
+            }
+            resolve_both(a, text, len, op, next);
+            json_decref(next);
+        }
+    }
     gp_arena_free(a);
     json_decref(body);
     return 0;

@@ -318,7 +318,7 @@ static void start_batch(gp_http_ctx_t *ctx, h2o_req_t *req, gp_media_t media, co
     gp_plan_cache_t *plans = plans_or_503(ctx, req, media);
     if (plans == NULL)
         return;
-    gp_batch_t *b = gp_batch_new(req, n, media, ctx->limits->max_response);
+    gp_batch_t *b = gp_batch_new(req, n, media, ctx->limits->max_response, (json_t *)body);
     for (size_t i = 0; i < n; i++) {
         const json_t *el = json_array_get(body, i);
         const char *problem = check_request(el);
@@ -327,8 +327,9 @@ static void start_batch(gp_http_ctx_t *ctx, h2o_req_t *req, gp_media_t media, co
             continue;
         }
         gp_operation_input_t in = input_of(ctx, el, media);
-        gp_batch_start(b, i, ctx->pool, plans, &in);
+        gp_batch_add(b, i, &in);
     }
+    gp_batch_run(b, ctx->pool, plans);
 }
 
 static int graphql_post(gp_http_ctx_t *ctx, h2o_req_t *req, gp_media_t media)

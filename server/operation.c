@@ -29,6 +29,12 @@ struct gp_batch {
     size_t bytes;           /* of the array so far: brackets, commas and the replies in */
     size_t max_response;
     bool done;              /* answered (complete or too large): later results are dropped */
+    gp_operation_input_t *inputs; /* by index; query NULL for an element already failed */
+    size_t next;            /* the next element to start */
+    bool running;           /* inside batch_next: an element answered at once does not recurse */
+    gp_pool_t *pool;
+    gp_plan_cache_t *plans;
+    json_t *body;           /* the inputs point into it */
 };
 
 /* Lives in the request's pool (h2o_mem_alloc_shared): its dispose callback runs
@@ -145,8 +151,10 @@ static void batch_send(gp_batch_t *b)
     reply_iov(b->req, 200, b->media, iov, n, len + 1);
 }
 
+static void batch_next(gp_batch_t *b);
+
 /* Records one element's answer; the last one, or one that makes the array too
- * large, sends it. */
+ * large, sends it; otherwise the next element starts. */
 static void batch_put(gp_batch_t *b, size_t index, const char *body, size_t len)
 {
     if (b->done)
@@ -156,13 +164,15 @@ static void batch_put(gp_batch_t *b, size_t index, const char *body, size_t len)
     if (b->bytes > b->max_response) {
         b->done = true;
         batch_too_large(b);
-        batch_send(b); /* disposing the request forgets the statements still running */
+        batch_send(b);
         return;
     }
-    if (--b->pending > 0)
-        return;
-    b->done = true;
-    batch_send(b);
+    if (--b->pending == 0) {
+        b->done = true;
+        batch_send(b);
+    } else if (b->pool != NULL) {
+        batch_next(b);
+    }
 }
 
 /* The one place an operation's answer goes: the request itself, or its batch slot.
@@ -376,24 +386,58 @@ void gp_operation_start(h2o_req_t *req, gp_pool_t *pool, gp_plan_cache_t *plans,
     op_run(op_new(req, NULL, 0, in->media), pool, plans, in);
 }
 
-gp_batch_t *gp_batch_new(h2o_req_t *req, size_t count, gp_media_t media, size_t max_response)
+static void on_batch_dispose(void *p)
 {
-    gp_batch_t *b = h2o_mem_alloc_pool(&req->pool, sizeof *b);
+    json_decref(((gp_batch_t *)p)->body);
+}
+
+gp_batch_t *gp_batch_new(h2o_req_t *req, size_t count, gp_media_t media, size_t max_response, json_t *body)
+{
+    gp_batch_t *b = h2o_mem_alloc_shared(&req->pool, sizeof *b, on_batch_dispose);
+    memset(b, 0, sizeof *b);
     b->req = req;
     b->media = media;
     b->count = b->pending = count;
     b->bytes = 2 + (count - 1); /* brackets and commas */
     b->max_response = max_response;
-    b->done = false;
+    b->body = json_incref(body);
     b->replies = h2o_mem_alloc_pool(&req->pool, sizeof *b->replies * count);
     memset(b->replies, 0, sizeof *b->replies * count);
+    b->inputs = h2o_mem_alloc_pool(&req->pool, sizeof *b->inputs * count);
+    memset(b->inputs, 0, sizeof *b->inputs * count);
     return b;
 }
 
-void gp_batch_start(gp_batch_t *b, size_t index, gp_pool_t *pool, gp_plan_cache_t *plans,
-                    const gp_operation_input_t *in)
+void gp_batch_add(gp_batch_t *b, size_t index, const gp_operation_input_t *in)
 {
-    op_run(op_new(b->req, b, index, b->media), pool, plans, in);
+    b->inputs[index] = *in;
+}
+
+/* Starts the elements still to run, one at a time: each starts when the one before
+ * has answered. An element answered at once (a planning error, introspection) lets
+ * the loop go on instead of recursing. */
+static void batch_next(gp_batch_t *b)
+{
+    if (b->running)
+        return;
+    b->running = true;
+    while (!b->done && b->next < b->count) {
+        size_t i = b->next++;
+        if (b->inputs[i].query == NULL)
+            continue; /* failed already */
+        size_t pending = b->pending;
+        op_run(op_new(b->req, b, i, b->media), b->pool, b->plans, &b->inputs[i]);
+        if (b->pending == pending && !b->done)
+            break; /* its statement runs: batch_put goes on when it answers */
+    }
+    b->running = false;
+}
+
+void gp_batch_run(gp_batch_t *b, gp_pool_t *pool, gp_plan_cache_t *plans)
+{
+    b->pool = pool;
+    b->plans = plans;
+    batch_next(b);
 }
 
 void gp_batch_fail(gp_batch_t *b, size_t index, const char *code, const char *message)

@@ -44,17 +44,20 @@ typedef struct gp_operation_input {
 void gp_operation_start(h2o_req_t *req, gp_pool_t *pool, gp_plan_cache_t *plans, const gp_operation_input_t *in);
 
 /* A batch lives in the request's pool; it answers `req` exactly once, with a 200 and
- * the array of the `count` element responses, when the last element is done. Every
- * index in [0, count) must be given to exactly one of gp_batch_start or gp_batch_fail.
- * The elements' own media type is ignored: the batch's applies. The array counts as
- * one response: once its parts add up to more than `max_response` bytes, every
- * element is answered RESPONSE_TOO_LARGE and the rest of their results dropped. */
+ * the array of the `count` element responses. Every index in [0, count) must be
+ * given to exactly one of gp_batch_add or gp_batch_fail, then gp_batch_run starts
+ * the elements one after another: the array counts as one response, and once its
+ * parts add up to more than `max_response` bytes every element is answered
+ * RESPONSE_TOO_LARGE and no further statement is sent, so a batch holds at most one
+ * response's worth of replies plus the one result in flight. `body`, which the
+ * inputs point into, is kept (a reference) until the request is freed. The
+ * elements' own media type is ignored: the batch's applies. */
 typedef struct gp_batch gp_batch_t;
-gp_batch_t *gp_batch_new(h2o_req_t *req, size_t count, gp_media_t media, size_t max_response);
-void gp_batch_start(gp_batch_t *b, size_t index, gp_pool_t *pool, gp_plan_cache_t *plans,
-                    const gp_operation_input_t *in);
+gp_batch_t *gp_batch_new(h2o_req_t *req, size_t count, gp_media_t media, size_t max_response, json_t *body);
+void gp_batch_add(gp_batch_t *b, size_t index, const gp_operation_input_t *in);
 /* Element `index` is answered {"errors":[{"message":…,"extensions":{"code":…}}]}. */
 void gp_batch_fail(gp_batch_t *b, size_t index, const char *code, const char *message);
+void gp_batch_run(gp_batch_t *b, gp_pool_t *pool, gp_plan_cache_t *plans);
 
 /* Sends a complete response of the given media type (with charset=utf-8). `body`
  * must live as long as the request (the request's pool, or static). Logs one access

@@ -39,3 +39,8 @@ CREATE INDEX post_tags_tag_name_idx ON post_tags (tag_name);
 
 SELECT setval('users_id_seq', :users), setval('posts_id_seq', :posts), setval('comments_id_seq', :comments);
 VACUUM ANALYZE;
+-- Once more: after the first pass comments and post_tags still had no all-visible
+-- page (pg_class.relallvisible 0, measured), so counting a tag was a bitmap heap
+-- scan of 1600 pages (2.2 ms) instead of an index-only scan (0.2 ms), as it is on
+-- any table autovacuum has seen.
+VACUUM;

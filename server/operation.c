@@ -368,6 +368,12 @@ static void op_run(op_t *op, gp_pool_t *pool, gp_plan_cache_t *plans, const gp_o
     const char *sql = sized_sql(op->arena, plan->sql, op->max_response - DATA_WRAP_LEN);
     op->query = gp_pool_query_prepared(pool, plan->statement, sql, plan->params.count, plan->params.values,
                                        /* read_only= */ !plan->is_mutation, on_result, op);
+    /* h2o 2.2.5 does not read an HTTP/1 socket while a request is pending, so only the
+     * pool's look at the socket can tell that a client left its long statement. */
+    h2o_socket_t *client = op->req->conn->callbacks->get_socket != NULL
+                               ? op->req->conn->callbacks->get_socket(op->req->conn) : NULL;
+    if (client != NULL)
+        gp_pool_query_watch_client(op->query, h2o_socket_get_fd(client));
 }
 
 static op_t *op_new(h2o_req_t *req, gp_batch_t *batch, size_t index, gp_media_t media)

@@ -43,6 +43,7 @@
 #include "pool.h"
 
 #include <assert.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <netinet/in.h>
@@ -74,7 +75,9 @@
  * pipelining saves PostgreSQL and us work, but one backend runs one statement at a
  * time, so deeper pipelines serialise what several backends could run at once. */
 #define GP_POOL_GROW_DEPTH 2
-#define GP_POOL_CANCEL_AFTER_MS 50 /* a statement this old when forgotten is cancelled */
+/* A forgotten exclusive statement still running this long after is cancelled, and a
+ * running one's client socket (gp_pool_query_watch_client) is looked at this often. */
+#define GP_POOL_CANCEL_AFTER_MS 100
 #define GP_POOL_STMT_SETS 256      /* the statement table: sets of GP_POOL_STMT_WAYS */
 #define GP_POOL_STMT_WAYS 4
 #define GP_POOL_STMT_SQL_MAX 65536 /* longer SQL is not remembered: exclusive, unnamed */
@@ -120,6 +123,7 @@ struct gp_query {
     bool exclusive;           /* not known fast: nothing is pipelined behind it */
     bool awaiting_prepare;    /* its Parse was sent just before it: that result comes first */
     int attempts;
+    int client_fd;            /* the caller's client socket, peeked while it runs; -1: none */
     unsigned stmt_slot;       /* in pool->stmts, or GP_POOL_NO_SLOT */
     uint64_t stmt_id;         /* the slot's id when the query came: a changed id means evicted */
     PGresult *res;            /* first result while the query's results are being read */
@@ -140,7 +144,7 @@ struct gp_conn {
     PostgresPollingStatusType poll;
     h2o_timeout_entry_t timer; /* connect timeout or reconnect backoff */
     h2o_timeout_entry_t batch; /* zero timeout: send what was queued this loop turn */
-    h2o_timeout_entry_t cancel_timer; /* a forgotten exclusive statement is running */
+    h2o_timeout_entry_t cancel_timer; /* the exclusive head runs forgotten or is watched */
     h2o_linklist_t pending;    /* queries not sent yet */
     int load;                  /* queries pending or in flight */
     int failures;              /* consecutive failed attempts or breaks */
@@ -274,6 +278,7 @@ static gp_query_t *query_new(gp_pool_t *p, const char *sql, int nparams, const c
     if (q == NULL)
         abort();
     q->pool = p;
+    q->client_fd = -1;
     q->stmt_slot = GP_POOL_NO_SLOT;
     q->values = (const char **)(q + 1);
     char *s = (char *)(q->values + nparams);
@@ -532,6 +537,13 @@ static gp_query_t *fifo_pop(gp_conn_t *c)
     return q;
 }
 
+/* Looks at the exclusive head statement again in GP_POOL_CANCEL_AFTER_MS. */
+static void conn_start_head_watch(gp_conn_t *c)
+{
+    if (!h2o_timeout_is_linked(&c->cancel_timer))
+        h2o_timeout_link(c->pool->loop, &c->pool->cancel_delay, &c->cancel_timer);
+}
+
 /* The FIFO's head is a statement PostgreSQL works on now: from here its service time
  * counts, and its acquire timeout no longer does. A forgotten exclusive one is
  * cancelled if it is still running GP_POOL_CANCEL_AFTER_MS later. */
@@ -543,8 +555,8 @@ static void conn_start_head(gp_conn_t *c)
     c->started_us = now_us();
     if (h2o_timeout_is_linked(&q->wait))
         h2o_timeout_unlink(&q->wait);
-    if (q->forgotten && q->exclusive && !h2o_timeout_is_linked(&c->cancel_timer))
-        h2o_timeout_link(c->pool->loop, &c->pool->cancel_delay, &c->cancel_timer);
+    if (q->exclusive && (q->forgotten || q->client_fd >= 0))
+        conn_start_head_watch(c);
 }
 
 /* ---- socket watcher ------------------------------------------------------------ */
@@ -1259,12 +1271,32 @@ static void conn_cancel(gp_conn_t *c)
     pthread_attr_destroy(&attr);
 }
 
+/* An orderly close (or a reset) by the peer; pending bytes (the next pipelined
+ * request, HTTP/2 frames) mean it is still there. */
+static bool client_gone(int fd)
+{
+    char b;
+    ssize_t n = recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
+/* The exclusive head statement runs for a caller that forgot it, or whose client
+ * socket closed (h2o does not read an HTTP/1 socket while a request is pending, so
+ * only a look at the socket tells): cancel it. Otherwise keep watching. */
 static void on_cancel_timer(h2o_timeout_entry_t *e)
 {
     gp_conn_t *c = H2O_STRUCT_FROM_MEMBER(gp_conn_t, cancel_timer, e);
     gp_query_t *q = c->fifo_len > 0 ? fifo_peek(c) : NULL;
-    if (q != NULL && q->forgotten && q->exclusive && !c->cancelling && conn_ready(c))
-        conn_cancel(c);
+    if (q == NULL || !q->exclusive || c->cancelling || !conn_ready(c))
+        return;
+    if (!q->forgotten && q->client_fd >= 0 && client_gone(q->client_fd))
+        q->client_fd = -1; /* once: the callback still gets the statement's outcome */
+    else if (!q->forgotten) {
+        if (q->client_fd >= 0)
+            h2o_timeout_link(c->pool->loop, &c->pool->cancel_delay, &c->cancel_timer);
+        return;
+    }
+    conn_cancel(c);
 }
 
 static void on_cancel_done(h2o_socket_t *sock, const char *err)
@@ -1418,10 +1450,17 @@ void gp_pool_query_forget(gp_query_t *q)
     case Q_SENT: /* its result is discarded; if it runs alone, it may be cancelled */
         q->forgotten = true;
         q->cb = NULL;
-        if (q->exclusive && fifo_peek(q->conn) == q && !h2o_timeout_is_linked(&q->conn->cancel_timer))
-            h2o_timeout_link(q->pool->loop, &q->pool->cancel_delay, &q->conn->cancel_timer);
+        if (q->exclusive && fifo_peek(q->conn) == q)
+            conn_start_head_watch(q->conn);
         return;
     }
+}
+
+void gp_pool_query_watch_client(gp_query_t *q, int fd)
+{
+    q->client_fd = fd;
+    if (q->state == Q_SENT && q->exclusive && fifo_peek(q->conn) == q)
+        conn_start_head_watch(q->conn);
 }
 
 void gp_pool_stats(const gp_pool_t *p, gp_pool_stats_t *out)

@@ -66,6 +66,13 @@ gp_query_t *gp_pool_query_prepared(gp_pool_t *p, uint64_t statement, const char 
  * inside cb is a no-op. */
 void gp_pool_query_forget(gp_query_t *q);
 
+/* While the statement runs alone on its connection, the pool looks at the caller's
+ * client socket `fd` now and then; if the peer has closed it, the statement is
+ * cancelled (cb still gets its outcome, a 57014 error). For transports whose close
+ * does not reach the caller while it waits (h2o 2.2.5 does not read an HTTP/1 socket
+ * while a request is pending). `fd` must stay open until cb or gp_pool_query_forget. */
+void gp_pool_query_watch_client(gp_query_t *q, int fd);
+
 typedef struct gp_pool_stats {
     int total, idle, busy, connecting, waiting;
     unsigned long long queries, errors, acquire_timeouts, reconnects, retries, cancels;

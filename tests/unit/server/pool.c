@@ -571,9 +571,36 @@ static void test_shutdown_lets_in_flight_queries_finish(void)
     h2o_evloop_destroy(loop);
 }
 
+/* A transport that does not notice its client leaving (HTTP/1 in h2o 2.2.5) hands
+ * the pool the client socket: once its peer closes, the long statement is cancelled
+ * and the callback still gets its one outcome. */
+static void test_statement_of_a_closed_client_is_cancelled(void)
+{
+    h2o_evloop_t *loop = h2o_evloop_create();
+    gp_pool_t *p = pool_new(loop, pg_url, 1, 1, 32, 5000);
+    static slot_t slow, after;
+    int sv[2];
+    CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+    answered = 0;
+    gp_query_t *q = gp_pool_query(p, "select 'slow' from pg_sleep(10)", 0, NULL, true, on_result, &slow);
+    gp_pool_query_watch_client(q, sv[0]);
+    run_for(loop, 300);
+    CHECK_INT(slow.calls, 0); /* a client still there is left alone */
+    long long start = now_ms();
+    close(sv[1]);
+    CHECK(run_until(loop, &answered, 1, 3000));
+    CHECK(now_ms() - start < 1000);
+    CHECK_STR(slow.sqlstate, "57014");
+    gp_pool_query(p, JSON_X, 1, (const char *[]){"6"}, true, on_result, &after);
+    CHECK(run_until(loop, &answered, 2, 3000));
+    CHECK_STR(after.cell, "{\"x\" : 6}");
+    close(sv[0]);
+    pool_finish(loop, p);
+}
+
 TEST_MAIN(test_start_postgres, test_200_concurrent_queries_on_two_connections, test_bad_statement_fails_alone, test_prepared_statements,
           test_prepared_names_are_keyed_by_full_sql, test_every_statement_is_its_own_transaction,
           test_statement_timeout_ends_a_runaway_statement, test_slow_statements_delay_nobody,
-          test_forgotten_long_statement_is_cancelled, test_terminated_backends_retry_reads,
+          test_forgotten_long_statement_is_cancelled, test_statement_of_a_closed_client_is_cancelled, test_terminated_backends_retry_reads,
           test_unreachable_database_times_out, test_forgotten_queries_never_call_back,
           test_shutdown_lets_in_flight_queries_finish)

@@ -598,9 +598,43 @@ static void test_statement_of_a_closed_client_is_cancelled(void)
     pool_finish(loop, p);
 }
 
+/* A statement known fast that turns slow holds up what was pipelined behind it; the
+ * acquire timeout bounds that wait as it bounds the wait for a connection. */
+static void test_acquire_timeout_bounds_a_wait_in_the_pipeline(void)
+{
+    h2o_evloop_t *loop = h2o_evloop_create();
+    gp_pool_t *p = pool_new(loop, pg_url, 1, 1, 32, 300);
+    static slot_t warm[2], turned_slow, behind;
+    const char *sleep_sql = "select 'slept'::text from pg_sleep($1::float8)";
+    answered = 0;
+    for (int i = 0; i < 2; i++) {
+        gp_pool_query(p, sleep_sql, 1, (const char *[]){"0"}, true, on_result, &warm[i]);
+        CHECK(run_until(loop, &answered, i + 1, 5000));
+    }
+    gp_pool_query(p, JSON_X, 1, (const char *[]){"1"}, true, on_result, &behind); /* known fast too */
+    CHECK(run_until(loop, &answered, 3, 5000));
+    memset(&behind, 0, sizeof behind);
+    long long start = now_ms();
+    gp_pool_query(p, sleep_sql, 1, (const char *[]){"1.5"}, true, on_result, &turned_slow);
+    gp_pool_query(p, JSON_X, 1, (const char *[]){"2"}, true, on_result, &behind);
+    CHECK(run_until(loop, &answered, 4, 5000));
+    long long took = now_ms() - start;
+    CHECK_INT(behind.calls, 1);
+    CHECK(behind.unavailable);
+    CHECK_STR(behind.error, "the database did not start the statement within 300 ms");
+    CHECK(took >= 290 && took < 1000);
+    CHECK_INT(turned_slow.calls, 0);
+    CHECK(run_until(loop, &answered, 5, 5000));
+    CHECK_STR(turned_slow.cell, "slept");
+    run_for(loop, 50);
+    CHECK_INT(behind.calls, 1); /* its late result is discarded */
+    pool_finish(loop, p);
+}
+
 TEST_MAIN(test_start_postgres, test_200_concurrent_queries_on_two_connections, test_bad_statement_fails_alone, test_prepared_statements,
           test_prepared_names_are_keyed_by_full_sql, test_every_statement_is_its_own_transaction,
           test_statement_timeout_ends_a_runaway_statement, test_slow_statements_delay_nobody,
-          test_forgotten_long_statement_is_cancelled, test_statement_of_a_closed_client_is_cancelled, test_terminated_backends_retry_reads,
+          test_forgotten_long_statement_is_cancelled, test_statement_of_a_closed_client_is_cancelled,
+          test_acquire_timeout_bounds_a_wait_in_the_pipeline, test_terminated_backends_retry_reads,
           test_unreachable_database_times_out, test_forgotten_queries_never_call_back,
           test_shutdown_lets_in_flight_queries_finish)

@@ -1,13 +1,16 @@
-// bench/capture.mjs LOG OFFSET DB ID_VALUE OUT.sql [PREFIX]
+// bench/capture.mjs LOG OFFSET DB ID_VALUE OUT.sql [PREFIX] [params]
 // Finds the one statement graphpost sent to DB after byte OFFSET of the
 // PostgreSQL log (log_statement=all) and writes it as a pgbench script: the
 // parameter whose value is ID_VALUE becomes :id (PREFIX+ID_VALUE becomes
 // ('PREFIX' || :id), since pgbench's \set makes only numbers), every other
 // parameter becomes its logged literal. So pgbench runs graphpost's own SQL,
-// not a rewrite of it.
+// not a rewrite of it. With `params`, every other parameter stays a bind
+// parameter too (:pN, its value in OUT.sql.defs as NAME=VALUE lines for
+// pgbench -D): PostgreSQL then plans it as it plans graphpost's statement (a
+// LIMIT $n, for one, gets a custom plan per execution; a literal LIMIT does not).
 import { readFileSync, writeFileSync } from 'node:fs';
 
-const [log, offset, db, idValue, out, prefix = ''] = process.argv.slice(2);
+const [log, offset, db, idValue, out, prefix = '', mode = ''] = process.argv.slice(2);
 const text = readFileSync(log).subarray(Number(offset)).toString('utf8');
 const entries = text.split(/\n(?=\d{4}-\d\d-\d\d \d)/);
 const head = (e) => e.match(/^\S+ \S+ \S+ \[(\d+)\] (\S*) [^\n]*?(LOG|DETAIL):  /);
@@ -31,10 +34,14 @@ if (!sql) {
   process.exit(1);
 }
 const quote = (v) => (v === null ? 'NULL' : `'${v.replace(/'/g, "''")}'`);
+const defs = [];
 const script = sql.replace(/\$(\d+)/g, (all, n) => {
   if (!(n in params)) return all;
   if (params[n] === prefix + idValue) return prefix ? `(${quote(prefix)} || :id)` : ':id';
-  return quote(params[n]);
+  if (mode !== 'params' || params[n] === null) return quote(params[n]);
+  defs.push(`p${n}=${params[n]}`);
+  return `:p${n}`;
 });
 writeFileSync(out, `${script.replace(/;\s*$/, '')};\n`);
+writeFileSync(`${out}.defs`, defs.map((d) => `${d}\n`).join(''));
 console.log(`captured ${sql.length} bytes of SQL with ${Object.keys(params).length} parameters`);

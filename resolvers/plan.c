@@ -75,7 +75,7 @@ bool gp_plan_bind(const gp_plan_t *plan, gp_arena_t *a, const json_t *variables,
         const json_t *v = json_object_get(variables, b->variable);
         if (v == NULL || (int)json_typeof(v) != b->json_type || !gp_values_check(b->check, v))
             return false;
-        values[i] = b->form == GP_PARAM_ARRAY ? gp_values_pg_array(a, v) : gp_values_param_text(a, v);
+        values[i] = gp_values_form_text(a, v, b->form);
     }
     out->values = values;
     return true;

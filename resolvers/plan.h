@@ -19,7 +19,11 @@ typedef struct gp_params {
 
 /* How parameter $i gets its value: fixed text from the document, or the value of
  * a variable, so that a cached plan serves new variable values. */
-typedef enum { GP_PARAM_TEXT, GP_PARAM_ARRAY } gp_param_form_t;
+typedef enum {
+    GP_PARAM_TEXT,   /* the text of a scalar (objects and arrays as JSON text) */
+    GP_PARAM_ARRAY,  /* a PostgreSQL array literal of a list of scalars */
+    GP_PARAM_ARRAYS, /* a text[] literal whose items are array literals: a list of arrays */
+} gp_param_form_t;
 
 /* What a re-bound value must still satisfy for the SQL to be what a compile of it
  * would write; otherwise the plan is compiled anew (and reports what is wrong). */
@@ -27,7 +31,7 @@ typedef enum { GP_CHECK_NONE, GP_CHECK_COUNT /* an integer >= 0: limit, offset *
 
 typedef struct gp_param_binding {
     const char *variable;   /* NULL: params.values[i] is fixed */
-    gp_param_form_t form;   /* text of a scalar, or a PostgreSQL array literal of a list */
+    gp_param_form_t form;
     gp_param_check_t check;
     int json_type;          /* the json_type of the value compiled; another one recompiles */
 } gp_param_binding_t;

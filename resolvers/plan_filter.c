@@ -133,6 +133,40 @@ static int compare_list(gp_compile_t *c, const gp_column_t *col, const compariso
     return 0;
 }
 
+/* _in and _nin on an array column take a list of arrays, which no PostgreSQL array
+ * holds (multidimensional ones must be rectangular). The parameter is a text[] of
+ * array literals, each cast back to the column's type, and the expression keeps
+ * IN's three-valued logic: true on a match, else NULL when a comparison was NULL,
+ * else false (also for an empty list); _nin is its NOT, as NOT IN is. */
+static int array_in_list(gp_compile_t *c, int alias, const gp_column_t *col, const comparison_t *cmp,
+                         const json_t *v, long offset)
+{
+    if (!json_is_array(v))
+        return gp_compile_fail(c, offset, "Expected a list for %s on column \"%s\", found %s.", cmp->name,
+                               col->name, json_kind(v));
+    size_t i, j;
+    json_t *item, *element;
+    json_array_foreach(v, i, item) {
+        if (!json_is_array(item))
+            return gp_compile_fail(c, offset, "Expected a list of lists for %s on the array column \"%s\", found %s.",
+                                   cmp->name, col->name, json_kind(item));
+        json_array_foreach(item, j, element) {
+            if (!json_is_null(element) && check_scalar(c, col, cmp->name, element, offset) != 0)
+                return -1;
+        }
+    }
+    gp_sql_raw(&c->sql, strcmp(cmp->name, "_nin") == 0 ? "NOT " : "");
+    gp_sql_raw(&c->sql, "(SELECT CASE WHEN bool_or(_in_s.m) THEN true WHEN bool_or(_in_s.m IS NULL) THEN NULL "
+                        "ELSE false END FROM (SELECT ");
+    gp_sql_column(&c->sql, alias, col->name);
+    gp_sql_raw(&c->sql, " = _in_e.a::");
+    gp_sql_raw(&c->sql, col->sql_type);
+    gp_sql_raw(&c->sql, " AS m FROM unnest(");
+    gp_values_param(c, v, GP_PARAM_ARRAYS, "\"pg_catalog\".\"text\"[]");
+    gp_sql_raw(&c->sql, ") AS _in_e(a)) AS _in_s)");
+    return 0;
+}
+
 /* Writes `_tA."col" <op> <operand>`. */
 static int comparison(gp_compile_t *c, int alias, const gp_column_t *col, const comparison_t *cmp, const json_t *v,
                       long offset)
@@ -143,8 +177,7 @@ static int comparison(gp_compile_t *c, int alias, const gp_column_t *col, const 
         return gp_compile_fail(c, offset, "Operator %s does not apply to column \"%s\" of type \"%s\".", cmp->name,
                                col->name, col->pg_type);
     if (col->is_array && cmp->operand == OPERAND_LIST)
-        return gp_compile_fail(c, offset, "Operator %s does not apply to the array column \"%s\".", cmp->name,
-                               col->name);
+        return array_in_list(c, alias, col, cmp, v, offset);
     gp_sql_column(&c->sql, alias, col->name);
     switch (cmp->operand) {
     case OPERAND_BOOL:

@@ -589,7 +589,8 @@ static int write_aggregate(gp_compile_t *c, const gp_table_t *t, const gp_field_
     }
     if (write_from(c, t, alias, rel, outer, &args) != 0)
         goto Done;
-    gp_sql_raw(&c->sql, ") AS _s)");
+    /* One row even when only __typename is selected (no aggregate function at all). */
+    gp_sql_raw(&c->sql, ") AS _s GROUP BY ())");
     rc = 0;
 Done:
     list_args_free(&args);

@@ -146,7 +146,7 @@ bool gp_values_check(gp_param_check_t check, const json_t *v)
 void gp_values_param_checked(gp_compile_t *c, const json_t *v, gp_param_form_t form, const char *cast,
                              gp_param_check_t check)
 {
-    const char *text = form == GP_PARAM_ARRAY ? gp_values_pg_array(c->arena, v) : gp_values_param_text(c->arena, v);
+    const char *text = gp_values_form_text(c->arena, v, form);
     gp_param_binding_t b = {NULL, form, check, json_typeof(v)};
     struct gp_var_use *use = find_use(c, v);
     if (use != NULL) {
@@ -234,6 +234,21 @@ const char *gp_values_param_text(gp_arena_t *a, const json_t *v)
     }
     }
     return NULL;
+}
+
+const char *gp_values_form_text(gp_arena_t *a, const json_t *v, gp_param_form_t form)
+{
+    if (form == GP_PARAM_TEXT)
+        return gp_values_param_text(a, v);
+    if (form == GP_PARAM_ARRAY)
+        return gp_values_pg_array(a, v);
+    int n = (int)json_array_size(v);
+    const char **items = gp_arena_alloc(a, sizeof *items * (size_t)(n > 0 ? n : 1));
+    for (int i = 0; i < n; i++) {
+        const json_t *item = json_array_get(v, (size_t)i);
+        items[i] = json_is_array(item) ? gp_values_pg_array(a, item) : NULL;
+    }
+    return gp_sql_array_literal(a, items, n);
 }
 
 const char *gp_values_pg_array(gp_arena_t *a, const json_t *array)

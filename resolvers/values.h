@@ -54,4 +54,7 @@ const char *gp_values_param_text(gp_arena_t *a, const json_t *v);
 /* A PostgreSQL array literal ({"a","b",NULL}) for a JSON array of scalars. */
 const char *gp_values_pg_array(gp_arena_t *a, const json_t *array);
 
+/* The parameter text of `v` in `form`: what the compile and a re-bind both write. */
+const char *gp_values_form_text(gp_arena_t *a, const json_t *v, gp_param_form_t form);
+
 #endif

@@ -100,6 +100,43 @@ describe('a sound plan cache', () => {
   });
 });
 
+describe('lists of arrays', () => {
+  it('_in and _nin on an array column compare whole arrays, with IN\'s handling of empty lists', async () => {
+    const cases = [
+      ['{tags: {_in: [["math"], ["ai", "philosophy"]]}}', "tags in ('{math}', '{ai,philosophy}')"],
+      ['{tags: {_nin: [["math"], ["history"]]}}', "tags not in ('{math}', '{history}')"],
+      ['{tags: {_in: []}}', 'false'],
+      ['{tags: {_nin: []}}', 'true'],
+      ['{_not: {tags: {_in: [[], ["math", "history"]]}}}', "not (tags in ('{}', '{math,history}'))"],
+      ['{tags: {_in: [["a\\"b", "c,d"], ["{x}"]]}}', 'tags in (array[\'a"b\', \'c,d\'], array[\'{x}\'])'],
+    ];
+    for (const [where, sql] of cases) {
+      const r = await both(`{ posts(where: ${where}, order_by: {id: asc}) { id } }`);
+      assert.deepEqual(r.body.data.posts.map((p) => p.id), ids(`select id from posts where ${sql} order by id`), where);
+    }
+    const q = 'query($t: [[String!]!]) { posts(where: {tags: {_in: $t}}, order_by: {id: asc}) { id } }';
+    await everyOrder(q, [{ t: [['math']] }, { t: [] }, { t: [['math', 'history'], ['{}']] }, { t: null }], (r, vars) => {
+      const lits = (vars.t ?? []).map((a) => `array[${a.map((x) => `'${x}'`).join(',')}]::text[]`);
+      const want = vars.t == null ? 'true' : lits.length ? `tags in (${lits.join(', ')})` : 'false';
+      assert.deepEqual(r.body.data.posts.map((p) => p.id), ids(`select id from posts where ${want} order by id`));
+    });
+  });
+});
+
+describe('aggregates', () => {
+  it('an aggregate selecting only __typename is one object, at the root and through a relationship', async () => {
+    const r = await both('{ users_aggregate { __typename aggregate { __typename } } users(order_by: {id: asc}, limit: 1) { posts_by_author_id_aggregate { __typename } } }');
+    assert.deepEqual(r.body, {
+      data: {
+        users_aggregate: { __typename: 'users_aggregate', aggregate: { __typename: 'users_aggregate_fields' } },
+        users: [{ posts_by_author_id_aggregate: { __typename: 'posts_aggregate' } }],
+      },
+    }, r.text);
+    const empty = await both('{ users_aggregate(where: {id: {_eq: 999}}) { __typename aggregate { count } } }');
+    assert.deepEqual(empty.body.data.users_aggregate, { __typename: 'users_aggregate', aggregate: { count: 0 } });
+  });
+});
+
 describe('exact values', () => {
   it('numeric literals and variables keep every digit', async () => {
     // 4.50000000000000000001 is 4.5 as a double: only an exact comparison misses post 1.

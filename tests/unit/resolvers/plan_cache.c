@@ -176,6 +176,8 @@ static const struct {
     {"query($c: [users_select_column!], $d: Boolean) { users_aggregate { aggregate { count(columns: $c, distinct: $d) } } }",
      {"{\"c\": [\"id\"], \"d\": true}", "{\"c\": [\"bio\"], \"d\": false}", "{}"}},
     {"query($l: Int = 3) { users(limit: $l) { id } }", {"{}", "{\"l\": 1}", "{\"l\": null}"}},
+    {"query($t: [[String!]!]) { posts(where: {tags: {_in: $t}, _not: {tags: {_nin: [[\"a\"], []]}}}) { id } }",
+     {"{\"t\": [[\"math\"], []]}", "{\"t\": []}", "{\"t\": [[\"a\\\"b\", \"{x}\"]]}", "{\"t\": null}"}},
 };
 
 static void test_rebound_plans_equal_a_cold_compile(void)

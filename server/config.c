@@ -79,6 +79,8 @@ static const setting_t settings[] = {
     {"max-request-memory", {"GRAPHPOST_MAX_REQUEST_MEMORY"}, S_INT, OFF(max_request_memory), "67108864", NULL,
      1 << 20, 1 << 30, NULL, false, "BYTES",
      "memory one operation may use to be parsed, validated and compiled; more is a clean error"},
+    {"send-timeout", {"GRAPHPOST_SEND_TIMEOUT"}, S_INT, OFF(send_timeout_ms), "10000", NULL, 100, 3600000, NULL,
+     false, "MS", "milliseconds a client may go without reading any of its response before it is disconnected"},
     {"max-body", {"GRAPHPOST_MAX_BODY"}, S_INT, OFF(max_body), "1048576", NULL, 1024, 1 << 30, NULL, false, "BYTES",
      "largest request body accepted; a larger one gets 413 with a GraphQL error"},
     {"plan-cache", {"GRAPHPOST_PLAN_CACHE"}, S_INT, OFF(plan_cache), "512", NULL, 0, 1000000, NULL, false, "N",

@@ -35,6 +35,7 @@ typedef struct gp_config {
     int statement_timeout_ms;   /* PostgreSQL's statement_timeout for every pool connection; 0: none */
     int max_response_bytes;     /* bytes of one response (a whole batch) at most; more is an error */
     int max_request_memory;     /* bytes one operation may allocate to be planned; more is an error */
+    int send_timeout_ms;        /* a client that accepts none of its response this long is disconnected */
     const char *log_level_name; /* debug, info, warn or error */
     int log_level;              /* the same as a gp_log_level_t */
     bool print_schema;

@@ -253,7 +253,7 @@ static int graphql_get(gp_http_ctx_t *ctx, h2o_req_t *req, gp_media_t media)
     if (plans != NULL) {
         gp_operation_input_t in = {params[0].value, params[0].len, params[1].len > 0 ? params[1].value : NULL,
                                    variables, /* via_get= */ true, media, ctx->dev, ctx->limits->max_response,
-                                   ctx->limits->max_memory};
+                                   ctx->limits->max_memory, ctx->limits->send_timeout_ms};
         gp_operation_start(req, ctx->pool, plans, &in);
     }
     json_decref(variables);
@@ -302,7 +302,7 @@ static gp_operation_input_t input_of(const gp_http_ctx_t *ctx, const json_t *bod
     return (gp_operation_input_t){json_string_value(q), json_string_length(q),
                                   json_is_string(n) ? json_string_value(n) : NULL,
                                   json_is_object(v) ? v : NULL, /* via_get= */ false, media, ctx->dev,
-                                  ctx->limits->max_response, ctx->limits->max_memory};
+                                  ctx->limits->max_response, ctx->limits->max_memory, ctx->limits->send_timeout_ms};
 }
 
 /* Every element runs as an independent operation; a malformed element gets its own
@@ -318,7 +318,8 @@ static void start_batch(gp_http_ctx_t *ctx, h2o_req_t *req, gp_media_t media, co
     gp_plan_cache_t *plans = plans_or_503(ctx, req, media);
     if (plans == NULL)
         return;
-    gp_batch_t *b = gp_batch_new(req, n, media, ctx->limits->max_response, (json_t *)body);
+    gp_batch_t *b = gp_batch_new(req, n, media, ctx->limits->max_response, (json_t *)body,
+                                 ctx->limits->send_timeout_ms);
     for (size_t i = 0; i < n; i++) {
         const json_t *el = json_array_get(body, i);
         const char *problem = check_request(el);

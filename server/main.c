@@ -180,7 +180,8 @@ typedef struct workers {
 static int start_workers(workers_t *ws, const gp_config_t *cf, gp_schema_slot_t *schema, int listen_fd)
 {
     h2o_config_init(&ws->conf);
-    gp_http_limits_t limits = {(size_t)cf->max_response_bytes, (size_t)cf->max_request_memory};
+    gp_http_limits_t limits = {(size_t)cf->max_response_bytes, (size_t)cf->max_request_memory,
+                               (uint64_t)cf->send_timeout_ms};
     gp_http_configure(&ws->conf, (size_t)cf->max_body, &limits);
     ws->all = calloc((size_t)cf->threads, sizeof *ws->all);
     for (ws->started = 0; ws->started < cf->threads; ws->started++) {

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 
 #include "base/arena.h"
@@ -35,6 +36,7 @@ struct gp_batch {
     gp_pool_t *pool;
     gp_plan_cache_t *plans;
     json_t *body;           /* the inputs point into it */
+    uint64_t send_timeout_ms;
 };
 
 /* Lives in the request's pool (h2o_mem_alloc_shared): its dispose callback runs
@@ -49,6 +51,7 @@ typedef struct op {
     json_t *variables;
     const char *sql;    /* the statement, for --dev error reports; NULL otherwise */
     size_t max_response;
+    uint64_t send_timeout_ms;
 } op_t;
 
 static const char *reason(int status)
@@ -73,9 +76,109 @@ static double ms_since(const struct timeval *t0)
     return (double)(now.tv_sec - t0->tv_sec) * 1e3 + (double)(now.tv_usec - t0->tv_usec) / 1e3;
 }
 
+/* ---- slow readers ----
+ * h2o 2.2.5 holds a response until the client has read it, with no timeout of its
+ * own once the request is read: a client that never reads would keep its response
+ * in memory for as long as it keeps the connection. A large body therefore goes out
+ * in slices, and a client that accepts none of a slice for `send_timeout_ms` is
+ * disconnected (its response freed with the request). */
+
+#define SLICE (256u << 10)
+#define SLICE_IOVS 64
+
+typedef struct sender {
+    h2o_generator_t super;      /* first: h2o hands it back to proceed and stop */
+    h2o_req_t *req;
+    h2o_iovec_t *iov;
+    size_t n, at, off;          /* what is left: iov[at] from byte off, then the rest */
+    h2o_timeout_entry_t stall;  /* ticks on the context's one-second timeout */
+    uint64_t sent_at, timeout_ms;
+} sender_t;
+
+static void sender_unlink(sender_t *s)
+{
+    if (h2o_timeout_is_linked(&s->stall))
+        h2o_timeout_unlink(&s->stall);
+}
+
+/* Shutting the socket down makes h2o's pending write fail, and h2o then closes the
+ * connection and frees the request the usual way. */
+static void on_stall_tick(h2o_timeout_entry_t *entry)
+{
+    sender_t *s = H2O_STRUCT_FROM_MEMBER(sender_t, stall, entry);
+    h2o_context_t *ctx = s->req->conn->ctx;
+    if (h2o_now(ctx->loop) - s->sent_at < s->timeout_ms) {
+        h2o_timeout_link(ctx->loop, &ctx->one_sec_timeout, &s->stall);
+        return;
+    }
+    h2o_socket_t *sock = s->req->conn->callbacks->get_socket(s->req->conn);
+    gp_info("http", "disconnecting a client that read none of its response for %llu ms",
+            (unsigned long long)s->timeout_ms);
+    if (sock != NULL)
+        shutdown(h2o_socket_get_fd(sock), SHUT_RDWR);
+}
+
+static void sender_next(sender_t *s)
+{
+    h2o_iovec_t out[SLICE_IOVS];
+    size_t k = 0, bytes = 0;
+    while (s->at < s->n && bytes < SLICE && k < SLICE_IOVS) {
+        h2o_iovec_t v = s->iov[s->at];
+        size_t take = v.len - s->off < SLICE - bytes ? v.len - s->off : SLICE - bytes;
+        out[k++] = h2o_iovec_init(v.base + s->off, take);
+        bytes += take;
+        if ((s->off += take) == v.len) {
+            s->at++;
+            s->off = 0;
+        }
+    }
+    bool last = s->at == s->n;
+    h2o_context_t *ctx = s->req->conn->ctx;
+    s->sent_at = h2o_now(ctx->loop);
+    if (last)
+        sender_unlink(s);
+    else if (!h2o_timeout_is_linked(&s->stall))
+        h2o_timeout_link(ctx->loop, &ctx->one_sec_timeout, &s->stall);
+    h2o_send(s->req, out, k, last ? H2O_SEND_STATE_FINAL : H2O_SEND_STATE_IN_PROGRESS);
+}
+
+static void sender_proceed(h2o_generator_t *g, h2o_req_t *req)
+{
+    (void)req;
+    sender_next((sender_t *)g);
+}
+
+static void sender_stop(h2o_generator_t *g, h2o_req_t *req)
+{
+    (void)req;
+    sender_unlink((sender_t *)g);
+}
+
+static void sender_dispose(void *p)
+{
+    sender_unlink(p);
+}
+
+static h2o_generator_t *sender_new(h2o_req_t *req, h2o_iovec_t *iov, size_t n, uint64_t timeout_ms)
+{
+    sender_t *s = h2o_mem_alloc_shared(&req->pool, sizeof *s, sender_dispose);
+    memset(s, 0, sizeof *s);
+    s->super.proceed = sender_proceed;
+    s->super.stop = sender_stop;
+    s->req = req;
+    s->iov = h2o_mem_alloc_pool(&req->pool, sizeof *iov * n);
+    memcpy(s->iov, iov, sizeof *iov * n);
+    s->n = n;
+    s->stall.cb = on_stall_tick;
+    s->timeout_ms = timeout_ms;
+    return &s->super;
+}
+
 /* Sends the concatenation of iov[0..n), `len` bytes in all, without copying it:
- * the pieces must live as long as the request. */
-static void reply_iov(h2o_req_t *req, int status, gp_media_t media, h2o_iovec_t *iov, size_t n, size_t len)
+ * the pieces must live as long as the request. Bodies over one slice go out slice
+ * by slice, cut off after `timeout_ms` without progress. */
+static void reply_iov(h2o_req_t *req, int status, gp_media_t media, h2o_iovec_t *iov, size_t n, size_t len,
+                      uint64_t timeout_ms)
 {
     static h2o_generator_t generator = {NULL, NULL}; /* one final send: nothing to proceed or stop */
     gp_debug("http", "%.*s %.*s %d %zu %.2fms", (int)req->method.len, req->method.base,
@@ -90,14 +193,20 @@ static void reply_iov(h2o_req_t *req, int status, gp_media_t media, h2o_iovec_t 
     else
         h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
                        H2O_STRLIT("application/json; charset=utf-8"));
-    h2o_start_response(req, &generator);
-    h2o_send(req, iov, n, H2O_SEND_STATE_FINAL);
+    if (len <= SLICE) {
+        h2o_start_response(req, &generator);
+        h2o_send(req, iov, n, H2O_SEND_STATE_FINAL);
+        return;
+    }
+    sender_t *s = (sender_t *)sender_new(req, iov, n, timeout_ms);
+    h2o_start_response(req, &s->super);
+    sender_next(s);
 }
 
 void gp_operation_reply(h2o_req_t *req, int status, gp_media_t media, const char *body, size_t len)
 {
     h2o_iovec_t iov = h2o_iovec_init(body, len);
-    reply_iov(req, status, media, &iov, 1, len);
+    reply_iov(req, status, media, &iov, 1, len, GP_SEND_TIMEOUT_DEFAULT_MS);
 }
 
 /* {"errors":[{"message":…,"extensions":{"code":…}}]} in the request's pool. */
@@ -148,7 +257,7 @@ static void batch_send(gp_batch_t *b)
         len += 1 + b->replies[i].len;
     }
     iov[n++] = h2o_iovec_init(&close, 1);
-    reply_iov(b->req, 200, b->media, iov, n, len + 1);
+    reply_iov(b->req, 200, b->media, iov, n, len + 1, b->send_timeout_ms);
 }
 
 static void batch_next(gp_batch_t *b);
@@ -183,7 +292,7 @@ static void op_finish(op_t *op, int status, const char *body, size_t len)
     if (op->batch != NULL)
         batch_put(op->batch, op->index, body, len);
     else
-        gp_operation_reply(op->req, status, op->media, body, len);
+        reply_iov(op->req, status, op->media, &(h2o_iovec_t){(char *)body, len}, 1, len, op->send_timeout_ms);
 }
 
 static void op_fail(op_t *op, int status, const char *code, const char *message)
@@ -335,6 +444,7 @@ static void op_run(op_t *op, gp_pool_t *pool, gp_plan_cache_t *plans, const gp_o
     op->arena = gp_arena_new(OP_ARENA_CHUNK);
     gp_arena_set_limit(op->arena, in->max_memory);
     op->max_response = in->max_response;
+    op->send_timeout_ms = in->send_timeout_ms;
     op->variables = in->variables != NULL ? json_incref(in->variables) : NULL;
 
     /* NUL-terminated copies: the body buffer is not terminated, and the plan may
@@ -397,7 +507,8 @@ static void on_batch_dispose(void *p)
     json_decref(((gp_batch_t *)p)->body);
 }
 
-gp_batch_t *gp_batch_new(h2o_req_t *req, size_t count, gp_media_t media, size_t max_response, json_t *body)
+gp_batch_t *gp_batch_new(h2o_req_t *req, size_t count, gp_media_t media, size_t max_response, json_t *body,
+                         uint64_t send_timeout_ms)
 {
     gp_batch_t *b = h2o_mem_alloc_shared(&req->pool, sizeof *b, on_batch_dispose);
     memset(b, 0, sizeof *b);
@@ -407,6 +518,7 @@ gp_batch_t *gp_batch_new(h2o_req_t *req, size_t count, gp_media_t media, size_t 
     b->bytes = 2 + (count - 1); /* brackets and commas */
     b->max_response = max_response;
     b->body = json_incref(body);
+    b->send_timeout_ms = send_timeout_ms;
     b->replies = h2o_mem_alloc_pool(&req->pool, sizeof *b->replies * count);
     memset(b->replies, 0, sizeof *b->replies * count);
     b->inputs = h2o_mem_alloc_pool(&req->pool, sizeof *b->inputs * count);

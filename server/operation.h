@@ -15,6 +15,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define H2O_USE_LIBUV 0
 #include <h2o.h>
@@ -28,6 +29,9 @@
  * read only the body), the error's own 4xx for application/graphql-response+json. */
 typedef enum { GP_MEDIA_JSON, GP_MEDIA_GRAPHQL_RESPONSE } gp_media_t;
 
+/* For replies that are not an operation's (errors, /health): small, but bounded too. */
+#define GP_SEND_TIMEOUT_DEFAULT_MS 10000
+
 typedef struct gp_operation_input {
     const char *query;          /* the document; need not be NUL-terminated (it is copied) */
     size_t query_len;
@@ -38,6 +42,7 @@ typedef struct gp_operation_input {
     bool dev;                   /* --dev: database errors carry PostgreSQL's message and the SQL */
     size_t max_response;        /* bytes of the response at most (a batch's: of the whole array) */
     size_t max_memory;          /* bytes planning the operation may allocate at most */
+    uint64_t send_timeout_ms;   /* a client that reads none of a large response this long is cut off */
 } gp_operation_input_t;
 
 /* Answers `req` exactly once, now or from the pool's callback. */
@@ -53,7 +58,8 @@ void gp_operation_start(h2o_req_t *req, gp_pool_t *pool, gp_plan_cache_t *plans,
  * inputs point into, is kept (a reference) until the request is freed. The
  * elements' own media type is ignored: the batch's applies. */
 typedef struct gp_batch gp_batch_t;
-gp_batch_t *gp_batch_new(h2o_req_t *req, size_t count, gp_media_t media, size_t max_response, json_t *body);
+gp_batch_t *gp_batch_new(h2o_req_t *req, size_t count, gp_media_t media, size_t max_response, json_t *body,
+                         uint64_t send_timeout_ms);
 void gp_batch_add(gp_batch_t *b, size_t index, const gp_operation_input_t *in);
 /* Element `index` is answered {"errors":[{"message":…,"extensions":{"code":…}}]}. */
 void gp_batch_fail(gp_batch_t *b, size_t index, const char *code, const char *message);

@@ -6,6 +6,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
+import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { client, env, need, post, psql, startServer } from '../lib/gql.mjs';
 
@@ -94,6 +95,60 @@ describe('bounded cost per request', () => {
     assert.equal(r.body.errors[0].extensions.code, 'QUERY_TOO_COMPLEX');
     assert.match(r.body.errors[0].message, /--max-request-memory/);
     await stillServes(gql);
+  });
+});
+
+// Sends one POST on a raw connection and reads nothing for `stallMs`; then reads what
+// is left until the server closes. Returns the bytes received and the body's length.
+function stalledPost(port, query, stallMs) {
+  return new Promise((resolve, reject) => {
+    const body = JSON.stringify({ query });
+    const sock = net.connect(port, '127.0.0.1', () => {
+      sock.write(`POST /graphql HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      sock.pause();
+      setTimeout(() => sock.resume(), stallMs);
+    });
+    let received = 0, head = '';
+    sock.on('data', (d) => {
+      received += d.length;
+      if (head.length < 4096) head += d.toString('latin1', 0, Math.min(d.length, 4096));
+    });
+    sock.on('error', () => {}); // a reset is one way to be cut off
+    sock.on('close', () => {
+      const m = /content-length: (\d+)/i.exec(head);
+      resolve({ received, length: m ? Number(m[1]) : -1 });
+    });
+    setTimeout(() => reject(new Error('the server never closed the connection')), 30000);
+  });
+}
+
+describe('a client that does not read', () => {
+  let big;
+  before(async () => {
+    psql('postgres', `drop database if exists ${DB}_send`);
+    psql('postgres', `create database ${DB}_send`);
+    psql(`${DB}_send`, `create table big (id int primary key, pad text not null);
+              insert into big select i, repeat('x', 1000) from generate_series(1, ${ROWS}) i;`);
+    big = await startServer({
+      args: ['--database-url', `postgres://postgres@${process.env.PGHOST}:${process.env.PGPORT}/${DB}_send`,
+        '--threads', '1', '--send-timeout', '1000'],
+    });
+  });
+
+  after(async () => {
+    if (big) await big.stop();
+    psql('postgres', `drop database if exists ${DB}_send`);
+  });
+
+  it('is disconnected, its ~31 MB response dropped, while a reading client gets all of it', async () => {
+    const cut = await stalledPost(big.port, '{ big { id pad } }', 4000);
+    assert.ok(cut.length > ROWS * 1000, `content-length ${cut.length}`);
+    assert.ok(cut.received < cut.length, `received ${cut.received} of ${cut.length} bytes`);
+    assert.match(big.output(), /disconnecting a client that read none of its response for 1000 ms/);
+    const whole = await stalledPost(big.port, '{ big { id pad } }', 0);
+    assert.ok(whole.received > whole.length, `received ${whole.received} of ${whole.length} bytes and the head`);
+    const d = await client(big.url).data('{ big(limit: 1) { id } }');
+    assert.deepEqual(d, { big: [{ id: 1 }] });
   });
 });
 

@@ -361,7 +361,29 @@ static void test_describe_masks_every_secret(void)
                   "postgresql://db/blog?ssl%70assword=***&application_name=a", "keypass");
 }
 
+static void test_request_limits(void)
+{
+    gp_config_t cf;
+    char *const argv[] = {"graphpost"};
+    CHECK_INT(parse(&cf, 1, argv, ENV("HOME=/")), GP_CONFIG_OK);
+    CHECK_INT(cf.max_response_bytes, 64 << 20);
+    CHECK_INT(cf.max_request_memory, 64 << 20);
+    CHECK_INT(cf.send_timeout_ms, 10000);
+    gp_config_free(&cf);
+    CHECK_INT(parse(&cf, NARGS("--max-request-memory", "2097152", "--send-timeout=250"),
+                    ARGS("--max-request-memory", "2097152", "--send-timeout=250"), ENV("GRAPHPOST_SEND_TIMEOUT=9")),
+              GP_CONFIG_OK);
+    CHECK_INT(cf.max_request_memory, 2 << 20);
+    CHECK_INT(cf.send_timeout_ms, 250);
+    gp_config_free(&cf);
+    expect_error(NARGS("--max-request-memory", "1000"), ARGS("--max-request-memory", "1000"), ENV("HOME=/"),
+                 "--max-request-memory: expected an integer from 1048576 to 1073741824, got \"1000\"");
+    expect_error(1, ARGS(NULL), ENV("GRAPHPOST_SEND_TIMEOUT=5"),
+                 "GRAPHPOST_SEND_TIMEOUT: expected an integer from 100 to 3600000, got \"5\"");
+}
+
 TEST_MAIN(test_defaults, test_flags_beat_env, test_env_beats_default, test_graphpost_url_beats_database_url,
           test_db_parts_override_url, test_schema_beats_db_schema, test_bad_values, test_flag_value_forms,
           test_bad_env_overridden_by_flag_is_harmless, test_pool_split, test_help, test_max_body,
-          test_describe_masks_secrets, test_flag_url_beats_env_parts, test_describe_masks_every_secret)
+          test_describe_masks_secrets, test_flag_url_beats_env_parts, test_describe_masks_every_secret,
+          test_request_limits)

@@ -183,6 +183,9 @@ bool gp_resolve_params(const char *const *keywords, const char *const *values, c
 
 /* ---- one lookup, on its own thread ---------------------------------------------- */
 
+int (*gp_resolve_getaddrinfo)(const char *node, const char *service, const struct addrinfo *hints,
+                              struct addrinfo **res) = getaddrinfo;
+
 typedef struct job {
     pthread_mutex_t mu;
     int refs;       /* the thread's and the resolver's */
@@ -212,7 +215,7 @@ static void job_release(job_t *j)
 static const char *lookup(const char *name, gp_resolve_addrs_t *out)
 {
     struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *res;
-    int rc = getaddrinfo(name, NULL, &hints, &res);
+    int rc = gp_resolve_getaddrinfo(name, NULL, &hints, &res);
     if (rc != 0)
         return gai_strerror(rc);
     for (struct addrinfo *ai = res; ai != NULL && out->n < GP_RESOLVE_MAX_ADDRS; ai = ai->ai_next) {

@@ -57,6 +57,12 @@ bool gp_resolve_params(const char *const *keywords, const char *const *values, c
 
 /* ---- asynchronous lookups in one event loop ------------------------------------ */
 
+struct addrinfo;
+/* The lookup the threads call: getaddrinfo, or a slow stand-in in the unit test that
+ * shows the loop keeps running meanwhile. */
+extern int (*gp_resolve_getaddrinfo)(const char *node, const char *service, const struct addrinfo *hints,
+                                     struct addrinfo **res);
+
 typedef struct gp_resolver gp_resolver_t;
 typedef struct gp_resolve_wait gp_resolve_wait_t;
 

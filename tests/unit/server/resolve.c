@@ -1,6 +1,7 @@
 /* Unit tests for server/resolve: which hosts of a connection string libpq would look
  * up, the parameters that spare it the lookup, and lookups answered in a real h2o loop
  * (localhost, from /etc/hosts: no network needed). */
+#include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -205,4 +206,62 @@ static void test_lookup_in_loop(void)
     h2o_evloop_destroy(loop);
 }
 
-TEST_MAIN(test_is_name, test_target_from_url, test_target_lists_and_skips, test_params, test_lookup_in_loop)
+/* A lookup that takes 300 ms, as a slow DNS server would. */
+static int slow_getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
+                            struct addrinfo **res)
+{
+    nanosleep(&(struct timespec){.tv_nsec = 300 * 1000000}, NULL);
+    return getaddrinfo(node, service, hints, res);
+}
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+typedef struct ticker {
+    h2o_timeout_t t;
+    h2o_timeout_entry_t e;
+    h2o_evloop_t *loop;
+    int ticks;
+} ticker_t;
+
+static void on_tick(h2o_timeout_entry_t *e)
+{
+    ticker_t *tk = H2O_STRUCT_FROM_MEMBER(ticker_t, e, e);
+    tk->ticks++;
+    h2o_timeout_link(tk->loop, &tk->t, &tk->e);
+}
+
+/* While the lookup takes its 300 ms, the loop goes on running its timers: the start
+ * returns at once and a 10 ms ticker keeps ticking. */
+static void test_slow_lookup_does_not_block_the_loop(void)
+{
+    h2o_evloop_t *loop = h2o_evloop_create();
+    ticker_t tk = {.loop = loop, .e = {.cb = on_tick}};
+    h2o_timeout_init(loop, &tk.t, 10);
+    h2o_timeout_link(loop, &tk.t, &tk.e);
+    gp_resolve_getaddrinfo = slow_getaddrinfo;
+    gp_resolver_t *r = gp_resolver_create(loop, KV("host"), KV("localhost"));
+    waiter_t a = {0};
+    double t0 = now_ms();
+    CHECK(gp_resolver_start(r, &a.w, on_resolved));
+    CHECK(now_ms() - t0 < 50);
+    run_until_called(loop, &a, 5000);
+    double took = now_ms() - t0;
+    CHECK_INT(a.calls, 1);
+    CHECK(took >= 250);
+    CHECK(tk.ticks >= 10); /* about 30 if nothing else runs; the point is that it ran at all */
+    CHECK(strstr(a.hostaddr, "127.0.0.1") != NULL || strstr(a.hostaddr, "::1") != NULL);
+    gp_resolve_getaddrinfo = getaddrinfo;
+    gp_resolver_destroy(r);
+    h2o_timeout_unlink(&tk.e);
+    h2o_timeout_dispose(loop, &tk.t);
+    h2o_evloop_run(loop, 0);
+    h2o_evloop_destroy(loop);
+}
+
+TEST_MAIN(test_is_name, test_target_from_url, test_target_lists_and_skips, test_params, test_lookup_in_loop,
+          test_slow_lookup_does_not_block_the_loop)

@@ -21,6 +21,7 @@ typedef struct gp_params {
  * a variable, so that a cached plan serves new variable values. */
 typedef enum {
     GP_PARAM_TEXT,   /* the text of a scalar (objects and arrays as JSON text) */
+    GP_PARAM_JSON,   /* JSON text, strings quoted: a json/jsonb operand */
     GP_PARAM_ARRAY,  /* a PostgreSQL array literal of a list of scalars */
     GP_PARAM_ARRAYS, /* a text[] literal whose items are array literals: a list of arrays */
 } gp_param_form_t;

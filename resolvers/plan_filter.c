@@ -214,7 +214,9 @@ static int comparison(gp_compile_t *c, int alias, const gp_column_t *col, const 
     if (check_scalar(c, col, cmp->name, v, offset) != 0)
         return -1;
     gp_sql_raw(&c->sql, cmp->sql);
-    gp_values_param(c, v, GP_PARAM_TEXT, element_cast(c, col));
+    /* A json value is sent as JSON text: "x" is the string "x", not the bare x. */
+    bool json = strcmp(col->gql_type, "json") == 0 || strcmp(col->gql_type, "jsonb") == 0;
+    gp_values_param(c, v, json ? GP_PARAM_JSON : GP_PARAM_TEXT, element_cast(c, col));
     return 0;
 }
 

@@ -242,6 +242,12 @@ const char *gp_values_form_text(gp_arena_t *a, const json_t *v, gp_param_form_t 
         return gp_values_param_text(a, v);
     if (form == GP_PARAM_ARRAY)
         return gp_values_pg_array(a, v);
+    if (form == GP_PARAM_JSON) {
+        gp_strbuf_t sb;
+        gp_strbuf_init(&sb, a, (size_t)1 << 30); /* the request body bounds it long before */
+        gp_json_dump(&sb, v);
+        return sb.data;
+    }
     int n = (int)json_array_size(v);
     const char **items = gp_arena_alloc(a, sizeof *items * (size_t)(n > 0 ? n : 1));
     for (int i = 0; i < n; i++) {

@@ -178,6 +178,25 @@ describe('exact values', () => {
     await stillServes();
   });
 
+  it('jsonb operands are JSON: strings quoted, numbers exact', async () => {
+    const cases = [
+      ['{metadata: {_eq: "x"}}', `metadata = '"x"'::jsonb`],
+      ['{metadata: {_neq: "x"}}', `metadata <> '"x"'::jsonb`],
+      ['{metadata: {_contains: {words: 1200.0}}}', `metadata @> '{"words": 1200}'::jsonb`],
+      ['{metadata: {_contains: {words: 1200.00000000000000000001}}}', 'false'],
+      ['{metadata: {_eq: {words: 12345678901234567890123}}}', 'false'],
+    ];
+    for (const [where, sql] of cases) {
+      const r = await both(`{ posts(where: ${where}, order_by: {id: asc}) { id } }`);
+      assert.deepEqual(r.body.data?.posts?.map((p) => p.id), ids(`select id from posts where ${sql} order by id`), `${where}: ${r.text}`);
+    }
+    const q = 'query($j: jsonb) { posts(where: {metadata: {_contains: $j}}, order_by: {id: asc}) { id } }';
+    await everyOrder(q, [{ j: { words: 9000 } }, { j: 'x' }, { j: {} }], (r, vars) => {
+      const sql = `metadata @> '${JSON.stringify(vars.j)}'::jsonb`;
+      assert.deepEqual(r.body.data.posts.map((p) => p.id), ids(`select id from posts where ${sql} order by id`));
+    });
+  });
+
   it('Int is 32-bit, for literals and for variables', async () => {
     const lit = await both('{ users(limit: 3000000000) { id } }');
     assert.equal(lit.body.errors[0].message, 'Int cannot represent non 32-bit signed integer value: 3000000000');

@@ -70,11 +70,15 @@
 /* A read that took less on one of its last two runs may be pipelined behind others,
  * and others behind it: one slow run on a busy machine does not make a fast statement
  * exclusive, two do. The bound on what a fast statement can wait for is a few of these. */
+#ifndef GP_POOL_FAST_US
 #define GP_POOL_FAST_US 20000
+#endif
 /* Statements queued on the least-loaded connection before another one is opened:
  * pipelining saves PostgreSQL and us work, but one backend runs one statement at a
  * time, so deeper pipelines serialise what several backends could run at once. */
+#ifndef GP_POOL_GROW_DEPTH
 #define GP_POOL_GROW_DEPTH 2
+#endif
 /* A forgotten exclusive statement still running this long after is cancelled, and a
  * running one's client socket (gp_pool_query_watch_client) is looked at this often. */
 #define GP_POOL_CANCEL_AFTER_MS 100

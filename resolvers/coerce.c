@@ -899,7 +899,11 @@ static json_t *coerce_enum(var_ctx_t *c, const gp_type_t *t, const json_t *v)
         return NULL;
     }
     const char *name = json_string_value(v);
-    if (strlen(name) != json_string_length(v) || gp_type_enum_value(t, name) == NULL) {
+    if (has_nul(v)) {
+        var_error(c, v, "%s", NUL_MESSAGE);
+        return NULL;
+    }
+    if (gp_type_enum_value(t, name) == NULL) {
         var_error(c, v, "Value \"%s\" does not exist in \"%s\" enum.%s", name, t->name, suggest_enum(c->a, t, name));
         return NULL;
     }

@@ -261,6 +261,8 @@ static const variables_case_t variables_cases[] = {
      "{\"j\": {\"a\": [12345678901234567890123, 0.10]}}"},
     {"query($s: String)", "{\"s\": \"Ada Lovelace\\u0000 OR anything\"}",
      "Variable \"$s\" got invalid value \"Ada Lovelace\\u0000 OR anything\"; A string cannot contain U+0000 (NUL)."},
+    {"query($e: order_by)", "{\"e\": \"asc\\u0000x\"}",
+     "Variable \"$e\" got invalid value \"asc\\u0000x\"; A string cannot contain U+0000 (NUL)."},
     {"query($j: jsonb)", "{\"j\": {\"a\": \"\\u0000\"}}",
      "Variable \"$j\" got invalid value { a: \"\\u0000\" }; A string cannot contain U+0000 (NUL)."},
     /* presence, null and defaults */

@@ -175,6 +175,9 @@ describe('exact values', () => {
       body: '{"query": "query($k: bigint) { users(where: {karma: {_eq: $k}}) { id } }", "variables": {"k": 99999999999999999999}}',
     });
     assert.match((await big.json()).errors[0].message, /out of range/);
+    const q = encodeURIComponent('query($r: numeric) { posts(where: {rating: {_eq: $r}}) { id } }');
+    const get = await fetch(`${hot.url}/graphql?query=${q}&variables=${encodeURIComponent('{"r": 4.50000000000000000001}')}`);
+    assert.deepEqual(await get.json(), { data: { posts: [] } }, 'GET variables keep their digits too');
     await stillServes();
   });
 

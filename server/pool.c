@@ -21,10 +21,13 @@
  * then gets a 503 and its result is discarded).
  *
  * A caller that forgets a query (its client left) drops it if it was not sent yet. An
- * exclusive statement still running GP_POOL_CANCEL_AFTER_MS later is cancelled: a
+ * exclusive statement still running GP_POOL_CANCEL_AFTER_MS later is cancelled, and so
+ * is one whose client socket (gp_pool_query_watch_client: h2o 2.2.5 does not notice an
+ * HTTP/1 client leaving while its request is pending) was closed by the peer: a
  * detached thread calls PQcancel (it blocks) and reports back through a socketpair;
  * until then the connection takes no new work, so the cancel cannot hit an innocent
- * statement (PostgreSQL ignores a cancel that reaches an idle backend).
+ * statement (PostgreSQL ignores a cancel that reaches an idle backend). Fast statements
+ * are never cancelled: they finish anyway.
  *
  * Every connection keeps a FIFO of what it sent (queries and sync markers) to match
  * the results libpq returns: a query yields its result(s) and then NULL; a sync yields

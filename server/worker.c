@@ -19,8 +19,6 @@
 #include "server/http.h"
 
 #define DRAIN_TIMEOUT_MS 10000
-#define ACCEPTS_PER_WAKEUP 16
-
 struct gp_worker {
     gp_http_ctx_t ctx;              /* first: handlers find it from req->conn->ctx */
     gp_worker_config_t cf;
@@ -42,13 +40,13 @@ static void on_accept(h2o_socket_t *listener, const char *err)
     if (err != NULL)
         return;
     /* Every worker watches the same file description: all wake, one wins each
-     * connection, the others find nothing to accept. */
-    for (int i = 0; i < ACCEPTS_PER_WAKEUP; i++) {
-        h2o_socket_t *sock = h2o_evloop_socket_accept(listener);
-        if (sock == NULL)
-            break;
+     * connection, the others find nothing to accept. One connection per wakeup: a
+     * burst of clients (wrk's 16 at once) taken by one worker in a loop left the
+     * other worker, and its database connections, idle. Accepting one and going back
+     * to the loop lets the least busy worker win the next. */
+    h2o_socket_t *sock = h2o_evloop_socket_accept(listener);
+    if (sock != NULL)
         h2o_accept(&w->accept_ctx, sock);
-    }
 }
 
 static void on_pool_done(void *data)

@@ -18,6 +18,8 @@ export class Batcher {
     this.scheduled = false;
     this.statements = 0;
     this.calls = 0;
+    this.busyMs = 0; // wall time with at least one psql call running
+    this.running = 0;
   }
   rows(sql) {
     return new Promise((resolve, reject) => {
@@ -28,15 +30,25 @@ export class Batcher {
       }
     });
   }
-  async flush() {
+  flush() {
     this.scheduled = false;
     const batch = this.queue.splice(0);
     if (!batch.length) return;
     this.statements += batch.length;
+    // A big batch goes to two psql processes at once (the machine has two cores).
+    const n = batch.length > 100 ? 2 : 1;
+    const size = Math.ceil(batch.length / n);
+    for (let i = 0; i < batch.length; i += size) this.run(batch.slice(i, i + size));
+  }
+  async run(batch) {
     this.calls++;
     const script = batch.map((b, i) => `select '${i}' || chr(9) || row_to_json(q)::text from (${b.sql}) q;`).join('\n');
     let out = '';
     let err = '';
+    if (this.running++ === 0) this.busySince = Date.now();
+    const done = () => {
+      if (--this.running === 0) this.busyMs += Date.now() - this.busySince;
+    };
     try {
       const code = await new Promise((resolve, reject) => {
         const child = spawn('psql', ['-X', '-A', '-t', '-q', '-v', 'ON_ERROR_STOP=1', '-d', this.db, '-f', '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -48,12 +60,14 @@ export class Batcher {
       });
       if (code !== 0) throw new Error(`psql failed (${code}): ${err.slice(0, 2000)}`);
     } catch (e) {
-      // Find the statement at fault, so that the message names it.
+      done();
+      // Find the statement at fault (one statement per line), so that the message names it.
       const m = /psql:<stdin>:(\d+):/.exec(err);
       const bad = m ? batch[Number(m[1]) - 1]?.sql : undefined;
       for (const b of batch) b.reject(new Error(`${e.message}${bad ? `\nstatement: ${bad}` : ''}`));
       return;
     }
+    done();
     const results = batch.map(() => []);
     for (const line of out.split('\n')) {
       if (!line) continue;

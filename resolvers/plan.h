@@ -24,6 +24,7 @@ typedef enum {
     GP_PARAM_JSON,   /* JSON text, strings quoted: a json/jsonb operand */
     GP_PARAM_ARRAY,  /* a PostgreSQL array literal of a list of scalars */
     GP_PARAM_ARRAYS, /* a text[] literal whose items are array literals: a list of arrays */
+    GP_PARAM_JSONS,  /* an array literal whose items are JSON texts: a list of json values */
 } gp_param_form_t;
 
 /* What a re-bound value must still satisfy for the SQL to be what a compile of it

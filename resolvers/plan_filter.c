@@ -67,6 +67,13 @@ static bool is_json_column(const gp_column_t *col)
     return strcmp(col->gql_type, "jsonb") == 0;
 }
 
+/* A json or jsonb column's values are sent as JSON text: "x" is the string "x",
+ * not the bare x that PostgreSQL cannot read as json. */
+static bool is_json_value(const gp_column_t *col)
+{
+    return strcmp(col->gql_type, "json") == 0 || strcmp(col->gql_type, "jsonb") == 0;
+}
+
 static const char *json_kind(const json_t *v)
 {
     switch (json_typeof(v)) {
@@ -128,7 +135,8 @@ static int compare_list(gp_compile_t *c, const gp_column_t *col, const compariso
             return -1;
     }
     gp_sql_raw(&c->sql, cmp->sql);
-    gp_values_param(c, v, GP_PARAM_ARRAY, gp_arena_printf(c->arena, "%s[]", col->sql_type));
+    gp_values_param(c, v, is_json_value(col) ? GP_PARAM_JSONS : GP_PARAM_ARRAY,
+                    gp_arena_printf(c->arena, "%s[]", col->sql_type));
     gp_sql_raw(&c->sql, ")");
     return 0;
 }
@@ -214,9 +222,7 @@ static int comparison(gp_compile_t *c, int alias, const gp_column_t *col, const 
     if (check_scalar(c, col, cmp->name, v, offset) != 0)
         return -1;
     gp_sql_raw(&c->sql, cmp->sql);
-    /* A json value is sent as JSON text: "x" is the string "x", not the bare x. */
-    bool json = strcmp(col->gql_type, "json") == 0 || strcmp(col->gql_type, "jsonb") == 0;
-    gp_values_param(c, v, json ? GP_PARAM_JSON : GP_PARAM_TEXT, element_cast(c, col));
+    gp_values_param(c, v, is_json_value(col) ? GP_PARAM_JSON : GP_PARAM_TEXT, element_cast(c, col));
     return 0;
 }
 

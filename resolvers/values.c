@@ -252,7 +252,12 @@ const char *gp_values_form_text(gp_arena_t *a, const json_t *v, gp_param_form_t 
     const char **items = gp_arena_alloc(a, sizeof *items * (size_t)(n > 0 ? n : 1));
     for (int i = 0; i < n; i++) {
         const json_t *item = json_array_get(v, (size_t)i);
-        items[i] = json_is_array(item) ? gp_values_pg_array(a, item) : NULL;
+        if (json_is_null(item))
+            items[i] = NULL;
+        else if (form == GP_PARAM_JSONS)
+            items[i] = gp_values_form_text(a, item, GP_PARAM_JSON);
+        else
+            items[i] = json_is_array(item) ? gp_values_pg_array(a, item) : NULL;
     }
     return gp_sql_array_literal(a, items, n);
 }

@@ -188,6 +188,8 @@ describe('exact values', () => {
       ['{metadata: {_contains: {words: 1200.0}}}', `metadata @> '{"words": 1200}'::jsonb`],
       ['{metadata: {_contains: {words: 1200.00000000000000000001}}}', 'false'],
       ['{metadata: {_eq: {words: 12345678901234567890123}}}', 'false'],
+      ['{metadata: {_in: ["x", {words: 1200}, 5]}}', `metadata in ('"x"', '{"words": 1200}', '5')`],
+      ['{metadata: {_nin: [{words: 300}]}}', `metadata not in ('{"words": 300}')`],
     ];
     for (const [where, sql] of cases) {
       const r = await both(`{ posts(where: ${where}, order_by: {id: asc}) { id } }`);

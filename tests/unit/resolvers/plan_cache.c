@@ -171,6 +171,8 @@ static const struct {
     {"query($t: String!) { users(where: {name: {_in: [$t, \"x\"]}}) { id } }", {"{\"t\": \"a\"}", "{\"t\": \"b\"}"}},
     {"query($j: jsonb) { posts(where: {metadata: {_contains: $j}}) { id } }",
      {"{\"j\": {\"a\": 1}}", "{\"j\": [1, 12345678901234567890123]}", "{\"j\": true}", "{\"j\": \"x\"}"}},
+    {"query($js: [jsonb!]) { posts(where: {metadata: {_in: $js}}) { id } }",
+     {"{\"js\": [\"x\", {\"a\": 1}]}", "{\"js\": [5, 12345678901234567890123]}", "{\"js\": []}"}},
     {"query($s: post_status) { posts(where: {status: {_eq: $s}}) { id } }",
      {"{\"s\": \"draft\"}", "{\"s\": \"published\"}"}},
     {"query($c: [users_select_column!], $d: Boolean) { users_aggregate { aggregate { count(columns: $c, distinct: $d) } } }",

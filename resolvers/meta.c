@@ -804,7 +804,7 @@ const char *const *gp_meta_answer(gp_compile_t *c, const gp_field_group_t *group
     int n = 0;
     for (const gp_field_group_t *g = groups; g != NULL; g = g->next)
         n++;
-    const char **pieces = gp_arena_alloc(c->arena, sizeof *pieces * (size_t)(2 * n + 2)), **p = pieces;
+    const char **pieces = gp_arena_alloc(c->arena, sizeof *pieces * (size_t)(2 * n + 3)), **p = pieces; /* "{" when n is 0, "}", NULL */
     if (n == 0)
         *p++ = "{";
     for (const gp_field_group_t *g = groups; g != NULL; g = g->next) {

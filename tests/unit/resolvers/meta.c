@@ -533,6 +533,24 @@ static void test_introspection_only_needs_no_statement(void)
     gp_arena_free(a);
 }
 
+/* Every root field skipped: the answer is the empty object, written into room for
+ * three pieces ("{", "}", the end), which the differential test once found overrun. */
+static void test_every_root_field_skipped_answers_empty(void)
+{
+    gp_arena_t *a = gp_arena_new(64);
+    gp_errors_t errs;
+    const char *q = "{ users @skip(if: true) { id } }";
+    gp_errors_init(&errs, a, q);
+    gp_plan_t *p = gp_plan_request(a, schema, q, strlen(q), NULL, NULL, &errs);
+    CHECK(p != NULL && p->answer != NULL);
+    if (p != NULL && p->answer != NULL) {
+        CHECK_STR(p->answer[0], "{");
+        CHECK_STR(p->answer[1], "}");
+        CHECK(p->answer[2] == NULL);
+    }
+    gp_arena_free(a);
+}
+
 static void setup(void)
 {
     model = fixture_model("blog");
@@ -554,4 +572,5 @@ TEST_MAIN(setup, test_full_introspection_query, test_type_by_name_exact, test_un
           test_fragments_on_other_types_do_not_apply, test_skip_and_include,
           test_fields_not_applicable_to_a_kind_are_null, test_schema_roots_and_directives,
           test_unknown_field_is_an_error, test_root_field_becomes_a_json_parameter, test_by_pk_args_follow_the_key,
-          test_aliases_share_one_answer, test_introspection_only_needs_no_statement, teardown)
+          test_aliases_share_one_answer, test_introspection_only_needs_no_statement,
+          test_every_root_field_skipped_answers_empty, teardown)

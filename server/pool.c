@@ -134,6 +134,10 @@ struct gp_query {
     unsigned stmt_slot;       /* in pool->stmts, or GP_POOL_NO_SLOT */
     uint64_t stmt_id;         /* the slot's id when the query came: a changed id means evicted */
     PGresult *res;            /* first result while the query's results are being read */
+#ifdef GP_POOL_TRACE
+    uint64_t t_new, t_sent, t_start;
+    bool traced_excl;
+#endif
     gp_query_cb cb;
     void *data;
     const char *sql;
@@ -284,6 +288,9 @@ static gp_query_t *query_new(gp_pool_t *p, const char *sql, int nparams, const c
     gp_query_t *q = calloc(1, n);
     if (q == NULL)
         abort();
+#ifdef GP_POOL_TRACE
+    q->t_new = now_us();
+#endif
     q->pool = p;
     q->client_fd = -1;
     q->stmt_slot = GP_POOL_NO_SLOT;
@@ -689,6 +696,18 @@ static bool conn_flush(gp_conn_t *c)
     return true;
 }
 
+static bool conn_read_results(gp_conn_t *c);
+
+/* When a send would block, libpq reads whatever has arrived into its own buffer (so
+ * that neither side waits for the other forever): those results no longer make the
+ * socket readable, so they are read here, after every flush, or they would wait for
+ * the next packet. */
+static void conn_flush_and_read(gp_conn_t *c)
+{
+    if (conn_flush(c) && conn_read_results(c))
+        pool_drain_waiting(c->pool);
+}
+
 static void on_writable(h2o_socket_t *sock, const char *err)
 {
     gp_conn_t *c = sock->data;
@@ -696,19 +715,25 @@ static void on_writable(h2o_socket_t *sock, const char *err)
         conn_fail(c, err);
         return;
     }
-    conn_flush(c);
+    conn_flush_and_read(c);
 }
 
 /* libpq 15 flushes at every PQpipelineSync; with the socket corked those writes
  * leave as one packet when it is uncorked. A Unix socket refuses the option: fine. */
 static void conn_cork(gp_conn_t *c, int on)
 {
+#ifdef GP_POOL_NO_CORK
+    return;
+#endif
     (void)setsockopt(PQsocket(c->pg), IPPROTO_TCP, TCP_CORK, &on, sizeof on);
 }
 
 /* Puts q, just sent, into the FIFO followed by its own sync: a segment of one. */
 static bool conn_push_sent(gp_conn_t *c, gp_query_t *q)
 {
+#ifdef GP_POOL_TRACE
+    q->t_sent = now_us();
+#endif
     bool was_empty = c->fifo_len == 0;
     q->state = Q_SENT;
     q->conn = c;
@@ -814,8 +839,7 @@ static void conn_send_batch(gp_conn_t *c)
     }
     if (cork)
         conn_cork(c, 0);
-    if (conn_flush(c))
-        conn_update_load_state(c);
+    conn_flush_and_read(c);
 }
 
 static void on_batch(h2o_timeout_entry_t *e)
@@ -859,6 +883,14 @@ static void query_take_prepare_result(gp_conn_t *c, gp_query_t *q, PGresult *r)
 /* q's results are all in: the connection may take more, the pool learns its cost. */
 static void conn_finish_head(gp_conn_t *c, gp_query_t *q)
 {
+#ifdef GP_POOL_TRACE /* -DGP_POOL_TRACE: where a statement slower than 200 ms spent its time */
+    uint64_t t = now_us();
+    if (t - q->t_new > 200000)
+        gp_warn("pool", "trace conn %u load %d: total %llu ms: before send %llu, in pipeline %llu, running %llu; exclusive %d",
+                c->id, c->load, (unsigned long long)(t - q->t_new) / 1000, (unsigned long long)(q->t_sent - q->t_new) / 1000,
+                (unsigned long long)(c->started_us - q->t_sent) / 1000, (unsigned long long)(t - c->started_us) / 1000,
+                q->exclusive);
+#endif
     fifo_pop(c);
     c->load--;
     if (q->exclusive)

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -28,22 +29,70 @@ struct gp_worker {
     h2o_multithread_message_t stop_message;
     pthread_t thread;
     bool stopping, pool_done;
+    int slot;                       /* in held[], for balancing accepts */
+    h2o_timeout_t accept_pause;     /* over its share of connections: let the others accept */
+    h2o_timeout_entry_t accept_pause_entry;
+    bool paused;                    /* just paused: accept this time, over share or not */
 
     pthread_mutex_t lock;           /* guards `started`, `setup_failed` while starting */
     pthread_cond_t cond;
     bool started, setup_failed;
 };
 
+/* Every worker watches the same listening socket, and every one wakes for each new
+ * connection. Left to chance, a burst of clients (wrk's 16 at once) went to the
+ * first worker awake, whose database connections then did all the work while the
+ * other worker idled. So each worker publishes how many HTTP connections it holds,
+ * and one holding more than its share stops accepting for a moment, long enough for
+ * a busy machine to schedule the others; then it accepts again, so that a skip never
+ * becomes a refusal. */
+#define GP_WORKERS_MAX 256
+#define GP_ACCEPT_PAUSE_MS 1
+
+static _Atomic int held[GP_WORKERS_MAX]; /* HTTP connections per worker, as last counted */
+static _Atomic int nworkers;
+
+static int list_length(const h2o_linklist_t *anchor)
+{
+    int n = 0;
+    for (const h2o_linklist_t *l = anchor->next; l != anchor; l = l->next)
+        n++;
+    return n;
+}
+
+static bool over_share(gp_worker_t *w)
+{
+    int n = atomic_load(&nworkers);
+    int mine = list_length(&w->ctx.h2o.http1._conns) + list_length(&w->ctx.h2o.http2._conns);
+    atomic_store(&held[w->slot], mine);
+    if (n < 2)
+        return false;
+    int total = 0;
+    for (int i = 0; i < n; i++)
+        total += atomic_load(&held[i]);
+    return mine * n > total;
+}
+
+static void on_accept(h2o_socket_t *listener, const char *err);
+
+static void on_accept_pause_over(h2o_timeout_entry_t *e)
+{
+    gp_worker_t *w = H2O_STRUCT_FROM_MEMBER(gp_worker_t, accept_pause_entry, e);
+    w->paused = true; /* the next wakeup accepts whatever the share says */
+    h2o_socket_read_start(w->listener, on_accept);
+}
+
 static void on_accept(h2o_socket_t *listener, const char *err)
 {
     gp_worker_t *w = listener->data;
     if (err != NULL)
         return;
-    /* Every worker watches the same file description: all wake, one wins each
-     * connection, the others find nothing to accept. One connection per wakeup: a
-     * burst of clients (wrk's 16 at once) taken by one worker in a loop left the
-     * other worker, and its database connections, idle. Accepting one and going back
-     * to the loop lets the least busy worker win the next. */
+    if (over_share(w) && !w->paused) {
+        h2o_socket_read_stop(listener);
+        h2o_timeout_link(w->ctx.h2o.loop, &w->accept_pause, &w->accept_pause_entry);
+        return;
+    }
+    w->paused = false;
     h2o_socket_t *sock = h2o_evloop_socket_accept(listener);
     if (sock != NULL)
         h2o_accept(&w->accept_ctx, sock);
@@ -63,6 +112,8 @@ static void on_stop(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messag
     if (w->stopping)
         return;
     w->stopping = true;
+    if (h2o_timeout_is_linked(&w->accept_pause_entry))
+        h2o_timeout_unlink(&w->accept_pause_entry);
     h2o_socket_read_stop(w->listener);
     h2o_socket_close(w->listener);
     w->listener = NULL;
@@ -115,6 +166,7 @@ static void teardown(gp_worker_t *w)
     if (h2o_timeout_is_linked(&ctx->http2._graceful_shutdown_timeout))
         h2o_timeout_unlink(&ctx->http2._graceful_shutdown_timeout);
     h2o_evloop_run(loop, 0); /* let closed sockets be freed */
+    h2o_timeout_dispose(loop, &w->accept_pause);
     gp_plan_cache_free(w->ctx.plans);
     h2o_context_dispose(ctx);
     h2o_evloop_destroy(loop);
@@ -142,6 +194,8 @@ static bool setup(gp_worker_t *w)
         close(fd);
         return false;
     }
+    h2o_timeout_init(loop, &w->accept_pause, GP_ACCEPT_PAUSE_MS);
+    w->accept_pause_entry.cb = on_accept_pause_over;
     w->listener = h2o_evloop_socket_create(loop, fd, H2O_SOCKET_FLAG_DONT_READ);
     w->listener->data = w;
     h2o_socket_read_start(w->listener, on_accept);
@@ -173,6 +227,11 @@ gp_worker_t *gp_worker_start(const gp_worker_config_t *wc)
     if (w == NULL)
         return NULL;
     w->cf = *wc;
+    w->slot = atomic_fetch_add(&nworkers, 1);
+    if (w->slot >= GP_WORKERS_MAX) { /* beyond the table: not balanced, never counted */
+        atomic_fetch_sub(&nworkers, 1);
+        w->slot = GP_WORKERS_MAX - 1;
+    }
     pthread_mutex_init(&w->lock, NULL);
     pthread_cond_init(&w->cond, NULL);
     if (pthread_create(&w->thread, NULL, run, w) != 0) {

@@ -178,10 +178,10 @@ describe('isolation', () => {
     // its throughput; 0.45 leaves room for noise. Before, each failure aborted its
     // pipeline neighbours, which were re-sent behind the next failure.
     assert.ok(beside.n >= alone.n * 0.45, `by_pk throughput fell from ${alone.n} to ${beside.n}`);
-    // Nor do they stretch the tail: p99 at most three times what it is without them
-    // (the max is left to the stall test: on two shared cores one scheduling hiccup
-    // makes it).
-    assert.ok(beside.p99 < Math.max(50, 3 * alone.p99), `by_pk p99 went from ${alone.p99} to ${beside.p99} ms`);
+    // Nor do they stretch the tail: p99 at most three times what it is without them,
+    // or 300 ms (on two shared cores, stalls of a few hundred ms show up with no
+    // failing client at all; clients starved by re-sent neighbours waited seconds).
+    assert.ok(beside.p99 < Math.max(300, 3 * alone.p99), `by_pk p99 went from ${alone.p99} to ${beside.p99} ms`);
     await stillServes();
   });
 

@@ -243,7 +243,7 @@ static int write_count(gp_compile_t *c, const char *clause, const json_t *v, lon
     if (!gp_values_check(GP_CHECK_COUNT, v)) /* checked again whenever a cached plan is re-bound */
         return gp_compile_fail(c, at, "Expected a non-negative Int for %s.", clause);
     gp_sql_raw(&c->sql, clause[0] == 'l' ? " LIMIT " : " OFFSET ");
-    gp_values_param_checked(c, v, GP_PARAM_TEXT, "\"pg_catalog\".\"int8\"", GP_CHECK_COUNT);
+    gp_values_count(c, v);
     return 0;
 }
 

@@ -163,6 +163,17 @@ void gp_values_param_checked(gp_compile_t *c, const json_t *v, gp_param_form_t f
     c->bindings[index] = b;
 }
 
+void gp_values_count(gp_compile_t *c, const json_t *v)
+{
+    if (find_use(c, v) == NULL && json_is_integer(v)) {
+        char digits[24];
+        snprintf(digits, sizeof digits, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        gp_sql_raw(&c->sql, digits);
+        return;
+    }
+    gp_values_param_checked(c, v, GP_PARAM_TEXT, "\"pg_catalog\".\"int8\"", GP_CHECK_COUNT);
+}
+
 void gp_values_param(gp_compile_t *c, const json_t *v, gp_param_form_t form, const char *cast)
 {
     gp_values_param_checked(c, v, form, cast, GP_CHECK_NONE);

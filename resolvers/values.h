@@ -28,6 +28,12 @@ const gp_typeref_t *gp_values_arg_type(const gp_compile_t *c, const char *type_n
 /* Writes $n::cast binding `v` in `form`. When `v` is the copy of a variable
  * reference the parameter is bound to that variable, so a cached plan can take new
  * values; `check` is what such a new value must satisfy (gp_values_check). */
+/* A LIMIT or OFFSET count (checked non-negative): the digits of a literal of the
+ * document go into the SQL text, a variable's value goes out as a parameter. With
+ * LIMIT $n PostgreSQL never settles on a generic plan and plans every execution
+ * again (bench/README: planning cost more than executing); a literal is part of the
+ * document, which keys the plan cache, so the text still names one statement. */
+void gp_values_count(gp_compile_t *c, const json_t *v);
 void gp_values_param(gp_compile_t *c, const json_t *v, gp_param_form_t form, const char *cast);
 void gp_values_param_checked(gp_compile_t *c, const json_t *v, gp_param_form_t form, const char *cast,
                              gp_param_check_t check);

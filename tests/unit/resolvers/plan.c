@@ -154,10 +154,12 @@ static void test_plans_that_only_bind_variables_are_reusable(void)
         json_t *vars = json_loads("{\"id\": 8, \"ids\": [3]}", 0, NULL);
         gp_params_t p;
         CHECK(gp_plan_bind(r.plan, r.arena, vars, &p));
-        CHECK_INT(p.count, 3);
-        CHECK_STR(p.values[0], "8");
-        CHECK_STR(p.values[1], "{\"3\"}");
-        CHECK_STR(p.values[2], "1");
+        CHECK_INT(p.count, 2); /* the literal limit is in the SQL text (gp_values_count) */
+        if (p.count == 2) {
+            CHECK_STR(p.values[0], "8");
+            CHECK_STR(p.values[1], "{\"3\"}");
+        }
+        CHECK(strstr(r.plan->sql, " LIMIT 1") != NULL);
         json_decref(vars);
         vars = json_loads("{\"id\": 8, \"ids\": null}", 0, NULL);
         CHECK(!gp_plan_bind(r.plan, r.arena, vars, &p)); /* null drops the condition: compile anew */

@@ -10,9 +10,9 @@
 
 #include <stdatomic.h>
 
+#include "db/pool.h"
 #include "resolvers/plan_cache.h"
 #include "schema/types.h"
-#include "server/pool.h"
 
 /* The type system (and through it the model), published once by main when
  * introspection succeeds. Workers serve before that (/live, /health answering 503)

@@ -12,9 +12,9 @@
 #include "base/json.h"
 #include "base/log.h"
 #include "base/strbuf.h"
+#include "db/pgerror.h"
 #include "resolvers/meta.h"
 #include "resolvers/plan.h"
-#include "server/pgerror.h"
 
 #define OP_ARENA_CHUNK 8192
 #define ERROR_BODY_MAX (1 << 20)

@@ -20,8 +20,8 @@
 #define H2O_USE_LIBUV 0
 #include <h2o.h>
 
+#include "db/pool.h"
 #include "resolvers/plan_cache.h"
-#include "server/pool.h"
 
 /* The response media type, negotiated from Accept (GraphQL over HTTP). It decides
  * the Content-Type and the status of a response whose errors stopped the operation

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "server/pool.h"
+#include "db/pool.h"
 
 /* 200 {"status":"ok"} when the schema is loaded and the pool is healthy (a request
  * would be answered), else 503 {"status":"unavailable"}. */

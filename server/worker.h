@@ -7,8 +7,8 @@
 #define H2O_USE_LIBUV 0
 #include <h2o.h>
 
+#include "db/pool.h"
 #include "server/http.h"
-#include "server/pool.h"
 
 typedef struct gp_worker gp_worker_t;
 

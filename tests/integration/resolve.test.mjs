@@ -1,4 +1,4 @@
-// Host names of the database are looked up off the event loop (server/resolve.c), at
+// Host names of the database are looked up off the event loop (db/resolve.c), at
 // startup and again on every reconnect, and libpq is handed the addresses as hostaddr.
 // `localhost` resolves from /etc/hosts, so this needs no network.
 import { describe, it, before, after } from 'node:test';

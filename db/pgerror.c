@@ -1,5 +1,5 @@
-/* server/pgerror.c — SQLSTATE lookups over the one table in pgerror.h. */
-#include "pgerror.h"
+/* db/pgerror.c — SQLSTATE lookups over the one table in pgerror.h. */
+#include "db/pgerror.h"
 
 #include <string.h>
 

@@ -1,4 +1,4 @@
-/* server/pgerror.h — what a PostgreSQL SQLSTATE means for graphpost: which error kind
+/* db/pgerror.h — what a PostgreSQL SQLSTATE means for graphpost: which error kind
  * the client sees, and whether a read-only statement that failed with it may simply be
  * sent again (the server went away or is restarting: nothing ran, or only reads did). */
 #ifndef GP_PGERROR_H

@@ -1,4 +1,4 @@
-/* server/pool.c — non-blocking libpq connections in one worker's h2o event loop.
+/* db/pool.c — non-blocking libpq connections in one worker's h2o event loop.
  *
  * Each connection runs in pipeline mode, and every statement is followed by its own
  * PQpipelineSync: a segment of one. So every request is its own implicit transaction
@@ -43,7 +43,7 @@
  * callback returns or, when forgotten, when its result is discarded. Connections are
  * freed from the pool's own zero-timeout tick, never inside their socket callbacks,
  * and never while a cancel thread works for them. */
-#include "pool.h"
+#include "db/pool.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -64,8 +64,8 @@
 
 #include "base/hash.h"
 #include "base/log.h"
-#include "pgerror.h"
-#include "resolve.h"
+#include "db/pgerror.h"
+#include "db/resolve.h"
 
 #define GP_POOL_CONNECT_TIMEOUT_MS 5000 /* libpq ignores connect_timeout in PQconnectPoll */
 #define GP_POOL_RETRY_MS 1000           /* backoff after the immediate first reconnect */

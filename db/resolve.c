@@ -1,4 +1,4 @@
-/* server/resolve.c — the database's host names looked up off the event loop.
+/* db/resolve.c — the database's host names looked up off the event loop.
  *
  * The pure half works out, from the connection parameters, which hosts libpq would
  * look up, and builds the parameters that spare it the lookup. The other half runs the
@@ -12,7 +12,7 @@
  * still wants the answer, so it never writes to a descriptor that was closed (and
  * perhaps reused). */
 #define _GNU_SOURCE /* pipe2 */
-#include "resolve.h"
+#include "db/resolve.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

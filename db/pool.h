@@ -1,4 +1,4 @@
-/* server/pool.h — non-blocking libpq connections living in one worker's h2o event loop.
+/* db/pool.h — non-blocking libpq connections living in one worker's h2o event loop.
  * One pool per worker thread (no locks). Connections run in pipeline mode with a sync
  * after every statement: each statement is its own implicit transaction, and one that
  * fails fails alone. Statements known to be fast (by their full SQL) are pipelined;

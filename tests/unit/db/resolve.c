@@ -1,4 +1,4 @@
-/* Unit tests for server/resolve: which hosts of a connection string libpq would look
+/* Unit tests for db/resolve: which hosts of a connection string libpq would look
  * up, the parameters that spare it the lookup, and lookups answered in a real h2o loop
  * (localhost, from /etc/hosts: no network needed). */
 #include <netdb.h>
@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "server/resolve.h"
+#include "db/resolve.h"
 #include "tests/unit/test.h"
 
 #define KV(...) ((const char *const[]){__VA_ARGS__, NULL})

@@ -1,4 +1,4 @@
-/* Unit tests for server/pool against a real PostgreSQL: a throwaway cluster started
+/* Unit tests for db/pool against a real PostgreSQL: a throwaway cluster started
  * here (initdb + pg_ctl on a free port), or the one named by GP_TEST_PGURL. Exits 77
  * (skipped) when the PostgreSQL 15 binaries are missing. Each test drives its own h2o
  * event loop and ends with a graceful shutdown, so ASan/LSan see every free. */
@@ -13,7 +13,7 @@
 
 #include <libpq-fe.h>
 
-#include "server/pool.h"
+#include "db/pool.h"
 #include "tests/unit/test.h"
 
 #define PGBIN "/usr/lib/postgresql/15/bin"

@@ -1,4 +1,4 @@
-/* server/resolve.h — the database's host names looked up off the event loop.
+/* db/resolve.h — the database's host names looked up off the event loop.
  *
  * PQconnectStartParams resolves a host name with a blocking getaddrinfo unless
  * `hostaddr` is given, so a reconnect would stall every request of its loop for as

@@ -7,7 +7,7 @@
 
 #include "base/arena.h"
 #include "base/error.h"
-#include "resolvers/ast.h"
+#include "graphql/ast.h"
 #include "resolvers/plan.h"
 #include "resolvers/sql.h"
 #include "schema/model.h"

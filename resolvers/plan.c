@@ -7,12 +7,12 @@
 
 #include <string.h>
 
-#include "resolvers/coerce.h"
+#include "graphql/coerce.h"
+#include "graphql/parse.h"
+#include "graphql/validate.h"
 #include "resolvers/compile.h"
 #include "resolvers/meta.h"
-#include "resolvers/parse.h"
 #include "resolvers/plan_select.h"
-#include "resolvers/validate.h"
 #include "resolvers/values.h"
 
 /* A cached introspection answer keeps its distinct texts: a few full introspections

@@ -9,7 +9,7 @@
 
 #include "base/arena.h"
 #include "base/error.h"
-#include "resolvers/ast.h"
+#include "graphql/ast.h"
 #include "schema/types.h"
 
 typedef struct gp_params {

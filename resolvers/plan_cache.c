@@ -7,10 +7,10 @@
 #include <string.h>
 
 #include "base/hash.h"
-#include "resolvers/coerce.h"
+#include "graphql/coerce.h"
+#include "graphql/parse.h"
+#include "graphql/validate.h"
 #include "resolvers/meta.h"
-#include "resolvers/parse.h"
-#include "resolvers/validate.h"
 
 typedef struct entry {
     uint64_t hash;

@@ -18,7 +18,7 @@
 
 #include "base/json.h"
 #include "base/strbuf.h"
-#include "resolvers/coerce.h"
+#include "graphql/coerce.h"
 
 struct gp_var_use {
     const json_t *value; /* the copy (a reference is held); NULL: free slot */

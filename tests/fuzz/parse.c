@@ -1,10 +1,10 @@
-/* tests/fuzz/parse.c — libFuzzer target for resolvers/parse: any bytes must give
+/* tests/fuzz/parse.c — libFuzzer target for graphql/parse: any bytes must give
  * either a document or exactly one GP_E_PARSE error, never a crash, a leak or UB. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "resolvers/parse.h"
+#include "graphql/parse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

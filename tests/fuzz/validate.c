@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "resolvers/coerce.h"
-#include "resolvers/parse.h"
-#include "resolvers/validate.h"
+#include "graphql/coerce.h"
+#include "graphql/parse.h"
+#include "graphql/validate.h"
 #include "schema/introspect.h"
 #include "schema/types.h"
 #include "tests/unit/schema/fixture.h"

@@ -4,9 +4,9 @@
 #include <jansson.h>
 #include <stdlib.h>
 
-#include "resolvers/coerce.h"
+#include "graphql/coerce.h"
+#include "graphql/parse.h"
 #include "resolvers/meta.h"
-#include "resolvers/parse.h"
 #include "resolvers/values.h"
 #include "tests/unit/schema/fixture.h"
 #include "tests/unit/test.h"

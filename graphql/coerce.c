@@ -1,4 +1,4 @@
-/* resolvers/coerce.c — input values against input types, as the spec's input
+/* graphql/coerce.c — input values against input types, as the spec's input
  * coercion describes it: literals of the document (ValuesOfCorrectType) and the
  * JSON variables of a request (CoerceVariableValues). Messages are worded as
  * graphql-js 16 words them, including its "Did you mean …?" suggestions.
@@ -12,7 +12,7 @@
  *     string, number or boolean); never an object or a list.
  * A default literal is turned into JSON with the same rules: numbers that a JSON
  * integer cannot hold exactly (big bigints, any numeric with a fraction) stay text. */
-#include "resolvers/coerce.h"
+#include "graphql/coerce.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -23,7 +23,7 @@
 
 #include "base/json.h"
 #include "base/strbuf.h"
-#include "resolvers/parse.h"
+#include "graphql/parse.h"
 
 #define PRINT_MAX (64 * 1024)  /* a value printed into a message */
 /* PostgreSQL's text types cannot hold U+0000, and libpq's parameters are

@@ -1,4 +1,4 @@
-/* resolvers/coerce.h — input values against input types: literals in the document
+/* graphql/coerce.h — input values against input types: literals in the document
  * (the ValuesOfCorrectType rule) and variable values from the request
  * (CoerceVariableValues), with the spec's rules for null, lists, input objects,
  * enums and scalars. */
@@ -9,7 +9,7 @@
 
 #include "base/arena.h"
 #include "base/error.h"
-#include "resolvers/ast.h"
+#include "graphql/ast.h"
 #include "schema/types.h"
 
 /* Checks literal `v` against `type` at a use site. Variables inside `v` are not

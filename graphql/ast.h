@@ -1,4 +1,4 @@
-/* resolvers/ast.h — the GraphQL executable document as plain structs.
+/* graphql/ast.h — the GraphQL executable document as plain structs.
  * Every node lives in the request arena and carries the byte offset of its first
  * token; line and column are computed only when an error is reported. Names and
  * string values are NUL-terminated copies (strings already unescaped). Lists are

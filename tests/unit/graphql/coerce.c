@@ -1,8 +1,8 @@
-/* Unit tests for resolvers/coerce: literals (ValuesOfCorrectType) and request
+/* Unit tests for graphql/coerce: literals (ValuesOfCorrectType) and request
  * variables (CoerceVariableValues) against the blog type system, table-driven.
  * Expected messages are graphql-js 16's, suggestions included. Includes the .c to
  * reach typeref_from_ast. */
-#include "resolvers/coerce.c"
+#include "graphql/coerce.c"
 
 #include "tests/unit/schema/fixture.h"
 #include "tests/unit/test.h"

@@ -1,4 +1,4 @@
-/* resolvers/parse.c — recursive-descent parser for GraphQL executable documents
+/* graphql/parse.c — recursive-descent parser for GraphQL executable documents
  * (spec, October 2021 edition, §2), shaped after graphql-js's parser so that its
  * error messages and their locations match. Type-system definitions are rejected.
  *
@@ -7,11 +7,11 @@
  * nodes and return instead of checking after each call; loops test failed(). The
  * recursion (selection sets, list and object values, list types) is bounded by
  * GP_PARSE_MAX_DEPTH, so no document can exhaust the stack. */
-#include "resolvers/parse.h"
+#include "graphql/parse.h"
 
 #include <string.h>
 
-#include "resolvers/lex.h"
+#include "graphql/lex.h"
 
 typedef struct parser {
     gp_arena_t *a;

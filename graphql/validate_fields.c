@@ -1,4 +1,4 @@
-/* resolvers/validate_fields.c — the spec's FieldsInSetCanMerge (OverlappingFieldsCanBeMerged
+/* graphql/validate_fields.c — the spec's FieldsInSetCanMerge (OverlappingFieldsCanBeMerged
  * in graphql-js): fields that share a response name in one selection set, fragments
  * spread, must be the same field with the same arguments unless their parents are
  * different object types, and must return the same shape (SameResponseShape), down
@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "resolvers/validate_int.h"
+#include "graphql/validate_int.h"
 
 #define MAX_REPORTED 128 /* conflicts remembered for de-duplication */
 /* A reason names its nested reasons, which name theirs: uncapped, a crafted document

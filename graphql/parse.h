@@ -1,4 +1,4 @@
-/* resolvers/parse.h — GraphQL lexer and recursive-descent parser for executable documents. */
+/* graphql/parse.h — GraphQL lexer and recursive-descent parser for executable documents. */
 #ifndef GP_PARSE_H
 #define GP_PARSE_H
 
@@ -6,7 +6,7 @@
 
 #include "base/arena.h"
 #include "base/error.h"
-#include "resolvers/ast.h"
+#include "graphql/ast.h"
 
 #define GP_PARSE_MAX_LENGTH (1024 * 1024) /* bytes of document */
 #define GP_PARSE_MAX_TOKENS 100000

@@ -1,14 +1,14 @@
-/* Unit tests for resolvers/validate.c: for every rule of the spec's Validation section,
+/* Unit tests for graphql/validate.c: for every rule of the spec's Validation section,
  * documents that break it (graphql-js 16's message, line and column, and how many errors
  * the document has in all) and documents that keep it (no error), against the blog
  * schema built from its saved introspection fixture. */
-#include "resolvers/validate.h"
+#include "graphql/validate.h"
 
 #include <stdlib.h>
 #include <time.h>
 
 #include "base/strbuf.h"
-#include "resolvers/parse.h"
+#include "graphql/parse.h"
 #include "schema/types.h"
 #include "tests/unit/schema/fixture.h"
 #include "tests/unit/test.h"

@@ -1,9 +1,9 @@
-/* resolvers/lex.c — GraphQL lexer (spec, October 2021 edition, §2.1).
+/* graphql/lex.c — GraphQL lexer (spec, October 2021 edition, §2.1).
  * A switch over character classes picks how to read each token; tokens are
  * (kind, start, len) slices of the source and nothing is copied until the parser
  * builds a node. Source text is UTF-8 and is checked strictly: overlong forms,
  * surrogates and bytes that start no character are errors wherever they appear. */
-#include "resolvers/lex.h"
+#include "graphql/lex.h"
 
 #include <stdarg.h>
 #include <stdint.h>

@@ -1,5 +1,5 @@
-/* resolvers/lex.h — the GraphQL lexer: source text → tokens that are slices of it.
- * Used by resolvers/parse.c only. Every token is fully checked as it is read (UTF-8,
+/* graphql/lex.h — the GraphQL lexer: source text → tokens that are slices of it.
+ * Used by graphql/parse.c only. Every token is fully checked as it is read (UTF-8,
  * string escapes, number shape), so decoding a string token later cannot fail.
  * The first error is sticky: it is added to `errs` once, with graphql-js's wording
  * and the byte offset where it happened, and every later call returns GP_TOK_ERROR. */

@@ -1,4 +1,4 @@
-/* resolvers/validate.c — the Validation section of the GraphQL spec over one document.
+/* graphql/validate.c — the Validation section of the GraphQL spec over one document.
  *
  * One walk per definition (operation or fragment) with the type each selection set is
  * on checks what can be checked locally: fields, arguments, directives, fragment type
@@ -14,14 +14,14 @@
  * caller, at most GP_VALIDATE_MAX_ERRORS of them as graphql-js does. Recursion follows
  * the document's nesting, which the parser bounds; chains of fragments, which it does
  * not bound, are walked with explicit stacks. */
-#include "resolvers/validate.h"
+#include "graphql/validate.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "resolvers/coerce.h"
-#include "resolvers/lex.h"
-#include "resolvers/validate_int.h"
+#include "graphql/coerce.h"
+#include "graphql/lex.h"
+#include "graphql/validate_int.h"
 
 #define GP_VALIDATE_MAX_ERRORS 100
 

@@ -1,4 +1,4 @@
-/* resolvers/validate_spreads.c — the validation checks that follow fragment spreads
+/* graphql/validate_spreads.c — the validation checks that follow fragment spreads
  * across the document: NoFragmentCycles, SingleFieldSubscriptions (whose root fields
  * may come from fragments), and the depth and field-count limits of what an operation
  * selects once its fragments are spread. Chains of fragments are as long as documents,
@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "resolvers/validate_int.h"
+#include "graphql/validate_int.h"
 
 /* SingleFieldSubscriptions: one root field (by response name), not an introspection one. */
 void gp_validate_subscription(vctx_t *c, const gp_operation_t *op, const gp_type_t *root)

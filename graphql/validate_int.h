@@ -1,11 +1,11 @@
-/* resolvers/validate_int.h — what validate.c shares with validate_fields.c and
+/* graphql/validate_int.h — what validate.c shares with validate_fields.c and
  * validate_spreads.c: the validation context and its lookups. Private to validate*.c. */
 #ifndef GP_VALIDATE_INT_H
 #define GP_VALIDATE_INT_H
 
 #include <stdbool.h>
 
-#include "resolvers/validate.h"
+#include "graphql/validate.h"
 
 /* Steps the quadratic parts (field merging, per-operation fragment walks) may take
  * before validation gives up with one GP_E_TOO_COMPLEX error. */

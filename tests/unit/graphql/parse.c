@@ -1,11 +1,11 @@
-/* Unit tests for resolvers/parse and resolvers/lex: documents are parsed and printed
+/* Unit tests for graphql/parse and graphql/lex: documents are parsed and printed
  * back in a compact canonical form, so a test states the whole tree it expects;
  * bad documents must give graphql-js's message at the right line and column. */
 #include <stdlib.h>
 
 #include "base/error.h"
 #include "base/json.h"
-#include "resolvers/parse.h"
+#include "graphql/parse.h"
 #include "tests/unit/test.h"
 
 /* ---- a compact printer: query Q($a: [T!] = 1) @d {f, g: h(x: 1) {i}, ...F} ---- */

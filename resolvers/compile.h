@@ -8,6 +8,7 @@
 #include "base/arena.h"
 #include "base/error.h"
 #include "graphql/ast.h"
+#include "graphql/introspection.h"
 #include "resolvers/plan.h"
 #include "resolvers/sql.h"
 #include "schema/model.h"
@@ -34,7 +35,8 @@ typedef struct gp_compile {
     int bindings_cap;
     gp_sql_t sql;
     gp_errors_t *errs;
-    struct gp_meta_memo *meta_memo;  /* meta.c: one __schema/__type answer per distinct selection */
+    gp_introspection_t meta;         /* one __schema/__type answer per distinct selection (gp_select_meta) */
+    struct gp_meta_param *meta_params; /* plan_select.c: the parameter each distinct answer is bound to */
     const char *const *answer;       /* introspection only: the data object without SQL (gp_meta_answer) */
     int next_alias;         /* _t1, _t2, … : every table reference gets its own */
     int depth;

@@ -8,10 +8,10 @@
 #include <string.h>
 
 #include "graphql/coerce.h"
+#include "graphql/introspection.h"
 #include "graphql/parse.h"
 #include "graphql/validate.h"
 #include "resolvers/compile.h"
-#include "resolvers/meta.h"
 #include "resolvers/plan_select.h"
 #include "resolvers/values.h"
 
@@ -110,7 +110,7 @@ static int compile_query(gp_compile_t *c, const gp_operation_t *op)
     if (failed)
         return -1;
     if (gp_meta_only(groups)) { /* the server knows the whole answer: no statement */
-        c->answer = gp_meta_answer(c, groups);
+        c->answer = gp_meta_answer(gp_select_meta(c), groups);
         return c->answer != NULL ? 0 : -1;
     }
     gp_sql_raw(&c->sql, "SELECT ");

@@ -8,9 +8,9 @@
 
 #include "base/hash.h"
 #include "graphql/coerce.h"
+#include "graphql/introspection.h"
 #include "graphql/parse.h"
 #include "graphql/validate.h"
-#include "resolvers/meta.h"
 
 typedef struct entry {
     uint64_t hash;

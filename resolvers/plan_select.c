@@ -9,9 +9,10 @@
  * statement and PostgreSQL plans each level with the indexes it has. */
 #include "resolvers/plan_select.h"
 
+#include <stdio.h>
 #include <string.h>
 
-#include "resolvers/meta.h"
+#include "graphql/introspection.h"
 #include "resolvers/plan_filter.h"
 #include "resolvers/values.h"
 
@@ -20,127 +21,29 @@
 
 /* ---- collecting fields ---- */
 
-static int directive_if(gp_compile_t *c, const gp_directive_t *d, bool *value)
+static json_t *value_json(void *data, const gp_typeref_t *type, const gp_value_t *v, int *failed)
 {
-    for (const gp_argument_t *a = d->arguments; a != NULL; a = a->next) {
-        if (strcmp(a->name, "if") != 0)
-            continue;
-        int failed = 0;
-        json_t *v = gp_values_json(c, gp_values_arg_type(c, NULL, d->name, "if"), a->value, &failed);
-        if (failed)
-            return -1;
-        bool ok = v != NULL && json_is_boolean(v);
-        *value = ok && json_is_true(v);
-        json_decref(v);
-        if (!ok)
-            return gp_compile_fail(c, a->offset, "Argument \"if\" of @%s must be a Boolean!.", d->name);
-        return 0;
-    }
-    return gp_compile_fail(c, d->offset, "Directive \"@%s\" argument \"if\" of type \"Boolean!\" is required, but it was not provided.",
-                           d->name);
+    return gp_values_json(data, type, v, failed); /* records which variable a value came from */
 }
 
-/* Evaluates @skip and @include; sets *included. */
-static int included(gp_compile_t *c, const gp_directive_t *dirs, bool *out)
+/* CollectFields and the introspection answers read values through the compiler. */
+static void collector(gp_compile_t *c, gp_collect_t *k)
 {
-    *out = true;
-    for (const gp_directive_t *d = dirs; d != NULL; d = d->next) {
-        bool v;
-        if (strcmp(d->name, "skip") == 0) {
-            if (directive_if(c, d, &v) != 0)
-                return -1;
-            if (v)
-                *out = false;
-        } else if (strcmp(d->name, "include") == 0) {
-            if (directive_if(c, d, &v) != 0)
-                return -1;
-            if (!v)
-                *out = false;
-        } else {
-            return gp_compile_fail(c, d->offset, "Unknown directive \"@%s\".", d->name);
-        }
-    }
-    return 0;
-}
-
-typedef struct {
-    gp_field_group_t *head, *tail;
-} groups_t;
-
-static void add_field(gp_compile_t *c, groups_t *gs, const gp_selection_t *f)
-{
-    const char *key = f->alias != NULL ? f->alias : f->name;
-    gp_field_group_t *g;
-    for (g = gs->head; g != NULL; g = g->next)
-        if (strcmp(g->key, key) == 0)
-            break;
-    if (g == NULL) {
-        g = gp_arena_new_obj(c->arena, gp_field_group_t);
-        g->key = key;
-        g->name = f->name;
-        if (gs->tail != NULL)
-            gs->tail->next = g;
-        else
-            gs->head = g;
-        gs->tail = g;
-    }
-    const gp_selection_t **fields = gp_arena_alloc(c->arena, sizeof *fields * (size_t)(g->nfields + 1));
-    if (g->nfields > 0)
-        memcpy(fields, g->fields, sizeof *fields * (size_t)g->nfields);
-    fields[g->nfields++] = f;
-    g->fields = fields;
-}
-
-static const gp_fragment_t *find_fragment(const gp_compile_t *c, const char *name)
-{
-    for (const gp_fragment_t *f = c->doc->fragments; f != NULL; f = f->next)
-        if (strcmp(f->name, name) == 0)
-            return f;
-    return NULL;
-}
-
-static int collect(gp_compile_t *c, const char *type_name, const gp_selection_t *set, groups_t *gs, int depth)
-{
-    if (depth > GP_COMPILE_MAX_DEPTH)
-        return gp_compile_fail(c, set != NULL ? set->offset : -1, "Fragments are nested too deeply or form a cycle.");
-    for (const gp_selection_t *s = set; s != NULL; s = s->next) {
-        bool keep;
-        if (included(c, s->directives, &keep) != 0)
-            return -1;
-        if (!keep)
-            continue;
-        if (s->kind == GP_SEL_FIELD) {
-            add_field(c, gs, s);
-        } else if (s->kind == GP_SEL_INLINE_FRAGMENT) {
-            if (s->type_condition == NULL || strcmp(s->type_condition, type_name) == 0)
-                if (collect(c, type_name, s->selections, gs, depth + 1) != 0)
-                    return -1;
-        } else {
-            const gp_fragment_t *f = find_fragment(c, s->name);
-            if (f == NULL)
-                return gp_compile_fail(c, s->offset, "Unknown fragment \"%s\".", s->name);
-            bool fkeep;
-            if (included(c, f->directives, &fkeep) != 0)
-                return -1;
-            if (fkeep && strcmp(f->type_condition, type_name) == 0)
-                if (collect(c, type_name, f->selections, gs, depth + 1) != 0)
-                    return -1;
-        }
-    }
-    return 0;
+    *k = (gp_collect_t){c->arena, c->schema, c->doc, c->errs, GP_COMPILE_MAX_DEPTH, value_json, c};
 }
 
 gp_field_group_t *gp_select_collect(gp_compile_t *c, const char *type_name, const gp_selection_t *const *sets,
                                     int nsets, int *failed)
 {
-    groups_t gs = {NULL, NULL};
-    for (int i = 0; i < nsets; i++) {
-        if (collect(c, type_name, sets[i], &gs, 0) != 0) {
-            *failed = 1;
-            return NULL;
-        }
-    }
-    return gs.head;
+    gp_collect_t k;
+    collector(c, &k);
+    return gp_collect_fields(&k, type_name, sets, nsets, failed);
+}
+
+gp_introspection_t *gp_select_meta(gp_compile_t *c)
+{
+    collector(c, &c->meta.collect); /* the memo of answers stays */
+    return &c->meta;
 }
 
 /* The merged sub-selections of a group: one selection set per field node. */
@@ -706,6 +609,34 @@ static int write_by_pk(gp_compile_t *c, const gp_table_t *t, const gp_field_grou
     return 0;
 }
 
+/* The parameter an introspection answer is bound to. The memo gives every alias of one
+ * selection the same text (the same pointer), so the pointer is the key. */
+struct gp_meta_param {
+    const char *json;
+    int param;
+    struct gp_meta_param *next;
+};
+
+int gp_select_meta_param(gp_compile_t *c, const gp_field_group_t *g)
+{
+    const char *json = gp_meta_root_value(gp_select_meta(c), g);
+    if (json == NULL)
+        return -1;
+    for (const struct gp_meta_param *e = c->meta_params; e != NULL; e = e->next) {
+        if (e->json == json) { /* the same parameter again: PostgreSQL receives the text once */
+            char ref[48];
+            snprintf(ref, sizeof ref, "$%d::\"pg_catalog\".\"json\"", e->param);
+            gp_sql_raw(&c->sql, ref);
+            return 0;
+        }
+    }
+    gp_sql_param(&c->sql, json, "\"pg_catalog\".\"json\"");
+    struct gp_meta_param *e = gp_arena_new_obj(c->arena, struct gp_meta_param);
+    *e = (struct gp_meta_param){json, c->sql.nparams, c->meta_params};
+    c->meta_params = e;
+    return 0;
+}
+
 int gp_select_root_field(gp_compile_t *c, const gp_field_group_t *g)
 {
     const gp_selection_t *f = g->fields[0];
@@ -714,7 +645,7 @@ int gp_select_root_field(gp_compile_t *c, const gp_field_group_t *g)
         return 0;
     }
     if (strcmp(g->name, "__schema") == 0 || strcmp(g->name, "__type") == 0)
-        return gp_meta_root_param(c, g); /* built by meta.c, once per distinct selection */
+        return gp_select_meta_param(c, g); /* built by graphql/introspection.c, once per distinct selection */
     const gp_root_field_t *root = gp_model_root(c->model, g->name);
     if (root == NULL)
         return gp_compile_fail(c, f->offset, "Cannot query field \"%s\" on type \"query_root\".", g->name);

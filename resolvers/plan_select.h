@@ -3,24 +3,22 @@
 #ifndef GP_PLAN_SELECT_H
 #define GP_PLAN_SELECT_H
 
+#include "graphql/collect.h"
+#include "graphql/introspection.h"
 #include "resolvers/compile.h"
 
-/* Fields of one response key, merged from every place the document selects it
- * (fragments included), in document order. */
-typedef struct gp_field_group {
-    const char *key;                 /* alias or name */
-    const char *name;
-    const gp_selection_t **fields;   /* every field node with this response key */
-    int nfields;
-    struct gp_field_group *next;
-} gp_field_group_t;
-
-/* CollectFields of the spec: applies @skip/@include, expands fragment spreads and
- * inline fragments whose type condition is `type_name`, and groups by response key.
- * `sets` are the selection sets merged into one. Returns the groups (possibly none),
- * or sets *failed. */
+/* gp_collect_fields (graphql/collect.h) in this compilation: values of @skip/@include
+ * are read through values.c, so a variable that decides them is recorded. */
 gp_field_group_t *gp_select_collect(gp_compile_t *c, const char *type_name, const gp_selection_t *const *sets,
                                     int nsets, int *failed);
+
+/* The introspection answers of this compilation (graphql/introspection.h), reading
+ * values the same way; their memo lives as long as `c`. */
+gp_introspection_t *gp_select_meta(gp_compile_t *c);
+
+/* Writes `$n::json` for __schema or __type `g`: one bind parameter per distinct
+ * selection, however many aliases repeat it. Returns 0, or -1 with an error. */
+int gp_select_meta_param(gp_compile_t *c, const gp_field_group_t *g);
 
 /* Writes the value of a root field of query_root (a list, a by-pk lookup). */
 int gp_select_root_field(gp_compile_t *c, const gp_field_group_t *g);

@@ -1,7 +1,7 @@
 /* schema/types.h — the GraphQL type system derived from the model: every type,
  * field, argument, input field, enum value and directive the API has, as data.
  * One source of truth for validation (graphql/validate.c), introspection
- * (resolvers/meta.c) and SDL printing (schema/sdl.c). Immutable once built; lives
+ * (graphql/introspection.c) and SDL printing (schema/sdl.c). Immutable once built; lives
  * in its own arena. */
 #ifndef GP_TYPES_H
 #define GP_TYPES_H

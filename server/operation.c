@@ -13,7 +13,7 @@
 #include "base/log.h"
 #include "base/strbuf.h"
 #include "db/pgerror.h"
-#include "resolvers/meta.h"
+#include "graphql/introspection.h"
 #include "resolvers/plan.h"
 
 #define OP_ARENA_CHUNK 8192

@@ -1,12 +1,13 @@
-/* Unit tests for introspection (resolvers/meta.c) on the blog type system built
+/* Unit tests for introspection (graphql/introspection.c, through the compiler) on the blog type system built
  * from its saved catalog fixture: graphql-js's full introspection query, exact
  * answers for small selections, and how __schema/__type reach the statement. */
 #include <jansson.h>
 #include <stdlib.h>
 
 #include "graphql/coerce.h"
+#include "graphql/introspection.h"
 #include "graphql/parse.h"
-#include "resolvers/meta.h"
+#include "resolvers/plan_select.h"
 #include "resolvers/values.h"
 #include "tests/unit/schema/fixture.h"
 #include "tests/unit/test.h"
@@ -150,7 +151,7 @@ static result_t introspect(const char *query, const char *variables)
         if (g != groups)
             gp_strbuf_putc(&out, ',');
         gp_strbuf_printf(&out, "\"%s\":", g->key);
-        if (gp_meta_root_field(&r.c, g, &out) != 0)
+        if (gp_meta_root_field(gp_select_meta(&r.c), g, &out) != 0)
             return r;
     }
     gp_strbuf_putc(&out, '}');
@@ -479,17 +480,18 @@ static void test_aliases_share_one_answer(void)
         done(&r);
         return;
     }
-    const char *a = gp_meta_root_value(c, g), *b = gp_meta_root_value(c, g->next);
-    const char *k = gp_meta_root_value(c, g->next->next), *d = gp_meta_root_value(c, g->next->next->next);
+    gp_introspection_t *in = gp_select_meta(c);
+    const char *a = gp_meta_root_value(in, g), *b = gp_meta_root_value(in, g->next);
+    const char *k = gp_meta_root_value(in, g->next->next), *d = gp_meta_root_value(in, g->next->next->next);
     CHECK(a != NULL && a == b && a == d);
     CHECK(k != NULL && k != a && strstr(k, "\"kind\"") != NULL);
     for (gp_field_group_t *f = g; f != NULL; f = f->next)
-        CHECK_INT(gp_meta_root_param(c, f), 0);
+        CHECK_INT(gp_select_meta_param(c, f), 0);
     CHECK_INT(c->sql.nparams, 2);
     CHECK(strstr(c->sql.text.data, "$1::\"pg_catalog\".\"json\"$1::") != NULL);
 
     CHECK(gp_meta_only(g));
-    const char *const *answer = gp_meta_answer(c, g);
+    const char *const *answer = gp_meta_answer(in, g);
     CHECK(answer != NULL);
     if (answer != NULL) {
         CHECK(answer[1] == a && answer[3] == a && answer[7] == a);

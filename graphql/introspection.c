@@ -1,17 +1,17 @@
-/* resolvers/meta.c — __schema and __type written as JSON text straight from the
+/* graphql/introspection.c — __schema and __type written as JSON text straight from the
  * type system (schema/types.h). The introspection types are walked the way the
- * spec's execution would: CollectFields at every level (gp_select_collect), one
+ * spec's execution would: CollectFields at every level (gp_collect_fields), one
  * response key after another in selection order, __typename answered in place.
  *
  * A __Type is either a named type or a LIST / NON_NULL wrapper of a type
  * reference; type_src_t carries one or the other. */
-#include "resolvers/meta.h"
+#include "graphql/introspection.h"
 
+#include <stdarg.h>
 #include <string.h>
 
 #include "base/hash.h"
 #include "base/json.h"
-#include "resolvers/values.h"
 
 /* The selection of one parent field group, collected once per type and reused for
  * every item of a list: an introspection query asks for the same TypeRef shape
@@ -24,7 +24,7 @@ typedef struct collected {
 } collected_t;
 
 typedef struct meta {
-    gp_compile_t *c;
+    gp_introspection_t *in;
     gp_strbuf_t *out;
     collected_t *cache;
 } meta_t;
@@ -45,7 +45,7 @@ static const gp_input_value_t *field_args(meta_t *m, const gp_field_t *f)
 {
     if (f->role != GP_FIELD_ROOT_BY_PK || f->table == NULL || f->table->npk != f->nargs)
         return f->args;
-    gp_input_value_t *keyed = gp_arena_alloc(m->c->arena, sizeof *keyed * (size_t)f->nargs);
+    gp_input_value_t *keyed = gp_arena_alloc(m->in->collect.arena, sizeof *keyed * (size_t)f->nargs);
     for (int i = 0; i < f->nargs; i++) {
         const gp_input_value_t *v = gp_field_arg(f, f->table->columns[f->table->pk[i]].name);
         if (v == NULL)
@@ -67,9 +67,29 @@ static long at(const gp_field_group_t *g)
     return g->fields[0]->offset;
 }
 
+/* Adds an error of `kind` at `offset` and returns -1, for `return fail(...)`. */
+__attribute__((format(printf, 4, 5))) static int fail_kind(gp_introspection_t *in, gp_error_kind_t kind, long offset,
+                                                           const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    gp_errors_vadd(in->collect.errs, kind, offset, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+__attribute__((format(printf, 3, 4))) static int fail(gp_introspection_t *in, long offset, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    gp_errors_vadd(in->collect.errs, GP_E_VALIDATION, offset, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
 static int unknown_field(meta_t *m, const gp_field_group_t *g, const char *owner)
 {
-    return gp_compile_fail(m->c, at(g), "Cannot query field \"%s\" on type \"%s\".", g->name, owner);
+    return fail(m->in, at(g), "Cannot query field \"%s\" on type \"%s\".", g->name, owner);
 }
 
 static void put_string(meta_t *m, const char *s)
@@ -92,8 +112,8 @@ static int no_arguments(meta_t *m, const gp_field_group_t *g, const char *owner)
 {
     const gp_argument_t *a = g->fields[0]->arguments;
     if (a != NULL)
-        return gp_compile_fail(m->c, a->offset, "Unknown argument \"%s\" on field \"%s.%s\".", a->name, owner,
-                               g->name);
+        return fail(m->in, a->offset, "Unknown argument \"%s\" on field \"%s.%s\".", a->name, owner,
+                     g->name);
     return 0;
 }
 
@@ -101,8 +121,8 @@ static int no_arguments(meta_t *m, const gp_field_group_t *g, const char *owner)
 static int leaf(meta_t *m, const gp_field_group_t *g, const char *owner, const char *type)
 {
     if (g->fields[0]->selections != NULL)
-        return gp_compile_fail(m->c, at(g), "Field \"%s\" must not have a selection since type \"%s\" has no subfields.",
-                               g->name, type);
+        return fail(m->in, at(g), "Field \"%s\" must not have a selection since type \"%s\" has no subfields.",
+                     g->name, type);
     return no_arguments(m, g, owner);
 }
 
@@ -112,18 +132,18 @@ static int include_deprecated(meta_t *m, const gp_field_group_t *g, const char *
     *out = false;
     for (const gp_argument_t *a = g->fields[0]->arguments; a != NULL; a = a->next) {
         if (strcmp(a->name, "includeDeprecated") != 0)
-            return gp_compile_fail(m->c, a->offset, "Unknown argument \"%s\" on field \"%s.%s\".", a->name, owner,
-                                   g->name);
+            return fail(m->in, a->offset, "Unknown argument \"%s\" on field \"%s.%s\".", a->name, owner,
+                         g->name);
         int failed = 0;
-        json_t *v = gp_values_to_json(m->c, a->value, &failed);
+        json_t *v = m->in->collect.value(m->in->collect.data, NULL, a->value, &failed);
         if (failed)
             return -1;
         bool ok = v == NULL || json_is_null(v) || json_is_boolean(v);
         *out = v != NULL && json_is_true(v);
         json_decref(v);
         if (!ok)
-            return gp_compile_fail(m->c, a->offset, "Argument \"includeDeprecated\" of field \"%s.%s\" must be a Boolean.",
-                                   owner, g->name);
+            return fail(m->in, a->offset, "Argument \"includeDeprecated\" of field \"%s.%s\" must be a Boolean.",
+                         owner, g->name);
     }
     return 0;
 }
@@ -138,17 +158,17 @@ static int collect(meta_t *m, const gp_field_group_t *g, const char *type_name, 
         }
     }
     if (g->fields[0]->selections == NULL)
-        return gp_compile_fail(m->c, at(g),
-                               "Field \"%s\" of type \"%s\" must have a selection of subfields. Did you mean \"%s { ... }\"?",
-                               g->name, type_name, g->name);
-    const gp_selection_t **sets = gp_arena_alloc(m->c->arena, sizeof *sets * (size_t)g->nfields);
+        return fail(m->in, at(g),
+                     "Field \"%s\" of type \"%s\" must have a selection of subfields. Did you mean \"%s { ... }\"?",
+                     g->name, type_name, g->name);
+    const gp_selection_t **sets = gp_arena_alloc(m->in->collect.arena, sizeof *sets * (size_t)g->nfields);
     for (int i = 0; i < g->nfields; i++)
         sets[i] = g->fields[i]->selections;
     int failed = 0;
-    gp_field_group_t *groups = gp_select_collect(m->c, type_name, sets, g->nfields, &failed);
+    gp_field_group_t *groups = gp_collect_fields(&m->in->collect, type_name, sets, g->nfields, &failed);
     if (failed)
         return -1;
-    collected_t *k = gp_arena_new_obj(m->c->arena, collected_t);
+    collected_t *k = gp_arena_new_obj(m->in->collect.arena, collected_t);
     *k = (collected_t){g, type_name, groups, m->cache};
     m->cache = k;
     *out = groups;
@@ -176,7 +196,7 @@ static int write_object(meta_t *m, const char *type_name, const gp_field_group_t
     gp_strbuf_putc(m->out, '}');
     /* A selection can multiply the output at every level; stop once it is over the cap. */
     if (m->out->error)
-        return gp_compile_fail_kind(m->c, GP_E_TOO_COMPLEX, -1, "The introspection result is too large.");
+        return fail_kind(m->in, GP_E_TOO_COMPLEX, -1, "The introspection result is too large.");
     return 0;
 }
 
@@ -585,43 +605,43 @@ static const char *type_name_arg(meta_t *m, const gp_field_group_t *g)
     bool seen = false;
     for (const gp_argument_t *a = f->arguments; a != NULL; a = a->next) {
         if (strcmp(a->name, "name") != 0) {
-            gp_compile_fail(m->c, a->offset, "Unknown argument \"%s\" on field \"query_root.__type\".", a->name);
+            fail(m->in, a->offset, "Unknown argument \"%s\" on field \"query_root.__type\".", a->name);
             return NULL;
         }
         int failed = 0;
-        json_t *v = gp_values_to_json(m->c, a->value, &failed);
+        json_t *v = m->in->collect.value(m->in->collect.data, NULL, a->value, &failed);
         if (failed)
             return NULL;
         seen = v != NULL && !json_is_null(v);
         if (v != NULL && json_is_string(v))
-            name = gp_arena_strndup(m->c->arena, json_string_value(v), json_string_length(v));
+            name = gp_arena_strndup(m->in->collect.arena, json_string_value(v), json_string_length(v));
         json_decref(v);
         if (seen && name == NULL) {
-            gp_compile_fail(m->c, a->offset, "Argument \"name\" of field \"__type\" must be a String.");
+            fail(m->in, a->offset, "Argument \"name\" of field \"__type\" must be a String.");
             return NULL;
         }
     }
     if (!seen)
-        gp_compile_fail(m->c, f->offset,
-                        "Field \"__type\" argument \"name\" of type \"String!\" is required, but it was not provided.");
+        fail(m->in, f->offset,
+              "Field \"__type\" argument \"name\" of type \"String!\" is required, but it was not provided.");
     return name;
 }
 
-int gp_meta_root_field(gp_compile_t *c, const gp_field_group_t *g, gp_strbuf_t *out)
+int gp_meta_root_field(gp_introspection_t *in, const gp_field_group_t *g, gp_strbuf_t *out)
 {
-    meta_t m = {c, out, NULL};
-    if (c->schema == NULL)
-        return gp_compile_fail_kind(c, GP_E_INTERNAL, at(g), "Introspection is not available: no type system.");
+    meta_t m = {in, out, NULL};
+    if (in->collect.schema == NULL)
+        return fail_kind(in, GP_E_INTERNAL, at(g), "Introspection is not available: no type system.");
     if (strcmp(g->name, "__schema") == 0) {
         if (no_arguments(&m, g, "query_root") != 0)
             return -1;
-        return write_one(&m, g, "__Schema", schema_field, c->schema);
+        return write_one(&m, g, "__Schema", schema_field, in->collect.schema);
     }
     if (strcmp(g->name, "__type") == 0) {
         const char *name = type_name_arg(&m, g);
         if (name == NULL)
             return -1;
-        return write_named_type(&m, g, gp_schema_type(c->schema, name));
+        return write_named_type(&m, g, gp_schema_type(in->collect.schema, name));
     }
     return unknown_field(&m, g, "query_root");
 }
@@ -635,7 +655,6 @@ struct gp_meta_memo {
     uint64_t hash;
     const char *key;
     const char *json;
-    int param;                  /* $n once bound as a parameter, else 0 */
     struct gp_meta_memo *next;
 };
 
@@ -716,10 +735,10 @@ static void key_selections(gp_strbuf_t *k, const gp_selection_t *s)
 
 /* The root field's name, arguments and merged selection sets: what its answer
  * depends on besides the document's fragments and the variables. NULL if huge. */
-static const char *group_key(gp_compile_t *c, const gp_field_group_t *g)
+static const char *group_key(gp_introspection_t *in, const gp_field_group_t *g)
 {
     gp_strbuf_t k;
-    gp_strbuf_init(&k, c->arena, MEMO_KEY_MAX);
+    gp_strbuf_init(&k, in->collect.arena, MEMO_KEY_MAX);
     gp_strbuf_puts(&k, g->name);
     for (int i = 0; i < g->nfields; i++) {
         key_arguments(&k, g->fields[i]->arguments);
@@ -728,51 +747,34 @@ static const char *group_key(gp_compile_t *c, const gp_field_group_t *g)
     return k.error ? NULL : k.data;
 }
 
-static struct gp_meta_memo *memo_entry(gp_compile_t *c, const gp_field_group_t *g)
+static struct gp_meta_memo *memo_entry(gp_introspection_t *in, const gp_field_group_t *g)
 {
-    const char *key = group_key(c, g);
+    const char *key = group_key(in, g);
     uint64_t h = key != NULL ? gp_hash64(key, strlen(key), 0) : 0;
-    for (struct gp_meta_memo *e = c->meta_memo; key != NULL && e != NULL; e = e->next)
+    for (struct gp_meta_memo *e = in->memo; key != NULL && e != NULL; e = e->next)
         if (e->hash == h && strcmp(e->key, key) == 0)
             return e;
     gp_strbuf_t json;
-    gp_strbuf_init(&json, c->arena, GP_META_ANSWER_MAX);
-    if (gp_meta_root_field(c, g, &json) != 0)
+    gp_strbuf_init(&json, in->collect.arena, GP_META_ANSWER_MAX);
+    if (gp_meta_root_field(in, g, &json) != 0)
         return NULL;
     if (json.error) {
-        gp_compile_fail_kind(c, GP_E_TOO_COMPLEX, at(g), "The introspection result is too large.");
+        fail_kind(in, GP_E_TOO_COMPLEX, at(g), "The introspection result is too large.");
         return NULL;
     }
-    struct gp_meta_memo *e = gp_arena_new_obj(c->arena, struct gp_meta_memo);
-    *e = (struct gp_meta_memo){h, key, json.data, 0, NULL};
+    struct gp_meta_memo *e = gp_arena_new_obj(in->collect.arena, struct gp_meta_memo);
+    *e = (struct gp_meta_memo){h, key, json.data, NULL};
     if (key != NULL) { /* a key too large to keep is answered each time it is asked */
-        e->next = c->meta_memo;
-        c->meta_memo = e;
+        e->next = in->memo;
+        in->memo = e;
     }
     return e;
 }
 
-const char *gp_meta_root_value(gp_compile_t *c, const gp_field_group_t *g)
+const char *gp_meta_root_value(gp_introspection_t *in, const gp_field_group_t *g)
 {
-    struct gp_meta_memo *e = memo_entry(c, g);
+    struct gp_meta_memo *e = memo_entry(in, g);
     return e != NULL ? e->json : NULL;
-}
-
-int gp_meta_root_param(gp_compile_t *c, const gp_field_group_t *g)
-{
-    struct gp_meta_memo *e = memo_entry(c, g);
-    if (e == NULL)
-        return -1;
-    if (e->param == 0) {
-        gp_sql_param(&c->sql, e->json, "\"pg_catalog\".\"json\"");
-        e->param = c->sql.nparams;
-        return 0;
-    }
-    /* The same parameter again: PostgreSQL receives the text once. */
-    char ref[48];
-    snprintf(ref, sizeof ref, "$%d::\"pg_catalog\".\"json\"", e->param);
-    gp_sql_raw(&c->sql, ref);
-    return 0;
 }
 
 static bool is_meta(const char *name)
@@ -789,29 +791,29 @@ bool gp_meta_only(const gp_field_group_t *groups)
 }
 
 /* `"key":`, preceded by `{` for the first key and `,` for the others. */
-static const char *key_piece(gp_compile_t *c, const gp_field_group_t *g, bool first)
+static const char *key_piece(gp_introspection_t *in, const gp_field_group_t *g, bool first)
 {
     gp_strbuf_t sb;
-    gp_strbuf_init(&sb, c->arena, 1024);
+    gp_strbuf_init(&sb, in->collect.arena, 1024);
     gp_strbuf_putc(&sb, first ? '{' : ',');
     gp_json_cstring(&sb, g->key);
     gp_strbuf_putc(&sb, ':');
     return sb.data;
 }
 
-const char *const *gp_meta_answer(gp_compile_t *c, const gp_field_group_t *groups)
+const char *const *gp_meta_answer(gp_introspection_t *in, const gp_field_group_t *groups)
 {
     int n = 0;
     for (const gp_field_group_t *g = groups; g != NULL; g = g->next)
         n++;
-    const char **pieces = gp_arena_alloc(c->arena, sizeof *pieces * (size_t)(2 * n + 3)), **p = pieces; /* "{" when n is 0, "}", NULL */
+    const char **pieces = gp_arena_alloc(in->collect.arena, sizeof *pieces * (size_t)(2 * n + 3)), **p = pieces; /* "{" when n is 0, "}", NULL */
     if (n == 0)
         *p++ = "{";
     for (const gp_field_group_t *g = groups; g != NULL; g = g->next) {
-        *p++ = key_piece(c, g, g == groups);
+        *p++ = key_piece(in, g, g == groups);
         if (strcmp(g->name, "__typename") == 0)
             *p++ = "\"query_root\"";
-        else if ((*p++ = gp_meta_root_value(c, g)) == NULL)
+        else if ((*p++ = gp_meta_root_value(in, g)) == NULL)
             return NULL;
     }
     *p++ = "}";

@@ -1,6 +1,7 @@
-/* server/http.c — routing, and turning an HTTP request into gp_operation_input_t's:
- * GraphQL over HTTP (Accept negotiation, request checks, GET and POST, batches) and
- * the JSON shape of h2o's own 413. */
+/* server/http.c — routing, and turning an HTTP request into a gp_run_input_t and the
+ * run's completion into an HTTP reply: GraphQL over HTTP (Accept negotiation, request
+ * checks, GET and POST, batches, statuses per media type) and the JSON shape of h2o's
+ * own 413. */
 #include "server/http.h"
 
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 
 #include "base/json.h"
 #include "server/operation.h"
+#include "server/reply.h"
 #include "server/ops.h"
 
 #define MAX_BATCH 100 /* operations in one POSTed array */
@@ -30,13 +32,13 @@ static bool path_is(const h2o_req_t *req, const char *p)
 
 static void bad_request(h2o_req_t *req, gp_media_t media, const char *message)
 {
-    gp_operation_reply_error(req, 400, media, "BAD_REQUEST", message);
+    gp_reply_error(req, 400, media, "BAD_REQUEST", message);
 }
 
 static int method_not_allowed(h2o_req_t *req, const char *allow)
 {
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL, allow, strlen(allow));
-    gp_operation_reply_error(req, 405, GP_MEDIA_JSON, "BAD_REQUEST", "method not allowed");
+    gp_reply_error(req, 405, GP_MEDIA_JSON, "BAD_REQUEST", "method not allowed");
     return 0;
 }
 
@@ -126,7 +128,7 @@ static bool negotiate(const h2o_req_t *req, gp_media_t *media)
 
 static int not_acceptable(h2o_req_t *req)
 {
-    gp_operation_reply_error(req, 406, GP_MEDIA_JSON, "NOT_ACCEPTABLE",
+    gp_reply_error(req, 406, GP_MEDIA_JSON, "NOT_ACCEPTABLE",
                              "the Accept header allows neither application/graphql-response+json nor "
                              "application/json");
     return 0;
@@ -139,7 +141,7 @@ static gp_plan_cache_t *plans_or_503(gp_http_ctx_t *ctx, h2o_req_t *req, gp_medi
         return ctx->plans;
     const gp_schema_t *schema = atomic_load_explicit(ctx->schema, memory_order_acquire);
     if (schema == NULL) {
-        gp_operation_reply_error(req, 503, media, "SERVICE_UNAVAILABLE",
+        gp_reply_error(req, 503, media, "SERVICE_UNAVAILABLE",
                                  "the schema is not loaded yet: the database has not been reachable");
         return NULL;
     }
@@ -225,6 +227,51 @@ static bool json_param(const param_t *p, json_t **out)
     return true;
 }
 
+/* A run in the request's pool: freed with the request, which forgets its statement
+ * when the client went away before the answer. */
+typedef struct http_run {
+    h2o_req_t *req;
+    gp_media_t media;
+    uint64_t send_timeout_ms;
+    gp_run_t *run;
+} http_run_t;
+
+static void on_http_run_dispose(void *p)
+{
+    http_run_t *hr = p;
+    if (hr->run != NULL)
+        gp_run_free(hr->run);
+}
+
+/* Errors that stopped the operation before execution: GraphQL over HTTP wants 200
+ * with application/json, a 4xx with the newer type. The response pieces live in the
+ * run, which lives as long as the request. */
+static void on_run_done(void *data, const gp_run_result_t *r)
+{
+    http_run_t *hr = data;
+    h2o_req_t *req = hr->req;
+    int status = r->outcome == GP_RUN_NOT_RUN && hr->media == GP_MEDIA_JSON && r->status < 500 ? 200 : r->status;
+    if (r->outcome == GP_RUN_MUTATION_REFUSED)
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL, H2O_STRLIT("POST"));
+    h2o_iovec_t *iov = h2o_mem_alloc_pool(&req->pool, sizeof *iov * r->n);
+    for (size_t i = 0; i < r->n; i++)
+        iov[i] = h2o_iovec_init(r->pieces[i].base, r->pieces[i].len);
+    gp_reply_iov(req, status, hr->media, iov, r->n, r->len, hr->send_timeout_ms);
+}
+
+/* Runs `count` operations (a batch, or one) and answers `req` exactly once. */
+static void run_operations(gp_http_ctx_t *ctx, h2o_req_t *req, gp_media_t media, gp_plan_cache_t *plans,
+                           const gp_operation_input_t *ops, size_t count, bool batch, bool via_get)
+{
+    http_run_t *hr = h2o_mem_alloc_shared(&req->pool, sizeof *hr, on_http_run_dispose);
+    *hr = (http_run_t){req, media, ctx->limits->send_timeout_ms, NULL};
+    h2o_socket_t *client = req->conn->callbacks->get_socket != NULL ? req->conn->callbacks->get_socket(req->conn)
+                                                                    : NULL;
+    gp_run_input_t in = {ops, count, batch, /* queries_only= */ via_get, ctx->dev, ctx->limits->max_response,
+                         ctx->limits->max_memory, client != NULL ? h2o_socket_get_fd(client) : -1};
+    hr->run = gp_run_start(ctx->pool, plans, &in, on_run_done, hr);
+}
+
 static int graphql_get(gp_http_ctx_t *ctx, h2o_req_t *req, gp_media_t media)
 {
     param_t params[] = {{"query", NULL, 0}, {"operationName", NULL, 0}, {"variables", NULL, 0},
@@ -252,9 +299,8 @@ static int graphql_get(gp_http_ctx_t *ctx, h2o_req_t *req, gp_media_t media)
     gp_plan_cache_t *plans = plans_or_503(ctx, req, media);
     if (plans != NULL) {
         gp_operation_input_t in = {params[0].value, params[0].len, params[1].len > 0 ? params[1].value : NULL,
-                                   variables, /* via_get= */ true, media, ctx->dev, ctx->limits->max_response,
-                                   ctx->limits->max_memory, ctx->limits->send_timeout_ms};
-        gp_operation_start(req, ctx->pool, plans, &in);
+                                   variables, NULL};
+        run_operations(ctx, req, media, plans, &in, 1, /* batch= */ false, /* via_get= */ true);
     }
     json_decref(variables);
     return 0;
@@ -295,14 +341,13 @@ static const char *check_request(const json_t *body)
 }
 
 /* The input of a request object that passed check_request; it points into `body`. */
-static gp_operation_input_t input_of(const gp_http_ctx_t *ctx, const json_t *body, gp_media_t media)
+static gp_operation_input_t input_of(const json_t *body)
 {
     const json_t *q = json_object_get(body, "query"), *n = json_object_get(body, "operationName");
     json_t *v = json_object_get(body, "variables");
     return (gp_operation_input_t){json_string_value(q), json_string_length(q),
                                   json_is_string(n) ? json_string_value(n) : NULL,
-                                  json_is_object(v) ? v : NULL, /* via_get= */ false, media, ctx->dev,
-                                  ctx->limits->max_response, ctx->limits->max_memory, ctx->limits->send_timeout_ms};
+                                  json_is_object(v) ? v : NULL, NULL};
 }
 
 /* Every element runs as an independent operation; a malformed element gets its own
@@ -318,25 +363,19 @@ static void start_batch(gp_http_ctx_t *ctx, h2o_req_t *req, gp_media_t media, co
     gp_plan_cache_t *plans = plans_or_503(ctx, req, media);
     if (plans == NULL)
         return;
-    gp_batch_t *b = gp_batch_new(req, n, media, ctx->limits->max_response, (json_t *)body,
-                                 ctx->limits->send_timeout_ms);
+    gp_operation_input_t ops[MAX_BATCH];
     for (size_t i = 0; i < n; i++) {
         const json_t *el = json_array_get(body, i);
         const char *problem = check_request(el);
-        if (problem != NULL) {
-            gp_batch_fail(b, i, "BAD_REQUEST", problem);
-            continue;
-        }
-        gp_operation_input_t in = input_of(ctx, el, media);
-        gp_batch_add(b, i, &in);
+        ops[i] = problem != NULL ? (gp_operation_input_t){.problem = problem} : input_of(el);
     }
-    gp_batch_run(b, ctx->pool, plans);
+    run_operations(ctx, req, media, plans, ops, n, /* batch= */ true, /* via_get= */ false);
 }
 
 static int graphql_post(gp_http_ctx_t *ctx, h2o_req_t *req, gp_media_t media)
 {
     if (!is_json_body(req)) {
-        gp_operation_reply_error(req, 415, media, "BAD_REQUEST", "send the request as Content-Type: application/json");
+        gp_reply_error(req, 415, media, "BAD_REQUEST", "send the request as Content-Type: application/json");
         return 0;
     }
     if (req->entity.base == NULL || req->entity.len == 0) {
@@ -359,8 +398,8 @@ static int graphql_post(gp_http_ctx_t *ctx, h2o_req_t *req, gp_media_t media)
     } else if ((problem = check_request(body)) != NULL) {
         bad_request(req, media, problem);
     } else if ((plans = plans_or_503(ctx, req, media)) != NULL) {
-        gp_operation_input_t in = input_of(ctx, body, media);
-        gp_operation_start(req, ctx->pool, plans, &in);
+        gp_operation_input_t in = input_of(body);
+        run_operations(ctx, req, media, plans, &in, 1, /* batch= */ false, /* via_get= */ false);
     }
     json_decref(body);
     return 0;
@@ -383,7 +422,7 @@ static int ops(gp_http_ctx_t *ctx, h2o_req_t *req)
     } else {
         status = gp_ops_health(ctx->pool, loaded, &body, &len);
     }
-    gp_operation_reply(req, status, GP_MEDIA_JSON, body, len);
+    gp_reply(req, status, GP_MEDIA_JSON, body, len);
     return 0;
 }
 
@@ -412,7 +451,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     if (path_is(req, "/health") || path_is(req, "/ready") || path_is(req, "/live") ||
         path_is(req, "/health/database"))
         return ops(ctx, req);
-    gp_operation_reply_error(req, 404, GP_MEDIA_JSON, "NOT_FOUND", "not found: the GraphQL endpoint is /graphql");
+    gp_reply_error(req, 404, GP_MEDIA_JSON, "NOT_FOUND", "not found: the GraphQL endpoint is /graphql");
     return 0;
 }
 

@@ -68,6 +68,19 @@ pg_start_in() {
     unset PGDATABASE PGPASSWORD PGSERVICE
 }
 
+# Every PostgreSQL backend is a session of its own (setsid), and with the kernel's
+# autogroup scheduling (on by default) a session is one entity to the CPU scheduler: each
+# backend then weighs as much as graphpost and the load generator together. On 2 cores
+# that held some by_pk statements off the CPU for 0.1-3 s (bench/README). As root, a test
+# cluster turns the host-wide knob off while it runs and puts it back on exit.
+pg_autogroup_off() {
+    local knob=/proc/sys/kernel/sched_autogroup_enabled
+    [ "$(cat "$knob" 2>/dev/null)" = 1 ] || return 0
+    { echo 0 >"$knob"; } 2>/dev/null || return 0
+    gp_at_exit "echo 1 >$knob"
+    gp_log "kernel.sched_autogroup_enabled is off until this run ends (PostgreSQL backends are sessions)"
+}
+
 # pg_start: a fresh cluster in a temp dir on a free port, removed on exit.
 pg_start() {
     local dir port
@@ -75,6 +88,7 @@ pg_start() {
     gp_at_exit pg_destroy "$dir"
     chmod 755 "$dir" # the test user reads the server log
     pg_init "$dir" || return 1
+    pg_autogroup_off
     port=$(gp_free_port) || return 1
     pg_start_in "$dir" "$port" || return 1
     gp_log "PostgreSQL on 127.0.0.1:$port ($dir)"

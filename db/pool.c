@@ -13,8 +13,9 @@
  * (`gp_<id>`; a crafted hash collision only evicts, it never shares a name). A read
  * known to be fast (under GP_POOL_FAST_US last time) is pipelined on the least-loaded
  * busy connection while that one is shallow, else on an idle one (pool_pick). Anything
- * else (new, slow last time, or a write) is "exclusive": it goes last on its connection and nothing is pipelined behind it until its result is in,
- * so a slow statement delays nobody; a write takes only an idle connection, since a
+ * else (new, slow last time, or a write) is "exclusive": it goes last on its connection
+ * and nothing is pipelined behind it until its result is in, so a slow statement delays
+ * nobody; a write takes only an idle connection, since a
  * write cannot be withdrawn once sent. Another connection opens as soon as every open
  * one is exclusive or GP_POOL_GROW_DEPTH deep. The acquire timeout bounds the wait for
  * a connection and also the wait of a read pipelined behind another statement (it
@@ -77,8 +78,8 @@
 #define GP_POOL_FAST_US 20000
 #endif
 /* Statements queued on the least-loaded busy connection before an idle one is used or
- * another one opened: pipelining saves PostgreSQL and us work, but one backend runs one statement at a
- * time, so deeper pipelines serialise what several backends could run at once. */
+ * another one opened: pipelining saves PostgreSQL and us work, but one backend runs one
+ * statement at a time, so deeper pipelines serialise what several backends could run at once. */
 #ifndef GP_POOL_GROW_DEPTH
 #define GP_POOL_GROW_DEPTH 2
 #endif

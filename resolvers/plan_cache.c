@@ -14,6 +14,7 @@
 
 typedef struct entry {
     uint64_t hash;
+    uint64_t version;           /* of the schema the document was validated and the plan compiled on */
     const char *query;          /* NUL-terminated copy; the document points into it */
     size_t len;
     const char *operation_name; /* "" for none */
@@ -25,7 +26,6 @@ typedef struct entry {
 } entry_t;
 
 struct gp_plan_cache {
-    const gp_schema_t *schema;
     int capacity;
     entry_t **buckets;
     size_t nbuckets;            /* a power of two */
@@ -33,10 +33,9 @@ struct gp_plan_cache {
     gp_plan_cache_stats_t stats;
 };
 
-gp_plan_cache_t *gp_plan_cache_new(const gp_schema_t *s, int capacity)
+gp_plan_cache_t *gp_plan_cache_new(int capacity)
 {
     gp_plan_cache_t *pc = calloc(1, sizeof *pc);
-    pc->schema = s;
     pc->capacity = capacity;
     pc->nbuckets = 16;
     while (pc->nbuckets < (size_t)capacity * 2)
@@ -57,9 +56,10 @@ void gp_plan_cache_free(gp_plan_cache_t *pc)
     free(pc);
 }
 
-static uint64_t key_hash(const char *query, size_t len, const char *operation_name)
+static uint64_t key_hash(uint64_t version, const char *query, size_t len, const char *operation_name)
 {
-    return gp_hash64(query, len, 0) ^ gp_hash64(operation_name, strlen(operation_name), 0x9e3779b97f4a7c15ULL);
+    return gp_hash64(query, len, version) ^
+           gp_hash64(operation_name, strlen(operation_name), 0x9e3779b97f4a7c15ULL);
 }
 
 static void lru_unlink(gp_plan_cache_t *pc, entry_t *e)
@@ -90,10 +90,11 @@ static entry_t **bucket_of(gp_plan_cache_t *pc, uint64_t hash)
     return &pc->buckets[hash & (pc->nbuckets - 1)];
 }
 
-static entry_t *lookup(gp_plan_cache_t *pc, uint64_t hash, const char *query, size_t len, const char *name)
+static entry_t *lookup(gp_plan_cache_t *pc, uint64_t hash, uint64_t version, const char *query, size_t len,
+                       const char *name)
 {
     for (entry_t *e = *bucket_of(pc, hash); e != NULL; e = e->next_in_bucket)
-        if (e->hash == hash && e->len == len && memcmp(e->query, query, len) == 0 &&
+        if (e->hash == hash && e->version == version && e->len == len && memcmp(e->query, query, len) == 0 &&
             strcmp(e->operation_name, name) == 0)
             return e;
     return NULL;
@@ -161,12 +162,13 @@ static gp_plan_t *rebind(gp_arena_t *a, const gp_plan_t *cached, const json_t *v
     return plan;
 }
 
-static entry_t *new_entry(uint64_t hash, const char *query, size_t len, const char *name)
+static entry_t *new_entry(uint64_t hash, uint64_t version, const char *query, size_t len, const char *name)
 {
     gp_arena_t *ea = gp_arena_new(len * 4 + 4096);
     entry_t *e = gp_arena_new_obj(ea, entry_t);
     e->arena = ea;
     e->hash = hash;
+    e->version = version;
     e->len = len;
     e->query = gp_arena_strndup(ea, query, len);
     e->operation_name = gp_arena_strdup(ea, name);
@@ -174,20 +176,20 @@ static entry_t *new_entry(uint64_t hash, const char *query, size_t len, const ch
 }
 
 /* Coerces the variables, then re-binds the cached plan or compiles anew. */
-static gp_plan_t *plan_for(gp_plan_cache_t *pc, gp_arena_t *a, entry_t *e, const char *operation_name,
-                           const json_t *variables, gp_errors_t *errs)
+static gp_plan_t *plan_for(gp_plan_cache_t *pc, const gp_schema_t *s, gp_arena_t *a, entry_t *e,
+                           const char *operation_name, const json_t *variables, gp_errors_t *errs)
 {
     const gp_operation_t *op = gp_plan_operation(e->doc, operation_name, errs);
     if (op == NULL)
         return NULL;
-    json_t *coerced = gp_coerce_variables(a, pc->schema, op, variables, errs);
+    json_t *coerced = gp_coerce_variables(a, s, op, variables, errs);
     if (coerced == NULL)
         return NULL;
     gp_plan_t *plan = e->plan != NULL ? rebind(a, e->plan, coerced) : NULL;
     if (plan != NULL) {
         pc->stats.hits++;
     } else {
-        plan = gp_plan_compile(a, pc->schema, e->doc, op, coerced, errs);
+        plan = gp_plan_compile(a, s, e->doc, op, coerced, errs);
         if (plan != NULL && plan->reusable && e->plan == NULL)
             e->plan = keep_plan(e->arena, plan);
     }
@@ -195,19 +197,20 @@ static gp_plan_t *plan_for(gp_plan_cache_t *pc, gp_arena_t *a, entry_t *e, const
     return plan;
 }
 
-gp_plan_t *gp_plan_cache_resolve(gp_plan_cache_t *pc, gp_arena_t *a, const char *query, size_t len,
-                                 const char *operation_name, const json_t *variables, gp_errors_t *errs)
+gp_plan_t *gp_plan_cache_resolve(gp_plan_cache_t *pc, const gp_schema_t *s, uint64_t version, gp_arena_t *a,
+                                 const char *query, size_t len, const char *operation_name, const json_t *variables,
+                                 gp_errors_t *errs)
 {
     if (pc->capacity == 0)
-        return gp_plan_request(a, pc->schema, query, len, operation_name, variables, errs);
+        return gp_plan_request(a, s, query, len, operation_name, variables, errs);
     const char *name = operation_name != NULL ? operation_name : "";
-    uint64_t hash = key_hash(query, len, name);
-    entry_t *e = lookup(pc, hash, query, len, name);
+    uint64_t hash = key_hash(version, query, len, name);
+    entry_t *e = lookup(pc, hash, version, query, len, name);
     if (e != NULL) {
         lru_unlink(pc, e);
         lru_push_front(pc, e);
         unsigned long long hits = pc->stats.hits;
-        gp_plan_t *plan = plan_for(pc, a, e, operation_name, variables, errs);
+        gp_plan_t *plan = plan_for(pc, s, a, e, operation_name, variables, errs);
         if (pc->stats.hits == hits)
             pc->stats.doc_hits++;
         return plan;
@@ -215,14 +218,14 @@ gp_plan_t *gp_plan_cache_resolve(gp_plan_cache_t *pc, gp_arena_t *a, const char 
     /* Only documents that parse and validate are kept: whatever a request's
      * variables or operation name do wrong afterwards is that request's problem. */
     pc->stats.misses++;
-    e = new_entry(hash, query, len, name);
+    e = new_entry(hash, version, query, len, name);
     e->doc = gp_parse(e->arena, e->query, len, errs);
-    if (e->doc == NULL || gp_validate(a, pc->schema, e->doc, errs) != 0) {
+    if (e->doc == NULL || gp_validate(a, s, e->doc, errs) != 0) {
         gp_arena_free(e->arena);
         return NULL;
     }
     insert(pc, e);
-    return plan_for(pc, a, e, operation_name, variables, errs);
+    return plan_for(pc, s, a, e, operation_name, variables, errs);
 }
 
 void gp_plan_cache_stats(const gp_plan_cache_t *pc, gp_plan_cache_stats_t *out)

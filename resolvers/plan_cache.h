@@ -1,5 +1,5 @@
 /* resolvers/plan_cache.h — remembers what each distinct request document costs to
- * prepare. Keyed by (document text, operation name): a hit skips parsing and
+ * prepare. Keyed by (schema version, document text, operation name): a hit skips parsing and
  * validation, and when the plan only binds variables as parameters, compiling too,
  * so a repeated query with new variables goes straight to execution (after its
  * variables are coerced), as a named prepared statement (plan->statement).
@@ -8,6 +8,7 @@
 #define GP_PLAN_CACHE_H
 
 #include <jansson.h>
+#include <stdint.h>
 
 #include "base/arena.h"
 #include "base/error.h"
@@ -23,14 +24,18 @@ typedef struct gp_plan_cache_stats {
     int size;
 } gp_plan_cache_stats_t;
 
-/* `s` must outlive the cache. capacity 0 disables caching. */
-gp_plan_cache_t *gp_plan_cache_new(const gp_schema_t *s, int capacity);
+/* capacity 0 disables caching. */
+gp_plan_cache_t *gp_plan_cache_new(int capacity);
 void gp_plan_cache_free(gp_plan_cache_t *pc);
 
-/* What gp_plan_request does, through the cache. `query` must be NUL-terminated at
- * `len`. The plan and its parameters live in `a`; the cache keeps its own copies. */
-gp_plan_t *gp_plan_cache_resolve(gp_plan_cache_t *pc, gp_arena_t *a, const char *query, size_t len,
-                                 const char *operation_name, const json_t *variables, gp_errors_t *errs);
+/* What gp_plan_request does on `s`, through the cache. `version` names `s`: the
+ * caller gives one schema one version, and a different schema a different version
+ * (entries of a version are only used with it; `s` must outlive them unless its
+ * version is never asked again). `query` must be NUL-terminated at `len`. The plan
+ * and its parameters live in `a`; the cache keeps its own copies. */
+gp_plan_t *gp_plan_cache_resolve(gp_plan_cache_t *pc, const gp_schema_t *s, uint64_t version, gp_arena_t *a,
+                                 const char *query, size_t len, const char *operation_name, const json_t *variables,
+                                 gp_errors_t *errs);
 
 void gp_plan_cache_stats(const gp_plan_cache_t *pc, gp_plan_cache_stats_t *out);
 

@@ -134,19 +134,19 @@ static int not_acceptable(h2o_req_t *req)
     return 0;
 }
 
-/* The worker's plan cache, or NULL after answering 503 while the schema is not loaded. */
-static gp_plan_cache_t *plans_or_503(gp_http_ctx_t *ctx, h2o_req_t *req, gp_media_t media)
+/* The published schema snapshot (the slot's reference: the run takes its own), or
+ * NULL after answering 503 while the schema is not loaded. */
+static gp_snapshot_t *snapshot_or_503(gp_http_ctx_t *ctx, h2o_req_t *req, gp_media_t media)
 {
-    if (ctx->plans != NULL)
-        return ctx->plans;
-    const gp_schema_t *schema = atomic_load_explicit(ctx->schema, memory_order_acquire);
-    if (schema == NULL) {
+    gp_snapshot_t *snap = atomic_load_explicit(ctx->snapshot, memory_order_acquire);
+    if (snap == NULL) {
         gp_reply_error(req, 503, media, "SERVICE_UNAVAILABLE",
                                  "the schema is not loaded yet: the database has not been reachable");
         return NULL;
     }
-    ctx->plans = gp_plan_cache_new(schema, ctx->plan_cache);
-    return ctx->plans;
+    if (ctx->plans == NULL)
+        ctx->plans = gp_plan_cache_new(ctx->plan_cache);
+    return snap;
 }
 
 static int hexval(char c)
@@ -260,7 +260,7 @@ static void on_run_done(void *data, const gp_run_result_t *r)
 }
 
 /* Runs `count` operations (a batch, or one) and answers `req` exactly once. */
-static void run_operations(gp_http_ctx_t *ctx, h2o_req_t *req, gp_media_t media, gp_plan_cache_t *plans,
+static void run_operations(gp_http_ctx_t *ctx, h2o_req_t *req, gp_media_t media, gp_snapshot_t *snap,
                            const gp_operation_input_t *ops, size_t count, bool batch, bool via_get)
 {
     http_run_t *hr = h2o_mem_alloc_shared(&req->pool, sizeof *hr, on_http_run_dispose);
@@ -269,7 +269,7 @@ static void run_operations(gp_http_ctx_t *ctx, h2o_req_t *req, gp_media_t media,
                                                                     : NULL;
     gp_run_input_t in = {ops, count, batch, /* queries_only= */ via_get, ctx->dev, ctx->limits->max_response,
                          ctx->limits->max_memory, client != NULL ? h2o_socket_get_fd(client) : -1};
-    hr->run = gp_run_start(ctx->pool, plans, &in, on_run_done, hr);
+    hr->run = gp_run_start(ctx->pool, ctx->plans, snap, &in, on_run_done, hr);
 }
 
 static int graphql_get(gp_http_ctx_t *ctx, h2o_req_t *req, gp_media_t media)
@@ -296,11 +296,11 @@ static int graphql_get(gp_http_ctx_t *ctx, h2o_req_t *req, gp_media_t media)
         return 0;
     }
     json_decref(extensions); /* accepted, and no extension is known yet */
-    gp_plan_cache_t *plans = plans_or_503(ctx, req, media);
-    if (plans != NULL) {
+    gp_snapshot_t *snap = snapshot_or_503(ctx, req, media);
+    if (snap != NULL) {
         gp_operation_input_t in = {params[0].value, params[0].len, params[1].len > 0 ? params[1].value : NULL,
                                    variables, NULL};
-        run_operations(ctx, req, media, plans, &in, 1, /* batch= */ false, /* via_get= */ true);
+        run_operations(ctx, req, media, snap, &in, 1, /* batch= */ false, /* via_get= */ true);
     }
     json_decref(variables);
     return 0;
@@ -360,8 +360,8 @@ static void start_batch(gp_http_ctx_t *ctx, h2o_req_t *req, gp_media_t media, co
                                        : "too many operations in one batch (at most " H2O_TO_STR(MAX_BATCH) ")");
         return;
     }
-    gp_plan_cache_t *plans = plans_or_503(ctx, req, media);
-    if (plans == NULL)
+    gp_snapshot_t *snap = snapshot_or_503(ctx, req, media);
+    if (snap == NULL)
         return;
     gp_operation_input_t ops[MAX_BATCH];
     for (size_t i = 0; i < n; i++) {
@@ -369,7 +369,7 @@ static void start_batch(gp_http_ctx_t *ctx, h2o_req_t *req, gp_media_t media, co
         const char *problem = check_request(el);
         ops[i] = problem != NULL ? (gp_operation_input_t){.problem = problem} : input_of(el);
     }
-    run_operations(ctx, req, media, plans, ops, n, /* batch= */ true, /* via_get= */ false);
+    run_operations(ctx, req, media, snap, ops, n, /* batch= */ true, /* via_get= */ false);
 }
 
 static int graphql_post(gp_http_ctx_t *ctx, h2o_req_t *req, gp_media_t media)
@@ -392,14 +392,14 @@ static int graphql_post(gp_http_ctx_t *ctx, h2o_req_t *req, gp_media_t media)
         return 0;
     }
     const char *problem;
-    gp_plan_cache_t *plans;
+    gp_snapshot_t *snap;
     if (json_is_array(body)) {
         start_batch(ctx, req, media, body);
     } else if ((problem = check_request(body)) != NULL) {
         bad_request(req, media, problem);
-    } else if ((plans = plans_or_503(ctx, req, media)) != NULL) {
+    } else if ((snap = snapshot_or_503(ctx, req, media)) != NULL) {
         gp_operation_input_t in = input_of(body);
-        run_operations(ctx, req, media, plans, &in, 1, /* batch= */ false, /* via_get= */ false);
+        run_operations(ctx, req, media, snap, &in, 1, /* batch= */ false, /* via_get= */ false);
     }
     json_decref(body);
     return 0;
@@ -412,7 +412,7 @@ static int ops(gp_http_ctx_t *ctx, h2o_req_t *req)
     const char *body;
     size_t len;
     int status;
-    bool loaded = atomic_load_explicit(ctx->schema, memory_order_acquire) != NULL;
+    bool loaded = atomic_load_explicit(ctx->snapshot, memory_order_acquire) != NULL;
     if (path_is(req, "/live")) {
         status = gp_ops_live(&body, &len);
     } else if (path_is(req, "/health/database")) {

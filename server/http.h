@@ -12,20 +12,18 @@
 
 #include "db/pool.h"
 #include "resolvers/plan_cache.h"
-#include "schema/types.h"
-
-/* The type system (and through it the model), published once by main when
- * introspection succeeds. Workers serve before that (/live, /health answering 503)
- * so that an orchestrator sees a live process while the database is unreachable. */
-typedef _Atomic(const gp_schema_t *) gp_schema_slot_t;
+#include "server/snapshot.h"
 
 /* What a request handler can reach of its worker. `h2o` must stay the first member:
  * handlers get it back from req->conn->ctx. */
 typedef struct gp_http_ctx {
     h2o_context_t h2o;
     gp_pool_t *pool;
-    gp_schema_slot_t *schema;
-    gp_plan_cache_t *plans;     /* made on the first request after the schema is published */
+    gp_snapshot_slot_t *snapshot; /* published once by main when introspection succeeds; workers serve
+                                   * before that (/live, /health answering 503) so that an orchestrator
+                                   * sees a live process while the database is unreachable */
+    gp_plan_cache_t *plans;     /* made on the first request after the schema is published; keyed by
+                                 * snapshot version */
     int plan_cache;             /* its capacity */
     bool dev;                   /* --dev */
     const struct gp_http_limits *limits; /* the handler's, set on every request */

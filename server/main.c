@@ -25,6 +25,7 @@
 #include "schema/types.h"
 #include "server/config.h"
 #include "server/http.h"
+#include "server/snapshot.h"
 #include "server/worker.h"
 
 #define CONNECT_BACKOFF_FIRST_MS 250
@@ -177,7 +178,7 @@ typedef struct workers {
     int started;
 } workers_t;
 
-static int start_workers(workers_t *ws, const gp_config_t *cf, gp_schema_slot_t *schema, int listen_fd)
+static int start_workers(workers_t *ws, const gp_config_t *cf, gp_snapshot_slot_t *slot, int listen_fd)
 {
     h2o_config_init(&ws->conf);
     gp_http_limits_t limits = {(size_t)cf->max_response_bytes, (size_t)cf->max_request_memory,
@@ -188,7 +189,7 @@ static int start_workers(workers_t *ws, const gp_config_t *cf, gp_schema_slot_t 
         gp_worker_config_t wc = {
             .id = ws->started,
             .h2o = &ws->conf,
-            .schema = schema,
+            .snapshot = slot,
             .plan_cache = cf->plan_cache,
             .dev = cf->dev,
             .listen_fd = listen_fd,
@@ -246,24 +247,20 @@ static int serve(const gp_config_t *cf, const sigset_t *signals)
     int listen_fd = listen_on(cf);
     if (listen_fd == -1)
         return 1;
-    static gp_schema_slot_t slot;
+    static gp_snapshot_slot_t slot;
     workers_t ws = {0};
     int status = 1;
     gp_model_t *model = NULL;
-    gp_schema_t *schema = NULL;
     bool failed = false;
     if (start_workers(&ws, cf, &slot, listen_fd) == 0 && (model = load_model(cf, signals, &failed)) != NULL) {
-        schema = gp_schema_build(model);
-        atomic_store_explicit(&slot, schema, memory_order_release);
+        atomic_store_explicit(&slot, gp_snapshot_new(model, 1), memory_order_release); /* the slot's reference */
         wait_for_stop(signals);
         status = 0;
     } else if (ws.started == cf->threads && !failed) {
         status = 0; /* stopped by a signal while connecting */
     }
     stop_workers(&ws, listen_fd);
-    gp_schema_free(schema);
-    if (model != NULL)
-        gp_model_free(model);
+    gp_snapshot_unref(atomic_exchange_explicit(&slot, NULL, memory_order_acq_rel)); /* no reader is left */
     return status;
 }
 

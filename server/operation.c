@@ -37,6 +37,7 @@ typedef struct op {
 struct gp_run {
     gp_pool_t *pool;
     gp_plan_cache_t *plans;
+    gp_snapshot_t *snapshot; /* the schema the run started with: its reference, dropped by gp_run_free */
     gp_run_cb cb;
     void *data;
     gp_run_input_t in;      /* ops points at `op` */
@@ -277,7 +278,8 @@ static void op_run(op_t *op, const gp_operation_input_t *in)
     const char *name = in->operation_name != NULL ? gp_arena_strdup(op->arena, in->operation_name) : NULL;
     gp_errors_t errs;
     gp_errors_init(&errs, op->arena, query);
-    gp_plan_t *plan = gp_plan_cache_resolve(run->plans, op->arena, query, in->query_len, name, op->variables, &errs);
+    gp_plan_t *plan = gp_plan_cache_resolve(run->plans, run->snapshot->schema, run->snapshot->version, op->arena,
+                                           query, in->query_len, name, op->variables, &errs);
     if (gp_arena_over_limit(op->arena)) { /* whatever else went wrong, this is why */
         op_fail(op, GP_RUN_NOT_RUN, 400, "QUERY_TOO_COMPLEX",
                 "the operation needs more memory than the server gives one request (--max-request-memory)");
@@ -358,14 +360,15 @@ static void batch_start(gp_run_t *b, const gp_operation_input_t *ops)
     batch_next(b);
 }
 
-gp_run_t *gp_run_start(gp_pool_t *pool, gp_plan_cache_t *plans, const gp_run_input_t *in, gp_run_cb cb,
-                       void *data)
+gp_run_t *gp_run_start(gp_pool_t *pool, gp_plan_cache_t *plans, gp_snapshot_t *snapshot, const gp_run_input_t *in,
+                       gp_run_cb cb, void *data)
 {
     gp_run_t *run = calloc(1, sizeof *run);
     if (run == NULL)
         abort();
     run->pool = pool;
     run->plans = plans;
+    run->snapshot = gp_snapshot_ref(snapshot);
     run->cb = cb;
     run->data = data;
     run->in = *in;
@@ -396,5 +399,6 @@ void gp_run_free(gp_run_t *run)
             gp_arena_free(op->arena);
     }
     gp_arena_free(run->out);
+    gp_snapshot_unref(run->snapshot);
     free(run);
 }

@@ -20,6 +20,7 @@
 
 #include "db/pool.h"
 #include "resolvers/plan_cache.h"
+#include "server/snapshot.h"
 
 /* One operation of the request. Everything is copied (variables: a reference) when
  * the run starts, so the input need not outlive gp_run_start. */
@@ -70,9 +71,10 @@ typedef void (*gp_run_cb)(void *data, const gp_run_result_t *result);
 typedef struct gp_run gp_run_t;
 
 /* Calls `cb` exactly once, now or from the pool's callback, unless the run is freed
- * first. Never NULL. */
-gp_run_t *gp_run_start(gp_pool_t *pool, gp_plan_cache_t *plans, const gp_run_input_t *in, gp_run_cb cb,
-                       void *data);
+ * first. Never NULL. The run plans on `snapshot` (through `plans`, keyed by its
+ * version) and holds a reference to it until gp_run_free. */
+gp_run_t *gp_run_start(gp_pool_t *pool, gp_plan_cache_t *plans, gp_snapshot_t *snapshot, const gp_run_input_t *in,
+                       gp_run_cb cb, void *data);
 
 /* Forgets a statement still running (no callback follows) and frees everything the
  * run holds, its response included. */

@@ -177,7 +177,7 @@ static bool setup(gp_worker_t *w)
     h2o_evloop_t *loop = h2o_evloop_create();
     h2o_context_init(&w->ctx.h2o, loop, w->cf.h2o);
     h2o_multithread_register_receiver(w->ctx.h2o.queue, &w->stop_receiver, on_stop);
-    w->ctx.schema = w->cf.schema;
+    w->ctx.snapshot = w->cf.snapshot;
     w->ctx.plan_cache = w->cf.plan_cache;
     w->ctx.dev = w->cf.dev;
     w->accept_ctx.ctx = &w->ctx.h2o;

@@ -1,6 +1,6 @@
 /* server/worker.h — one thread = one h2o event loop + h2o context + its own database
  * pool + its own dup() of the listening socket. Workers share nothing mutable but
- * the schema slot, written once: the h2o configuration is read-only once they run. */
+ * the snapshot slot, written once: the h2o configuration is read-only once they run. */
 #ifndef GP_WORKER_H
 #define GP_WORKER_H
 
@@ -15,7 +15,7 @@ typedef struct gp_worker gp_worker_t;
 typedef struct gp_worker_config {
     int id;                     /* for logs */
     h2o_globalconf_t *h2o;      /* shared, configured by gp_http_configure */
-    gp_schema_slot_t *schema;   /* NULL inside until the schema is loaded */
+    gp_snapshot_slot_t *snapshot; /* NULL inside until the schema is loaded */
     int plan_cache;             /* capacity of this worker's plan cache */
     bool dev;
     int listen_fd;              /* bound and listening; the worker accepts on its own dup() */

@@ -18,14 +18,14 @@ static gp_plan_t *resolve(gp_plan_cache_t *pc, gp_arena_t *a, const char *query,
     gp_errors_t errs;
     gp_errors_init(&errs, a, query);
     json_t *vars = variables != NULL ? json_loads(variables, 0, NULL) : NULL;
-    gp_plan_t *plan = gp_plan_cache_resolve(pc, a, query, strlen(query), NULL, vars, &errs);
+    gp_plan_t *plan = gp_plan_cache_resolve(pc, schema, 1, a, query, strlen(query), NULL, vars, &errs);
     json_decref(vars);
     return plan;
 }
 
 static void test_repeated_document_skips_compiling(void)
 {
-    gp_plan_cache_t *pc = gp_plan_cache_new(schema, 8);
+    gp_plan_cache_t *pc = gp_plan_cache_new(8);
     gp_arena_t *a = gp_arena_new(4096);
     const char *q = "query($id: Int!) { users_by_pk(id: $id) { name } }";
     gp_plan_t *first = resolve(pc, a, q, "{\"id\": 1}");
@@ -46,7 +46,7 @@ static void test_repeated_document_skips_compiling(void)
 
 static void test_shaped_document_reuses_only_the_parse(void)
 {
-    gp_plan_cache_t *pc = gp_plan_cache_new(schema, 8);
+    gp_plan_cache_t *pc = gp_plan_cache_new(8);
     gp_arena_t *a = gp_arena_new(4096);
     const char *q = "query($s: Boolean!) { users { id name @skip(if: $s) } }";
     gp_plan_t *with = resolve(pc, a, q, "{\"s\": false}");
@@ -66,7 +66,7 @@ static void test_shaped_document_reuses_only_the_parse(void)
 
 static void test_least_recently_used_is_evicted(void)
 {
-    gp_plan_cache_t *pc = gp_plan_cache_new(schema, 2);
+    gp_plan_cache_t *pc = gp_plan_cache_new(2);
     gp_arena_t *a = gp_arena_new(4096);
     resolve(pc, a, "{ a: users { id } }", NULL);
     resolve(pc, a, "{ b: users { id } }", NULL);
@@ -87,7 +87,7 @@ static void test_least_recently_used_is_evicted(void)
 
 static void test_errors_are_not_cached(void)
 {
-    gp_plan_cache_t *pc = gp_plan_cache_new(schema, 8);
+    gp_plan_cache_t *pc = gp_plan_cache_new(8);
     gp_arena_t *a = gp_arena_new(4096);
     CHECK(resolve(pc, a, "{ users { nope } }", NULL) == NULL);
     CHECK(resolve(pc, a, "{ users(", NULL) == NULL);
@@ -115,7 +115,7 @@ static const char *all_messages(gp_arena_t *a, const gp_errors_t *errs)
  * errors. Returns whether the second resolve was a plan-cache hit. */
 static bool check_same_as_cold(const char *q, const char *warm, const char *vars)
 {
-    gp_plan_cache_t *pc = gp_plan_cache_new(schema, 8);
+    gp_plan_cache_t *pc = gp_plan_cache_new(8);
     gp_arena_t *a = gp_arena_new(4096);
     resolve(pc, a, q, warm);
     gp_plan_cache_stats_t before, after;
@@ -124,7 +124,7 @@ static bool check_same_as_cold(const char *q, const char *warm, const char *vars
     gp_errors_init(&hot_errs, a, q);
     gp_errors_init(&cold_errs, a, q);
     json_t *v = vars != NULL ? gp_json_load(vars, strlen(vars), NULL) : NULL;
-    gp_plan_t *hot = gp_plan_cache_resolve(pc, a, q, strlen(q), NULL, v, &hot_errs);
+    gp_plan_t *hot = gp_plan_cache_resolve(pc, schema, 1, a, q, strlen(q), NULL, v, &hot_errs);
     gp_plan_t *cold = gp_plan_request(a, schema, q, strlen(q), NULL, v, &cold_errs);
     json_decref(v);
     gp_plan_cache_stats(pc, &after);
@@ -197,7 +197,7 @@ static void test_literal_true_is_not_a_boolean_variable(void)
 {
     const char *q = "query Q($n: Boolean!) { users(where: {bio: {_is_null: $n}}) { id } "
                     "posts(where: {metadata: {_neq: true}}) { id } }";
-    gp_plan_cache_t *pc = gp_plan_cache_new(schema, 8);
+    gp_plan_cache_t *pc = gp_plan_cache_new(8);
     gp_arena_t *a = gp_arena_new(4096);
     gp_plan_t *t = resolve(pc, a, q, "{\"n\": true}");
     gp_plan_t *f = resolve(pc, a, q, "{\"n\": false}");
@@ -216,13 +216,13 @@ static void test_hit_checks_limit(void)
     const char *q = "query($n: Int) { users(limit: $n) { id } }";
     CHECK(check_same_as_cold(q, "{\"n\": 2}", "{\"n\": 5}")); /* a real hit */
     CHECK(!check_same_as_cold(q, "{\"n\": 2}", "{\"n\": -1}"));
-    gp_plan_cache_t *pc = gp_plan_cache_new(schema, 8);
+    gp_plan_cache_t *pc = gp_plan_cache_new(8);
     gp_arena_t *a = gp_arena_new(4096);
     resolve(pc, a, q, "{\"n\": 2}");
     gp_errors_t errs;
     gp_errors_init(&errs, a, q);
     json_t *v = json_loads("{\"n\": -1}", 0, NULL);
-    CHECK(gp_plan_cache_resolve(pc, a, q, strlen(q), NULL, v, &errs) == NULL);
+    CHECK(gp_plan_cache_resolve(pc, schema, 1, a, q, strlen(q), NULL, v, &errs) == NULL);
     json_decref(v);
     CHECK(errs.head != NULL && strcmp(errs.head->message, "Expected a non-negative Int for limit.") == 0);
     gp_arena_free(a);
@@ -232,7 +232,7 @@ static void test_hit_checks_limit(void)
 /* Exact digits reach the parameter, from a literal and from a variable. */
 static void test_exact_numbers_are_bound_exactly(void)
 {
-    gp_plan_cache_t *pc = gp_plan_cache_new(schema, 8);
+    gp_plan_cache_t *pc = gp_plan_cache_new(8);
     gp_arena_t *a = gp_arena_new(4096);
     gp_plan_t *p = resolve(pc, a, "{ users(where: {karma: {_eq: 99999999999999999999}}) { id } }", NULL);
     CHECK(p != NULL && p->params.count == 1 && strcmp(p->params.values[0], "99999999999999999999") == 0);
@@ -244,11 +244,53 @@ static void test_exact_numbers_are_bound_exactly(void)
     const char *vars = "{\"k\": 123456789012345678901234567890}";
     json_t *v = gp_json_load(vars, strlen(vars), NULL);
     CHECK(v != NULL);
-    p = gp_plan_cache_resolve(pc, a, q, strlen(q), NULL, v, &errs);
+    p = gp_plan_cache_resolve(pc, schema, 1, a, q, strlen(q), NULL, v, &errs);
     json_decref(v);
     CHECK(p != NULL && p->params.count == 1 && strcmp(p->params.values[0], "123456789012345678901234567890") == 0);
     gp_arena_free(a);
     gp_plan_cache_free(pc);
+}
+
+static gp_plan_t *resolve_on(gp_plan_cache_t *pc, const gp_schema_t *s, uint64_t version, gp_arena_t *a,
+                             const char *query, const char *variables)
+{
+    gp_errors_t errs;
+    gp_errors_init(&errs, a, query);
+    json_t *vars = variables != NULL ? json_loads(variables, 0, NULL) : NULL;
+    gp_plan_t *plan = gp_plan_cache_resolve(pc, s, version, a, query, strlen(query), NULL, vars, &errs);
+    json_decref(vars);
+    return plan;
+}
+
+/* A plan cached under one schema version is never returned for another: version 2
+ * (a reloaded schema, here built anew from the same model) parses, validates and
+ * compiles afresh, on its own schema; version 1 still hits its own entry. */
+static void test_plans_are_kept_per_schema_version(void)
+{
+    gp_schema_t *reloaded = gp_schema_build(model);
+    gp_plan_cache_t *pc = gp_plan_cache_new(8);
+    gp_arena_t *a = gp_arena_new(4096);
+    const char *q = "query($id: Int!) { users_by_pk(id: $id) { name } }";
+    gp_plan_cache_stats_t st;
+    CHECK(resolve_on(pc, schema, 1, a, q, "{\"id\": 1}") != NULL);
+    CHECK(resolve_on(pc, schema, 1, a, q, "{\"id\": 2}") != NULL);
+    gp_plan_cache_stats(pc, &st);
+    CHECK_INT(st.misses, 1);
+    CHECK_INT(st.hits, 1);
+    gp_plan_t *v2 = resolve_on(pc, reloaded, 2, a, q, "{\"id\": 3}");
+    CHECK(v2 != NULL && v2->params.count == 1 && strcmp(v2->params.values[0], "3") == 0);
+    gp_plan_cache_stats(pc, &st);
+    CHECK_INT(st.misses, 2); /* a fresh entry for version 2, not version 1's plan */
+    CHECK_INT(st.hits, 1);
+    CHECK_INT(st.size, 2);
+    CHECK(resolve_on(pc, reloaded, 2, a, q, "{\"id\": 4}") != NULL);
+    CHECK(resolve_on(pc, schema, 1, a, q, "{\"id\": 5}") != NULL);
+    gp_plan_cache_stats(pc, &st);
+    CHECK_INT(st.misses, 2);
+    CHECK_INT(st.hits, 3); /* each version hits its own plan */
+    gp_arena_free(a);
+    gp_plan_cache_free(pc);
+    gp_schema_free(reloaded);
 }
 
 static void setup(void)
@@ -266,4 +308,4 @@ static void teardown(void)
 TEST_MAIN(setup, test_repeated_document_skips_compiling, test_shaped_document_reuses_only_the_parse,
           test_least_recently_used_is_evicted, test_errors_are_not_cached, test_rebound_plans_equal_a_cold_compile,
           test_literal_true_is_not_a_boolean_variable, test_hit_checks_limit, test_exact_numbers_are_bound_exactly,
-          teardown)
+          test_plans_are_kept_per_schema_version, teardown)

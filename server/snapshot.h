@@ -1,0 +1,37 @@
+/* server/snapshot.h — the schema a request runs on, as one refcounted, versioned
+ * snapshot: the model and the GraphQL type system built on it (which answers
+ * introspection). A request holds a reference from its start to its end, so the
+ * snapshot it started with outlives it whatever is published meanwhile; the plan
+ * cache is keyed by the version, so a plan made on one snapshot never runs on
+ * another. main makes version 1 at startup; there is no reload yet. */
+#ifndef GP_SNAPSHOT_H
+#define GP_SNAPSHOT_H
+
+#include <stdint.h>
+
+#include "schema/model.h"
+#include "schema/types.h"
+
+typedef struct gp_snapshot {
+    uint64_t version;           /* distinct per snapshot, increasing */
+    gp_model_t *model;
+    gp_schema_t *schema;        /* built on model */
+    unsigned refs;              /* __atomic_*: workers share a snapshot */
+} gp_snapshot_t;
+
+/* The published snapshot, NULL until the schema is loaded. The slot owns a
+ * reference; a reader takes its own with gp_snapshot_ref before using it. Today the
+ * slot is written once and its reference dropped only after the workers are joined;
+ * a reload that swaps it while they run must keep the old one alive until no reader
+ * can be between its load and its ref. */
+typedef _Atomic(gp_snapshot_t *) gp_snapshot_slot_t;
+
+/* Takes `model`, builds the type system on it; one reference, the caller's. */
+gp_snapshot_t *gp_snapshot_new(gp_model_t *model, uint64_t version);
+
+gp_snapshot_t *gp_snapshot_ref(gp_snapshot_t *snap);
+
+/* The last reference frees the type system and the model. NULL is ignored. */
+void gp_snapshot_unref(gp_snapshot_t *snap);
+
+#endif

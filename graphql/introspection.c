@@ -627,7 +627,7 @@ static const char *type_name_arg(meta_t *m, const gp_field_group_t *g)
     return name;
 }
 
-int gp_meta_root_field(gp_introspection_t *in, const gp_field_group_t *g, gp_strbuf_t *out)
+int gp_introspection_root_field(gp_introspection_t *in, const gp_field_group_t *g, gp_strbuf_t *out)
 {
     meta_t m = {in, out, NULL};
     if (in->collect.schema == NULL)
@@ -651,11 +651,11 @@ int gp_meta_root_field(gp_introspection_t *in, const gp_field_group_t *g, gp_str
 /* A selection's answer, keyed by the selection written out canonically. Within one
  * compilation the document, its fragments and the variables are fixed, so equal
  * keys mean equal answers. */
-struct gp_meta_memo {
+struct gp_introspection_memo {
     uint64_t hash;
     const char *key;
     const char *json;
-    struct gp_meta_memo *next;
+    struct gp_introspection_memo *next;
 };
 
 #define MEMO_KEY_MAX (1u << 20)
@@ -747,23 +747,23 @@ static const char *group_key(gp_introspection_t *in, const gp_field_group_t *g)
     return k.error ? NULL : k.data;
 }
 
-static struct gp_meta_memo *memo_entry(gp_introspection_t *in, const gp_field_group_t *g)
+static struct gp_introspection_memo *memo_entry(gp_introspection_t *in, const gp_field_group_t *g)
 {
     const char *key = group_key(in, g);
     uint64_t h = key != NULL ? gp_hash64(key, strlen(key), 0) : 0;
-    for (struct gp_meta_memo *e = in->memo; key != NULL && e != NULL; e = e->next)
+    for (struct gp_introspection_memo *e = in->memo; key != NULL && e != NULL; e = e->next)
         if (e->hash == h && strcmp(e->key, key) == 0)
             return e;
     gp_strbuf_t json;
-    gp_strbuf_init(&json, in->collect.arena, GP_META_ANSWER_MAX);
-    if (gp_meta_root_field(in, g, &json) != 0)
+    gp_strbuf_init(&json, in->collect.arena, GP_INTROSPECTION_ANSWER_MAX);
+    if (gp_introspection_root_field(in, g, &json) != 0)
         return NULL;
     if (json.error) {
         fail_kind(in, GP_E_TOO_COMPLEX, at(g), "The introspection result is too large.");
         return NULL;
     }
-    struct gp_meta_memo *e = gp_arena_new_obj(in->collect.arena, struct gp_meta_memo);
-    *e = (struct gp_meta_memo){h, key, json.data, NULL};
+    struct gp_introspection_memo *e = gp_arena_new_obj(in->collect.arena, struct gp_introspection_memo);
+    *e = (struct gp_introspection_memo){h, key, json.data, NULL};
     if (key != NULL) { /* a key too large to keep is answered each time it is asked */
         e->next = in->memo;
         in->memo = e;
@@ -771,9 +771,9 @@ static struct gp_meta_memo *memo_entry(gp_introspection_t *in, const gp_field_gr
     return e;
 }
 
-const char *gp_meta_root_value(gp_introspection_t *in, const gp_field_group_t *g)
+const char *gp_introspection_root_value(gp_introspection_t *in, const gp_field_group_t *g)
 {
-    struct gp_meta_memo *e = memo_entry(in, g);
+    struct gp_introspection_memo *e = memo_entry(in, g);
     return e != NULL ? e->json : NULL;
 }
 
@@ -782,7 +782,7 @@ static bool is_meta(const char *name)
     return strcmp(name, "__schema") == 0 || strcmp(name, "__type") == 0 || strcmp(name, "__typename") == 0;
 }
 
-bool gp_meta_only(const gp_field_group_t *groups)
+bool gp_introspection_only(const gp_field_group_t *groups)
 {
     for (const gp_field_group_t *g = groups; g != NULL; g = g->next)
         if (!is_meta(g->name))
@@ -801,7 +801,7 @@ static const char *key_piece(gp_introspection_t *in, const gp_field_group_t *g, 
     return sb.data;
 }
 
-const char *const *gp_meta_answer(gp_introspection_t *in, const gp_field_group_t *groups)
+const char *const *gp_introspection_answer(gp_introspection_t *in, const gp_field_group_t *groups)
 {
     int n = 0;
     for (const gp_field_group_t *g = groups; g != NULL; g = g->next)
@@ -813,7 +813,7 @@ const char *const *gp_meta_answer(gp_introspection_t *in, const gp_field_group_t
         *p++ = key_piece(in, g, g == groups);
         if (strcmp(g->name, "__typename") == 0)
             *p++ = "\"query_root\"";
-        else if ((*p++ = gp_meta_root_value(in, g)) == NULL)
+        else if ((*p++ = gp_introspection_root_value(in, g)) == NULL)
             return NULL;
     }
     *p++ = "}";
@@ -837,7 +837,7 @@ static size_t nearest_same(const char *const *answer, size_t i)
     return i;
 }
 
-const char *const *gp_meta_answer_copy(gp_arena_t *a, const char *const *answer)
+const char *const *gp_introspection_answer_copy(gp_arena_t *a, const char *const *answer)
 {
     size_t n = 0;
     while (answer[n] != NULL)
@@ -851,7 +851,7 @@ const char *const *gp_meta_answer_copy(gp_arena_t *a, const char *const *answer)
     return copy;
 }
 
-size_t gp_meta_answer_kept(const char *const *answer)
+size_t gp_introspection_answer_kept(const char *const *answer)
 {
     size_t bytes = 0;
     for (size_t i = 0; answer[i] != NULL; i++)
@@ -860,7 +860,7 @@ size_t gp_meta_answer_kept(const char *const *answer)
     return bytes;
 }
 
-size_t gp_meta_answer_len(const char *const *answer)
+size_t gp_introspection_answer_len(const char *const *answer)
 {
     size_t len = 0;
     for (size_t i = 0; answer[i] != NULL; i++)

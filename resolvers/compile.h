@@ -1,5 +1,6 @@
-/* resolvers/compile.h — the state one compilation shares between plan.c,
- * plan_select.c, plan_filter.c and values.c. Lives in the request arena. */
+/* resolvers/compile.h — the compiler's entry (gp_compile) and the state one
+ * compilation shares between compile.c, select.c, filter.c and values.c. Lives in
+ * the request arena. */
 #ifndef GP_COMPILE_H
 #define GP_COMPILE_H
 
@@ -35,9 +36,9 @@ typedef struct gp_compile {
     int bindings_cap;
     gp_sql_t sql;
     gp_errors_t *errs;
-    gp_introspection_t meta;         /* one __schema/__type answer per distinct selection (gp_select_meta) */
-    struct gp_meta_param *meta_params; /* plan_select.c: the parameter each distinct answer is bound to */
-    const char *const *answer;       /* introspection only: the data object without SQL (gp_meta_answer) */
+    gp_introspection_t meta;         /* one __schema/__type answer per distinct selection (gp_select_introspection) */
+    struct gp_introspection_param *introspection_params; /* select.c: the parameter each distinct answer is bound to */
+    const char *const *answer;       /* introspection only: the data object without SQL (gp_introspection_answer) */
     int next_alias;         /* _t1, _t2, … : every table reference gets its own */
     int depth;
 } gp_compile_t;
@@ -46,5 +47,10 @@ typedef struct gp_compile {
 int gp_compile_fail(gp_compile_t *c, long offset, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int gp_compile_fail_kind(gp_compile_t *c, gp_error_kind_t kind, long offset, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* Compiles `op` of the validated `doc` with its coerced variables (gp_coerce_variables).
+ * Returns NULL and appends to `errs` when it cannot (limits, features not there yet). */
+gp_plan_t *gp_compile(gp_arena_t *a, const gp_schema_t *s, const gp_document_t *doc, const gp_operation_t *op,
+                      const json_t *variables, gp_errors_t *errs);
 
 #endif

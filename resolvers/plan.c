@@ -1,41 +1,14 @@
-/* resolvers/plan.c — one operation → one statement:
- *
- *   SELECT json_build_object('users', (<list>), 'post', (<by pk>)) 
- *
- * whose single cell is the `data` object, spliced into the response unparsed. */
+/* resolvers/plan.c — what a compiled plan is used for: picking the operation,
+ * re-binding a cached plan to new variables, and the whole pipeline in one call. */
 #include "resolvers/plan.h"
 
 #include <string.h>
 
 #include "graphql/coerce.h"
-#include "graphql/introspection.h"
 #include "graphql/parse.h"
 #include "graphql/validate.h"
 #include "resolvers/compile.h"
-#include "resolvers/plan_select.h"
 #include "resolvers/values.h"
-
-/* A cached introspection answer keeps its distinct texts: a few full introspections
- * at most, so that the cache's memory stays bounded by its capacity. */
-#define GP_PLAN_ANSWER_KEEP_MAX (2u << 20)
-
-int gp_compile_fail_kind(gp_compile_t *c, gp_error_kind_t kind, long offset, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    gp_errors_vadd(c->errs, kind, offset, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
-int gp_compile_fail(gp_compile_t *c, long offset, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    gp_errors_vadd(c->errs, GP_E_VALIDATION, offset, fmt, ap);
-    va_end(ap);
-    return -1;
-}
 
 const gp_operation_t *gp_plan_operation(const gp_document_t *doc, const char *name, gp_errors_t *errs)
 {
@@ -96,62 +69,6 @@ bool gp_plan_equal(const gp_plan_t *x, const gp_plan_t *y)
     return true;
 }
 
-static int write_root_value(gp_compile_t *c, const gp_field_group_t *g, void *ctx)
-{
-    (void)ctx;
-    return gp_select_root_field(c, g);
-}
-
-static int compile_query(gp_compile_t *c, const gp_operation_t *op)
-{
-    int failed = 0;
-    const gp_selection_t *sets[] = {op->selections};
-    gp_field_group_t *groups = gp_select_collect(c, "query_root", sets, 1, &failed);
-    if (failed)
-        return -1;
-    if (gp_meta_only(groups)) { /* the server knows the whole answer: no statement */
-        c->answer = gp_meta_answer(gp_select_meta(c), groups);
-        return c->answer != NULL ? 0 : -1;
-    }
-    gp_sql_raw(&c->sql, "SELECT ");
-    return gp_select_object_of(c, groups, write_root_value, NULL);
-}
-
-gp_plan_t *gp_plan_compile(gp_arena_t *a, const gp_schema_t *s, const gp_document_t *doc, const gp_operation_t *op,
-                           const json_t *variables, gp_errors_t *errs)
-{
-    gp_compile_t c = {.arena = a, .model = s->model, .schema = s, .doc = doc, .op = op, .errs = errs};
-    gp_sql_init(&c.sql, a);
-    c.variables = variables != NULL ? json_incref((json_t *)variables) : json_object();
-    gp_plan_t *plan = NULL;
-    if (op->kind != GP_OP_QUERY) {
-        gp_compile_fail_kind(&c, GP_E_REQUEST, op->offset, "%s operations are not supported yet.",
-                             op->kind == GP_OP_MUTATION ? "Mutation" : "Subscription");
-        goto Done;
-    }
-    if (compile_query(&c, op) != 0)
-        goto Done;
-    if (gp_sql_failed(&c.sql)) {
-        gp_compile_fail_kind(&c, GP_E_TOO_COMPLEX, op->offset, "The operation compiles to too large a statement.");
-        goto Done;
-    }
-    plan = gp_arena_new_obj(a, gp_plan_t);
-    plan->sql = c.sql.text.data;
-    plan->params.count = c.sql.nparams;
-    plan->params.values = c.sql.params;
-    gp_values_reserve_bindings(&c, c.sql.nparams);
-    plan->bindings = c.bindings;
-    plan->is_mutation = false;
-    plan->reusable = !gp_values_shaped_sql(&c);
-    plan->answer = c.answer;
-    if (c.answer != NULL && gp_meta_answer_kept(c.answer) > GP_PLAN_ANSWER_KEEP_MAX)
-        plan->reusable = false; /* the cache keeps only answers of a bounded size */
-Done:
-    gp_values_release(&c);
-    json_decref(c.variables);
-    return plan;
-}
-
 gp_plan_t *gp_plan_request(gp_arena_t *a, const gp_schema_t *s, const char *query, size_t query_len,
                            const char *operation_name, const json_t *variables, gp_errors_t *errs)
 {
@@ -164,7 +81,7 @@ gp_plan_t *gp_plan_request(gp_arena_t *a, const gp_schema_t *s, const char *quer
     json_t *coerced = gp_coerce_variables(a, s, op, variables, errs);
     if (coerced == NULL)
         return NULL;
-    gp_plan_t *plan = gp_plan_compile(a, s, doc, op, coerced, errs);
+    gp_plan_t *plan = gp_compile(a, s, doc, op, coerced, errs);
     json_decref(coerced);
     return plan;
 }

@@ -55,11 +55,6 @@ typedef struct gp_plan {
  * document; NULL with an error when there is no such operation. */
 const gp_operation_t *gp_plan_operation(const gp_document_t *doc, const char *operation_name, gp_errors_t *errs);
 
-/* Compiles `op` of the validated `doc` with its coerced variables (gp_coerce_variables).
- * Returns NULL and appends to `errs` when it cannot (limits, features not there yet). */
-gp_plan_t *gp_plan_compile(gp_arena_t *a, const gp_schema_t *s, const gp_document_t *doc, const gp_operation_t *op,
-                           const json_t *variables, gp_errors_t *errs);
-
 /* The parameters of a reusable plan for new (coerced) variable values, in `a`.
  * False when the result might differ from a fresh compile: a bound variable is now
  * null or absent (null drops a condition rather than comparing with NULL), of

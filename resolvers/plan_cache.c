@@ -11,6 +11,7 @@
 #include "graphql/introspection.h"
 #include "graphql/parse.h"
 #include "graphql/validate.h"
+#include "resolvers/compile.h"
 
 typedef struct entry {
     uint64_t hash;
@@ -145,7 +146,7 @@ static gp_plan_t *keep_plan(gp_arena_t *a, const gp_plan_t *plan)
     kept->params.values = values;
     kept->bindings = bindings;
     if (plan->answer != NULL) /* its distinct texts once each, as the compile shared them */
-        kept->answer = gp_meta_answer_copy(a, plan->answer);
+        kept->answer = gp_introspection_answer_copy(a, plan->answer);
     kept->statement = gp_hash64(kept->sql, strlen(kept->sql), 0) | 2; /* never 0 (unnamed) */
     return kept;
 }
@@ -189,7 +190,7 @@ static gp_plan_t *plan_for(gp_plan_cache_t *pc, const gp_schema_t *s, gp_arena_t
     if (plan != NULL) {
         pc->stats.hits++;
     } else {
-        plan = gp_plan_compile(a, s, e->doc, op, coerced, errs);
+        plan = gp_compile(a, s, e->doc, op, coerced, errs);
         if (plan != NULL && plan->reusable && e->plan == NULL)
             e->plan = keep_plan(e->arena, plan);
     }

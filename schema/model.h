@@ -1,6 +1,6 @@
 /* schema/model.h — the introspected database as an immutable snapshot.
  * Everything hangs off one arena owned by the model; requests only read it.
- * Filled by gp_model_load (introspect.c) from the catalog query's JSON, after
+ * Filled by gp_model_load (catalog.c) from the catalog query's JSON, after
  * which names.c has given every table, column and relationship its GraphQL name. */
 #ifndef GP_MODEL_H
 #define GP_MODEL_H

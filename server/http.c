@@ -10,7 +10,7 @@
 #include "base/json.h"
 #include "server/operation.h"
 #include "server/reply.h"
-#include "server/ops.h"
+#include "server/health.h"
 
 #define MAX_BATCH 100 /* operations in one POSTed array */
 
@@ -414,13 +414,13 @@ static int ops(gp_http_ctx_t *ctx, h2o_req_t *req)
     int status;
     bool loaded = atomic_load_explicit(ctx->snapshot, memory_order_acquire) != NULL;
     if (path_is(req, "/live")) {
-        status = gp_ops_live(&body, &len);
+        status = gp_health_live(&body, &len);
     } else if (path_is(req, "/health/database")) {
         char *buf = h2o_mem_alloc_pool(&req->pool, 512);
-        status = gp_ops_database(ctx->pool, loaded, buf, 512, &len);
+        status = gp_health_database(ctx->pool, loaded, buf, 512, &len);
         body = buf;
     } else {
-        status = gp_ops_health(ctx->pool, loaded, &body, &len);
+        status = gp_health_health(ctx->pool, loaded, &body, &len);
     }
     gp_reply(req, status, GP_MEDIA_JSON, body, len);
     return 0;

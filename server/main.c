@@ -20,7 +20,7 @@
 #include "base/log.h"
 #include "base/strbuf.h"
 #include "resolvers/sql.h"
-#include "schema/introspect.h"
+#include "schema/catalog.h"
 #include "schema/sdl.h"
 #include "schema/types.h"
 #include "server/config.h"
@@ -97,12 +97,12 @@ static PGconn *connect_database(const gp_config_t *cf, const sigset_t *signals)
 }
 
 /* The schemas as a text[] literal: {"public","my \"odd\" schema"}. */
-static gp_model_t *introspect(PGconn *pg, const gp_config_t *cf)
+static gp_model_t *read_catalog(PGconn *pg, const gp_config_t *cf)
 {
     double t0 = now_ms();
     gp_arena_t *a = gp_arena_new(1024);
     const char *param = gp_sql_array_literal(a, cf->schemas, cf->nschemas);
-    PGresult *res = PQexecParams(pg, gp_introspect_sql, 1, NULL, &param, NULL, NULL, 0);
+    PGresult *res = PQexecParams(pg, gp_catalog_sql, 1, NULL, &param, NULL, NULL, 0);
     gp_arena_free(a);
     gp_model_t *model = NULL;
     if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1 || PQnfields(res) != 1 ||
@@ -234,7 +234,7 @@ static gp_model_t *load_model(const gp_config_t *cf, const sigset_t *signals, bo
         gp_info("server", "stopped before the database was reachable");
         return NULL;
     }
-    gp_model_t *model = introspect(pg, cf);
+    gp_model_t *model = read_catalog(pg, cf);
     PQfinish(pg);
     *failed = model == NULL;
     return model;

@@ -230,7 +230,7 @@ static void on_result(void *data, const gp_query_result_t *r)
  * the whole is known to fit. */
 static void reply_answer(op_t *op, const char *const *answer)
 {
-    size_t len = gp_meta_answer_len(answer);
+    size_t len = gp_introspection_answer_len(answer);
     if (len + DATA_WRAP_LEN > op->run->in.max_response) {
         reply_too_large(op, len);
         return;

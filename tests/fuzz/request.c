@@ -18,7 +18,7 @@
 
 #include "base/json.h"
 #include "resolvers/plan_cache.h"
-#include "schema/introspect.h"
+#include "schema/catalog.h"
 #include "schema/types.h"
 #include "tests/unit/schema/fixture.h"
 

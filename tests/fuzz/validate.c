@@ -13,7 +13,7 @@
 #include "graphql/coerce.h"
 #include "graphql/parse.h"
 #include "graphql/validate.h"
-#include "schema/introspect.h"
+#include "schema/catalog.h"
 #include "schema/types.h"
 #include "tests/unit/schema/fixture.h"
 

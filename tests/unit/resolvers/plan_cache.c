@@ -5,7 +5,7 @@
 #include "base/json.h"
 #include "base/strbuf.h"
 #include "resolvers/plan_cache.h"
-#include "schema/introspect.h"
+#include "schema/catalog.h"
 #include "schema/types.h"
 #include "tests/unit/schema/fixture.h"
 #include "tests/unit/test.h"

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "schema/introspect.h"
+#include "schema/catalog.h"
 
 static char *fixture_read(const char *path, size_t *len)
 {

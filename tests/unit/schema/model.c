@@ -1,8 +1,8 @@
-/* Unit tests for schema/introspect (gp_model_load) and schema/model lookups, on the
+/* Unit tests for schema/catalog (gp_model_load) and schema/model lookups, on the
  * saved catalog answers of the blog and Pagila databases. */
 #include "schema/model.h"
 
-#include "schema/introspect.h"
+#include "schema/catalog.h"
 #include "tests/unit/schema/fixture.h"
 #include "tests/unit/test.h"
 

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 
 #include "base/strbuf.h"
-#include "schema/introspect.h"
+#include "schema/catalog.h"
 #include "tests/unit/test.h"
 
 /* "schema.table(col,col,...)" and foreign keys "schema.table(a,b)>schema.table(x,y)". */

@@ -1,4 +1,4 @@
-/* resolvers/plan_select.h — selection sets → JSON built by PostgreSQL:
+/* resolvers/select.h — selection sets → JSON built by PostgreSQL:
  * json_build_object per row, json_agg per list, correlated subqueries per relationship. */
 #ifndef GP_PLAN_SELECT_H
 #define GP_PLAN_SELECT_H
@@ -14,11 +14,11 @@ gp_field_group_t *gp_select_collect(gp_compile_t *c, const char *type_name, cons
 
 /* The introspection answers of this compilation (graphql/introspection.h), reading
  * values the same way; their memo lives as long as `c`. */
-gp_introspection_t *gp_select_meta(gp_compile_t *c);
+gp_introspection_t *gp_select_introspection(gp_compile_t *c);
 
 /* Writes `$n::json` for __schema or __type `g`: one bind parameter per distinct
  * selection, however many aliases repeat it. Returns 0, or -1 with an error. */
-int gp_select_meta_param(gp_compile_t *c, const gp_field_group_t *g);
+int gp_select_introspection_param(gp_compile_t *c, const gp_field_group_t *g);
 
 /* Writes the value of a root field of query_root (a list, a by-pk lookup). */
 int gp_select_root_field(gp_compile_t *c, const gp_field_group_t *g);

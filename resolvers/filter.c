@@ -1,10 +1,10 @@
-/* resolvers/plan_filter.c — WHERE and ORDER BY from Hasura-style inputs.
+/* resolvers/filter.c — WHERE and ORDER BY from Hasura-style inputs.
  *
  * where: {_and: [..], _or: [..], _not: {..}, <column>: {<op>: value, ..},
  *         <relationship>: <bool_exp on the target>}
  * A null operand means "no condition", as in Hasura, so optional variables can be
  * passed straight into a filter. */
-#include "resolvers/plan_filter.h"
+#include "resolvers/filter.h"
 
 #include <string.h>
 

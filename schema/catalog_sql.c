@@ -1,4 +1,4 @@
-/* schema/introspect_sql.c — the text of the catalog query (gp_introspect_sql).
+/* schema/catalog_sql.c — the text of the catalog query (gp_catalog_sql).
  *
  * One statement, one round trip: $1 is the text[] of exposed schemas and the single
  * cell is a json document
@@ -8,9 +8,9 @@
  * Column, key and constraint columns are attnums; the loader maps them to indices.
  * Types are reported by schema and name (and, for arrays, the element's), never by
  * oid, so a saved answer is a self-contained fixture. */
-#include "schema/introspect.h"
+#include "schema/catalog.h"
 
-const char gp_introspect_sql[] =
+const char gp_catalog_sql[] =
     "WITH nsp AS (\n"
     "  SELECT n.oid, n.nspname FROM pg_catalog.pg_namespace n WHERE n.nspname = ANY ($1::text[])\n"
     "), rel AS (\n"

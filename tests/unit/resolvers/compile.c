@@ -1,11 +1,11 @@
-/* Unit tests for the compiler (resolvers/plan*.c) on the blog model from its saved
+/* Unit tests for the compiler (resolvers/compile.c, select.c, filter.c, values.c, plan.c) on the blog model from its saved
  * introspection fixture. What the SQL returns is checked against a real PostgreSQL
  * by tests/integration; here: parameters, errors and the statement's shape. */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "resolvers/plan.h"
-#include "schema/introspect.h"
+#include "schema/catalog.h"
 #include "schema/types.h"
 #include "tests/unit/schema/fixture.h"
 #include "tests/unit/test.h"
@@ -183,6 +183,75 @@ static void test_plans_shaped_by_variables_are_not_reusable(void)
     }
 }
 
+/* An introspection field beside data is bound as one json parameter of the
+ * statement: one per distinct selection, however many aliases ask for it. */
+static void test_introspection_beside_data_is_a_json_parameter(void)
+{
+    result_t r = compile("{ users { id } t: __type(name: \"Int\") { name } }", NULL);
+    CHECK(r.plan != NULL && r.plan->answer == NULL);
+    if (r.plan != NULL) {
+        CHECK_INT(r.plan->params.count, 1);
+        if (r.plan->params.count == 1)
+            CHECK_STR(r.plan->params.values[0], "{\"name\":\"Int\"}");
+        CHECK(strstr(r.plan->sql, "::\"pg_catalog\".\"json\"") != NULL);
+    }
+    done(&r);
+    r = compile("{ a: __schema { types { name } } users { id } b: __schema { types { name } }"
+                "  c: __schema { types { name kind } } d: __schema { types { name } } }",
+                NULL);
+    CHECK(r.plan != NULL);
+    if (r.plan != NULL) {
+        CHECK_INT(r.plan->params.count, 2);
+        CHECK(strstr(r.plan->sql, "$1::\"pg_catalog\".\"json\"") != NULL);
+    }
+    done(&r);
+}
+
+/* Only __schema, __type and __typename: the plan has the answer and no statement;
+ * beside a table field the answer is one parameter of the statement instead. */
+static void test_introspection_only_needs_no_statement(void)
+{
+    gp_arena_t *a = gp_arena_new(4096);
+    gp_errors_t errs;
+    const char *q = "{ x: __typename s: __schema { queryType { name } } t: __schema { queryType { name } } }";
+    gp_errors_init(&errs, a, q);
+    gp_plan_t *p = gp_plan_request(a, schema, q, strlen(q), NULL, NULL, &errs);
+    CHECK(p != NULL && p->answer != NULL);
+    if (p != NULL && p->answer != NULL) {
+        CHECK_STR(p->sql, "");
+        CHECK_INT(p->params.count, 0);
+        char joined[512] = "";
+        for (int i = 0; p->answer[i] != NULL; i++)
+            snprintf(joined + strlen(joined), sizeof joined - strlen(joined), "%s", p->answer[i]);
+        CHECK_STR(joined, "{\"x\":\"query_root\",\"s\":{\"queryType\":{\"name\":\"query_root\"}},"
+                          "\"t\":{\"queryType\":{\"name\":\"query_root\"}}}");
+    }
+    q = "{ s: __schema { queryType { name } } users { id } t: __schema { queryType { name } } }";
+    p = gp_plan_request(a, schema, q, strlen(q), NULL, NULL, &errs);
+    CHECK(p != NULL && p->answer == NULL);
+    if (p != NULL)
+        CHECK_INT(p->params.count, 1);
+    gp_arena_free(a);
+}
+
+/* Every root field skipped: the answer is the empty object, written into room for
+ * three pieces ("{", "}", the end), which the differential test once found overrun. */
+static void test_every_root_field_skipped_answers_empty(void)
+{
+    gp_arena_t *a = gp_arena_new(64);
+    gp_errors_t errs;
+    const char *q = "{ users @skip(if: true) { id } }";
+    gp_errors_init(&errs, a, q);
+    gp_plan_t *p = gp_plan_request(a, schema, q, strlen(q), NULL, NULL, &errs);
+    CHECK(p != NULL && p->answer != NULL);
+    if (p != NULL && p->answer != NULL) {
+        CHECK_STR(p->answer[0], "{");
+        CHECK_STR(p->answer[1], "}");
+        CHECK(p->answer[2] == NULL);
+    }
+    gp_arena_free(a);
+}
+
 static void setup(void)
 {
     model = fixture_model("blog");
@@ -198,4 +267,6 @@ static void teardown(void)
 TEST_MAIN(setup, test_list_is_one_statement_without_params, test_values_are_parameters, test_unknown_field_is_located,
           test_missing_required_variable, test_skip_include_and_fragments, test_order_by_through_object_relationship,
           test_bad_operand_types, test_wide_selection_is_chunked, test_many_operations_need_a_name,
-          test_plans_that_only_bind_variables_are_reusable, test_plans_shaped_by_variables_are_not_reusable, teardown)
+          test_plans_that_only_bind_variables_are_reusable, test_plans_shaped_by_variables_are_not_reusable,
+          test_introspection_beside_data_is_a_json_parameter, test_introspection_only_needs_no_statement,
+          test_every_root_field_skipped_answers_empty, teardown)

@@ -1,4 +1,4 @@
-/* resolvers/plan_filter.h — T_bool_exp → a SQL condition, T_order_by → ORDER BY,
+/* resolvers/filter.h — T_bool_exp → a SQL condition, T_order_by → ORDER BY,
  * and the join condition of a relationship. All values leave as parameters. */
 #ifndef GP_PLAN_FILTER_H
 #define GP_PLAN_FILTER_H

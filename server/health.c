@@ -1,12 +1,12 @@
-/* server/ops.c — health, readiness, liveness and pool statistics. */
-#include "server/ops.h"
+/* server/health.c — health, readiness, liveness and pool statistics. */
+#include "server/health.h"
 
 #include <stdio.h>
 
 static const char ok[] = "{\"status\":\"ok\"}";
 static const char unavailable[] = "{\"status\":\"unavailable\"}";
 
-int gp_ops_health(const gp_pool_t *pool, bool schema_loaded, const char **body, size_t *len)
+int gp_health_health(const gp_pool_t *pool, bool schema_loaded, const char **body, size_t *len)
 {
     bool healthy = schema_loaded && gp_pool_is_healthy(pool);
     *body = healthy ? ok : unavailable;
@@ -14,14 +14,14 @@ int gp_ops_health(const gp_pool_t *pool, bool schema_loaded, const char **body, 
     return healthy ? 200 : 503;
 }
 
-int gp_ops_live(const char **body, size_t *len)
+int gp_health_live(const char **body, size_t *len)
 {
     *body = ok;
     *len = sizeof ok - 1;
     return 200;
 }
 
-int gp_ops_database(const gp_pool_t *pool, bool schema_loaded, char *buf, size_t bufsize, size_t *len)
+int gp_health_database(const gp_pool_t *pool, bool schema_loaded, char *buf, size_t bufsize, size_t *len)
 {
     gp_pool_stats_t s;
     gp_pool_stats(pool, &s);

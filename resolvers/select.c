@@ -1,4 +1,4 @@
-/* resolvers/plan_select.c — the shape of the SQL:
+/* resolvers/select.c — the shape of the SQL:
  *
  *   list:   (SELECT coalesce(json_agg(_s.j), '[]') FROM
  *              (SELECT json_build_object('id', _t1."id", …) AS j
@@ -7,13 +7,13 @@
  *
  * Relationships are correlated subqueries, so a query of any depth stays one
  * statement and PostgreSQL plans each level with the indexes it has. */
-#include "resolvers/plan_select.h"
+#include "resolvers/select.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #include "graphql/introspection.h"
-#include "resolvers/plan_filter.h"
+#include "resolvers/filter.h"
 #include "resolvers/values.h"
 
 /* json_build_object takes at most 100 arguments (FUNC_MAX_ARGS). */
@@ -40,7 +40,7 @@ gp_field_group_t *gp_select_collect(gp_compile_t *c, const char *type_name, cons
     return gp_collect_fields(&k, type_name, sets, nsets, failed);
 }
 
-gp_introspection_t *gp_select_meta(gp_compile_t *c)
+gp_introspection_t *gp_select_introspection(gp_compile_t *c)
 {
     collector(c, &c->meta.collect); /* the memo of answers stays */
     return &c->meta;
@@ -611,18 +611,18 @@ static int write_by_pk(gp_compile_t *c, const gp_table_t *t, const gp_field_grou
 
 /* The parameter an introspection answer is bound to. The memo gives every alias of one
  * selection the same text (the same pointer), so the pointer is the key. */
-struct gp_meta_param {
+struct gp_introspection_param {
     const char *json;
     int param;
-    struct gp_meta_param *next;
+    struct gp_introspection_param *next;
 };
 
-int gp_select_meta_param(gp_compile_t *c, const gp_field_group_t *g)
+int gp_select_introspection_param(gp_compile_t *c, const gp_field_group_t *g)
 {
-    const char *json = gp_meta_root_value(gp_select_meta(c), g);
+    const char *json = gp_introspection_root_value(gp_select_introspection(c), g);
     if (json == NULL)
         return -1;
-    for (const struct gp_meta_param *e = c->meta_params; e != NULL; e = e->next) {
+    for (const struct gp_introspection_param *e = c->introspection_params; e != NULL; e = e->next) {
         if (e->json == json) { /* the same parameter again: PostgreSQL receives the text once */
             char ref[48];
             snprintf(ref, sizeof ref, "$%d::\"pg_catalog\".\"json\"", e->param);
@@ -631,9 +631,9 @@ int gp_select_meta_param(gp_compile_t *c, const gp_field_group_t *g)
         }
     }
     gp_sql_param(&c->sql, json, "\"pg_catalog\".\"json\"");
-    struct gp_meta_param *e = gp_arena_new_obj(c->arena, struct gp_meta_param);
-    *e = (struct gp_meta_param){json, c->sql.nparams, c->meta_params};
-    c->meta_params = e;
+    struct gp_introspection_param *e = gp_arena_new_obj(c->arena, struct gp_introspection_param);
+    *e = (struct gp_introspection_param){json, c->sql.nparams, c->introspection_params};
+    c->introspection_params = e;
     return 0;
 }
 
@@ -645,7 +645,7 @@ int gp_select_root_field(gp_compile_t *c, const gp_field_group_t *g)
         return 0;
     }
     if (strcmp(g->name, "__schema") == 0 || strcmp(g->name, "__type") == 0)
-        return gp_select_meta_param(c, g); /* built by graphql/introspection.c, once per distinct selection */
+        return gp_select_introspection_param(c, g); /* built by graphql/introspection.c, once per distinct selection */
     const gp_root_field_t *root = gp_model_root(c->model, g->name);
     if (root == NULL)
         return gp_compile_fail(c, f->offset, "Cannot query field \"%s\" on type \"query_root\".", g->name);

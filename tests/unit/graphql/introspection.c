@@ -7,8 +7,6 @@
 #include "graphql/coerce.h"
 #include "graphql/introspection.h"
 #include "graphql/parse.h"
-#include "resolvers/plan_select.h"
-#include "resolvers/values.h"
 #include "tests/unit/schema/fixture.h"
 #include "tests/unit/test.h"
 
@@ -110,30 +108,42 @@ static const char introspection_query[] =
 typedef struct {
     gp_arena_t *arena;
     gp_errors_t errs;
-    gp_compile_t c;
+    json_t *variables;      /* coerced */
+    gp_introspection_t in;
     const char *json; /* {"key": value, ...} of the root fields, NULL on error */
 } result_t;
 
-/* A compile context for `query` as plan.c sets one up; NULL on a parse or variable error. */
+static json_t *variable_value(void *data, const gp_value_t *variable)
+{
+    json_t *v = json_object_get(((result_t *)data)->variables, variable->string);
+    return v != NULL ? json_incref(v) : NULL;
+}
+
+static json_t *value_json(void *data, const gp_typeref_t *type, const gp_value_t *v, int *failed)
+{
+    (void)failed;
+    result_t *r = data;
+    return gp_coerce_literal_json(r->arena, schema, type, v, variable_value, r);
+}
+
+/* The root fields of `query` as the compiler collects them; NULL on a parse or
+ * variable error. */
 static gp_field_group_t *context(result_t *r, const char *query, const char *variables)
 {
     r->arena = gp_arena_new(4096);
     gp_errors_init(&r->errs, r->arena, query);
-    gp_compile_t *c = &r->c;
-    *c = (gp_compile_t){.arena = r->arena, .model = model, .schema = schema, .errs = &r->errs};
-    gp_sql_init(&c->sql, r->arena);
-    c->doc = gp_parse(r->arena, query, strlen(query), &r->errs);
-    if (c->doc == NULL)
+    const gp_document_t *doc = gp_parse(r->arena, query, strlen(query), &r->errs);
+    if (doc == NULL)
         return NULL;
-    c->op = c->doc->operations;
     json_t *vars = variables != NULL ? json_loads(variables, 0, NULL) : NULL;
-    c->variables = gp_coerce_variables(r->arena, schema, c->op, vars, &r->errs);
+    r->variables = gp_coerce_variables(r->arena, schema, doc->operations, vars, &r->errs);
     json_decref(vars);
-    if (c->variables == NULL)
+    if (r->variables == NULL)
         return NULL;
+    r->in.collect = (gp_collect_t){r->arena, schema, doc, &r->errs, 32, value_json, r};
     int failed = 0;
-    const gp_selection_t *sets[] = {c->doc->operations->selections};
-    return gp_select_collect(c, "query_root", sets, 1, &failed);
+    const gp_selection_t *sets[] = {doc->operations->selections};
+    return gp_collect_fields(&r->in.collect, "query_root", sets, 1, &failed);
 }
 
 /* Writes each root field's introspection value next to the others, so the test
@@ -151,7 +161,7 @@ static result_t introspect(const char *query, const char *variables)
         if (g != groups)
             gp_strbuf_putc(&out, ',');
         gp_strbuf_printf(&out, "\"%s\":", g->key);
-        if (gp_meta_root_field(gp_select_meta(&r.c), g, &out) != 0)
+        if (gp_introspection_root_field(&r.in, g, &out) != 0)
             return r;
     }
     gp_strbuf_putc(&out, '}');
@@ -167,8 +177,7 @@ static const char *first_error(const result_t *r)
 
 static void done(result_t *r)
 {
-    gp_values_release(&r->c);
-    json_decref(r->c.variables);
+    json_decref(r->variables);
     gp_arena_free(r->arena);
 }
 
@@ -427,23 +436,6 @@ static void test_unknown_field_is_an_error(void)
                  "Field \"__type\" argument \"name\" of type \"String!\" is required, but it was not provided.");
 }
 
-/* plan_select.c binds the answer as one json parameter of the statement. */
-static void test_root_field_becomes_a_json_parameter(void)
-{
-    result_t r = {0};
-    gp_field_group_t *g = context(&r, "{ __type(name: \"Int\") { name } }", NULL);
-    gp_compile_t *c = &r.c;
-    CHECK(g != NULL);
-    if (g != NULL) {
-        CHECK_INT(gp_select_root_field(c, g), 0);
-        CHECK_INT(c->sql.nparams, 1);
-        if (c->sql.nparams == 1)
-            CHECK_STR(c->sql.params[0], "{\"name\":\"Int\"}");
-        CHECK(strstr(c->sql.text.data, "::\"pg_catalog\".\"json\"") != NULL);
-    }
-    done(&r);
-}
-
 /* As Hasura and schema/sdl.c order them, so a client's printed SDL matches ours. */
 static void test_by_pk_args_follow_the_key(void)
 {
@@ -465,8 +457,8 @@ static void test_by_pk_args_follow_the_key(void)
     schema = blog_schema;
 }
 
-/* A hundred aliases of one selection cost one answer: the same text, bound as one
- * parameter; a different selection gets its own. */
+/* A hundred aliases of one selection cost one answer: the same text; a different
+ * selection gets its own. */
 static void test_aliases_share_one_answer(void)
 {
     result_t r = {0};
@@ -474,83 +466,32 @@ static void test_aliases_share_one_answer(void)
                                   "{ a: __schema { types { name } } b: __schema { types { name } }"
                                   "  c: __schema { types { name kind } } d: __schema { types { name } } }",
                                   NULL);
-    gp_compile_t *c = &r.c;
     CHECK(g != NULL && g->next != NULL && g->next->next != NULL && g->next->next->next != NULL);
     if (g == NULL || g->next == NULL || g->next->next == NULL || g->next->next->next == NULL) {
         done(&r);
         return;
     }
-    gp_introspection_t *in = gp_select_meta(c);
-    const char *a = gp_meta_root_value(in, g), *b = gp_meta_root_value(in, g->next);
-    const char *k = gp_meta_root_value(in, g->next->next), *d = gp_meta_root_value(in, g->next->next->next);
+    gp_introspection_t *in = &r.in;
+    const char *a = gp_introspection_root_value(in, g), *b = gp_introspection_root_value(in, g->next);
+    const char *k = gp_introspection_root_value(in, g->next->next), *d = gp_introspection_root_value(in, g->next->next->next);
     CHECK(a != NULL && a == b && a == d);
     CHECK(k != NULL && k != a && strstr(k, "\"kind\"") != NULL);
-    for (gp_field_group_t *f = g; f != NULL; f = f->next)
-        CHECK_INT(gp_select_meta_param(c, f), 0);
-    CHECK_INT(c->sql.nparams, 2);
-    CHECK(strstr(c->sql.text.data, "$1::\"pg_catalog\".\"json\"$1::") != NULL);
-
-    CHECK(gp_meta_only(g));
-    const char *const *answer = gp_meta_answer(in, g);
+    CHECK(gp_introspection_only(g));
+    const char *const *answer = gp_introspection_answer(in, g);
     CHECK(answer != NULL);
     if (answer != NULL) {
         CHECK(answer[1] == a && answer[3] == a && answer[7] == a);
-        size_t len = gp_meta_answer_len(answer);
+        size_t len = gp_introspection_answer_len(answer);
         CHECK_INT(len, 4 * 5 + 3 * strlen(a) + strlen(k) + 1);
-        CHECK_INT(gp_meta_answer_kept(answer), 4 * 6 + strlen(a) + 1 + strlen(k) + 1 + 2);
+        CHECK_INT(gp_introspection_answer_kept(answer), 4 * 6 + strlen(a) + 1 + strlen(k) + 1 + 2);
         gp_arena_t *keep = gp_arena_new(1024);
-        const char *const *copy = gp_meta_answer_copy(keep, answer);
+        const char *const *copy = gp_introspection_answer_copy(keep, answer);
         CHECK(copy[1] != a && copy[1] == copy[3] && copy[1] == copy[7] && copy[5] != copy[1]);
         CHECK_STR(copy[1], a);
         CHECK(copy[8] != NULL && copy[9] == NULL);
         gp_arena_free(keep);
     }
     done(&r);
-}
-
-/* Only __schema, __type and __typename: the plan has the answer and no statement;
- * beside a table field the answer is one parameter of the statement instead. */
-static void test_introspection_only_needs_no_statement(void)
-{
-    gp_arena_t *a = gp_arena_new(4096);
-    gp_errors_t errs;
-    const char *q = "{ x: __typename s: __schema { queryType { name } } t: __schema { queryType { name } } }";
-    gp_errors_init(&errs, a, q);
-    gp_plan_t *p = gp_plan_request(a, schema, q, strlen(q), NULL, NULL, &errs);
-    CHECK(p != NULL && p->answer != NULL);
-    if (p != NULL && p->answer != NULL) {
-        CHECK_STR(p->sql, "");
-        CHECK_INT(p->params.count, 0);
-        char joined[512] = "";
-        for (int i = 0; p->answer[i] != NULL; i++)
-            snprintf(joined + strlen(joined), sizeof joined - strlen(joined), "%s", p->answer[i]);
-        CHECK_STR(joined, "{\"x\":\"query_root\",\"s\":{\"queryType\":{\"name\":\"query_root\"}},"
-                          "\"t\":{\"queryType\":{\"name\":\"query_root\"}}}");
-    }
-    q = "{ s: __schema { queryType { name } } users { id } t: __schema { queryType { name } } }";
-    p = gp_plan_request(a, schema, q, strlen(q), NULL, NULL, &errs);
-    CHECK(p != NULL && p->answer == NULL);
-    if (p != NULL)
-        CHECK_INT(p->params.count, 1);
-    gp_arena_free(a);
-}
-
-/* Every root field skipped: the answer is the empty object, written into room for
- * three pieces ("{", "}", the end), which the differential test once found overrun. */
-static void test_every_root_field_skipped_answers_empty(void)
-{
-    gp_arena_t *a = gp_arena_new(64);
-    gp_errors_t errs;
-    const char *q = "{ users @skip(if: true) { id } }";
-    gp_errors_init(&errs, a, q);
-    gp_plan_t *p = gp_plan_request(a, schema, q, strlen(q), NULL, NULL, &errs);
-    CHECK(p != NULL && p->answer != NULL);
-    if (p != NULL && p->answer != NULL) {
-        CHECK_STR(p->answer[0], "{");
-        CHECK_STR(p->answer[1], "}");
-        CHECK(p->answer[2] == NULL);
-    }
-    gp_arena_free(a);
 }
 
 static void setup(void)
@@ -573,6 +514,5 @@ TEST_MAIN(setup, test_full_introspection_query, test_type_by_name_exact, test_un
           test_type_name_from_variable, test_aliases_typename_and_fragments_keep_selection_order,
           test_fragments_on_other_types_do_not_apply, test_skip_and_include,
           test_fields_not_applicable_to_a_kind_are_null, test_schema_roots_and_directives,
-          test_unknown_field_is_an_error, test_root_field_becomes_a_json_parameter, test_by_pk_args_follow_the_key,
-          test_aliases_share_one_answer, test_introspection_only_needs_no_statement,
-          test_every_root_field_skipped_answers_empty, teardown)
+          test_unknown_field_is_an_error, test_by_pk_args_follow_the_key,
+          test_aliases_share_one_answer, teardown)

@@ -1,4 +1,4 @@
-/* schema/introspect.h — the catalog query and the loader that turns its answer into a model.
+/* schema/catalog.h — the catalog query and the loader that turns its answer into a model.
  * The query runs elsewhere (server/ at startup); this module only knows its text and
  * its JSON, so saved answers make unit-test fixtures. */
 #ifndef GP_INTROSPECT_H
@@ -11,7 +11,7 @@
 /* One statement, one parameter: $1 is a text[] of schema names. Its single row has
  * a single json cell describing every table, view, materialized view, partitioned
  * table, column, key, enum, domain and comment of those schemas. */
-extern const char gp_introspect_sql[];
+extern const char gp_catalog_sql[];
 
 /* Builds a model from the catalog query's JSON answer. `schemas` are the exposed
  * schemas, first the default one (its tables get no prefix). Returns NULL and

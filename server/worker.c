@@ -211,8 +211,10 @@ static void *run(void *arg)
     }
     signal_started(w, /* failed= */ false);
     gp_debug("worker", "worker %d serving", w->cf.id);
+    /* EINTR is no failure: a stopped and continued process, or a debugger attaching,
+     * interrupts epoll_wait even where no handler runs (signal(7)). */
     while (!w->pool_done)
-        if (h2o_evloop_run(w->ctx.h2o.loop, INT32_MAX) != 0) {
+        if (h2o_evloop_run(w->ctx.h2o.loop, INT32_MAX) != 0 && errno != EINTR) {
             gp_error("worker", "worker %d: event loop failed: %s", w->cf.id, strerror(errno));
             abort(); /* an epoll failure leaves nothing to serve with */
         }

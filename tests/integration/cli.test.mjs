@@ -1,5 +1,6 @@
 // The binary's settings: --help, bad settings, precedence of flags over env,
-// the GRAPHPOST_DB_* variables, --print-schema, and an unreachable database.
+// the GRAPHPOST_DB_* variables, --print-schema, an unreachable database, and a
+// process stopped and continued.
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { runBin, startServer, freePort, need, env } from '../lib/gql.mjs';
@@ -130,5 +131,24 @@ describe('introspection', () => {
     const m = s.output().match(/introspected (\d+) tables in (\d+) ms/);
     assert.ok(m, `no introspection line in the log:\n${s.output()}`);
     assert.ok(Number(m[2]) < 100, m[0]);
+  });
+});
+
+describe('a stopped and continued process', () => {
+  // After SIGSTOP/SIGCONT, Linux fails a blocking epoll_wait with EINTR even where
+  // no handler ran (signal(7)); so does a debugger attaching. The loop must go on.
+  it('keeps serving after SIGSTOP and SIGCONT', async () => {
+    const s = await start({ args: ['--database-url', url(env.blogDb), '--threads', '2'] });
+    for (let i = 0; i < 3; i++) {
+      s.child.kill('SIGSTOP');
+      await new Promise((r) => setTimeout(r, 100));
+      s.child.kill('SIGCONT');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(s.exited(), null, `graphpost exited:\n${s.output()}`);
+    const r = await fetch(`${s.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ users(limit: 1) { id } }' }) });
+    assert.equal(r.status, 200);
+    assert.equal((await r.json()).data.users.length, 1);
+    assert.doesNotMatch(s.output(), /event loop failed/);
   });
 });

@@ -2,6 +2,7 @@
 #include "log.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -42,4 +43,20 @@ void gp_log_write(gp_log_level_t level, const char *subsystem, const char *fmt, 
     line[n++] = '\n';
     ssize_t ignored = write(STDERR_FILENO, line, (size_t)n);
     (void)ignored;
+}
+
+char *gp_log_one_line(char *out, size_t size, const char *msg)
+{
+    size_t n = 0;
+    for (const char *p = msg; *p != '\0' && n < size - 1; p++) {
+        bool space = *p == '\n' || *p == '\t' || *p == ' ';
+        if (!space)
+            out[n++] = *p;
+        else if (n > 0 && out[n - 1] != ' ')
+            out[n++] = ' ';
+    }
+    while (n > 0 && out[n - 1] == ' ')
+        n--;
+    out[n] = '\0';
+    return out;
 }

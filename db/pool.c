@@ -464,18 +464,7 @@ static int pool_nconns(const gp_pool_t *p)
 static void log_reason(gp_conn_t *c, const char *what, const char *reason)
 {
     char line[512];
-    size_t n = 0;
-    for (const char *s = reason; *s != '\0' && n < sizeof line - 1; s++) {
-        bool space = *s == '\n' || *s == '\t' || *s == ' ';
-        if (!space)
-            line[n++] = *s;
-        else if (n > 0 && line[n - 1] != ' ')
-            line[n++] = ' ';
-    }
-    while (n > 0 && line[n - 1] == ' ')
-        n--;
-    line[n] = '\0';
-    gp_warn("pool", "conn %u: %s: %s", c->id, what, line);
+    gp_warn("pool", "conn %u: %s: %s", c->id, what, gp_log_one_line(line, sizeof line, reason));
 }
 
 /* ---- prepared statements -------------------------------------------------------- */

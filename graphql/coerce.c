@@ -24,6 +24,7 @@
 #include "base/json.h"
 #include "base/strbuf.h"
 #include "graphql/parse.h"
+#include "schema/pgtype.h"
 
 #define PRINT_MAX (64 * 1024)  /* a value printed into a message */
 /* PostgreSQL's text types cannot hold U+0000, and libpq's parameters are
@@ -44,13 +45,12 @@ static scalar_class_t scalar_class(const gp_type_t *t)
         scalar_class_t cls;
     } names[] = {
         {"Int", SC_INT},         {"Float", SC_FLOAT},       {"String", SC_STRING}, {"Boolean", SC_BOOLEAN},
-        {"ID", SC_ID},           {"bigint", SC_NUMERIC},    {"numeric", SC_NUMERIC}, {"json", SC_JSON},
-        {"jsonb", SC_JSON},
+        {"ID", SC_ID},           {"bigint", SC_NUMERIC},    {"numeric", SC_NUMERIC},
     };
     for (size_t i = 0; i < sizeof names / sizeof *names; i++)
         if (strcmp(t->name, names[i].name) == 0)
             return names[i].cls;
-    return SC_OTHER;
+    return gp_pgtype_is_json(t->name) ? SC_JSON : SC_OTHER;
 }
 
 static bool int_text_in_range(const char *text, long long lo, long long hi, long long *out)

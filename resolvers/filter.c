@@ -10,6 +10,7 @@
 
 #include "base/json.h"
 #include "resolvers/values.h"
+#include "schema/pgtype.h"
 
 typedef enum { OPERAND_SCALAR, OPERAND_LIST, OPERAND_BOOL, OPERAND_TEXT, OPERAND_TEXT_LIST } operand_t;
 
@@ -56,22 +57,23 @@ static const comparison_t *find_comparison(const char *name)
     return NULL;
 }
 
+/* Which operators a column takes is schema/pgtype.c's table, which the type system
+ * offers them by: text (citext included: its scalar is String), jsonb. */
 static bool is_text_column(const gp_column_t *col)
 {
-    return strcmp(col->gql_type, "String") == 0 || strcmp(col->gql_type, "bpchar") == 0 ||
-           strcmp(col->gql_type, "citext") == 0;
+    return gp_pgtype_has_text_ops(col->gql_type);
 }
 
 static bool is_json_column(const gp_column_t *col)
 {
-    return strcmp(col->gql_type, "jsonb") == 0;
+    return gp_pgtype_has_jsonb_ops(col->gql_type);
 }
 
 /* A json or jsonb column's values are sent as JSON text: "x" is the string "x",
  * not the bare x that PostgreSQL cannot read as json. */
 static bool is_json_value(const gp_column_t *col)
 {
-    return strcmp(col->gql_type, "json") == 0 || strcmp(col->gql_type, "jsonb") == 0;
+    return gp_pgtype_is_json(col->gql_type);
 }
 
 static const char *json_kind(const json_t *v)
@@ -101,7 +103,7 @@ static bool fits_scalar(const gp_column_t *col, const json_t *v)
         return json_is_boolean(v);
     if (strcmp(type, "String") == 0)
         return gp_json_is_string(v);
-    if (strcmp(type, "json") == 0 || strcmp(type, "jsonb") == 0)
+    if (is_json_value(col))
         return true;
     return json_is_string(v) || json_is_number(v) || json_is_boolean(v);
 }

@@ -264,15 +264,9 @@ Done:
  * and one JSON row per `nodes` selection (j<n>), so a count over many rows reads
  * little. */
 
-static const char *const aggregate_functions[] = {"avg", "max", "min", "stddev", "stddev_pop", "stddev_samp",
-                                                  "sum", "var_pop", "var_samp", "variance"};
-
 static bool is_aggregate_function(const char *name)
 {
-    for (size_t i = 0; i < sizeof aggregate_functions / sizeof *aggregate_functions; i++)
-        if (strcmp(aggregate_functions[i], name) == 0)
-            return true;
-    return false;
+    return gp_aggregate_fn(name) != NULL; /* schema/types.c's list, which the type system offers */
 }
 
 typedef struct {

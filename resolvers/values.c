@@ -110,11 +110,6 @@ json_t *gp_values_json(gp_compile_t *c, const gp_typeref_t *type, const gp_value
     return j;
 }
 
-json_t *gp_values_to_json(gp_compile_t *c, const gp_value_t *v, int *failed)
-{
-    return gp_values_json(c, NULL, v, failed);
-}
-
 const gp_typeref_t *gp_values_arg_type(const gp_compile_t *c, const char *type_name, const char *field,
                                        const char *arg)
 {

@@ -17,9 +17,6 @@
  * is an error: *failed is set. */
 json_t *gp_values_json(gp_compile_t *c, const gp_typeref_t *type, const gp_value_t *v, int *failed);
 
-/* The same, untyped. */
-json_t *gp_values_to_json(gp_compile_t *c, const gp_value_t *v, int *failed);
-
 /* The input type of argument `arg` of field `field` of type `type_name`, or of
  * directive @`field` when type_name is NULL; NULL when the schema has none. */
 const gp_typeref_t *gp_values_arg_type(const gp_compile_t *c, const char *type_name, const char *field,

@@ -74,12 +74,38 @@ bool gp_pgtype_is_builtin(const char *scalar)
     return false;
 }
 
+/* The scalars whose values are more than plain values: text (String is text, varchar,
+ * name and citext; bpchar is character(n)) and JSON documents. Any other scalar has
+ * only the common comparisons. */
+typedef enum { CLASS_PLAIN, CLASS_TEXT, CLASS_JSON, CLASS_JSONB } scalar_class_t;
+
+static const struct {
+    const char *scalar;
+    scalar_class_t cls;
+} classes[] = {
+    {"String", CLASS_TEXT}, {"bpchar", CLASS_TEXT}, {"json", CLASS_JSON}, {"jsonb", CLASS_JSONB},
+};
+
+static scalar_class_t scalar_class(const char *scalar)
+{
+    for (size_t i = 0; i < sizeof classes / sizeof *classes; i++)
+        if (strcmp(classes[i].scalar, scalar) == 0)
+            return classes[i].cls;
+    return CLASS_PLAIN;
+}
+
 bool gp_pgtype_has_text_ops(const char *scalar)
 {
-    return strcmp(scalar, "String") == 0 || strcmp(scalar, "bpchar") == 0;
+    return scalar_class(scalar) == CLASS_TEXT;
 }
 
 bool gp_pgtype_has_jsonb_ops(const char *scalar)
 {
-    return strcmp(scalar, "jsonb") == 0;
+    return scalar_class(scalar) == CLASS_JSONB;
+}
+
+bool gp_pgtype_is_json(const char *scalar)
+{
+    scalar_class_t cls = scalar_class(scalar);
+    return cls == CLASS_JSON || cls == CLASS_JSONB;
 }

@@ -29,8 +29,12 @@ bool gp_pgtype_is_builtin(const char *scalar);
 /* Which comparison operators a scalar's `_comparison_exp` offers beyond the common ones:
  * pattern matching (_like, _ilike, _nlike, _nilike, _similar, _regex, _iregex) for text,
  * containment and keys (_contains, _contained_in, _has_key, _has_keys_any, _has_keys_all)
- * for jsonb. */
+ * for jsonb. From one table (pgtype.c) that the type system (which operators exist) and
+ * the compiler (which operators a column takes, how its values are sent) both read. */
 bool gp_pgtype_has_text_ops(const char *scalar);
 bool gp_pgtype_has_jsonb_ops(const char *scalar);
+
+/* True for json and jsonb: a value is any JSON document, sent to PostgreSQL as JSON text. */
+bool gp_pgtype_is_json(const char *scalar);
 
 #endif

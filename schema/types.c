@@ -45,7 +45,7 @@ typedef struct {
     decl_kind_t what;
     const gp_table_t *table;
     const gp_column_t *column; /* D_COMPARISON: a column of that scalar */
-    const char *fn;            /* D_AGG_FN_FIELDS: avg, sum, min … */
+    const gp_aggregate_fn_t *fn; /* D_AGG_FN_FIELDS: avg, sum, min … */
     const void *meta;          /* D_META, D_BUILTIN_SCALAR: the static description */
 } decl_t;
 
@@ -330,8 +330,6 @@ static void build_directives(builder_t *b)
 
 /* ---- the API: tables, comparisons, scalars, roots ------------------------------- */
 
-typedef enum { AGG_NONE, AGG_MINMAX, AGG_NUMERIC } agg_class_t;
-
 static bool in_list(const char *s, const char *const *list)
 {
     for (; *list; list++)
@@ -351,7 +349,7 @@ static bool starts_with_any(const char *s, const char *const *list)
 /* Which aggregates a column takes: sum/avg/… need a number, min/max an ordering
  * PostgreSQL has min() and max() for (not bool, uuid, bytea, json, tsvector). A domain
  * takes its base type's; arrays take none here. */
-static agg_class_t agg_class(const gp_model_t *m, const gp_column_t *c)
+static gp_agg_class_t agg_class(const gp_model_t *m, const gp_column_t *c)
 {
     static const char *const numeric[] = {"Int", "Float", "bigint", "numeric", NULL};
     static const char *const ordered[] = {"String", "bpchar", "date", "time", "timetz", "timestamp",
@@ -361,47 +359,42 @@ static agg_class_t agg_class(const gp_model_t *m, const gp_column_t *c)
     static const char *const base_ordered[] = {"text", "character", "date", "time", "timestamp", "interval",
                                                "money", "inet", NULL};
     if (c->is_array)
-        return AGG_NONE;
+        return GP_AGG_NONE;
     if (in_list(c->gql_type, numeric))
-        return AGG_NUMERIC;
+        return GP_AGG_NUMERIC;
     if (in_list(c->gql_type, ordered))
-        return AGG_MINMAX;
+        return GP_AGG_MINMAX;
     for (int i = 0; i < m->nenums; i++)
         if (strcmp(m->enums[i].gql_name, c->gql_type) == 0)
-            return AGG_MINMAX;
+            return GP_AGG_MINMAX;
     for (int i = 0; i < m->ndomains; i++)
         if (strcmp(m->domains[i].gql_name, c->gql_type) == 0) {
             if (starts_with_any(m->domains[i].base_pg_type, base_numeric))
-                return AGG_NUMERIC;
+                return GP_AGG_NUMERIC;
             if (starts_with_any(m->domains[i].base_pg_type, base_ordered))
-                return AGG_MINMAX;
+                return GP_AGG_MINMAX;
         }
-    return AGG_NONE;
+    return GP_AGG_NONE;
 }
 
-/* The aggregate functions with a T_<fn>_fields type: which columns they take, and
- * whether those fields are Float (statistics) or the column's own type. */
-static const struct {
-    const char *fn;
-    agg_class_t need;
-    bool as_float;
-} agg_fns[] = {
-    {"avg", AGG_NUMERIC, true},     {"max", AGG_MINMAX, false},     {"min", AGG_MINMAX, false},
-    {"stddev", AGG_NUMERIC, true},  {"stddev_pop", AGG_NUMERIC, true}, {"stddev_samp", AGG_NUMERIC, true},
-    {"sum", AGG_NUMERIC, false},    {"var_pop", AGG_NUMERIC, true}, {"var_samp", AGG_NUMERIC, true},
-    {"variance", AGG_NUMERIC, true},
+/* Sorted by name, for gp_aggregate_fn's binary search. */
+const gp_aggregate_fn_t gp_aggregate_fns[] = {
+    {"avg", GP_AGG_NUMERIC, true},     {"max", GP_AGG_MINMAX, false},     {"min", GP_AGG_MINMAX, false},
+    {"stddev", GP_AGG_NUMERIC, true},  {"stddev_pop", GP_AGG_NUMERIC, true}, {"stddev_samp", GP_AGG_NUMERIC, true},
+    {"sum", GP_AGG_NUMERIC, false},    {"var_pop", GP_AGG_NUMERIC, true}, {"var_samp", GP_AGG_NUMERIC, true},
+    {"variance", GP_AGG_NUMERIC, true},
 };
-#define NAGG_FNS ((int)(sizeof agg_fns / sizeof *agg_fns))
+const int gp_naggregate_fns = (int)(sizeof gp_aggregate_fns / sizeof *gp_aggregate_fns);
 
 static bool column_usable(const gp_column_t *c)
 {
     return gp_names_is_valid(c->name);
 }
 
-static bool agg_fn_has_columns(const gp_model_t *m, const gp_table_t *t, int fn)
+static bool agg_fn_has_columns(const gp_model_t *m, const gp_table_t *t, const gp_aggregate_fn_t *fn)
 {
     for (int i = 0; i < t->ncolumns; i++)
-        if (column_usable(&t->columns[i]) && agg_class(m, &t->columns[i]) >= agg_fns[fn].need)
+        if (column_usable(&t->columns[i]) && agg_class(m, &t->columns[i]) >= fn->takes)
             return true;
     return false;
 }
@@ -541,21 +534,20 @@ static void fill_aggregate_fields(builder_t *b, gp_type_t *ty, const gp_table_t 
     add_input(b, &args, "columns", gp_arena_printf(a, "[%s_select_column!]", t->gql_name));
     add_input(b, &args, "distinct", "Boolean");
     set_args(count, &args);
-    for (int i = 0; i < NAGG_FNS; i++)
-        if (agg_fn_has_columns(b->m, t, i))
-            add_field(b, &l, agg_fns[i].fn, gp_arena_printf(a, "%s_%s_fields", t->gql_name, agg_fns[i].fn),
-                      GP_FIELD_AGGREGATE, t);
+    for (const gp_aggregate_fn_t *fn = gp_aggregate_fns; fn < gp_aggregate_fns + gp_naggregate_fns; fn++)
+        if (agg_fn_has_columns(b->m, t, fn))
+            add_field(b, &l, fn->name, gp_arena_printf(a, "%s_%s_fields", t->gql_name, fn->name), GP_FIELD_AGGREGATE,
+                      t);
     set_fields(ty, &l);
 }
 
-static void fill_agg_fn_fields(builder_t *b, gp_type_t *ty, const gp_table_t *t, int fn)
+static void fill_agg_fn_fields(builder_t *b, gp_type_t *ty, const gp_table_t *t, const gp_aggregate_fn_t *fn)
 {
     fields_t l = {0};
     for (int i = 0; i < t->ncolumns; i++) {
         const gp_column_t *c = &t->columns[i];
-        if (column_usable(c) && agg_class(b->m, c) >= agg_fns[fn].need)
-            add_field(b, &l, c->name, agg_fns[fn].as_float ? "Float" : c->gql_type, GP_FIELD_AGGREGATE, t)->column =
-                c;
+        if (column_usable(c) && agg_class(b->m, c) >= fn->takes)
+            add_field(b, &l, c->name, fn->as_float ? "Float" : c->gql_type, GP_FIELD_AGGREGATE, t)->column = c;
     }
     set_fields(ty, &l);
 }
@@ -666,10 +658,10 @@ static void declare_table(builder_t *b, const gp_table_t *t)
     declare(b, (decl_t){gp_arena_printf(a, "%s_aggregate", tn), GP_KIND_OBJECT, D_AGGREGATE, t, NULL, NULL, NULL});
     declare(b, (decl_t){gp_arena_printf(a, "%s_aggregate_fields", tn), GP_KIND_OBJECT, D_AGGREGATE_FIELDS, t, NULL,
                         NULL, NULL});
-    for (int i = 0; i < NAGG_FNS; i++)
-        if (agg_fn_has_columns(b->m, t, i))
-            declare(b, (decl_t){gp_arena_printf(a, "%s_%s_fields", tn, agg_fns[i].fn), GP_KIND_OBJECT,
-                                D_AGG_FN_FIELDS, t, NULL, agg_fns[i].fn, NULL});
+    for (const gp_aggregate_fn_t *fn = gp_aggregate_fns; fn < gp_aggregate_fns + gp_naggregate_fns; fn++)
+        if (agg_fn_has_columns(b->m, t, fn))
+            declare(b, (decl_t){gp_arena_printf(a, "%s_%s_fields", tn, fn->name), GP_KIND_OBJECT, D_AGG_FN_FIELDS, t,
+                                NULL, fn, NULL});
     for (int i = 0; i < t->ncolumns; i++) {
         const gp_column_t *c = &t->columns[i];
         if (!column_usable(c))
@@ -750,9 +742,7 @@ static void fill(builder_t *b, gp_type_t *ty, const decl_t *d)
         fill_aggregate_fields(b, ty, d->table);
         break;
     case D_AGG_FN_FIELDS:
-        for (int i = 0; i < NAGG_FNS; i++)
-            if (strcmp(agg_fns[i].fn, d->fn) == 0)
-                fill_agg_fn_fields(b, ty, d->table, i);
+        fill_agg_fn_fields(b, ty, d->table, d->fn);
         break;
     case D_COMPARISON:
         fill_comparison(b, ty, d->column);
@@ -819,6 +809,11 @@ static const void *find_sorted(const void *base, int n, size_t size, size_t name
 }
 
 #define FIND(arr, n, type, key) ((const type *)find_sorted((arr), (n), sizeof(type), offsetof(type, name), (key)))
+
+const gp_aggregate_fn_t *gp_aggregate_fn(const char *name)
+{
+    return FIND(gp_aggregate_fns, gp_naggregate_fns, gp_aggregate_fn_t, name);
+}
 
 const gp_type_t *gp_schema_type(const gp_schema_t *s, const char *name)
 {

@@ -132,6 +132,27 @@ typedef struct gp_schema {
     int ndirectives;
 } gp_schema_t;
 
+/* The aggregate functions of T_aggregate_fields besides count, each with a T_<fn>_fields
+ * type over the columns it takes. The one list: the type system offers exactly these and
+ * the compiler (resolvers/select.c) writes exactly these, under the same names in SQL. */
+typedef enum {
+    GP_AGG_NONE,     /* no aggregate: bool, uuid, bytea, json, tsvector, arrays … */
+    GP_AGG_MINMAX,   /* min() and max(): types PostgreSQL orders with them */
+    GP_AGG_NUMERIC,  /* those and sum, avg and the statistics: numbers */
+} gp_agg_class_t;
+
+typedef struct gp_aggregate_fn {
+    const char *name;      /* the field, and the SQL function: avg, max, min, stddev, … */
+    gp_agg_class_t takes;  /* the columns of that class or above */
+    bool as_float;         /* its fields are Float (statistics), else the column's own type */
+} gp_aggregate_fn_t;
+
+extern const gp_aggregate_fn_t gp_aggregate_fns[]; /* sorted by name */
+extern const int gp_naggregate_fns;
+
+/* The aggregate function called `name`; NULL for any other name (count included). */
+const gp_aggregate_fn_t *gp_aggregate_fn(const char *name);
+
 /* Builds the type system of `m`, which must outlive it. */
 gp_schema_t *gp_schema_build(const gp_model_t *m);
 void gp_schema_free(gp_schema_t *s);

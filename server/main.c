@@ -60,22 +60,10 @@ static int sleep_or_signal(const sigset_t *signals, int ms)
     }
 }
 
-/* libpq's messages span lines ("connection to server ... failed: \n\tIs the server
- * running ..."); a log line must not. */
+/* A libpq message as one log line, rewritten in place (gp_log_one_line). */
 static const char *one_line(char *msg)
 {
-    char *out = msg;
-    for (const char *p = msg; *p != '\0'; p++) {
-        bool space = *p == '\n' || *p == '\t' || *p == ' ';
-        if (!space)
-            *out++ = *p;
-        else if (out > msg && out[-1] != ' ')
-            *out++ = ' ';
-    }
-    if (out > msg && out[-1] == ' ')
-        out--;
-    *out = '\0';
-    return msg;
+    return gp_log_one_line(msg, strlen(msg) + 1, msg);
 }
 
 /* Blocks until the database answers, retrying with exponential backoff; returns

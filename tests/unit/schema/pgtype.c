@@ -66,6 +66,9 @@ static void test_operator_families(void)
     CHECK(gp_pgtype_is_builtin("Int") && gp_pgtype_is_builtin("Boolean") && !gp_pgtype_is_builtin("bigint"));
     CHECK(gp_pgtype_has_text_ops("String") && gp_pgtype_has_text_ops("bpchar") && !gp_pgtype_has_text_ops("Int"));
     CHECK(gp_pgtype_has_jsonb_ops("jsonb") && !gp_pgtype_has_jsonb_ops("json"));
+    CHECK(!gp_pgtype_has_jsonb_ops("String") && !gp_pgtype_has_text_ops("jsonb") && !gp_pgtype_has_text_ops("citext"));
+    CHECK(gp_pgtype_is_json("json") && gp_pgtype_is_json("jsonb"));
+    CHECK(!gp_pgtype_is_json("String") && !gp_pgtype_is_json("Int") && !gp_pgtype_is_json("bytea"));
 }
 
 TEST_MAIN(test_scalar_table, test_casts, test_operator_families)

@@ -326,5 +326,29 @@ static void test_walk_pagila(void)
     env_close(&e);
 }
 
+/* The one list of aggregate functions: sorted for its lookup, and each one that a table
+ * can take has its T_<fn>_fields type and a field of T_aggregate_fields. */
+static void test_aggregate_functions(void)
+{
+    for (int i = 1; i < gp_naggregate_fns; i++)
+        CHECK(strcmp(gp_aggregate_fns[i - 1].name, gp_aggregate_fns[i].name) < 0);
+    for (int i = 0; i < gp_naggregate_fns; i++)
+        CHECK(gp_aggregate_fn(gp_aggregate_fns[i].name) == &gp_aggregate_fns[i]);
+    CHECK(gp_aggregate_fn("count") == NULL && gp_aggregate_fn("nodes") == NULL && gp_aggregate_fn("") == NULL);
+    CHECK(gp_aggregate_fn("sum")->takes == GP_AGG_NUMERIC && !gp_aggregate_fn("sum")->as_float);
+    CHECK(gp_aggregate_fn("max")->takes == GP_AGG_MINMAX && gp_aggregate_fn("avg")->as_float);
+    env_t e = env_open("blog");
+    for (int i = 0; i < gp_naggregate_fns; i++) {
+        const char *fn = gp_aggregate_fns[i].name;
+        char type[64];
+        snprintf(type, sizeof type, "users_%s_fields", fn);
+        CHECK(gp_schema_type(e.s, type) != NULL);
+        CHECK_STR(field_type(&e, "users_aggregate_fields", fn), type);
+    }
+    CHECK_STR(field_type(&e, "users_avg_fields", "karma"), "Float");
+    CHECK_STR(field_type(&e, "users_sum_fields", "karma"), "bigint");
+    env_close(&e);
+}
+
 TEST_MAIN(test_sorted_and_unique, test_blog_lookups, test_query_root, test_typeref_string, test_builtin_scalars,
-          test_introspection_types, test_directives, test_walk_blog, test_walk_pagila)
+          test_introspection_types, test_directives, test_walk_blog, test_walk_pagila, test_aggregate_functions)

@@ -259,6 +259,7 @@ static void load_fkeys(loader_t *l, json_t **js)
             fk->to = to;
             fk->from_cols = load_attnums(l, fk->from, get_array(l, j, "columns", true), &fk->ncols);
             fk->to_cols = load_attnums(l, to, get_array(l, j, "ref_columns", true), &nto);
+            fk->partial = json_is_true(json_object_get(j, "partial")); /* absent in older fixtures */
             if (nto != fk->ncols || fk->ncols == 0)
                 fail(l, "catalog JSON: foreign key %s has unpaired columns", fk->name ? fk->name : "");
         }

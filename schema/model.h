@@ -40,6 +40,8 @@ typedef struct gp_fkey {
     int ncols;
     int *from_cols;         /* indices into from->columns */
     int *to_cols;           /* indices into to->columns, pairwise with from_cols */
+    bool partial;           /* declared on some partitions of `from` only: rows of the
+                             * others are not checked, their parent may be missing */
 } gp_fkey_t;
 
 typedef enum { GP_REL_OBJECT, GP_REL_ARRAY } gp_rel_kind_t;

@@ -399,8 +399,12 @@ static bool agg_fn_has_columns(const gp_model_t *m, const gp_table_t *t, const g
     return false;
 }
 
+/* Whether every row has its parent: the key's columns are NOT NULL and every row is
+ * checked by the key. */
 static bool all_not_null(const gp_table_t *t, const gp_relationship_t *r)
 {
+    if (r->fkey->partial)
+        return false;
     for (int i = 0; i < r->ncols; i++)
         if (t->columns[r->local_cols[i]].nullable)
             return false;

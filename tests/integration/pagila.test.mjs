@@ -130,6 +130,43 @@ describe('Pagila', () => {
     assert.deepEqual(d.payment, rows('select payment_id, amount, customer_id from payment order by payment_id limit 3'));
   });
 
+  it('gives the partitioned table the foreign keys its partitions declare', async () => {
+    // Declared on six of payment's seven partitions: the relationships are nullable, and
+    // rows of payment_p2022_07 (no keys of its own) still find their parents.
+    const q = `{ payment(where: {payment_id: {_in: [16050, 16051, 31000, 32098]}}, order_by: {payment_id: asc}) {
+      payment_id customer { customer_id first_name } staff { staff_id } rental { rental_id inventory_id } } }`;
+    const d = await gql.data(q);
+    const expected = rows(`
+      select p.payment_id,
+             (select json_build_object('customer_id', c.customer_id, 'first_name', c.first_name)
+                from customer c where c.customer_id = p.customer_id) as customer,
+             (select json_build_object('staff_id', s.staff_id) from staff s where s.staff_id = p.staff_id) as staff,
+             (select json_build_object('rental_id', r.rental_id, 'inventory_id', r.inventory_id)
+                from rental r where r.rental_id = p.rental_id) as rental
+        from payment p where p.payment_id in (16050, 16051, 31000, 32098) order by p.payment_id`);
+    assert.ok(expected.length >= 3, 'the sample reaches several partitions');
+    assert.deepEqual(d.payment, expected);
+    const t = await gql.data('{ __type(name: "payment") { fields { name type { kind } } } }');
+    const kind = (n) => t.__type.fields.find((f) => f.name === n).type.kind;
+    assert.equal(kind('customer'), 'OBJECT', 'nullable: one partition does not check the key');
+  });
+
+  it('gives the referenced table an array relationship to the partitioned one', async () => {
+    const d = await gql.data(`{ customer_by_pk(customer_id: 1) { payment(order_by: {payment_id: asc}) { payment_id amount }
+      payment_aggregate { aggregate { count } } } }`);
+    const expected = rows('select payment_id, amount from payment where customer_id = 1 order by payment_id');
+    assert.deepEqual(d.customer_by_pk.payment, expected);
+    assert.equal(d.customer_by_pk.payment_aggregate.aggregate.count, expected.length);
+  });
+
+  it('does not expose what an extension owns (pg_stat_statements in public)', async () => {
+    assert.equal(row("select count(*)::int as n from pg_extension where extname = 'pg_stat_statements'").n, 1);
+    const r = await gql.post('{ pg_stat_statements { query } }');
+    assert.match(r.text, /Cannot query field \\"pg_stat_statements\\" on type \\"query_root\\"/);
+    const t = await gql.data('{ __schema { types { name } } }');
+    assert.deepEqual(t.__schema.types.filter((x) => x.name.startsWith('pg_stat_statements')), []);
+  });
+
   it('hides the partitions themselves', async () => {
     const r = await gql.post('{ payment_p2022_01 { payment_id } }');
     assert.ok(r.body && Array.isArray(r.body.errors) && r.body.errors.length > 0, r.text);

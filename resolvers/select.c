@@ -287,12 +287,16 @@ static gp_field_group_t *collect_on(gp_compile_t *c, const char *type, const gp_
     return gp_select_collect(c, type, sub_selections(c, g), g->nfields, failed);
 }
 
-/* The column a count(columns:) or a T_<fn>_fields field names; NULL after an error. */
+/* The column a count(columns:) or a T_<fn>_fields field names; NULL after an error.
+ * Validation cannot rule out every miss: `name` is NULL for an item of count(columns:)
+ * that a nullable variable with a default made null, and "_" (the value of a
+ * T_select_column without usable columns) names no column. */
 static const gp_column_t *aggregate_column(gp_compile_t *c, const aggregate_t *ag, const char *name, long at)
 {
-    const gp_column_t *col = gp_table_column(ag->table, name);
+    const gp_column_t *col = name != NULL ? gp_table_column(ag->table, name) : NULL;
     if (col == NULL)
-        gp_compile_fail(c, at, "Cannot aggregate \"%s\" of \"%s\".", name, ag->table->gql_name);
+        gp_compile_fail(c, at, "Cannot aggregate %s of \"%s\".",
+                        name != NULL ? gp_arena_printf(c->arena, "\"%s\"", name) : "null", ag->table->gql_name);
     return col;
 }
 

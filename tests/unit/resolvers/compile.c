@@ -252,6 +252,31 @@ static void test_every_root_field_skipped_answers_empty(void)
     gp_arena_free(a);
 }
 
+/* A nullable variable with a default may stand in a non-null position, so a value can
+ * still be null where validation allows no null literal: each such argument is refused
+ * with an error of its own (count(columns:) once passed a null to strcmp). */
+static void test_null_from_a_defaulted_variable_is_refused(void)
+{
+    const char *cases[][3] = {
+        {"query($c: users_select_column = id) { users_aggregate { aggregate { count(columns: [$c]) } } }",
+         "{\"c\": null}", "Cannot aggregate null of \"users\"."},
+        {"query($c: users_select_column = id) { users(distinct_on: [$c]) { id } }", "{\"c\": null}",
+         "Expected a column of \"users\" in distinct_on."},
+        {"query($id: Int = 1) { users_by_pk(id: $id) { id } }", "{\"id\": null}",
+         "Argument \"id\" of field \"users_by_pk\" must not be null."},
+        {"query($v: Boolean = true) { users @skip(if: $v) { id } }", "{\"v\": null}",
+         "Argument \"if\" of @skip must be a Boolean!."},
+        {"query($w: users_bool_exp = {}) { users(where: {_and: [$w]}) { id } }", "{\"w\": null}",
+         "Expected an object of type \"users_bool_exp\", found null."},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        result_t r = compile(cases[i][0], cases[i][1]);
+        CHECK(r.plan == NULL);
+        CHECK_STR(first_error(&r), cases[i][2]);
+        done(&r);
+    }
+}
+
 static void setup(void)
 {
     model = fixture_model("blog");
@@ -269,4 +294,4 @@ TEST_MAIN(setup, test_list_is_one_statement_without_params, test_values_are_para
           test_bad_operand_types, test_wide_selection_is_chunked, test_many_operations_need_a_name,
           test_plans_that_only_bind_variables_are_reusable, test_plans_shaped_by_variables_are_not_reusable,
           test_introspection_beside_data_is_a_json_parameter, test_introspection_only_needs_no_statement,
-          test_every_root_field_skipped_answers_empty, teardown)
+          test_every_root_field_skipped_answers_empty, test_null_from_a_defaulted_variable_is_refused, teardown)

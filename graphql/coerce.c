@@ -611,6 +611,14 @@ static void check_literal(literal_ctx_t *c, const gp_typeref_t *type, const gp_t
     }
 }
 
+void gp_coerce_missing_argument(gp_errors_t *errs, long offset, bool directive, const char *owner, const char *arg,
+                                const char *type)
+{
+    gp_errors_add(errs, GP_E_VALIDATION, offset,
+                  "%s \"%s%s\" argument \"%s\" of type \"%s\" is required, but it was not provided.",
+                  directive ? "Directive" : "Field", directive ? "@" : "", owner, arg, type);
+}
+
 int gp_coerce_literal(gp_arena_t *a, const gp_schema_t *s, const gp_typeref_t *type, const gp_value_t *v,
                       const gp_variable_def_t *variables, gp_errors_t *errs)
 {

@@ -305,9 +305,8 @@ static void walk_arguments(walk_t *w, const gp_argument_t *args, const owner_t *
         const gp_input_value_t *def = &o->args[i];
         if (def->type->kind != GP_REF_NON_NULL || def->default_value != NULL || has_argument(args, def->name))
             continue;
-        gp_vctx_error(c, offset, "%s \"%s%s\" argument \"%s\" of type \"%s\" is required, but it was not provided.",
-                      o->type_name != NULL ? "Field" : "Directive", o->type_name != NULL ? "" : "@", o->name,
-                      def->name, gp_typeref_string(c->a, def->type));
+        gp_coerce_missing_argument(&c->errs, offset, /* directive= */ o->type_name == NULL, o->name, def->name,
+                                   gp_typeref_string(c->a, def->type));
     }
 }
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "log.h"
 
 static const struct {
     const char *code;
@@ -52,6 +53,16 @@ gp_error_t *gp_errors_add(gp_errors_t *errs, gp_error_kind_t kind, long offset, 
     va_start(ap, fmt);
     gp_error_t *e = gp_errors_vadd(errs, kind, offset, fmt, ap);
     va_end(ap);
+    return e;
+}
+
+gp_error_t *gp_errors_vunreachable(gp_errors_t *errs, long offset, const char *fmt, va_list ap)
+{
+    const char *what = gp_arena_vprintf(errs->arena, fmt, ap);
+    gp_error_t *e = gp_errors_add(errs, GP_E_INTERNAL, offset,
+                                  "Internal error: the validated document has %s, which the server does not handle.",
+                                  what);
+    gp_error("internal", "%s", e->message);
     return e;
 }
 

@@ -53,6 +53,14 @@ gp_error_t *gp_errors_add(gp_errors_t *errs, gp_error_kind_t kind, long offset, 
     __attribute__((format(printf, 4, 5)));
 gp_error_t *gp_errors_vadd(gp_errors_t *errs, gp_error_kind_t kind, long offset, const char *fmt, va_list ap);
 
+/* For a check that validation already made: what a later step cannot handle in a
+ * validated document (`fmt`: "the fragment \"F\"", …) is a bug of the validator, not
+ * of the request. Adds one GP_E_INTERNAL error, worded here only ("Internal error: the
+ * validated document has <what>, which the server does not handle.") and logs it, so
+ * that the bug gives a clean error, never a crash nor a second wording of a validation
+ * message. Each layer wraps it once (gp_collect_unreachable, gp_compile_unreachable). */
+gp_error_t *gp_errors_vunreachable(gp_errors_t *errs, long offset, const char *fmt, va_list ap);
+
 /* Writes the JSON array for a response's "errors" member. */
 void gp_errors_render(const gp_errors_t *errs, gp_strbuf_t *out);
 

@@ -30,6 +30,16 @@
 /* PostgreSQL's text types cannot hold U+0000, and libpq's parameters are
  * NUL-terminated: such a string would be cut short, silently matching another. */
 #define NUL_MESSAGE "A string cannot contain U+0000 (NUL)."
+
+/* graphql-js words these alike for a literal and for a variable's value. */
+#define INT_NOT_INTEGER "Int cannot represent non-integer value: %s"
+#define INT_NOT_32_BIT "Int cannot represent non 32-bit signed integer value: %s"
+#define FLOAT_NOT_NUMERIC "Float cannot represent non numeric value: %s"
+#define STRING_NOT_STRING "String cannot represent a non string value: %s"
+#define BOOLEAN_NOT_BOOLEAN "Boolean cannot represent a non boolean value: %s"
+#define NO_SUCH_ENUM_VALUE "Value \"%s\" does not exist in \"%s\" enum.%s"
+#define NO_SUCH_FIELD "Field \"%s\" is not defined by type \"%s\".%s"
+
 #define MAX_SUGGESTIONS 5
 #define INSPECT_MAX_ITEMS 10
 #define INSPECT_MAX_DEPTH 2
@@ -469,21 +479,21 @@ static void check_scalar(literal_ctx_t *c, const gp_type_t *t, const gp_typeref_
     switch (scalar_class(t)) {
     case SC_INT:
         if (k != GP_VALUE_INT)
-            literal_error(c, v->offset, "Int cannot represent non-integer value: %s", printed(c->a, v));
+            literal_error(c, v->offset, INT_NOT_INTEGER, printed(c->a, v));
         else if (!int_text_in_range(v->string, INT32_MIN, INT32_MAX, &n))
-            literal_error(c, v->offset, "Int cannot represent non 32-bit signed integer value: %s", v->string);
+            literal_error(c, v->offset, INT_NOT_32_BIT, v->string);
         return;
     case SC_FLOAT: /* finite: 1e999 is no Float */
         if ((k != GP_VALUE_INT && k != GP_VALUE_FLOAT) || !isfinite(strtod(v->string, NULL)))
-            literal_error(c, v->offset, "Float cannot represent non numeric value: %s", printed(c->a, v));
+            literal_error(c, v->offset, FLOAT_NOT_NUMERIC, printed(c->a, v));
         return;
     case SC_STRING:
         if (k != GP_VALUE_STRING)
-            literal_error(c, v->offset, "String cannot represent a non string value: %s", printed(c->a, v));
+            literal_error(c, v->offset, STRING_NOT_STRING, printed(c->a, v));
         return;
     case SC_BOOLEAN:
         if (k != GP_VALUE_BOOLEAN)
-            literal_error(c, v->offset, "Boolean cannot represent a non boolean value: %s", printed(c->a, v));
+            literal_error(c, v->offset, BOOLEAN_NOT_BOOLEAN, printed(c->a, v));
         return;
     case SC_ID:
         if (k != GP_VALUE_STRING && k != GP_VALUE_INT)
@@ -511,7 +521,7 @@ static void check_enum(literal_ctx_t *c, const gp_type_t *t, const gp_value_t *v
         literal_error(c, v->offset, "Enum \"%s\" cannot represent non-enum value: %s.%s", t->name, text,
                       suggest_enum(c->a, t, text));
     } else if (gp_type_enum_value(t, v->string) == NULL) {
-        literal_error(c, v->offset, "Value \"%s\" does not exist in \"%s\" enum.%s", v->string, t->name,
+        literal_error(c, v->offset, NO_SUCH_ENUM_VALUE, v->string, t->name,
                       suggest_enum(c->a, t, v->string));
     }
 }
@@ -566,7 +576,7 @@ static void check_object(literal_ctx_t *c, const gp_type_t *t, const gp_typeref_
     for (const gp_object_field_t *f = v->fields; f != NULL; f = f->next) {
         const gp_input_value_t *def = gp_type_input_field(t, f->name);
         if (def == NULL)
-            literal_error(c, f->offset, "Field \"%s\" is not defined by type \"%s\".%s", f->name, t->name,
+            literal_error(c, f->offset, NO_SUCH_FIELD, f->name, t->name,
                           suggest_field(c->a, t, f->name));
         else
             check_literal(c, def->type, def->type, f->value);
@@ -581,7 +591,7 @@ static void check_literal(literal_ctx_t *c, const gp_typeref_t *type, const gp_t
         return;
     if (v->kind == GP_VALUE_NULL) {
         if (type->kind == GP_REF_NON_NULL)
-            literal_error(c, v->offset, "Expected value of type \"%s\", found null.", gp_typeref_string(c->a, shown));
+            literal_expected(c, shown, v);
         return;
     }
     if (type->kind == GP_REF_NON_NULL)
@@ -609,6 +619,14 @@ static void check_literal(literal_ctx_t *c, const gp_typeref_t *type, const gp_t
     default: /* not an input type: VariablesAreInputTypes and friends say so */
         break;
     }
+}
+
+void gp_coerce_missing_argument(gp_errors_t *errs, long offset, bool directive, const char *owner, const char *arg,
+                                const char *type)
+{
+    gp_errors_add(errs, GP_E_VALIDATION, offset,
+                  "%s \"%s%s\" argument \"%s\" of type \"%s\" is required, but it was not provided.",
+                  directive ? "Directive" : "Field", directive ? "@" : "", owner, arg, type);
 }
 
 int gp_coerce_literal(gp_arena_t *a, const gp_schema_t *s, const gp_typeref_t *type, const gp_value_t *v,
@@ -834,10 +852,10 @@ static json_t *coerce_int(var_ctx_t *c, const json_t *v)
     bool exact = json_is_real(v) || gp_json_is_exact(v);
     double d = exact ? gp_json_number_value(v) : 0;
     if (!json_is_integer(v) && !(exact && is_integral(d)))
-        var_error(c, v, "Int cannot represent non-integer value: %s", inspected(c->a, v));
+        var_error(c, v, INT_NOT_INTEGER, inspected(c->a, v));
     else if (json_is_integer(v) ? json_integer_value(v) < INT32_MIN || json_integer_value(v) > INT32_MAX
                                 : d < INT32_MIN || d > INT32_MAX)
-        var_error(c, v, "Int cannot represent non 32-bit signed integer value: %s", inspected(c->a, v));
+        var_error(c, v, INT_NOT_32_BIT, inspected(c->a, v));
     else
         return json_integer(json_is_integer(v) ? json_integer_value(v) : (json_int_t)d);
     return NULL;
@@ -856,17 +874,17 @@ static json_t *coerce_scalar(var_ctx_t *c, const gp_type_t *t, const json_t *v)
     case SC_FLOAT: /* finite: 1e999 is no Float */
         if (gp_json_is_number(v) && isfinite(gp_json_number_value(v)))
             return json_real(gp_json_number_value(v));
-        var_error(c, v, "Float cannot represent non numeric value: %s", inspected(c->a, v));
+        var_error(c, v, FLOAT_NOT_NUMERIC, inspected(c->a, v));
         return NULL;
     case SC_STRING:
         if (gp_json_is_string(v))
             return json_copy((json_t *)v);
-        var_error(c, v, "String cannot represent a non string value: %s", inspected(c->a, v));
+        var_error(c, v, STRING_NOT_STRING, inspected(c->a, v));
         return NULL;
     case SC_BOOLEAN:
         if (json_is_boolean(v))
             return json_copy((json_t *)v);
-        var_error(c, v, "Boolean cannot represent a non boolean value: %s", inspected(c->a, v));
+        var_error(c, v, BOOLEAN_NOT_BOOLEAN, inspected(c->a, v));
         return NULL;
     case SC_ID:
         if (gp_json_is_string(v))
@@ -904,7 +922,7 @@ static json_t *coerce_enum(var_ctx_t *c, const gp_type_t *t, const json_t *v)
         return NULL;
     }
     if (gp_type_enum_value(t, name) == NULL) {
-        var_error(c, v, "Value \"%s\" does not exist in \"%s\" enum.%s", name, t->name, suggest_enum(c->a, t, name));
+        var_error(c, v, NO_SUCH_ENUM_VALUE, name, t->name, suggest_enum(c->a, t, name));
         return NULL;
     }
     return json_string(name);
@@ -962,7 +980,7 @@ static json_t *coerce_object(var_ctx_t *c, const gp_type_t *t, const json_t *v)
     json_t *item;
     json_object_foreach ((json_t *)v, key, item) {
         if (gp_type_input_field(t, key) == NULL)
-            var_error(c, v, "Field \"%s\" is not defined by type \"%s\".%s", key, t->name, suggest_field(c->a, t, key));
+            var_error(c, v, NO_SUCH_FIELD, key, t->name, suggest_field(c->a, t, key));
     }
     if (t->is_one_of)
         oneof_check(c, t, v, out, present);

@@ -21,6 +21,13 @@
 int gp_coerce_literal(gp_arena_t *a, const gp_schema_t *s, const gp_typeref_t *type, const gp_value_t *v,
                       const gp_variable_def_t *variables, gp_errors_t *errs);
 
+/* Adds the GP_E_VALIDATION error for required argument `arg` of type `type` of field
+ * `owner` (directive @`owner` when `directive`) without a value, as graphql-js words
+ * ProvidedRequiredArguments. Validation reports a missing one; __type also reports its
+ * `name` this way when a nullable variable with a default makes it null. */
+void gp_coerce_missing_argument(gp_errors_t *errs, long offset, bool directive, const char *owner, const char *arg,
+                                const char *type);
+
 /* Resolves a variable reference met inside a literal: a new reference, or NULL
  * when the variable was not provided (the field or argument is then absent). */
 typedef json_t *(*gp_coerce_variable_fn)(void *ctx, const gp_value_t *variable);

@@ -5,12 +5,11 @@
 #include <stdarg.h>
 #include <string.h>
 
-/* Adds a GP_E_VALIDATION error at `offset` and returns -1, for `return fail(...)`. */
-__attribute__((format(printf, 3, 4))) static int fail(const gp_collect_t *c, long offset, const char *fmt, ...)
+int gp_collect_unreachable(const gp_collect_t *k, long offset, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    gp_errors_vadd(c->errs, GP_E_VALIDATION, offset, fmt, ap);
+    gp_errors_vunreachable(k->errs, offset, fmt, ap);
     va_end(ap);
     return -1;
 }
@@ -25,24 +24,27 @@ static const gp_typeref_t *if_type(const gp_collect_t *c, const char *name)
     return a != NULL ? a->type : NULL;
 }
 
+/* The value of `if`: validation saw to it that there is one, of type Boolean!, but a
+ * nullable variable with a default may still make it null. */
 static int directive_if(const gp_collect_t *c, const gp_directive_t *d, bool *value)
 {
-    for (const gp_argument_t *a = d->arguments; a != NULL; a = a->next) {
-        if (strcmp(a->name, "if") != 0)
-            continue;
-        int failed = 0;
-        json_t *v = c->value(c->data, if_type(c, d->name), a->value, &failed);
-        if (failed)
-            return -1;
-        bool ok = v != NULL && json_is_boolean(v);
-        *value = ok && json_is_true(v);
-        json_decref(v);
-        if (!ok)
-            return fail(c, a->offset, "Argument \"if\" of @%s must be a Boolean!.", d->name);
-        return 0;
+    const gp_argument_t *a = d->arguments;
+    while (a != NULL && strcmp(a->name, "if") != 0)
+        a = a->next;
+    if (a == NULL)
+        return gp_collect_unreachable(c, d->offset, "@%s without \"if\"", d->name);
+    int failed = 0;
+    json_t *v = c->value(c->data, if_type(c, d->name), a->value, &failed);
+    if (failed)
+        return -1;
+    bool ok = v != NULL && json_is_boolean(v);
+    *value = ok && json_is_true(v);
+    json_decref(v);
+    if (!ok) {
+        gp_errors_add(c->errs, GP_E_VALIDATION, a->offset, "Argument \"if\" of @%s must be a Boolean!.", d->name);
+        return -1;
     }
-    return fail(c, d->offset, "Directive \"@%s\" argument \"if\" of type \"Boolean!\" is required, but it was not provided.",
-                d->name);
+    return 0;
 }
 
 /* Evaluates @skip and @include; sets *included. */
@@ -62,7 +64,7 @@ static int included(const gp_collect_t *c, const gp_directive_t *dirs, bool *out
             if (!v)
                 *out = false;
         } else {
-            return fail(c, d->offset, "Unknown directive \"@%s\".", d->name);
+            return gp_collect_unreachable(c, d->offset, "the directive \"@%s\" on a selection", d->name);
         }
     }
     return 0;
@@ -106,8 +108,9 @@ static const gp_fragment_t *find_fragment(const gp_collect_t *c, const char *nam
 
 static int collect(const gp_collect_t *c, const char *type_name, const gp_selection_t *set, groups_t *gs, int depth)
 {
-    if (depth > c->max_depth)
-        return fail(c, set != NULL ? set->offset : -1, "Fragments are nested too deeply or form a cycle.");
+    if (depth > c->max_depth) /* validation bounds it (GP_VALIDATE_MAX_DEPTH) and refuses cycles */
+        return gp_collect_unreachable(c, set != NULL ? set->offset : -1, "fragments nested more than %d deep",
+                                      c->max_depth);
     for (const gp_selection_t *s = set; s != NULL; s = s->next) {
         bool keep;
         if (included(c, s->directives, &keep) != 0)
@@ -123,7 +126,7 @@ static int collect(const gp_collect_t *c, const char *type_name, const gp_select
         } else {
             const gp_fragment_t *f = find_fragment(c, s->name);
             if (f == NULL)
-                return fail(c, s->offset, "Unknown fragment \"%s\".", s->name);
+                return gp_collect_unreachable(c, s->offset, "a spread of no fragment (\"...%s\")", s->name);
             bool fkeep;
             if (included(c, f->directives, &fkeep) != 0)
                 return -1;

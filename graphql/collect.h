@@ -41,9 +41,17 @@ typedef struct gp_collect {
 
 /* Applies @skip/@include, expands fragment spreads and inline fragments whose type
  * condition is `type_name`, and groups by response key. `sets` are the selection sets
- * merged into one. Returns the groups (possibly none), or sets *failed with an error
- * added. */
+ * of a validated document, merged into one. Returns the groups (possibly none), or sets
+ * *failed with an error added: a null `if`, or what validation should have refused
+ * (gp_collect_unreachable). */
 gp_field_group_t *gp_collect_fields(const gp_collect_t *k, const char *type_name, const gp_selection_t *const *sets,
                                     int nsets, int *failed);
+
+/* The graphql/ layer's answer to what a validated document cannot contain (an unknown
+ * fragment, field or directive, a missing required argument): one GP_E_INTERNAL error
+ * (gp_errors_vunreachable) in k->errs instead of a second copy of the validation
+ * message. Returns -1, for `return gp_collect_unreachable(...)`. */
+int gp_collect_unreachable(const gp_collect_t *k, long offset, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 #endif

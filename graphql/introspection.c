@@ -7,11 +7,11 @@
  * reference; type_src_t carries one or the other. */
 #include "graphql/introspection.h"
 
-#include <stdarg.h>
 #include <string.h>
 
 #include "base/hash.h"
 #include "base/json.h"
+#include "graphql/coerce.h"
 
 /* The selection of one parent field group, collected once per type and reused for
  * every item of a list: an introspection query asks for the same TypeRef shape
@@ -67,29 +67,17 @@ static long at(const gp_field_group_t *g)
     return g->fields[0]->offset;
 }
 
-/* Adds an error of `kind` at `offset` and returns -1, for `return fail(...)`. */
-__attribute__((format(printf, 4, 5))) static int fail_kind(gp_introspection_t *in, gp_error_kind_t kind, long offset,
-                                                           const char *fmt, ...)
+/* A cap on the answer's size: a selection can multiply the output at every level. */
+static int too_large(gp_introspection_t *in, long offset)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    gp_errors_vadd(in->collect.errs, kind, offset, fmt, ap);
-    va_end(ap);
+    gp_errors_add(in->collect.errs, GP_E_TOO_COMPLEX, offset, "The introspection result is too large.");
     return -1;
 }
 
-__attribute__((format(printf, 3, 4))) static int fail(gp_introspection_t *in, long offset, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    gp_errors_vadd(in->collect.errs, GP_E_VALIDATION, offset, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
+/* A field validation knows on an introspection type that this file does not answer. */
 static int unknown_field(meta_t *m, const gp_field_group_t *g, const char *owner)
 {
-    return fail(m->in, at(g), "Cannot query field \"%s\" on type \"%s\".", g->name, owner);
+    return gp_collect_unreachable(&m->in->collect, at(g), "the field \"%s\" on \"%s\"", g->name, owner);
 }
 
 static void put_string(meta_t *m, const char *s)
@@ -108,44 +96,17 @@ static void put_bool(meta_t *m, bool b)
         gp_strbuf_lit(m->out, "false");
 }
 
-static int no_arguments(meta_t *m, const gp_field_group_t *g, const char *owner)
+/* includeDeprecated: Boolean = false, the argument of the list fields; null is false. */
+static int include_deprecated(meta_t *m, const gp_field_group_t *g, bool *out)
 {
     const gp_argument_t *a = g->fields[0]->arguments;
-    if (a != NULL)
-        return fail(m->in, a->offset, "Unknown argument \"%s\" on field \"%s.%s\".", a->name, owner,
-                     g->name);
-    return 0;
-}
-
-/* A scalar or enum field: no arguments, no selection. */
-static int leaf(meta_t *m, const gp_field_group_t *g, const char *owner, const char *type)
-{
-    if (g->fields[0]->selections != NULL)
-        return fail(m->in, at(g), "Field \"%s\" must not have a selection since type \"%s\" has no subfields.",
-                     g->name, type);
-    return no_arguments(m, g, owner);
-}
-
-/* includeDeprecated: Boolean = false, the only argument of the list fields. */
-static int include_deprecated(meta_t *m, const gp_field_group_t *g, const char *owner, bool *out)
-{
-    *out = false;
-    for (const gp_argument_t *a = g->fields[0]->arguments; a != NULL; a = a->next) {
-        if (strcmp(a->name, "includeDeprecated") != 0)
-            return fail(m->in, a->offset, "Unknown argument \"%s\" on field \"%s.%s\".", a->name, owner,
-                         g->name);
-        int failed = 0;
-        json_t *v = m->in->collect.value(m->in->collect.data, NULL, a->value, &failed);
-        if (failed)
-            return -1;
-        bool ok = v == NULL || json_is_null(v) || json_is_boolean(v);
-        *out = v != NULL && json_is_true(v);
-        json_decref(v);
-        if (!ok)
-            return fail(m->in, a->offset, "Argument \"includeDeprecated\" of field \"%s.%s\" must be a Boolean.",
-                         owner, g->name);
-    }
-    return 0;
+    while (a != NULL && strcmp(a->name, "includeDeprecated") != 0)
+        a = a->next;
+    int failed = 0;
+    json_t *v = a != NULL ? m->in->collect.value(m->in->collect.data, NULL, a->value, &failed) : NULL;
+    *out = v != NULL && json_is_true(v);
+    json_decref(v);
+    return failed ? -1 : 0;
 }
 
 /* CollectFields for the object type `type_name` under field group `g`. */
@@ -157,10 +118,6 @@ static int collect(meta_t *m, const gp_field_group_t *g, const char *type_name, 
             return 0;
         }
     }
-    if (g->fields[0]->selections == NULL)
-        return fail(m->in, at(g),
-                     "Field \"%s\" of type \"%s\" must have a selection of subfields. Did you mean \"%s { ... }\"?",
-                     g->name, type_name, g->name);
     const gp_selection_t **sets = gp_arena_alloc(m->in->collect.arena, sizeof *sets * (size_t)g->nfields);
     for (int i = 0; i < g->nfields; i++)
         sets[i] = g->fields[i]->selections;
@@ -185,19 +142,13 @@ static int write_object(meta_t *m, const char *type_name, const gp_field_group_t
             gp_strbuf_putc(m->out, ',');
         gp_json_cstring(m->out, g->key);
         gp_strbuf_putc(m->out, ':');
-        if (strcmp(g->name, "__typename") == 0) {
-            if (leaf(m, g, type_name, "String") != 0)
-                return -1;
+        if (strcmp(g->name, "__typename") == 0)
             gp_json_cstring(m->out, type_name);
-        } else if (fn(m, g, obj) != 0) {
+        else if (fn(m, g, obj) != 0)
             return -1;
-        }
     }
     gp_strbuf_putc(m->out, '}');
-    /* A selection can multiply the output at every level; stop once it is over the cap. */
-    if (m->out->error)
-        return fail_kind(m->in, GP_E_TOO_COMPLEX, -1, "The introspection result is too large.");
-    return 0;
+    return m->out->error ? too_large(m->in, -1) : 0; /* stop as soon as it is over the cap */
 }
 
 /* One object-valued field: collects its selection and writes `obj`, or null. */
@@ -236,12 +187,11 @@ static bool hidden(bool deprecated, bool all)
     return deprecated && !all;
 }
 
-static int write_input_values(meta_t *m, const gp_field_group_t *g, const char *owner, const gp_input_value_t *vs,
-                              int n)
+static int write_input_values(meta_t *m, const gp_field_group_t *g, const gp_input_value_t *vs, int n)
 {
     bool all;
     gp_field_group_t *groups;
-    if (include_deprecated(m, g, owner, &all) != 0 || collect(m, g, "__InputValue", &groups) != 0)
+    if (include_deprecated(m, g, &all) != 0 || collect(m, g, "__InputValue", &groups) != 0)
         return -1;
     gp_strbuf_putc(m->out, '[');
     bool first = true;
@@ -262,7 +212,7 @@ static int write_fields(meta_t *m, const gp_field_group_t *g, const gp_type_t *t
 {
     bool all;
     gp_field_group_t *groups;
-    if (include_deprecated(m, g, "__Type", &all) != 0 || collect(m, g, "__Field", &groups) != 0)
+    if (include_deprecated(m, g, &all) != 0 || collect(m, g, "__Field", &groups) != 0)
         return -1;
     gp_strbuf_putc(m->out, '[');
     bool first = true;
@@ -285,7 +235,7 @@ static int write_enum_values(meta_t *m, const gp_field_group_t *g, const gp_type
 {
     bool all;
     gp_field_group_t *groups;
-    if (include_deprecated(m, g, "__Type", &all) != 0 || collect(m, g, "__EnumValue", &groups) != 0)
+    if (include_deprecated(m, g, &all) != 0 || collect(m, g, "__EnumValue", &groups) != 0)
         return -1;
     gp_strbuf_putc(m->out, '[');
     bool first = true;
@@ -306,7 +256,7 @@ static int write_enum_values(meta_t *m, const gp_field_group_t *g, const gp_type
 static int write_no_types(meta_t *m, const gp_field_group_t *g)
 {
     gp_field_group_t *groups;
-    if (no_arguments(m, g, "__Type") != 0 || collect(m, g, "__Type", &groups) != 0)
+    if (collect(m, g, "__Type", &groups) != 0)
         return -1;
     gp_strbuf_lit(m->out, "[]");
     return 0;
@@ -317,7 +267,7 @@ static int write_no_types(meta_t *m, const gp_field_group_t *g)
 static int schema_types(meta_t *m, const gp_field_group_t *g, const gp_schema_t *s)
 {
     gp_field_group_t *groups;
-    if (no_arguments(m, g, "__Schema") != 0 || collect(m, g, "__Type", &groups) != 0)
+    if (collect(m, g, "__Type", &groups) != 0)
         return -1;
     gp_strbuf_putc(m->out, '[');
     for (int i = 0; i < s->ntypes; i++) {
@@ -334,7 +284,7 @@ static int schema_types(meta_t *m, const gp_field_group_t *g, const gp_schema_t 
 static int schema_directives(meta_t *m, const gp_field_group_t *g, const gp_schema_t *s)
 {
     gp_field_group_t *groups;
-    if (no_arguments(m, g, "__Schema") != 0 || collect(m, g, "__Directive", &groups) != 0)
+    if (collect(m, g, "__Directive", &groups) != 0)
         return -1;
     gp_strbuf_putc(m->out, '[');
     for (int i = 0; i < s->ndirectives; i++) {
@@ -352,8 +302,6 @@ static int schema_field(meta_t *m, const gp_field_group_t *g, const void *obj)
     const gp_schema_t *s = obj;
     const char *n = g->name;
     if (strcmp(n, "description") == 0) {
-        if (leaf(m, g, "__Schema", "String") != 0)
-            return -1;
         put_string(m, s->description);
         return 0;
     }
@@ -370,8 +318,6 @@ static int schema_field(meta_t *m, const gp_field_group_t *g, const void *obj)
         root = s->subscription;
     else
         return unknown_field(m, g, "__Schema");
-    if (no_arguments(m, g, "__Schema") != 0)
-        return -1;
     return write_named_type(m, g, root);
 }
 
@@ -404,14 +350,10 @@ static int type_leaf(meta_t *m, const gp_field_group_t *g, const type_src_t *src
     const gp_type_t *t = src->named;
     const char *n = g->name;
     if (strcmp(n, "kind") == 0) {
-        if (leaf(m, g, "__Type", "__TypeKind") != 0)
-            return -1;
         gp_json_cstring(m->out, kind_name(src));
         return 0;
     }
     if (strcmp(n, "isOneOf") == 0) {
-        if (leaf(m, g, "__Type", "Boolean") != 0)
-            return -1;
         if (t != NULL && t->kind == GP_KIND_INPUT_OBJECT)
             put_bool(m, t->is_one_of);
         else
@@ -427,8 +369,6 @@ static int type_leaf(meta_t *m, const gp_field_group_t *g, const type_src_t *src
         value = t != NULL && t->kind == GP_KIND_SCALAR ? t->specified_by_url : NULL;
     else
         return 1;
-    if (leaf(m, g, "__Type", "String") != 0)
-        return -1;
     put_string(m, value);
     return 0;
 }
@@ -456,23 +396,18 @@ static int type_field(meta_t *m, const gp_field_group_t *g, const void *obj)
             return write_enum_values(m, g, t);
     } else if (strcmp(n, "inputFields") == 0) {
         if (t != NULL && t->kind == GP_KIND_INPUT_OBJECT)
-            return write_input_values(m, g, "__Type", t->input_fields, t->ninput_fields);
+            return write_input_values(m, g, t->input_fields, t->ninput_fields);
     } else if (strcmp(n, "ofType") == 0) {
-        if (no_arguments(m, g, "__Type") != 0)
-            return -1;
         return write_typeref(m, g, src->wrapper != NULL ? src->wrapper->of : NULL);
     } else {
         return unknown_field(m, g, "__Type");
     }
-    /* Not applicable to this kind: null, after the same checks of the selection. */
+    /* Not applicable to this kind: null, its argument and selection read as for any
+     * other kind (a variable there may still be null where @skip wants a Boolean). */
     bool ignored;
     gp_field_group_t *groups;
-    if (strcmp(n, "interfaces") == 0 || strcmp(n, "possibleTypes") == 0) {
-        if (no_arguments(m, g, "__Type") != 0)
-            return -1;
-    } else if (include_deprecated(m, g, "__Type", &ignored) != 0) {
+    if (include_deprecated(m, g, &ignored) != 0)
         return -1;
-    }
     const char *item = strcmp(n, "fields") == 0         ? "__Field"
                        : strcmp(n, "enumValues") == 0   ? "__EnumValue"
                        : strcmp(n, "inputFields") == 0 ? "__InputValue"
@@ -487,13 +422,11 @@ static int type_field(meta_t *m, const gp_field_group_t *g, const void *obj)
 
 /* name, description, isDeprecated, deprecationReason: shared by three types. 1 when
  * `g` is none of them. */
-static int common_leaf(meta_t *m, const gp_field_group_t *g, const char *owner, const char *name,
-                       const char *description, bool deprecated, const char *reason)
+static int common_leaf(meta_t *m, const gp_field_group_t *g, const char *name, const char *description,
+                       bool deprecated, const char *reason)
 {
     const char *n = g->name;
     if (strcmp(n, "isDeprecated") == 0) {
-        if (leaf(m, g, owner, "Boolean") != 0)
-            return -1;
         put_bool(m, deprecated);
         return 0;
     }
@@ -506,8 +439,6 @@ static int common_leaf(meta_t *m, const gp_field_group_t *g, const char *owner, 
         value = deprecated ? reason : NULL;
     else
         return 1;
-    if (leaf(m, g, owner, "String") != 0)
-        return -1;
     put_string(m, value);
     return 0;
 }
@@ -515,37 +446,35 @@ static int common_leaf(meta_t *m, const gp_field_group_t *g, const char *owner, 
 static int field_field(meta_t *m, const gp_field_group_t *g, const void *obj)
 {
     const gp_field_t *f = obj;
-    int rc = common_leaf(m, g, "__Field", f->name, f->description, f->deprecated, f->deprecation_reason);
+    int rc = common_leaf(m, g, f->name, f->description, f->deprecated, f->deprecation_reason);
     if (rc != 1)
         return rc;
     if (strcmp(g->name, "args") == 0)
-        return write_input_values(m, g, "__Field", field_args(m, f), f->nargs);
+        return write_input_values(m, g, field_args(m, f), f->nargs);
     if (strcmp(g->name, "type") == 0)
-        return no_arguments(m, g, "__Field") != 0 ? -1 : write_typeref(m, g, f->type);
+        return write_typeref(m, g, f->type);
     return unknown_field(m, g, "__Field");
 }
 
 static int input_value_field(meta_t *m, const gp_field_group_t *g, const void *obj)
 {
     const gp_input_value_t *v = obj;
-    int rc = common_leaf(m, g, "__InputValue", v->name, v->description, v->deprecated, v->deprecation_reason);
+    int rc = common_leaf(m, g, v->name, v->description, v->deprecated, v->deprecation_reason);
     if (rc != 1)
         return rc;
     if (strcmp(g->name, "defaultValue") == 0) {
-        if (leaf(m, g, "__InputValue", "String") != 0)
-            return -1;
         put_string(m, v->default_value);
         return 0;
     }
     if (strcmp(g->name, "type") == 0)
-        return no_arguments(m, g, "__InputValue") != 0 ? -1 : write_typeref(m, g, v->type);
+        return write_typeref(m, g, v->type);
     return unknown_field(m, g, "__InputValue");
 }
 
 static int enum_value_field(meta_t *m, const gp_field_group_t *g, const void *obj)
 {
     const gp_enum_value_t *e = obj;
-    int rc = common_leaf(m, g, "__EnumValue", e->name, e->description, e->deprecated, e->deprecation_reason);
+    int rc = common_leaf(m, g, e->name, e->description, e->deprecated, e->deprecation_reason);
     return rc != 1 ? rc : unknown_field(m, g, "__EnumValue");
 }
 
@@ -563,20 +492,14 @@ static int directive_field(meta_t *m, const gp_field_group_t *g, const void *obj
     const gp_directive_def_t *d = obj;
     const char *n = g->name;
     if (strcmp(n, "name") == 0 || strcmp(n, "description") == 0) {
-        if (leaf(m, g, "__Directive", "String") != 0)
-            return -1;
         put_string(m, n[0] == 'n' ? d->name : d->description);
         return 0;
     }
     if (strcmp(n, "isRepeatable") == 0) {
-        if (leaf(m, g, "__Directive", "Boolean") != 0)
-            return -1;
         put_bool(m, d->is_repeatable);
         return 0;
     }
     if (strcmp(n, "locations") == 0) {
-        if (leaf(m, g, "__Directive", "__DirectiveLocation") != 0)
-            return -1;
         gp_strbuf_putc(m->out, '[');
         bool first = true;
         for (unsigned i = 0; i < sizeof locations / sizeof *locations; i++) {
@@ -591,52 +514,41 @@ static int directive_field(meta_t *m, const gp_field_group_t *g, const void *obj
         return 0;
     }
     if (strcmp(n, "args") == 0)
-        return write_input_values(m, g, "__Directive", d->args, d->nargs);
+        return write_input_values(m, g, d->args, d->nargs);
     return unknown_field(m, g, "__Directive");
 }
 
 /* ---- root fields ---- */
 
-/* The value of __type's `name` argument; NULL with an error when it has none. */
+/* The value of __type's `name`. Validation saw to it that there is one, of type String!,
+ * but a nullable variable with a default may still make it null: NULL with the error
+ * a missing one gets. */
 static const char *type_name_arg(meta_t *m, const gp_field_group_t *g)
 {
     const gp_selection_t *f = g->fields[0];
-    const char *name = NULL;
-    bool seen = false;
-    for (const gp_argument_t *a = f->arguments; a != NULL; a = a->next) {
-        if (strcmp(a->name, "name") != 0) {
-            fail(m->in, a->offset, "Unknown argument \"%s\" on field \"query_root.__type\".", a->name);
-            return NULL;
-        }
-        int failed = 0;
-        json_t *v = m->in->collect.value(m->in->collect.data, NULL, a->value, &failed);
-        if (failed)
-            return NULL;
-        seen = v != NULL && !json_is_null(v);
-        if (v != NULL && json_is_string(v))
-            name = gp_arena_strndup(m->in->collect.arena, json_string_value(v), json_string_length(v));
-        json_decref(v);
-        if (seen && name == NULL) {
-            fail(m->in, a->offset, "Argument \"name\" of field \"__type\" must be a String.");
-            return NULL;
-        }
-    }
-    if (!seen)
-        fail(m->in, f->offset,
-              "Field \"__type\" argument \"name\" of type \"String!\" is required, but it was not provided.");
+    const gp_argument_t *a = f->arguments;
+    while (a != NULL && strcmp(a->name, "name") != 0)
+        a = a->next;
+    int failed = 0;
+    json_t *v = a != NULL ? m->in->collect.value(m->in->collect.data, NULL, a->value, &failed) : NULL;
+    const char *name = v != NULL && json_is_string(v)
+                           ? gp_arena_strndup(m->in->collect.arena, json_string_value(v), json_string_length(v))
+                           : NULL;
+    json_decref(v);
+    if (name == NULL && !failed)
+        gp_coerce_missing_argument(m->in->collect.errs, f->offset, /* directive= */ false, "__type", "name", "String!");
     return name;
 }
 
 int gp_introspection_root_field(gp_introspection_t *in, const gp_field_group_t *g, gp_strbuf_t *out)
 {
     meta_t m = {in, out, NULL};
-    if (in->collect.schema == NULL)
-        return fail_kind(in, GP_E_INTERNAL, at(g), "Introspection is not available: no type system.");
-    if (strcmp(g->name, "__schema") == 0) {
-        if (no_arguments(&m, g, "query_root") != 0)
-            return -1;
-        return write_one(&m, g, "__Schema", schema_field, in->collect.schema);
+    if (in->collect.schema == NULL) {
+        gp_errors_add(in->collect.errs, GP_E_INTERNAL, at(g), "Introspection is not available: no type system.");
+        return -1;
     }
+    if (strcmp(g->name, "__schema") == 0)
+        return write_one(&m, g, "__Schema", schema_field, in->collect.schema);
     if (strcmp(g->name, "__type") == 0) {
         const char *name = type_name_arg(&m, g);
         if (name == NULL)
@@ -759,7 +671,7 @@ static struct gp_introspection_memo *memo_entry(gp_introspection_t *in, const gp
     if (gp_introspection_root_field(in, g, &json) != 0)
         return NULL;
     if (json.error) {
-        fail_kind(in, GP_E_TOO_COMPLEX, at(g), "The introspection result is too large.");
+        too_large(in, at(g));
         return NULL;
     }
     struct gp_introspection_memo *e = gp_arena_new_obj(in->collect.arena, struct gp_introspection_memo);

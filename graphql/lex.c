@@ -10,6 +10,11 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Each met in two places: a string and a block string end alike, and so do the digits
+ * of a number's parts and what follows its last digit. */
+#define UNTERMINATED_STRING "Unterminated string."
+#define EXPECTED_DIGIT "Invalid number, expected digit but got: "
+
 enum {
     CC_ILLEGAL, /* anything a token cannot start with */
     CC_SPACE,   /* ignored: space, tab, comma, LF, CR */
@@ -250,7 +255,7 @@ static gp_token_t read_name(gp_lexer_t *lx, size_t start)
 static bool read_digits(gp_lexer_t *lx, size_t *pos)
 {
     if (!is_digit(at(lx, *pos))) {
-        fail_at_char(lx, *pos, "Invalid number, expected digit but got: ");
+        fail_at_char(lx, *pos, EXPECTED_DIGIT);
         return false;
     }
     while (is_digit(at(lx, *pos)))
@@ -293,7 +298,7 @@ static gp_token_t read_number(gp_lexer_t *lx, size_t start)
             return error_token(pos);
     }
     if (at(lx, pos) == '.' || is_name_start(at(lx, pos))) {
-        fail_at_char(lx, pos, "Invalid number, expected digit but got: ");
+        fail_at_char(lx, pos, EXPECTED_DIGIT);
         return error_token(pos);
     }
     return token(lx, is_float ? GP_TOK_FLOAT : GP_TOK_INT, start, pos);
@@ -417,7 +422,7 @@ static gp_token_t read_string(gp_lexer_t *lx, size_t start)
             return error_token(pos);
         pos += n;
     }
-    gp_lex_fail(lx, (long)pos, "Unterminated string.");
+    gp_lex_fail(lx, (long)pos, UNTERMINATED_STRING);
     return error_token(pos);
 }
 
@@ -432,7 +437,7 @@ static gp_token_t read_block_string(gp_lexer_t *lx, size_t start)
             return error_token(pos);
         pos += n;
     }
-    gp_lex_fail(lx, (long)pos, "Unterminated string.");
+    gp_lex_fail(lx, (long)pos, UNTERMINATED_STRING);
     return error_token(pos);
 }
 

@@ -167,6 +167,12 @@ static long selection_set_offset(const vctx_t *c, const gp_selection_t *f)
     }
 }
 
+/* KnownTypeNames, for type conditions and variable types alike. */
+static void unknown_type(vctx_t *c, long offset, const char *name)
+{
+    gp_vctx_error(c, offset, "Unknown type \"%s\".", name);
+}
+
 /* ---- unique names ---- */
 
 static int named_cmp(const void *x, const void *y)
@@ -305,9 +311,8 @@ static void walk_arguments(walk_t *w, const gp_argument_t *args, const owner_t *
         const gp_input_value_t *def = &o->args[i];
         if (def->type->kind != GP_REF_NON_NULL || def->default_value != NULL || has_argument(args, def->name))
             continue;
-        gp_vctx_error(c, offset, "%s \"%s%s\" argument \"%s\" of type \"%s\" is required, but it was not provided.",
-                      o->type_name != NULL ? "Field" : "Directive", o->type_name != NULL ? "" : "@", o->name,
-                      def->name, gp_typeref_string(c->a, def->type));
+        gp_coerce_missing_argument(&c->errs, offset, /* directive= */ o->type_name == NULL, o->name, def->name,
+                                   gp_typeref_string(c->a, def->type));
     }
 }
 
@@ -412,7 +417,7 @@ static void walk_inline(walk_t *w, const gp_type_t *parent, const gp_selection_t
     if (s->type_condition != NULL) {
         const gp_type_t *cond = gp_schema_type(c->s, s->type_condition);
         if (cond == NULL)
-            gp_vctx_error(c, token_after(c, s->offset, 2), "Unknown type \"%s\".", s->type_condition);
+            unknown_type(c, token_after(c, s->offset, 2), s->type_condition);
         else if (!gp_type_is_composite(cond))
             gp_vctx_error(c, token_after(c, s->offset, 2), "Fragment cannot condition on non composite type \"%s\".",
                           s->type_condition);
@@ -488,7 +493,7 @@ static void walk_variable_defs(walk_t *w, vop_t *op)
             named = named->of_type;
         const gp_type_t *t = gp_schema_type(c->s, named->name);
         if (t == NULL)
-            gp_vctx_error(c, named->offset, "Unknown type \"%s\".", named->name);
+            unknown_type(c, named->offset, named->name);
         else if (!gp_type_is_input(t))
             gp_vctx_error(c, v->type->offset, "Variable \"$%s\" cannot be non-input type \"%s\".", v->name,
                           ast_type_string(c->a, v->type));
@@ -625,7 +630,7 @@ static void walk_fragment(vctx_t *c, vfrag_t *f)
     walk_t w = {.c = c, .usages = &f->usages, .spreads = &f->spreads};
     const gp_type_t *t = gp_schema_type(c->s, d->type_condition);
     if (t == NULL)
-        gp_vctx_error(c, token_after(c, d->offset, 3), "Unknown type \"%s\".", d->type_condition);
+        unknown_type(c, token_after(c, d->offset, 3), d->type_condition);
     else if (!gp_type_is_composite(t))
         gp_vctx_error(c, token_after(c, d->offset, 3), "Fragment \"%s\" cannot condition on non composite type \"%s\".",
                       d->name, d->type_condition);

@@ -9,7 +9,7 @@
 #include "graphql/ast.h"
 #include "schema/types.h"
 
-#define GP_VALIDATE_MAX_DEPTH 32       /* selection-set nesting, fragments included */
+#define GP_VALIDATE_MAX_DEPTH 32       /* selection-set nesting, fragments included; fragments nested */
 #define GP_VALIDATE_MAX_NODES 10000    /* fields selected, fragments included */
 
 /* Validates `doc` against `s`. Appends one GP_E_VALIDATION error per problem (depth

@@ -44,9 +44,13 @@ static void limit_fail(limits_t *l, long offset, const char *message)
     l->failed = true;
 }
 
+#define SPREADS_TOO_DEEPLY "The operation spreads fragments too deeply (more than %d levels)."
+
 /* GP_VALIDATE_MAX_DEPTH and GP_VALIDATE_MAX_NODES over selections with fragments
- * spread: what executing them would select. `depth` counts selection sets. */
-static void limit_walk(limits_t *l, const gp_selection_t *sels, int depth)
+ * spread: what executing them would select. `depth` counts selection sets, `nested`
+ * the fragments, spread or inline, entered since the last field: how deep CollectFields
+ * (graphql/collect.c) recurses in one selection set, which it trusts to be bounded. */
+static void limit_walk(limits_t *l, const gp_selection_t *sels, int depth, int nested)
 {
     for (const gp_selection_t *s = sels; s != NULL && !l->failed; s = s->next) {
         if (++l->nodes > GP_VALIDATE_MAX_NODES) {
@@ -57,9 +61,12 @@ static void limit_walk(limits_t *l, const gp_selection_t *sels, int depth)
             if (depth == GP_VALIDATE_MAX_DEPTH)
                 limit_fail(l, s->offset, "The operation is nested too deeply (more than %d levels).");
             else
-                limit_walk(l, s->selections, depth + 1);
+                limit_walk(l, s->selections, depth + 1, 0);
         } else if (s->kind == GP_SEL_INLINE_FRAGMENT) {
-            limit_walk(l, s->selections, depth);
+            if (nested == GP_VALIDATE_MAX_DEPTH)
+                limit_fail(l, s->offset, SPREADS_TOO_DEEPLY);
+            else
+                limit_walk(l, s->selections, depth, nested + 1);
         } else if (s->kind == GP_SEL_FRAGMENT_SPREAD) {
             const vfrag_t *f = gp_vctx_fragment(l->c, s->name);
             bool cycle = false;
@@ -67,12 +74,12 @@ static void limit_walk(limits_t *l, const gp_selection_t *sels, int depth)
                 cycle |= l->path[i] == f;
             if (f == NULL || cycle)
                 continue;
-            if (l->npath == GP_VALIDATE_MAX_DEPTH) {
-                limit_fail(l, s->offset, "The operation spreads fragments too deeply (more than %d levels).");
+            if (l->npath == GP_VALIDATE_MAX_DEPTH || nested == GP_VALIDATE_MAX_DEPTH) {
+                limit_fail(l, s->offset, SPREADS_TOO_DEEPLY);
                 continue;
             }
             l->path[l->npath++] = f;
-            limit_walk(l, f->def->selections, depth);
+            limit_walk(l, f->def->selections, depth, nested + 1);
             l->npath--;
         }
     }
@@ -81,7 +88,7 @@ static void limit_walk(limits_t *l, const gp_selection_t *sels, int depth)
 void gp_validate_limits(vctx_t *c, const gp_operation_t *op)
 {
     limits_t l = {.c = c};
-    limit_walk(&l, op->selections, 1);
+    limit_walk(&l, op->selections, 1, 0);
 }
 
 /* Reports the cycle closed by `last`, which spreads the fragment first entered through

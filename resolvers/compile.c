@@ -33,6 +33,15 @@ int gp_compile_fail(gp_compile_t *c, long offset, const char *fmt, ...)
     return -1;
 }
 
+int gp_compile_unreachable(gp_compile_t *c, long offset, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    gp_errors_vunreachable(c->errs, offset, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
 static int write_root_value(gp_compile_t *c, const gp_field_group_t *g, void *ctx)
 {
     (void)ctx;

@@ -43,10 +43,20 @@ typedef struct gp_compile {
     int depth;
 } gp_compile_t;
 
-/* Adds a GP_E_VALIDATION error at `offset` and returns -1, for `return fail(...)`. */
+/* Adds a GP_E_VALIDATION error at `offset` and returns -1, for `return fail(...)`: for
+ * what validation cannot see, which values decide (a negative limit, a null that a
+ * nullable variable with a default puts where a value is wanted), and the placeholder
+ * `_` of a T_select_column enum, which names no column. */
 int gp_compile_fail(gp_compile_t *c, long offset, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int gp_compile_fail_kind(gp_compile_t *c, gp_error_kind_t kind, long offset, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* For what validation rules out (an unknown field, argument, fragment or variable, a
+ * value of the wrong shape): the compiler trusts gp_validate and gp_coerce_variables, so
+ * such a miss is a bug of theirs, reported as one GP_E_INTERNAL error
+ * (gp_errors_vunreachable), never as a second copy of a validation message. `fmt`
+ * names what was met. Returns -1, for `return gp_compile_unreachable(...)`. */
+int gp_compile_unreachable(gp_compile_t *c, long offset, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Compiles `op` of the validated `doc` with its coerced variables (gp_coerce_variables).
  * Returns NULL and appends to `errs` when it cannot (limits, features not there yet). */

@@ -14,39 +14,39 @@
 
 typedef enum { OPERAND_SCALAR, OPERAND_LIST, OPERAND_BOOL, OPERAND_TEXT, OPERAND_TEXT_LIST } operand_t;
 
+/* The operators of the comparison inputs (schema/types.c offers each only on the
+ * columns it applies to; validation and coercion hold every operand to its type). */
 typedef struct {
     const char *name;
-    const char *sql;      /* operator, or a template when `list_form` */
+    const char *sql;      /* operator, or the start of a function call for lists */
     operand_t operand;
-    bool text_only;       /* pattern matching: columns of text types */
-    bool json_only;       /* jsonb containment and keys */
 } comparison_t;
 
 static const comparison_t comparisons[] = {
-    {"_eq", " = ", OPERAND_SCALAR, false, false},
-    {"_neq", " <> ", OPERAND_SCALAR, false, false},
-    {"_gt", " > ", OPERAND_SCALAR, false, false},
-    {"_gte", " >= ", OPERAND_SCALAR, false, false},
-    {"_lt", " < ", OPERAND_SCALAR, false, false},
-    {"_lte", " <= ", OPERAND_SCALAR, false, false},
-    {"_in", " = ANY(", OPERAND_LIST, false, false},
-    {"_nin", " <> ALL(", OPERAND_LIST, false, false},
-    {"_is_null", NULL, OPERAND_BOOL, false, false},
-    {"_like", " LIKE ", OPERAND_SCALAR, true, false},
-    {"_nlike", " NOT LIKE ", OPERAND_SCALAR, true, false},
-    {"_ilike", " ILIKE ", OPERAND_SCALAR, true, false},
-    {"_nilike", " NOT ILIKE ", OPERAND_SCALAR, true, false},
-    {"_similar", " SIMILAR TO ", OPERAND_SCALAR, true, false},
-    {"_nsimilar", " NOT SIMILAR TO ", OPERAND_SCALAR, true, false},
-    {"_regex", " ~ ", OPERAND_SCALAR, true, false},
-    {"_nregex", " !~ ", OPERAND_SCALAR, true, false},
-    {"_iregex", " ~* ", OPERAND_SCALAR, true, false},
-    {"_niregex", " !~* ", OPERAND_SCALAR, true, false},
-    {"_contains", " @> ", OPERAND_SCALAR, false, true},
-    {"_contained_in", " <@ ", OPERAND_SCALAR, false, true},
-    {"_has_key", " ? ", OPERAND_TEXT, false, true},
-    {"_has_keys_any", " ?| ", OPERAND_TEXT_LIST, false, true},
-    {"_has_keys_all", " ?& ", OPERAND_TEXT_LIST, false, true},
+    {"_eq", " = ", OPERAND_SCALAR},
+    {"_neq", " <> ", OPERAND_SCALAR},
+    {"_gt", " > ", OPERAND_SCALAR},
+    {"_gte", " >= ", OPERAND_SCALAR},
+    {"_lt", " < ", OPERAND_SCALAR},
+    {"_lte", " <= ", OPERAND_SCALAR},
+    {"_in", " = ANY(", OPERAND_LIST},
+    {"_nin", " <> ALL(", OPERAND_LIST},
+    {"_is_null", NULL, OPERAND_BOOL},
+    {"_like", " LIKE ", OPERAND_SCALAR},
+    {"_nlike", " NOT LIKE ", OPERAND_SCALAR},
+    {"_ilike", " ILIKE ", OPERAND_SCALAR},
+    {"_nilike", " NOT ILIKE ", OPERAND_SCALAR},
+    {"_similar", " SIMILAR TO ", OPERAND_SCALAR},
+    {"_nsimilar", " NOT SIMILAR TO ", OPERAND_SCALAR},
+    {"_regex", " ~ ", OPERAND_SCALAR},
+    {"_nregex", " !~ ", OPERAND_SCALAR},
+    {"_iregex", " ~* ", OPERAND_SCALAR},
+    {"_niregex", " !~* ", OPERAND_SCALAR},
+    {"_contains", " @> ", OPERAND_SCALAR},
+    {"_contained_in", " <@ ", OPERAND_SCALAR},
+    {"_has_key", " ? ", OPERAND_TEXT},
+    {"_has_keys_any", " ?| ", OPERAND_TEXT_LIST},
+    {"_has_keys_all", " ?& ", OPERAND_TEXT_LIST},
 };
 
 static const comparison_t *find_comparison(const char *name)
@@ -55,18 +55,6 @@ static const comparison_t *find_comparison(const char *name)
         if (strcmp(comparisons[i].name, name) == 0)
             return &comparisons[i];
     return NULL;
-}
-
-/* Which operators a column takes is schema/pgtype.c's table, which the type system
- * offers them by: text (citext included: its scalar is String), jsonb. */
-static bool is_text_column(const gp_column_t *col)
-{
-    return gp_pgtype_has_text_ops(col->gql_type);
-}
-
-static bool is_json_column(const gp_column_t *col)
-{
-    return gp_pgtype_has_jsonb_ops(col->gql_type);
 }
 
 /* A json or jsonb column's values are sent as JSON text: "x" is the string "x",
@@ -91,29 +79,12 @@ static const char *json_kind(const json_t *v)
     return "a value";
 }
 
-/* Is `v` acceptable as one value of the column's GraphQL scalar? */
-static bool fits_scalar(const gp_column_t *col, const json_t *v)
+/* An item of a list of T_bool_exp! or T_order_by! (`input`) that is not an object: a
+ * null, which a nullable variable with a default may put where validation wants one. */
+static int not_an_object(gp_compile_t *c, const gp_table_t *t, const char *input, const json_t *v, long offset)
 {
-    const char *type = col->gql_type;
-    if (strcmp(type, "Int") == 0)
-        return json_is_integer(v);
-    if (strcmp(type, "Float") == 0)
-        return gp_json_is_number(v);
-    if (strcmp(type, "Boolean") == 0)
-        return json_is_boolean(v);
-    if (strcmp(type, "String") == 0)
-        return gp_json_is_string(v);
-    if (is_json_value(col))
-        return true;
-    return json_is_string(v) || json_is_number(v) || json_is_boolean(v);
-}
-
-static int check_scalar(gp_compile_t *c, const gp_column_t *col, const char *op, const json_t *v, long offset)
-{
-    if (fits_scalar(col, v))
-        return 0;
-    return gp_compile_fail(c, offset, "Expected a value of type \"%s\" for %s on column \"%s\", found %s.",
-                           col->gql_type, op, col->name, json_kind(v));
+    return gp_compile_fail(c, offset, "Expected an object of type \"%s_%s\", found %s.", t->gql_name, input,
+                           json_kind(v));
 }
 
 static const char *element_cast(gp_compile_t *c, const gp_column_t *col)
@@ -124,46 +95,29 @@ static const char *element_cast(gp_compile_t *c, const gp_column_t *col)
     return gp_arena_strndup(c->arena, col->sql_type, n >= 2 ? n - 2 : n); /* drop the [] */
 }
 
-static int compare_list(gp_compile_t *c, const gp_column_t *col, const comparison_t *cmp, const json_t *v,
-                        long offset)
+static void compare_list(gp_compile_t *c, const gp_column_t *col, const comparison_t *cmp, const json_t *v)
 {
-    if (!json_is_array(v))
-        return gp_compile_fail(c, offset, "Expected a list for %s on column \"%s\", found %s.", cmp->name,
-                               col->name, json_kind(v));
-    size_t i;
-    json_t *item;
-    json_array_foreach(v, i, item) {
-        if (!json_is_null(item) && check_scalar(c, col, cmp->name, item, offset) != 0)
-            return -1;
-    }
     gp_sql_raw(&c->sql, cmp->sql);
     gp_values_param(c, v, is_json_value(col) ? GP_PARAM_JSONS : GP_PARAM_ARRAY,
                     gp_arena_printf(c->arena, "%s[]", col->sql_type));
     gp_sql_raw(&c->sql, ")");
-    return 0;
 }
 
 /* _in and _nin on an array column take a list of arrays, which no PostgreSQL array
  * holds (multidimensional ones must be rectangular). The parameter is a text[] of
  * array literals, each cast back to the column's type, and the expression keeps
  * IN's three-valued logic: true on a match, else NULL when a comparison was NULL,
- * else false (also for an empty list); _nin is its NOT, as NOT IN is. */
+ * else false (also for an empty list); _nin is its NOT, as NOT IN is. An item is null
+ * when a nullable variable with a default made it so. */
 static int array_in_list(gp_compile_t *c, int alias, const gp_column_t *col, const comparison_t *cmp,
                          const json_t *v, long offset)
 {
-    if (!json_is_array(v))
-        return gp_compile_fail(c, offset, "Expected a list for %s on column \"%s\", found %s.", cmp->name,
-                               col->name, json_kind(v));
-    size_t i, j;
-    json_t *item, *element;
+    size_t i;
+    json_t *item;
     json_array_foreach(v, i, item) {
         if (!json_is_array(item))
             return gp_compile_fail(c, offset, "Expected a list of lists for %s on the array column \"%s\", found %s.",
                                    cmp->name, col->name, json_kind(item));
-        json_array_foreach(item, j, element) {
-            if (!json_is_null(element) && check_scalar(c, col, cmp->name, element, offset) != 0)
-                return -1;
-        }
     }
     gp_sql_raw(&c->sql, strcmp(cmp->name, "_nin") == 0 ? "NOT " : "");
     gp_sql_raw(&c->sql, "(SELECT CASE WHEN bool_or(_in_s.m) THEN true WHEN bool_or(_in_s.m IS NULL) THEN NULL "
@@ -181,67 +135,45 @@ static int array_in_list(gp_compile_t *c, int alias, const gp_column_t *col, con
 static int comparison(gp_compile_t *c, int alias, const gp_column_t *col, const comparison_t *cmp, const json_t *v,
                       long offset)
 {
-    /* @> and <@ compare arrays as well as jsonb documents. */
-    bool array_containment = col->is_array && cmp->operand == OPERAND_SCALAR;
-    if ((cmp->text_only && !is_text_column(col)) || (cmp->json_only && !is_json_column(col) && !array_containment))
-        return gp_compile_fail(c, offset, "Operator %s does not apply to column \"%s\" of type \"%s\".", cmp->name,
-                               col->name, col->pg_type);
     if (col->is_array && cmp->operand == OPERAND_LIST)
         return array_in_list(c, alias, col, cmp, v, offset);
     gp_sql_column(&c->sql, alias, col->name);
     switch (cmp->operand) {
     case OPERAND_BOOL:
-        if (!json_is_boolean(v))
-            return gp_compile_fail(c, offset, "Expected a boolean for _is_null, found %s.", json_kind(v));
         gp_sql_raw(&c->sql, json_is_true(v) ? " IS NULL" : " IS NOT NULL");
         return 0;
     case OPERAND_LIST:
-        return compare_list(c, col, cmp, v, offset);
+        compare_list(c, col, cmp, v);
+        return 0;
     case OPERAND_TEXT:
-        if (!gp_json_is_string(v))
-            return gp_compile_fail(c, offset, "Expected a string for %s, found %s.", cmp->name, json_kind(v));
         gp_sql_raw(&c->sql, cmp->sql);
         gp_values_param(c, v, GP_PARAM_TEXT, "\"pg_catalog\".\"text\"");
         return 0;
     case OPERAND_TEXT_LIST:
-        if (!json_is_array(v))
-            return gp_compile_fail(c, offset, "Expected a list of strings for %s, found %s.", cmp->name,
-                                   json_kind(v));
         gp_sql_raw(&c->sql, cmp->sql);
         gp_values_param(c, v, GP_PARAM_ARRAY, "\"pg_catalog\".\"text\"[]");
         return 0;
     case OPERAND_SCALAR:
         break;
     }
-    if (col->is_array) {
-        if (!json_is_array(v))
-            return gp_compile_fail(c, offset, "Expected a list for %s on the array column \"%s\", found %s.",
-                                   cmp->name, col->name, json_kind(v));
-        gp_sql_raw(&c->sql, cmp->sql);
-        gp_values_param(c, v, GP_PARAM_ARRAY, col->sql_type);
-        return 0;
-    }
-    if (check_scalar(c, col, cmp->name, v, offset) != 0)
-        return -1;
     gp_sql_raw(&c->sql, cmp->sql);
-    gp_values_param(c, v, is_json_value(col) ? GP_PARAM_JSON : GP_PARAM_TEXT, element_cast(c, col));
+    if (col->is_array) /* a list, also for @> and <@ */
+        gp_values_param(c, v, GP_PARAM_ARRAY, col->sql_type);
+    else
+        gp_values_param(c, v, is_json_value(col) ? GP_PARAM_JSON : GP_PARAM_TEXT, element_cast(c, col));
     return 0;
 }
 
 /* Writes the AND of the comparisons in `ops` for one column. */
 static int column_condition(gp_compile_t *c, int alias, const gp_column_t *col, const json_t *ops, long offset)
 {
-    if (!json_is_object(ops))
-        return gp_compile_fail(c, offset, "Expected an object of comparisons for column \"%s\", found %s.",
-                               col->name, json_kind(ops));
     int written = 0;
     const char *op;
     json_t *v;
     json_object_foreach((json_t *)ops, op, v) {
         const comparison_t *cmp = find_comparison(op);
         if (cmp == NULL)
-            return gp_compile_fail(c, offset, "Unknown comparison operator \"%s\" for column \"%s\".", op,
-                                   col->name);
+            return gp_compile_unreachable(c, offset, "the comparison \"%s\" on the column \"%s\"", op, col->name);
         if (json_is_null(v))
             continue;
         gp_sql_raw(&c->sql, written++ ? " AND " : "(");
@@ -269,15 +201,12 @@ static int relationship_condition(gp_compile_t *c, const gp_table_t *t, int alia
     return 0;
 }
 
-/* _and / _or over a list of bool_exps; the empty list is the operator's identity. */
+/* _and / _or over a list of bool_exps (coercion made a single one a list of one); the
+ * empty list is the operator's identity. */
 static int connective(gp_compile_t *c, const gp_table_t *t, int alias, const char *name, const json_t *list,
                       long offset)
 {
     bool is_and = strcmp(name, "_and") == 0;
-    if (json_is_object(list))
-        return gp_filter_where(c, t, alias, list, offset); /* a single object is a list of one */
-    if (!json_is_array(list))
-        return gp_compile_fail(c, offset, "Expected a list for %s, found %s.", name, json_kind(list));
     if (json_array_size(list) == 0) {
         gp_sql_raw(&c->sql, is_and ? "true" : "false");
         return 0;
@@ -308,14 +237,13 @@ static int condition(gp_compile_t *c, const gp_table_t *t, int alias, const char
     const gp_relationship_t *rel = gp_table_relationship(t, key);
     if (rel != NULL)
         return relationship_condition(c, t, alias, rel, v, offset);
-    return gp_compile_fail(c, offset, "Field \"%s\" is not defined by type \"%s_bool_exp\".", key, t->gql_name);
+    return gp_compile_unreachable(c, offset, "the field \"%s\" of \"%s_bool_exp\"", key, t->gql_name);
 }
 
 int gp_filter_where(gp_compile_t *c, const gp_table_t *t, int alias, const json_t *where, long offset)
 {
     if (!json_is_object(where))
-        return gp_compile_fail(c, offset, "Expected an object of type \"%s_bool_exp\", found %s.", t->gql_name,
-                               json_kind(where));
+        return not_an_object(c, t, "bool_exp", where, offset);
     if (++c->depth > GP_COMPILE_MAX_DEPTH)
         return gp_compile_fail_kind(c, GP_E_TOO_COMPLEX, offset, "The filter is nested too deeply.");
     int written = 0;
@@ -400,8 +328,7 @@ static int order_object(gp_compile_t *c, order_path_t *path, const json_t *obj, 
 {
     const gp_table_t *t = path->tables[path->n];
     if (!json_is_object(obj))
-        return gp_compile_fail(c, offset, "Expected an object of type \"%s_order_by\", found %s.", t->gql_name,
-                               json_kind(obj));
+        return not_an_object(c, t, "order_by", obj, offset);
     const char *key;
     json_t *v;
     json_object_foreach((json_t *)obj, key, v) {
@@ -411,14 +338,13 @@ static int order_object(gp_compile_t *c, order_path_t *path, const json_t *obj, 
         if (col != NULL) {
             const char *dir = direction_sql(v);
             if (dir == NULL)
-                return gp_compile_fail(c, offset, "Expected an order_by value (asc, desc, …) for \"%s\".", key);
+                return gp_compile_unreachable(c, offset, "an order_by value for \"%s\" that is none", key);
             order_term(c, path, col, dir, terms);
             continue;
         }
         const gp_relationship_t *rel = gp_table_relationship(t, key);
         if (rel == NULL || rel->kind != GP_REL_OBJECT)
-            return gp_compile_fail(c, offset, "Field \"%s\" is not defined by type \"%s_order_by\".", key,
-                                   t->gql_name);
+            return gp_compile_unreachable(c, offset, "the field \"%s\" of \"%s_order_by\"", key, t->gql_name);
         if (path->n == GP_COMPILE_MAX_DEPTH)
             return gp_compile_fail_kind(c, GP_E_TOO_COMPLEX, offset, "The order_by is nested too deeply.");
         path->rels[path->n] = rel;

@@ -13,8 +13,13 @@
 #include <string.h>
 
 #include "graphql/introspection.h"
+#include "graphql/validate.h"
 #include "resolvers/filter.h"
 #include "resolvers/values.h"
+
+/* What validation lets through nests no deeper than the compiler follows: its limits on
+ * relationships and on fragments (CollectFields) cannot be reached. */
+_Static_assert(GP_COMPILE_MAX_DEPTH >= GP_VALIDATE_MAX_DEPTH, "validation allows deeper nesting than the compiler");
 
 /* json_build_object takes at most 100 arguments (FUNC_MAX_ARGS). */
 #define PAIRS_PER_CALL 50
@@ -122,8 +127,8 @@ static int list_args(gp_compile_t *c, const gp_selection_t *f, const char *paren
         else if (strcmp(a->name, "distinct_on") == 0)
             slot = &out->distinct_on, at = &out->distinct_on_at;
         else
-            return gp_compile_fail(c, a->offset, "Unknown argument \"%s\" on field \"%s.%s\".", a->name, parent_type,
-                                   f->name);
+            return gp_compile_unreachable(c, a->offset, "the argument \"%s\" on \"%s.%s\"", a->name, parent_type,
+                                          f->name);
         int failed = 0;
         json_t *v = gp_values_json(c, gp_values_arg_type(c, parent_type, f->name, a->name), a->value, &failed);
         if (failed)
@@ -188,10 +193,6 @@ static int write_row_value(gp_compile_t *c, const gp_field_group_t *g, void *ctx
 /* json_build_object(...) for one row of `t` aliased _t<alias>. */
 static int write_row(gp_compile_t *c, const gp_table_t *t, int alias, const gp_field_group_t *parent)
 {
-    if (parent->fields[0]->selections == NULL)
-        return gp_compile_fail(c, parent->fields[0]->offset,
-                               "Field \"%s\" of type \"%s\" must have a selection of subfields. Did you mean \"%s { ... }\"?",
-                               parent->name, t->gql_name, parent->name);
     int failed = 0;
     gp_field_group_t *groups = gp_select_collect(c, t->gql_name, sub_selections(c, parent), parent->nfields, &failed);
     if (failed)
@@ -281,12 +282,16 @@ static gp_field_group_t *collect_on(gp_compile_t *c, const char *type, const gp_
     return gp_select_collect(c, type, sub_selections(c, g), g->nfields, failed);
 }
 
-/* The column a count(columns:) or a T_<fn>_fields field names; NULL after an error. */
+/* The column a count(columns:) or a T_<fn>_fields field names; NULL after an error.
+ * Validation cannot rule out every miss: `name` is NULL for an item of count(columns:)
+ * that a nullable variable with a default made null, and "_" (the value of a
+ * T_select_column without usable columns) names no column. */
 static const gp_column_t *aggregate_column(gp_compile_t *c, const aggregate_t *ag, const char *name, long at)
 {
-    const gp_column_t *col = gp_table_column(ag->table, name);
+    const gp_column_t *col = name != NULL ? gp_table_column(ag->table, name) : NULL;
     if (col == NULL)
-        gp_compile_fail(c, at, "Cannot aggregate \"%s\" of \"%s\".", name, ag->table->gql_name);
+        gp_compile_fail(c, at, "Cannot aggregate %s of \"%s\".",
+                        name != NULL ? gp_arena_printf(c->arena, "\"%s\"", name) : "null", ag->table->gql_name);
     return col;
 }
 
@@ -416,8 +421,8 @@ static int write_aggregate_field(gp_compile_t *c, const gp_field_group_t *g, voi
     if (strcmp(g->name, "count") == 0)
         return write_count_of(c, ag, g);
     if (!is_aggregate_function(g->name))
-        return gp_compile_fail(c, g->fields[0]->offset, "Cannot query field \"%s\" on type \"%s_aggregate_fields\".",
-                               g->name, ag->table->gql_name);
+        return gp_compile_unreachable(c, g->fields[0]->offset, "the field \"%s\" on \"%s_aggregate_fields\"", g->name,
+                                      ag->table->gql_name);
     int failed = 0;
     const char *type = gp_arena_printf(c->arena, "%s_%s_fields", ag->table->gql_name, g->name);
     gp_field_group_t *cols = collect_on(c, type, g, &failed);
@@ -441,8 +446,8 @@ static int write_aggregate_value(gp_compile_t *c, const gp_field_group_t *g, voi
         return 0;
     }
     if (strcmp(g->name, "aggregate") != 0)
-        return gp_compile_fail(c, g->fields[0]->offset, "Cannot query field \"%s\" on type \"%s_aggregate\".",
-                               g->name, ag->table->gql_name);
+        return gp_compile_unreachable(c, g->fields[0]->offset, "the field \"%s\" on \"%s_aggregate\"", g->name,
+                                      ag->table->gql_name);
     int failed = 0;
     const char *type = gp_arena_printf(c->arena, "%s_aggregate_fields", ag->table->gql_name);
     gp_field_group_t *fns = collect_on(c, type, g, &failed);
@@ -497,10 +502,6 @@ Done:
 static int write_object_relationship(gp_compile_t *c, const gp_field_group_t *g, const gp_relationship_t *rel,
                                      const row_t *outer)
 {
-    const gp_selection_t *f = g->fields[0];
-    if (f->arguments != NULL)
-        return gp_compile_fail(c, f->arguments->offset, "Unknown argument \"%s\" on field \"%s.%s\".",
-                               f->arguments->name, outer->table->gql_name, f->name);
     int alias = ++c->next_alias;
     gp_sql_raw(&c->sql, "(SELECT ");
     if (write_row(c, rel->target, alias, g) != 0)
@@ -508,19 +509,6 @@ static int write_object_relationship(gp_compile_t *c, const gp_field_group_t *g,
     if (write_from(c, rel->target, alias, rel, outer, NULL) != 0)
         return -1;
     gp_sql_raw(&c->sql, " LIMIT 1)");
-    return 0;
-}
-
-static int write_column(gp_compile_t *c, const gp_field_group_t *g, const gp_column_t *col, const row_t *row)
-{
-    const gp_selection_t *f = g->fields[0];
-    if (f->selections != NULL)
-        return gp_compile_fail(c, f->offset, "Field \"%s\" must not have a selection since type \"%s\" has no subfields.",
-                               f->name, col->gql_type);
-    if (f->arguments != NULL)
-        return gp_compile_fail(c, f->arguments->offset, "Unknown argument \"%s\" on field \"%s.%s\".",
-                               f->arguments->name, row->table->gql_name, f->name);
-    gp_sql_column(&c->sql, row->alias, col->name);
     return 0;
 }
 
@@ -533,8 +521,10 @@ static int write_row_value(gp_compile_t *c, const gp_field_group_t *g, void *ctx
         return 0;
     }
     const gp_column_t *col = gp_table_column(t, g->name);
-    if (col != NULL)
-        return write_column(c, g, col, row);
+    if (col != NULL) {
+        gp_sql_column(&c->sql, row->alias, col->name);
+        return 0;
+    }
     const gp_relationship_t *rel = gp_table_relationship(t, g->name);
     bool aggregate = false;
     if (rel == NULL) { /* <array relationship>_aggregate, as the type system names it */
@@ -543,10 +533,10 @@ static int write_row_value(gp_compile_t *c, const gp_field_group_t *g, void *ctx
             rel = f->rel, aggregate = true;
     }
     if (rel == NULL)
-        return gp_compile_fail(c, g->fields[0]->offset, "Cannot query field \"%s\" on type \"%s\".", g->name,
-                               t->gql_name);
-    if (++c->depth > GP_COMPILE_MAX_DEPTH)
-        return gp_compile_fail_kind(c, GP_E_TOO_COMPLEX, g->fields[0]->offset, "The query is nested too deeply.");
+        return gp_compile_unreachable(c, g->fields[0]->offset, "the field \"%s\" on \"%s\"", g->name, t->gql_name);
+    if (++c->depth > GP_COMPILE_MAX_DEPTH) /* validation bounds the nesting of selections */
+        return gp_compile_unreachable(c, g->fields[0]->offset, "relationships nested more than %d deep",
+                                      GP_COMPILE_MAX_DEPTH);
     int rc = aggregate                   ? write_aggregate(c, rel->target, g, t->gql_name, rel, row)
              : rel->kind == GP_REL_OBJECT ? write_object_relationship(c, g, rel, row)
                                           : write_list(c, rel->target, g, t->gql_name, rel, row);
@@ -560,15 +550,6 @@ static int write_by_pk(gp_compile_t *c, const gp_table_t *t, const gp_field_grou
 {
     const gp_selection_t *f = g->fields[0];
     int alias = ++c->next_alias;
-    for (const gp_argument_t *a = f->arguments; a != NULL; a = a->next) {
-        const gp_column_t *col = gp_table_column(t, a->name);
-        bool in_pk = false;
-        for (int i = 0; col != NULL && i < t->npk; i++)
-            in_pk |= &t->columns[t->pk[i]] == col;
-        if (!in_pk)
-            return gp_compile_fail(c, a->offset, "Unknown argument \"%s\" on field \"query_root.%s\".", a->name,
-                                   f->name);
-    }
     gp_sql_raw(&c->sql, "(SELECT ");
     if (write_row(c, t, alias, g) != 0)
         return -1;
@@ -582,9 +563,7 @@ static int write_by_pk(gp_compile_t *c, const gp_table_t *t, const gp_field_grou
         while (a != NULL && strcmp(a->name, col->name) != 0)
             a = a->next;
         if (a == NULL)
-            return gp_compile_fail(c, f->offset,
-                                   "Field \"%s\" argument \"%s\" of type \"%s!\" is required, but it was not provided.",
-                                   f->name, col->name, col->gql_type);
+            return gp_compile_unreachable(c, f->offset, "\"%s\" without its key argument \"%s\"", f->name, col->name);
         int failed = 0;
         json_t *v = gp_values_json(c, gp_values_arg_type(c, "query_root", f->name, a->name), a->value, &failed);
         if (failed)
@@ -633,7 +612,6 @@ int gp_select_introspection_param(gp_compile_t *c, const gp_field_group_t *g)
 
 int gp_select_root_field(gp_compile_t *c, const gp_field_group_t *g)
 {
-    const gp_selection_t *f = g->fields[0];
     if (strcmp(g->name, "__typename") == 0) {
         gp_sql_key(&c->sql, "query_root");
         return 0;
@@ -641,15 +619,11 @@ int gp_select_root_field(gp_compile_t *c, const gp_field_group_t *g)
     if (strcmp(g->name, "__schema") == 0 || strcmp(g->name, "__type") == 0)
         return gp_select_introspection_param(c, g); /* built by graphql/introspection.c, once per distinct selection */
     const gp_root_field_t *root = gp_model_root(c->model, g->name);
-    if (root == NULL)
-        return gp_compile_fail(c, f->offset, "Cannot query field \"%s\" on type \"query_root\".", g->name);
-    switch (root->kind) {
-    case GP_ROOT_LIST:
+    if (root != NULL && root->kind == GP_ROOT_LIST)
         return write_list(c, root->table, g, "query_root", NULL, NULL);
-    case GP_ROOT_BY_PK:
+    if (root != NULL && root->kind == GP_ROOT_BY_PK)
         return write_by_pk(c, root->table, g);
-    case GP_ROOT_AGGREGATE:
+    if (root != NULL && root->kind == GP_ROOT_AGGREGATE)
         return write_aggregate(c, root->table, g, "query_root", NULL, NULL);
-    }
-    return gp_compile_fail(c, f->offset, "Cannot query field \"%s\" on type \"query_root\".", g->name);
+    return gp_compile_unreachable(c, g->fields[0]->offset, "the field \"%s\" on \"query_root\"", g->name);
 }

@@ -84,8 +84,8 @@ static json_t *variable_copy(void *ctx, const gp_value_t *ref)
     resolve_t *r = ctx;
     gp_compile_t *c = r->c;
     const gp_variable_def_t *d = variable_def(c, ref->string);
-    if (d == NULL) {
-        r->failed = gp_compile_fail(c, ref->offset, "Variable \"$%s\" is not defined.", ref->string);
+    if (d == NULL) { /* NoUndefinedVariables */
+        r->failed = gp_compile_unreachable(c, ref->offset, "the variable \"$%s\" defined nowhere", ref->string);
         return NULL;
     }
     json_t *value = json_object_get(c->variables, d->name);

@@ -13,8 +13,8 @@
 
 /* The JSON of an AST value of input type `type` (NULL: untyped), variables
  * substituted (new reference). A variable that was not provided yields NULL
- * without an error; object fields holding one are left out. An undefined variable
- * is an error: *failed is set. */
+ * without an error; object fields holding one are left out. A variable the operation
+ * does not define (validation refuses that) is an internal error: *failed is set. */
 json_t *gp_values_json(gp_compile_t *c, const gp_typeref_t *type, const gp_value_t *v, int *failed);
 
 /* The input type of argument `arg` of field `field` of type `type_name`, or of

@@ -7,7 +7,8 @@
  * It also asserts the plan cache's soundness: the body may carry a second set of
  * variables ("variables2"); the document is resolved through the cache with
  * "variables", then with "variables2", and each answer must equal a cold compile
- * of the same request (same SQL text and every parameter, or the same errors).
+ * of the same request (same SQL text and every parameter, or the same errors), and
+ * never an internal error: what the compiler trusts validation for, validation checks.
  * The cache lives across inputs, so hits and evictions are exercised too.
  * Run from the repository root (it reads the blog fixture). */
 #include <jansson.h>
@@ -44,6 +45,16 @@ static bool same_errors(const gp_errors_t *x, const gp_errors_t *y)
     return e == NULL && f == NULL;
 }
 
+/* The compiler trusts validation and coercion: an internal error means it met what they
+ * should have refused (gp_compile_unreachable, gp_collect_unreachable). */
+static bool has_internal(const gp_errors_t *errs)
+{
+    for (const gp_error_t *e = errs->head; e != NULL; e = e->next)
+        if (e->kind == GP_E_INTERNAL)
+            return true;
+    return false;
+}
+
 /* One request through the cache and cold; aborts when they differ. */
 static void resolve_both(gp_arena_t *a, const char *text, size_t len, const char *name, const json_t *variables)
 {
@@ -60,6 +71,8 @@ static void resolve_both(gp_arena_t *a, const char *text, size_t len, const char
         abort(); /* a re-bound plan is not what a fresh compile writes */
     if (!same_errors(&hot_errs, &cold_errs))
         abort(); /* a hit skipped (or invented) a check */
+    if (has_internal(&cold_errs))
+        abort(); /* a check that validation should have made and did not */
 }
 
 /* A neighbour of `v` for a second request when the input names none: booleans

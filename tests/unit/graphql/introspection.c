@@ -7,6 +7,7 @@
 #include "graphql/coerce.h"
 #include "graphql/introspection.h"
 #include "graphql/parse.h"
+#include "graphql/validate.h"
 #include "tests/unit/schema/fixture.h"
 #include "tests/unit/test.h"
 
@@ -126,14 +127,14 @@ static json_t *value_json(void *data, const gp_typeref_t *type, const gp_value_t
     return gp_coerce_literal_json(r->arena, schema, type, v, variable_value, r);
 }
 
-/* The root fields of `query` as the compiler collects them; NULL on a parse or
- * variable error. */
-static gp_field_group_t *context(result_t *r, const char *query, const char *variables)
+/* The root fields of `query` as the compiler collects them; NULL on a parse, validation
+ * (unless not `validated`: introspection.c trusts it) or variable error. */
+static gp_field_group_t *context(result_t *r, const char *query, const char *variables, bool validated)
 {
     r->arena = gp_arena_new(4096);
     gp_errors_init(&r->errs, r->arena, query);
     const gp_document_t *doc = gp_parse(r->arena, query, strlen(query), &r->errs);
-    if (doc == NULL)
+    if (doc == NULL || (validated && gp_validate(r->arena, schema, doc, &r->errs) != 0))
         return NULL;
     json_t *vars = variables != NULL ? json_loads(variables, 0, NULL) : NULL;
     r->variables = gp_coerce_variables(r->arena, schema, doc->operations, vars, &r->errs);
@@ -148,10 +149,10 @@ static gp_field_group_t *context(result_t *r, const char *query, const char *var
 
 /* Writes each root field's introspection value next to the others, so the test
  * sees one data object. */
-static result_t introspect(const char *query, const char *variables)
+static result_t introspect_as(const char *query, const char *variables, bool validated)
 {
     result_t r = {0};
-    gp_field_group_t *groups = context(&r, query, variables);
+    gp_field_group_t *groups = context(&r, query, variables, validated);
     if (groups == NULL)
         return r;
     gp_strbuf_t out;
@@ -168,6 +169,11 @@ static result_t introspect(const char *query, const char *variables)
     if (!out.error)
         r.json = out.data;
     return r;
+}
+
+static result_t introspect(const char *query, const char *variables)
+{
+    return introspect_as(query, variables, /* validated= */ true);
 }
 
 static const char *first_error(const result_t *r)
@@ -378,10 +384,15 @@ static void test_aliases_typename_and_fragments_keep_selection_order(void)
                 "{\"n\":\"_nin\",\"__typename\":\"__InputValue\"}]}}");
 }
 
+/* CollectFields' DoesFragmentTypeApply. With object types only, validation refuses such
+ * a spread (PossibleFragmentSpreads), so this one is collected without it. */
 static void test_fragments_on_other_types_do_not_apply(void)
 {
-    expect_json("{ __type(name: \"Int\") { name ... on __Field { type { name } } ... on __Type { kind } } }", NULL,
-                "{\"__type\":{\"name\":\"Int\",\"kind\":\"SCALAR\"}}");
+    result_t r = introspect_as("{ __type(name: \"Int\") { name ... on __Field { type { name } } "
+                               "... on __Type { kind } } }",
+                               NULL, /* validated= */ false);
+    CHECK_STR(r.json, "{\"__type\":{\"name\":\"Int\",\"kind\":\"SCALAR\"}}");
+    done(&r);
 }
 
 static void test_skip_and_include(void)
@@ -425,15 +436,43 @@ static void test_schema_roots_and_directives(void)
     done(&r);
 }
 
-static void test_unknown_field_is_an_error(void)
+/* What validation refuses never reaches introspection.c: the errors are validation's. */
+static void test_invalid_selections_are_validation_errors(void)
 {
     expect_error("{ __schema { nope } }", "Cannot query field \"nope\" on type \"__Schema\".");
     expect_error("{ __type(name: \"Int\") { name { x } } }",
                  "Field \"name\" must not have a selection since type \"String\" has no subfields.");
     expect_error("{ __type(name: \"Int\") { fields } }",
-                 "Field \"fields\" of type \"__Field\" must have a selection of subfields. Did you mean \"fields { ... }\"?");
+                 "Field \"fields\" of type \"[__Field!]\" must have a selection of subfields. "
+                 "Did you mean \"fields { ... }\"?");
     expect_error("{ __type { name } }",
                  "Field \"__type\" argument \"name\" of type \"String!\" is required, but it was not provided.");
+}
+
+/* A nullable variable with a default passes validation where String! is wanted, and may
+ * still be null: the error a missing name gets. */
+static void test_type_name_made_null_by_a_variable(void)
+{
+    result_t r = introspect("query($n: String = \"Int\") { __type(name: $n) { name } }", "{\"n\": null}");
+    CHECK(r.json == NULL);
+    CHECK_STR(first_error(&r),
+              "Field \"__type\" argument \"name\" of type \"String!\" is required, but it was not provided.");
+    done(&r);
+}
+
+/* A document that did not pass validation (as after a bug of the validator) gets one
+ * clean internal error, never a crash nor a second copy of validation's message. */
+static void test_unvalidated_document_is_an_internal_error(void)
+{
+    result_t r = {0};
+    gp_field_group_t *g = context(&r, "{ __schema { nope } }", NULL, /* validated= */ false);
+    gp_strbuf_t out;
+    gp_strbuf_init(&out, r.arena, 1024);
+    CHECK(g != NULL && gp_introspection_root_field(&r.in, g, &out) == -1);
+    CHECK(r.errs.count == 1 && r.errs.head->kind == GP_E_INTERNAL);
+    CHECK_STR(first_error(&r), "Internal error: the validated document has the field \"nope\" on \"__Schema\", which "
+                               "the server does not handle.");
+    done(&r);
 }
 
 /* As Hasura and schema/sdl.c order them, so a client's printed SDL matches ours. */
@@ -465,7 +504,7 @@ static void test_aliases_share_one_answer(void)
     gp_field_group_t *g = context(&r,
                                   "{ a: __schema { types { name } } b: __schema { types { name } }"
                                   "  c: __schema { types { name kind } } d: __schema { types { name } } }",
-                                  NULL);
+                                  NULL, /* validated= */ true);
     CHECK(g != NULL && g->next != NULL && g->next->next != NULL && g->next->next->next != NULL);
     if (g == NULL || g->next == NULL || g->next->next == NULL || g->next->next->next == NULL) {
         done(&r);
@@ -514,5 +553,6 @@ TEST_MAIN(setup, test_full_introspection_query, test_type_by_name_exact, test_un
           test_type_name_from_variable, test_aliases_typename_and_fragments_keep_selection_order,
           test_fragments_on_other_types_do_not_apply, test_skip_and_include,
           test_fields_not_applicable_to_a_kind_are_null, test_schema_roots_and_directives,
-          test_unknown_field_is_an_error, test_by_pk_args_follow_the_key,
+          test_invalid_selections_are_validation_errors, test_type_name_made_null_by_a_variable,
+          test_unvalidated_document_is_an_internal_error, test_by_pk_args_follow_the_key,
           test_aliases_share_one_answer, teardown)

@@ -396,6 +396,44 @@ static void test_depth_limit(void)
     gp_arena_free(a);
 }
 
+/* `n` inline fragments nested in users' selection set, the innermost `inner`. */
+static const char *nested_inline(gp_arena_t *a, int n, const char *inner)
+{
+    gp_strbuf_t sb;
+    gp_strbuf_init(&sb, a, 1 << 16);
+    gp_strbuf_puts(&sb, "{ users {");
+    for (int i = 0; i < n; i++)
+        gp_strbuf_puts(&sb, " ... {");
+    gp_strbuf_printf(&sb, " %s", inner);
+    for (int i = 0; i < n; i++)
+        gp_strbuf_puts(&sb, " }");
+    gp_strbuf_puts(&sb, " } }");
+    return sb.data;
+}
+
+/* CollectFields recurses once per fragment, inline or spread, nested in one selection
+ * set; validation bounds that (the compiler used to refuse such a document itself). A
+ * field in between starts the count again. */
+static void test_fragment_nesting_limit(void)
+{
+    gp_arena_t *a = gp_arena_new(1 << 14);
+    gp_errors_t errs;
+    CHECK_INT(validate_with(a, schema, nested_inline(a, 32, "id"), &errs), 0);
+    CHECK_INT(validate_with(a, schema, nested_inline(a, 33, "id"), &errs), 1);
+    CHECK(has_too_complex(&errs, "The operation spreads fragments too deeply (more than 32 levels)."));
+    CHECK_INT(validate_with(a, schema, nested_inline(a, 20, "posts_by_author_id { ... { ... { id } } }"), &errs), 0);
+
+    gp_strbuf_t sb; /* 17 spreads, each through an inline fragment: 34 nested */
+    gp_strbuf_init(&sb, a, 1 << 16);
+    gp_strbuf_puts(&sb, "{ users { ...F0 } }");
+    for (int i = 0; i < 16; i++)
+        gp_strbuf_printf(&sb, " fragment F%d on users { ... { ...F%d } }", i, i + 1);
+    gp_strbuf_puts(&sb, " fragment F16 on users { ... { id } }");
+    CHECK_INT(validate_with(a, schema, sb.data, &errs), 1);
+    CHECK(has_too_complex(&errs, "The operation spreads fragments too deeply (more than 32 levels)."));
+    gp_arena_free(a);
+}
+
 /* Fragments spread ten times at each of five levels select 10^5 fields. */
 static void test_node_limit_counts_fragments(void)
 {
@@ -489,6 +527,7 @@ static void test_all(void)
     test_all_errors_in_document_order();
     test_error_limit();
     test_depth_limit();
+    test_fragment_nesting_limit();
     test_node_limit_counts_fragments();
     test_merging_cost_is_capped();
     test_long_fragment_chain();

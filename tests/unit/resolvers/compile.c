@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "graphql/parse.h"
+#include "resolvers/compile.h"
 #include "resolvers/plan.h"
 #include "schema/catalog.h"
 #include "schema/types.h"
@@ -252,6 +254,66 @@ static void test_every_root_field_skipped_answers_empty(void)
     gp_arena_free(a);
 }
 
+/* A nullable variable with a default may stand in a non-null position, so a value can
+ * still be null where validation allows no null literal: each such argument is refused
+ * with an error of its own (count(columns:) once passed a null to strcmp). */
+static void test_null_from_a_defaulted_variable_is_refused(void)
+{
+    const char *cases[][3] = {
+        {"query($c: users_select_column = id) { users_aggregate { aggregate { count(columns: [$c]) } } }",
+         "{\"c\": null}", "Cannot aggregate null of \"users\"."},
+        {"query($c: users_select_column = id) { users(distinct_on: [$c]) { id } }", "{\"c\": null}",
+         "Expected a column of \"users\" in distinct_on."},
+        {"query($id: Int = 1) { users_by_pk(id: $id) { id } }", "{\"id\": null}",
+         "Argument \"id\" of field \"users_by_pk\" must not be null."},
+        {"query($v: Boolean = true) { users @skip(if: $v) { id } }", "{\"v\": null}",
+         "Argument \"if\" of @skip must be a Boolean!."},
+        {"query($w: users_bool_exp = {}) { users(where: {_and: [$w]}) { id } }", "{\"w\": null}",
+         "Expected an object of type \"users_bool_exp\", found null."},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        result_t r = compile(cases[i][0], cases[i][1]);
+        CHECK(r.plan == NULL);
+        CHECK_STR(first_error(&r), cases[i][2]);
+        done(&r);
+    }
+}
+
+/* The compiler trusts validation. A document that skipped it (as after a bug of the
+ * validator) gets one clean internal error naming what the compiler met, never a crash
+ * nor a second copy of a validation message. */
+static void test_unvalidated_document_is_an_internal_error(void)
+{
+    const char *cases[][2] = {
+        {"{ users { nope } }", "the field \"nope\" on \"users\""},
+        {"{ nope { id } }", "the field \"nope\" on \"query_root\""},
+        {"{ users(nope: 1) { id } }", "the argument \"nope\" on \"query_root.users\""},
+        {"{ users { ...F } }", "a spread of no fragment (\"...F\")"},
+        {"{ users @nope { id } }", "the directive \"@nope\" on a selection"},
+        {"{ users @skip { id } }", "@skip without \"if\""},
+        {"{ users(where: {id: {_eq: $x}}) { id } }", "the variable \"$x\" defined nowhere"},
+        {"{ users_by_pk { id } }", "\"users_by_pk\" without its key argument \"id\""},
+        {"{ users_aggregate { nope { count } } }", "the field \"nope\" on \"users_aggregate\""},
+        {"{ users_aggregate { aggregate { nope } } }", "the field \"nope\" on \"users_aggregate_fields\""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        gp_arena_t *a = gp_arena_new(4096);
+        gp_errors_t errs;
+        gp_errors_init(&errs, a, cases[i][0]);
+        gp_document_t *doc = gp_parse(a, cases[i][0], strlen(cases[i][0]), &errs);
+        CHECK(doc != NULL);
+        if (doc != NULL) {
+            CHECK(gp_compile(a, schema, doc, doc->operations, NULL, &errs) == NULL);
+            CHECK(errs.count == 1 && errs.head->kind == GP_E_INTERNAL);
+            char want[256];
+            snprintf(want, sizeof want,
+                     "Internal error: the validated document has %s, which the server does not handle.", cases[i][1]);
+            CHECK_STR(errs.head != NULL ? errs.head->message : "(no error)", want);
+        }
+        gp_arena_free(a);
+    }
+}
+
 static void setup(void)
 {
     model = fixture_model("blog");
@@ -269,4 +331,5 @@ TEST_MAIN(setup, test_list_is_one_statement_without_params, test_values_are_para
           test_bad_operand_types, test_wide_selection_is_chunked, test_many_operations_need_a_name,
           test_plans_that_only_bind_variables_are_reusable, test_plans_shaped_by_variables_are_not_reusable,
           test_introspection_beside_data_is_a_json_parameter, test_introspection_only_needs_no_statement,
-          test_every_root_field_skipped_answers_empty, teardown)
+          test_every_root_field_skipped_answers_empty, test_null_from_a_defaulted_variable_is_refused,
+          test_unvalidated_document_is_an_internal_error, teardown)

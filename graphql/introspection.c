@@ -7,6 +7,8 @@
  * reference; type_src_t carries one or the other. */
 #include "graphql/introspection.h"
 
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/hash.h"
@@ -560,9 +562,9 @@ int gp_introspection_root_field(gp_introspection_t *in, const gp_field_group_t *
 
 /* ---- one answer per distinct selection ---- */
 
-/* A selection's answer, keyed by the selection written out canonically. Within one
- * compilation the document, its fragments and the variables are fixed, so equal
- * keys mean equal answers. */
+/* A selection's answer, keyed by the selection written out canonically, fragments
+ * inlined and variables by their values: equal keys mean equal answers on one type
+ * system, whatever document or request they come from. */
 struct gp_introspection_memo {
     uint64_t hash;
     const char *key;
@@ -572,93 +574,223 @@ struct gp_introspection_memo {
 
 #define MEMO_KEY_MAX (1u << 20)
 
-static void key_value(gp_strbuf_t *k, const gp_value_t *v);
+typedef struct key {
+    gp_introspection_t *in;
+    gp_strbuf_t sb;
+} memo_key_t;
 
-static void key_arguments(gp_strbuf_t *k, const gp_argument_t *a)
+static void key_value(memo_key_t *k, const gp_value_t *v);
+
+static void key_arguments(memo_key_t *k, const gp_argument_t *a)
 {
-    gp_strbuf_putc(k, '(');
+    gp_strbuf_putc(&k->sb, '(');
     for (; a != NULL; a = a->next) {
-        gp_strbuf_printf(k, "%s:", a->name);
+        gp_strbuf_printf(&k->sb, "%s:", a->name);
         key_value(k, a->value);
-        gp_strbuf_putc(k, ' ');
+        gp_strbuf_putc(&k->sb, ' ');
     }
-    gp_strbuf_putc(k, ')');
+    gp_strbuf_putc(&k->sb, ')');
 }
 
-static void key_value(gp_strbuf_t *k, const gp_value_t *v)
+/* A variable's value as JSON text; "-" when it was not given. */
+static void key_variable(memo_key_t *k, const gp_value_t *v)
 {
+    int failed = 0;
+    json_t *j = k->in->collect.value(k->in->collect.data, NULL, v, &failed);
+    char *text = j != NULL ? json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY | JSON_SORT_KEYS) : NULL;
+    gp_strbuf_puts(&k->sb, text != NULL ? text : "-");
+    free(text);
+    json_decref(j);
+}
+
+static void key_value(memo_key_t *k, const gp_value_t *v)
+{
+    gp_strbuf_t *sb = &k->sb;
     switch (v->kind) {
     case GP_VALUE_VARIABLE:
-        gp_strbuf_printf(k, "$%s", v->string);
+        key_variable(k, v);
         return;
     case GP_VALUE_STRING:
-        gp_json_string(k, v->string, v->length);
+        gp_json_string(sb, v->string, v->length);
         return;
     case GP_VALUE_BOOLEAN:
-        gp_strbuf_puts(k, v->boolean ? "true" : "false");
+        gp_strbuf_puts(sb, v->boolean ? "true" : "false");
         return;
     case GP_VALUE_NULL:
-        gp_strbuf_lit(k, "null");
+        gp_strbuf_lit(sb, "null");
         return;
     case GP_VALUE_LIST:
-        gp_strbuf_putc(k, '[');
+        gp_strbuf_putc(sb, '[');
         for (const gp_value_t *i = v->items; i != NULL; i = i->next) {
             key_value(k, i);
-            gp_strbuf_putc(k, ' ');
+            gp_strbuf_putc(sb, ' ');
         }
-        gp_strbuf_putc(k, ']');
+        gp_strbuf_putc(sb, ']');
         return;
     case GP_VALUE_OBJECT:
-        gp_strbuf_putc(k, '{');
+        gp_strbuf_putc(sb, '{');
         for (const gp_object_field_t *f = v->fields; f != NULL; f = f->next) {
-            gp_strbuf_printf(k, "%s:", f->name);
+            gp_strbuf_printf(sb, "%s:", f->name);
             key_value(k, f->value);
-            gp_strbuf_putc(k, ' ');
+            gp_strbuf_putc(sb, ' ');
         }
-        gp_strbuf_putc(k, '}');
+        gp_strbuf_putc(sb, '}');
         return;
     default: /* INT, FLOAT, ENUM: their text */
-        gp_strbuf_puts(k, v->string);
+        gp_strbuf_puts(sb, v->string);
         return;
     }
 }
 
-static void key_selections(gp_strbuf_t *k, const gp_selection_t *s)
+static const gp_fragment_t *fragment(const memo_key_t *k, const char *name)
 {
-    gp_strbuf_putc(k, '{');
-    for (; s != NULL && !k->error; s = s->next) {
-        if (s->kind == GP_SEL_FIELD)
-            gp_strbuf_printf(k, "%s:%s", s->alias != NULL ? s->alias : s->name, s->name);
-        else if (s->kind == GP_SEL_FRAGMENT_SPREAD) /* the document's fragment of that name */
-            gp_strbuf_printf(k, "...%s", s->name);
-        else
-            gp_strbuf_printf(k, "... on %s", s->type_condition != NULL ? s->type_condition : "");
-        key_arguments(k, s->arguments);
-        for (const gp_directive_t *d = s->directives; d != NULL; d = d->next) {
-            gp_strbuf_printf(k, "@%s", d->name);
-            key_arguments(k, d->arguments);
-        }
-        if (s->selections != NULL)
-            key_selections(k, s->selections);
-        gp_strbuf_putc(k, ' ');
-    }
-    gp_strbuf_putc(k, '}');
+    for (const gp_fragment_t *f = k->in->collect.doc->fragments; f != NULL; f = f->next)
+        if (strcmp(f->name, name) == 0)
+            return f;
+    return NULL;
 }
 
-/* The root field's name, arguments and merged selection sets: what its answer
- * depends on besides the document's fragments and the variables. NULL if huge. */
+static void key_directives(memo_key_t *k, const gp_directive_t *d)
+{
+    for (; d != NULL; d = d->next) {
+        gp_strbuf_printf(&k->sb, "@%s", d->name);
+        key_arguments(k, d->arguments);
+    }
+}
+
+static void key_selections(memo_key_t *k, const gp_selection_t *s);
+
+/* The items of a selection set, fragments flattened into it: on the introspection
+ * types (objects only, no unions or interfaces) a valid fragment's type condition is
+ * always the enclosing type, so `{ ...F }` selects what F's fields do. A fragment
+ * with directives keeps them around its fields. Validation has ruled out cycles, and
+ * the key's cap bounds what repeated spreads could make of it. */
+static void key_items(memo_key_t *k, const gp_selection_t *s)
+{
+    for (; s != NULL && !k->sb.error; s = s->next) {
+        if (s->kind == GP_SEL_FIELD) {
+            gp_strbuf_printf(&k->sb, "%s:%s", s->alias != NULL ? s->alias : s->name, s->name);
+            key_arguments(k, s->arguments);
+            key_directives(k, s->directives);
+            if (s->selections != NULL)
+                key_selections(k, s->selections);
+            gp_strbuf_putc(&k->sb, ' ');
+            continue;
+        }
+        const gp_fragment_t *f = s->kind == GP_SEL_FRAGMENT_SPREAD ? fragment(k, s->name) : NULL;
+        const gp_directive_t *fdirs = f != NULL ? f->directives : NULL;
+        const gp_selection_t *sub = s->kind == GP_SEL_FRAGMENT_SPREAD ? (f != NULL ? f->selections : NULL)
+                                                                       : s->selections;
+        if (s->directives == NULL && fdirs == NULL) {
+            key_items(k, sub);
+            continue;
+        }
+        key_directives(k, s->directives);
+        key_directives(k, fdirs);
+        key_selections(k, sub);
+        gp_strbuf_putc(&k->sb, ' ');
+    }
+}
+
+static void key_selections(memo_key_t *k, const gp_selection_t *s)
+{
+    gp_strbuf_putc(&k->sb, '{');
+    key_items(k, s);
+    gp_strbuf_putc(&k->sb, '}');
+}
+
+/* The root field's name, arguments and merged selection sets, self-contained. NULL
+ * if huge. */
 static const char *group_key(gp_introspection_t *in, const gp_field_group_t *g)
 {
-    gp_strbuf_t k;
-    gp_strbuf_init(&k, in->collect.arena, MEMO_KEY_MAX);
-    gp_strbuf_puts(&k, g->name);
+    memo_key_t k = {in, {0}};
+    gp_strbuf_init(&k.sb, in->collect.arena, MEMO_KEY_MAX);
+    gp_strbuf_puts(&k.sb, g->name);
     for (int i = 0; i < g->nfields; i++) {
         key_arguments(&k, g->fields[i]->arguments);
         key_selections(&k, g->fields[i]->selections);
     }
-    return k.error ? NULL : k.data;
+    return k.sb.error ? NULL : k.sb.data;
 }
 
+/* ---- answers shared by every operation on one type system ---- */
+
+typedef struct shared_answer {
+    uint64_t hash;
+    char *key;
+    char *json;
+    struct shared_answer *next;
+} shared_answer_t;
+
+struct gp_introspection_answers {
+    pthread_mutex_t lock;
+    shared_answer_t *head;
+    size_t bytes;
+};
+
+gp_introspection_answers_t *gp_introspection_answers_new(void)
+{
+    gp_introspection_answers_t *sa = calloc(1, sizeof *sa);
+    if (sa == NULL)
+        abort();
+    pthread_mutex_init(&sa->lock, NULL);
+    return sa;
+}
+
+void gp_introspection_answers_free(gp_introspection_answers_t *sa)
+{
+    if (sa == NULL)
+        return;
+    for (shared_answer_t *e = sa->head, *next; e != NULL; e = next) {
+        next = e->next;
+        free(e->key);
+        free(e->json);
+        free(e);
+    }
+    pthread_mutex_destroy(&sa->lock);
+    free(sa);
+}
+
+/* The shared text for `key`, or NULL. Entries are never removed while `sa` lives,
+ * so the text outlives the lock. */
+static const char *shared_find(gp_introspection_answers_t *sa, uint64_t hash, const char *key)
+{
+    const char *json = NULL;
+    pthread_mutex_lock(&sa->lock);
+    for (const shared_answer_t *e = sa->head; e != NULL && json == NULL; e = e->next)
+        if (e->hash == hash && strcmp(e->key, key) == 0)
+            json = e->json;
+    pthread_mutex_unlock(&sa->lock);
+    return json;
+}
+
+/* Keeps a copy of `json` unless the answers hold GP_INTROSPECTION_SHARED_MAX bytes
+ * already (then it is built again when asked: still correct, only slower). Another
+ * thread may have added the same key meanwhile: its copy is used. */
+static const char *shared_add(gp_introspection_answers_t *sa, uint64_t hash, const char *key, const char *json)
+{
+    size_t klen = strlen(key), jlen = strlen(json);
+    pthread_mutex_lock(&sa->lock);
+    const char *kept = NULL;
+    for (const shared_answer_t *e = sa->head; e != NULL && kept == NULL; e = e->next)
+        if (e->hash == hash && strcmp(e->key, key) == 0)
+            kept = e->json;
+    if (kept == NULL && sa->bytes + klen + jlen <= GP_INTROSPECTION_SHARED_MAX) {
+        shared_answer_t *e = malloc(sizeof *e);
+        if (e == NULL || (e->key = strdup(key)) == NULL || (e->json = strdup(json)) == NULL)
+            abort();
+        e->hash = hash;
+        e->next = sa->head;
+        sa->head = e;
+        sa->bytes += klen + jlen;
+        kept = e->json;
+    }
+    pthread_mutex_unlock(&sa->lock);
+    return kept != NULL ? kept : json;
+}
+
+/* The answer of `g`: this operation's, else the type system's shared one, else built
+ * (and shared). */
 static struct gp_introspection_memo *memo_entry(gp_introspection_t *in, const gp_field_group_t *g)
 {
     const char *key = group_key(in, g);
@@ -666,16 +798,20 @@ static struct gp_introspection_memo *memo_entry(gp_introspection_t *in, const gp
     for (struct gp_introspection_memo *e = in->memo; key != NULL && e != NULL; e = e->next)
         if (e->hash == h && strcmp(e->key, key) == 0)
             return e;
-    gp_strbuf_t json;
-    gp_strbuf_init(&json, in->collect.arena, GP_INTROSPECTION_ANSWER_MAX);
-    if (gp_introspection_root_field(in, g, &json) != 0)
-        return NULL;
-    if (json.error) {
-        too_large(in, at(g));
-        return NULL;
+    const char *json = key != NULL && in->shared != NULL ? shared_find(in->shared, h, key) : NULL;
+    if (json == NULL) {
+        gp_strbuf_t sb;
+        gp_strbuf_init(&sb, in->collect.arena, GP_INTROSPECTION_ANSWER_MAX);
+        if (gp_introspection_root_field(in, g, &sb) != 0)
+            return NULL;
+        if (sb.error) {
+            too_large(in, at(g));
+            return NULL;
+        }
+        json = key != NULL && in->shared != NULL ? shared_add(in->shared, h, key, sb.data) : sb.data;
     }
     struct gp_introspection_memo *e = gp_arena_new_obj(in->collect.arena, struct gp_introspection_memo);
-    *e = (struct gp_introspection_memo){h, key, json.data, NULL};
+    *e = (struct gp_introspection_memo){h, key, json, NULL};
     if (key != NULL) { /* a key too large to keep is answered each time it is asked */
         e->next = in->memo;
         in->memo = e;

@@ -12,16 +12,31 @@
 #include "base/strbuf.h"
 #include "graphql/collect.h"
 
-/* The answers of one operation: how to collect fields and read values, and the answer
- * of each distinct selection built so far (in collect.arena). Zero `memo` to start. */
+/* Answers shared by every operation on one type system, across threads: each distinct
+ * selection (fragments inlined, variables by value) is built once and kept until the
+ * type system goes. At most GP_INTROSPECTION_SHARED_MAX bytes; what does not fit is
+ * built per operation. */
+typedef struct gp_introspection_answers gp_introspection_answers_t;
+
+gp_introspection_answers_t *gp_introspection_answers_new(void);
+void gp_introspection_answers_free(gp_introspection_answers_t *sa);
+
+/* The answers of one operation: how to collect fields and read values, the answer of
+ * each distinct selection built so far (in collect.arena; zero `memo` to start), and
+ * the type system's shared answers (NULL: none). */
 typedef struct gp_introspection {
     gp_collect_t collect;
     struct gp_introspection_memo *memo;
+    gp_introspection_answers_t *shared;
 } gp_introspection_t;
 
 /* Bytes of one __schema or __type answer at most. 16 MiB is thirty times Pagila's
  * full introspection (~0.5 MB). */
 #define GP_INTROSPECTION_ANSWER_MAX (16u << 20)
+
+/* Bytes of keys and answers one gp_introspection_answers_t keeps: a few dozen
+ * distinct full introspections of Pagila's size. */
+#define GP_INTROSPECTION_SHARED_MAX (32u << 20)
 
 /* Writes the JSON value of the query_root field `g` (__schema or __type(name:)),
  * for its merged selection sets, to `out`. Fragments, @skip/@include and variables
@@ -29,8 +44,9 @@ typedef struct gp_introspection {
 int gp_introspection_root_field(gp_introspection_t *in, const gp_field_group_t *g, gp_strbuf_t *out);
 
 /* The JSON value of __schema or __type `g`, built once per `in` for each distinct
- * selection: a hundred aliases of one selection share one text (the same pointer, in
- * collect.arena). NULL with an error added when it cannot be answered. */
+ * selection — once per type system when `in->shared` is set: a hundred aliases of one
+ * selection share one text (the same pointer). NULL with an error added when it
+ * cannot be answered. */
 const char *gp_introspection_root_value(gp_introspection_t *in, const gp_field_group_t *g);
 
 /* True when every root field is __schema, __type or __typename: the operation is

@@ -60,7 +60,7 @@ int gp_compile_unreachable(gp_compile_t *c, long offset, const char *fmt, ...) _
 
 /* Compiles `op` of the validated `doc` with its coerced variables (gp_coerce_variables).
  * Returns NULL and appends to `errs` when it cannot (limits, features not there yet). */
-gp_plan_t *gp_compile(gp_arena_t *a, const gp_schema_t *s, const gp_document_t *doc, const gp_operation_t *op,
+gp_plan_t *gp_compile(gp_arena_t *a, const gp_plan_target_t *on, const gp_document_t *doc, const gp_operation_t *op,
                       const json_t *variables, gp_errors_t *errs);
 
 #endif

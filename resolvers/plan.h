@@ -10,6 +10,7 @@
 #include "base/arena.h"
 #include "base/error.h"
 #include "graphql/ast.h"
+#include "graphql/introspection.h"
 #include "schema/types.h"
 
 typedef struct gp_params {
@@ -51,6 +52,15 @@ typedef struct gp_plan {
                                 * concatenated, NULL-terminated; aliases of one selection share a text */
 } gp_plan_t;
 
+/* What a request is planned on: a type system, the version that names it (the plan
+ * cache's key) and the introspection answers every request on it shares (NULL:
+ * none). A server snapshot, as the compiler sees it. */
+typedef struct gp_plan_target {
+    const gp_schema_t *schema;
+    uint64_t version;
+    gp_introspection_answers_t *answers;
+} gp_plan_target_t;
+
 /* Picks operation `operation_name` (NULL: the document's only one) of a validated
  * document; NULL with an error when there is no such operation. */
 const gp_operation_t *gp_plan_operation(const gp_document_t *doc, const char *operation_name, gp_errors_t *errs);
@@ -68,7 +78,7 @@ bool gp_plan_equal(const gp_plan_t *x, const gp_plan_t *y);
 
 /* Parse, validate, coerce the variables and compile, in one call. `query` must be
  * NUL-terminated at query_len. (The server goes through the plan cache instead.) */
-gp_plan_t *gp_plan_request(gp_arena_t *a, const gp_schema_t *s, const char *query, size_t query_len,
+gp_plan_t *gp_plan_request(gp_arena_t *a, const gp_plan_target_t *on, const char *query, size_t query_len,
                            const char *operation_name, const json_t *variables, gp_errors_t *errs);
 
 #endif

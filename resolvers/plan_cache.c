@@ -177,20 +177,20 @@ static entry_t *new_entry(uint64_t hash, uint64_t version, const char *query, si
 }
 
 /* Coerces the variables, then re-binds the cached plan or compiles anew. */
-static gp_plan_t *plan_for(gp_plan_cache_t *pc, const gp_schema_t *s, gp_arena_t *a, entry_t *e,
+static gp_plan_t *plan_for(gp_plan_cache_t *pc, const gp_plan_target_t *on, gp_arena_t *a, entry_t *e,
                            const char *operation_name, const json_t *variables, gp_errors_t *errs)
 {
     const gp_operation_t *op = gp_plan_operation(e->doc, operation_name, errs);
     if (op == NULL)
         return NULL;
-    json_t *coerced = gp_coerce_variables(a, s, op, variables, errs);
+    json_t *coerced = gp_coerce_variables(a, on->schema, op, variables, errs);
     if (coerced == NULL)
         return NULL;
     gp_plan_t *plan = e->plan != NULL ? rebind(a, e->plan, coerced) : NULL;
     if (plan != NULL) {
         pc->stats.hits++;
     } else {
-        plan = gp_compile(a, s, e->doc, op, coerced, errs);
+        plan = gp_compile(a, on, e->doc, op, coerced, errs);
         if (plan != NULL && plan->reusable && e->plan == NULL)
             e->plan = keep_plan(e->arena, plan);
     }
@@ -198,20 +198,20 @@ static gp_plan_t *plan_for(gp_plan_cache_t *pc, const gp_schema_t *s, gp_arena_t
     return plan;
 }
 
-gp_plan_t *gp_plan_cache_resolve(gp_plan_cache_t *pc, const gp_schema_t *s, uint64_t version, gp_arena_t *a,
+gp_plan_t *gp_plan_cache_resolve(gp_plan_cache_t *pc, const gp_plan_target_t *on, gp_arena_t *a,
                                  const char *query, size_t len, const char *operation_name, const json_t *variables,
                                  gp_errors_t *errs)
 {
     if (pc->capacity == 0)
-        return gp_plan_request(a, s, query, len, operation_name, variables, errs);
+        return gp_plan_request(a, on, query, len, operation_name, variables, errs);
     const char *name = operation_name != NULL ? operation_name : "";
-    uint64_t hash = key_hash(version, query, len, name);
-    entry_t *e = lookup(pc, hash, version, query, len, name);
+    uint64_t hash = key_hash(on->version, query, len, name);
+    entry_t *e = lookup(pc, hash, on->version, query, len, name);
     if (e != NULL) {
         lru_unlink(pc, e);
         lru_push_front(pc, e);
         unsigned long long hits = pc->stats.hits;
-        gp_plan_t *plan = plan_for(pc, s, a, e, operation_name, variables, errs);
+        gp_plan_t *plan = plan_for(pc, on, a, e, operation_name, variables, errs);
         if (pc->stats.hits == hits)
             pc->stats.doc_hits++;
         return plan;
@@ -219,14 +219,14 @@ gp_plan_t *gp_plan_cache_resolve(gp_plan_cache_t *pc, const gp_schema_t *s, uint
     /* Only documents that parse and validate are kept: whatever a request's
      * variables or operation name do wrong afterwards is that request's problem. */
     pc->stats.misses++;
-    e = new_entry(hash, version, query, len, name);
+    e = new_entry(hash, on->version, query, len, name);
     e->doc = gp_parse(e->arena, e->query, len, errs);
-    if (e->doc == NULL || gp_validate(a, s, e->doc, errs) != 0) {
+    if (e->doc == NULL || gp_validate(a, on->schema, e->doc, errs) != 0) {
         gp_arena_free(e->arena);
         return NULL;
     }
     insert(pc, e);
-    return plan_for(pc, s, a, e, operation_name, variables, errs);
+    return plan_for(pc, on, a, e, operation_name, variables, errs);
 }
 
 void gp_plan_cache_stats(const gp_plan_cache_t *pc, gp_plan_cache_stats_t *out)

@@ -28,12 +28,12 @@ typedef struct gp_plan_cache_stats {
 gp_plan_cache_t *gp_plan_cache_new(int capacity);
 void gp_plan_cache_free(gp_plan_cache_t *pc);
 
-/* What gp_plan_request does on `s`, through the cache. `version` names `s`: the
- * caller gives one schema one version, and a different schema a different version
- * (entries of a version are only used with it; `s` must outlive them unless its
- * version is never asked again). `query` must be NUL-terminated at `len`. The plan
+/* What gp_plan_request does on `on`, through the cache. on->version names
+ * on->schema: the caller gives one schema one version, and a different schema a
+ * different version (entries of a version are only used with it; the schema must
+ * outlive them unless its version is never asked again). `query` must be NUL-terminated at `len`. The plan
  * and its parameters live in `a`; the cache keeps its own copies. */
-gp_plan_t *gp_plan_cache_resolve(gp_plan_cache_t *pc, const gp_schema_t *s, uint64_t version, gp_arena_t *a,
+gp_plan_t *gp_plan_cache_resolve(gp_plan_cache_t *pc, const gp_plan_target_t *on, gp_arena_t *a,
                                  const char *query, size_t len, const char *operation_name, const json_t *variables,
                                  gp_errors_t *errs);
 

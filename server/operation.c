@@ -278,8 +278,8 @@ static void op_run(op_t *op, const gp_operation_input_t *in)
     const char *name = in->operation_name != NULL ? gp_arena_strdup(op->arena, in->operation_name) : NULL;
     gp_errors_t errs;
     gp_errors_init(&errs, op->arena, query);
-    gp_plan_t *plan = gp_plan_cache_resolve(run->plans, run->snapshot->schema, run->snapshot->version, op->arena,
-                                           query, in->query_len, name, op->variables, &errs);
+    gp_plan_target_t on = {run->snapshot->schema, run->snapshot->version, run->snapshot->answers};
+    gp_plan_t *plan = gp_plan_cache_resolve(run->plans, &on, op->arena, query, in->query_len, name, op->variables, &errs);
     if (gp_arena_over_limit(op->arena)) { /* whatever else went wrong, this is why */
         op_fail(op, GP_RUN_NOT_RUN, 400, "QUERY_TOO_COMPLEX",
                 "the operation needs more memory than the server gives one request (--max-request-memory)");

@@ -11,6 +11,7 @@ gp_snapshot_t *gp_snapshot_new(gp_model_t *model, uint64_t version)
     snap->version = version;
     snap->model = model;
     snap->schema = gp_schema_build(model);
+    snap->answers = gp_introspection_answers_new();
     snap->refs = 1;
     return snap;
 }
@@ -25,6 +26,7 @@ void gp_snapshot_unref(gp_snapshot_t *snap)
 {
     if (snap == NULL || __atomic_sub_fetch(&snap->refs, 1, __ATOMIC_ACQ_REL) != 0)
         return;
+    gp_introspection_answers_free(snap->answers);
     gp_schema_free(snap->schema);
     gp_model_free(snap->model);
     free(snap);

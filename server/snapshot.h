@@ -10,12 +10,14 @@
 #include <stdint.h>
 
 #include "schema/model.h"
+#include "graphql/introspection.h"
 #include "schema/types.h"
 
 typedef struct gp_snapshot {
     uint64_t version;           /* distinct per snapshot, increasing */
     gp_model_t *model;
     gp_schema_t *schema;        /* built on model */
+    gp_introspection_answers_t *answers; /* __schema/__type answers, built once for all requests */
     unsigned refs;              /* __atomic_*: workers share a snapshot */
 } gp_snapshot_t;
 

@@ -26,6 +26,7 @@
 static gp_model_t *model;
 static gp_schema_t *schema;
 static gp_plan_cache_t *cache;
+static gp_introspection_answers_t *answers; /* the hot side shares them, as a server does */
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -33,6 +34,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     model = fixture_model("blog");
     schema = gp_schema_build(model);
     cache = gp_plan_cache_new(16);
+    answers = gp_introspection_answers_new();
     return 0;
 }
 
@@ -61,8 +63,8 @@ static void resolve_both(gp_arena_t *a, const char *text, size_t len, const char
     gp_errors_t hot_errs, cold_errs;
     gp_errors_init(&hot_errs, a, text);
     gp_errors_init(&cold_errs, a, text);
-    gp_plan_t *hot = gp_plan_cache_resolve(cache, schema, 1, a, text, len, name, variables, &hot_errs);
-    gp_plan_t *cold = gp_plan_request(a, schema, text, len, name, variables, &cold_errs);
+    gp_plan_t *hot = gp_plan_cache_resolve(cache, &(gp_plan_target_t){schema, 1, answers}, a, text, len, name, variables, &hot_errs);
+    gp_plan_t *cold = gp_plan_request(a, &(gp_plan_target_t){schema, 0, NULL}, text, len, name, variables, &cold_errs);
     if ((hot == NULL) == (hot_errs.count == 0))
         abort(); /* exactly one of: a plan, or errors that say why not */
     if (hot != NULL && hot->answer == NULL && strncmp(hot->sql, "SELECT ", 7) != 0)

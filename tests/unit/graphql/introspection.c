@@ -533,6 +533,41 @@ static void test_aliases_share_one_answer(void)
     done(&r);
 }
 
+/* The value of the first root field of `query` through `shared` answers. The caller
+ * frees `r`. */
+static const char *shared_value(result_t *r, gp_introspection_answers_t *shared, const char *query,
+                                const char *variables)
+{
+    *r = (result_t){0};
+    gp_field_group_t *g = context(r, query, variables, /* validated= */ true);
+    r->in.shared = shared;
+    return g != NULL ? gp_introspection_root_value(&r->in, g) : NULL;
+}
+
+/* One type system, many operations: a selection is built once, whatever document,
+ * fragments, aliases or variable names ask for it; different values are different
+ * answers. */
+static void test_answers_are_shared_across_operations(void)
+{
+    gp_introspection_answers_t *shared = gp_introspection_answers_new();
+    result_t r1, r2, r3, r4, r5;
+    const char *a = shared_value(&r1, shared, "{ __type(name: \"users\") { name fields { name } } }", NULL);
+    const char *b = shared_value(&r2, shared,
+                                 "query Q { t: __type(name: \"users\") { ...F } } fragment F on __Type { name fields { name } }",
+                                 NULL);
+    const char *c = shared_value(&r3, shared, "query($n: String!) { __type(name: $n) { name fields { name } } }",
+                                 "{\"n\": \"users\"}");
+    const char *d = shared_value(&r4, shared, "query($x: String!) { __type(name: $x) { name fields { name } } }",
+                                 "{\"x\": \"posts\"}");
+    const char *e = shared_value(&r5, shared, "{ __type(name: \"users\") { name fields { name } } }", NULL);
+    CHECK(a != NULL && a == b && a == c && a == e);
+    CHECK(d != NULL && d != a && strstr(d, "\"posts\"") != NULL);
+    CHECK(a != NULL && strstr(a, "\"users\"") != NULL);
+    done(&r1), done(&r2), done(&r3), done(&r4);
+    gp_introspection_answers_free(shared); /* r5's answer was the shared text: free the arena after */
+    done(&r5);
+}
+
 static void setup(void)
 {
     model = fixture_model("blog");
@@ -555,4 +590,4 @@ TEST_MAIN(setup, test_full_introspection_query, test_type_by_name_exact, test_un
           test_fields_not_applicable_to_a_kind_are_null, test_schema_roots_and_directives,
           test_invalid_selections_are_validation_errors, test_type_name_made_null_by_a_variable,
           test_unvalidated_document_is_an_internal_error, test_by_pk_args_follow_the_key,
-          test_aliases_share_one_answer, teardown)
+          test_aliases_share_one_answer, test_answers_are_shared_across_operations, teardown)

@@ -18,7 +18,7 @@ static gp_plan_t *resolve(gp_plan_cache_t *pc, gp_arena_t *a, const char *query,
     gp_errors_t errs;
     gp_errors_init(&errs, a, query);
     json_t *vars = variables != NULL ? json_loads(variables, 0, NULL) : NULL;
-    gp_plan_t *plan = gp_plan_cache_resolve(pc, schema, 1, a, query, strlen(query), NULL, vars, &errs);
+    gp_plan_t *plan = gp_plan_cache_resolve(pc, &(gp_plan_target_t){schema, 1, NULL}, a, query, strlen(query), NULL, vars, &errs);
     json_decref(vars);
     return plan;
 }
@@ -124,8 +124,8 @@ static bool check_same_as_cold(const char *q, const char *warm, const char *vars
     gp_errors_init(&hot_errs, a, q);
     gp_errors_init(&cold_errs, a, q);
     json_t *v = vars != NULL ? gp_json_load(vars, strlen(vars), NULL) : NULL;
-    gp_plan_t *hot = gp_plan_cache_resolve(pc, schema, 1, a, q, strlen(q), NULL, v, &hot_errs);
-    gp_plan_t *cold = gp_plan_request(a, schema, q, strlen(q), NULL, v, &cold_errs);
+    gp_plan_t *hot = gp_plan_cache_resolve(pc, &(gp_plan_target_t){schema, 1, NULL}, a, q, strlen(q), NULL, v, &hot_errs);
+    gp_plan_t *cold = gp_plan_request(a, &(gp_plan_target_t){schema, 0, NULL}, q, strlen(q), NULL, v, &cold_errs);
     json_decref(v);
     gp_plan_cache_stats(pc, &after);
     bool same = (hot == NULL) == (cold == NULL) && (hot == NULL || gp_plan_equal(hot, cold)) &&
@@ -222,7 +222,7 @@ static void test_hit_checks_limit(void)
     gp_errors_t errs;
     gp_errors_init(&errs, a, q);
     json_t *v = json_loads("{\"n\": -1}", 0, NULL);
-    CHECK(gp_plan_cache_resolve(pc, schema, 1, a, q, strlen(q), NULL, v, &errs) == NULL);
+    CHECK(gp_plan_cache_resolve(pc, &(gp_plan_target_t){schema, 1, NULL}, a, q, strlen(q), NULL, v, &errs) == NULL);
     json_decref(v);
     CHECK(errs.head != NULL && strcmp(errs.head->message, "Expected a non-negative Int for limit.") == 0);
     gp_arena_free(a);
@@ -244,7 +244,7 @@ static void test_exact_numbers_are_bound_exactly(void)
     const char *vars = "{\"k\": 123456789012345678901234567890}";
     json_t *v = gp_json_load(vars, strlen(vars), NULL);
     CHECK(v != NULL);
-    p = gp_plan_cache_resolve(pc, schema, 1, a, q, strlen(q), NULL, v, &errs);
+    p = gp_plan_cache_resolve(pc, &(gp_plan_target_t){schema, 1, NULL}, a, q, strlen(q), NULL, v, &errs);
     json_decref(v);
     CHECK(p != NULL && p->params.count == 1 && strcmp(p->params.values[0], "123456789012345678901234567890") == 0);
     gp_arena_free(a);
@@ -257,7 +257,7 @@ static gp_plan_t *resolve_on(gp_plan_cache_t *pc, const gp_schema_t *s, uint64_t
     gp_errors_t errs;
     gp_errors_init(&errs, a, query);
     json_t *vars = variables != NULL ? json_loads(variables, 0, NULL) : NULL;
-    gp_plan_t *plan = gp_plan_cache_resolve(pc, s, version, a, query, strlen(query), NULL, vars, &errs);
+    gp_plan_t *plan = gp_plan_cache_resolve(pc, &(gp_plan_target_t){s, version, NULL}, a, query, strlen(query), NULL, vars, &errs);
     json_decref(vars);
     return plan;
 }

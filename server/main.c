@@ -66,17 +66,24 @@ static const char *one_line(char *msg)
     return gp_log_one_line(msg, strlen(msg) + 1, msg);
 }
 
-/* Blocks until the database answers, retrying with exponential backoff; returns
- * NULL if a stop signal came first. */
-static PGconn *connect_database(const gp_config_t *cf, const sigset_t *signals)
+/* Blocks until the database answers, retrying with exponential backoff (a server
+ * waits for its database to come up); returns NULL if a stop signal came first. With
+ * `once` (a one-shot command such as --print-schema, which nobody restarts), the
+ * first failure is final. */
+static PGconn *connect_database(const gp_config_t *cf, const sigset_t *signals, bool once)
 {
     int delay = CONNECT_BACKOFF_FIRST_MS;
     for (int attempt = 1;; attempt++) {
         PGconn *pg = PQconnectdbParams(cf->conn_keywords, cf->conn_values, /* expand_dbname= */ 1);
         if (pg != NULL && PQstatus(pg) == CONNECTION_OK)
             return pg;
-        gp_warn("db", "cannot connect (attempt %d): %s; retrying in %.2g s", attempt,
-                pg != NULL ? one_line(PQerrorMessage(pg)) : "out of memory", delay / 1e3);
+        const char *why = pg != NULL ? one_line(PQerrorMessage(pg)) : "out of memory";
+        if (once) {
+            gp_error("db", "cannot connect: %s", why);
+            PQfinish(pg);
+            return NULL;
+        }
+        gp_warn("db", "cannot connect (attempt %d): %s; retrying in %.2g s", attempt, why, delay / 1e3);
         PQfinish(pg);
         if (sleep_or_signal(signals, delay) != 0)
             return NULL;
@@ -214,12 +221,14 @@ static void wait_for_stop(const sigset_t *signals)
 
 /* Connects (retrying until a stop signal) and introspects. NULL when stopped by a
  * signal, or with *failed set when introspection failed. */
-static gp_model_t *load_model(const gp_config_t *cf, const sigset_t *signals, bool *failed)
+static gp_model_t *load_model(const gp_config_t *cf, const sigset_t *signals, bool once, bool *failed)
 {
     *failed = false;
-    PGconn *pg = connect_database(cf, signals);
+    PGconn *pg = connect_database(cf, signals, once);
     if (pg == NULL) {
-        gp_info("server", "stopped before the database was reachable");
+        *failed = once;
+        if (!once)
+            gp_info("server", "stopped before the database was reachable");
         return NULL;
     }
     gp_model_t *model = read_catalog(pg, cf);
@@ -240,7 +249,7 @@ static int serve(const gp_config_t *cf, const sigset_t *signals)
     int status = 1;
     gp_model_t *model = NULL;
     bool failed = false;
-    if (start_workers(&ws, cf, &slot, listen_fd) == 0 && (model = load_model(cf, signals, &failed)) != NULL) {
+    if (start_workers(&ws, cf, &slot, listen_fd) == 0 && (model = load_model(cf, signals, /* once= */ false, &failed)) != NULL) {
         atomic_store_explicit(&slot, gp_snapshot_new(model, 1), memory_order_release); /* the slot's reference */
         wait_for_stop(signals);
         status = 0;
@@ -282,7 +291,7 @@ int main(int argc, char **argv)
 
     if (cf.print_schema) {
         bool failed;
-        gp_model_t *model = load_model(&cf, &signals, &failed);
+        gp_model_t *model = load_model(&cf, &signals, /* once= */ true, &failed);
         status = model != NULL ? print_schema(model) : failed;
         if (model != NULL)
             gp_model_free(model);

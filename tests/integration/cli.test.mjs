@@ -105,6 +105,18 @@ describe('--print-schema', () => {
     assert.doesNotMatch(root, /\bpublished_posts_by_pk\b/, 'a view has no primary key');
   });
 
+  it('fails at once with one clear line when the database is not there (no retrying)', async () => {
+    const deadPort = await freePort();
+    const t0 = Date.now();
+    const r = await runBin(['--print-schema', '--database-url', `postgres://postgres@127.0.0.1:${deadPort}/blog`], {}, 10000);
+    assert.notEqual(r.code, 0, 'a schema that could not be read is a failure');
+    assert.equal(r.signal, null, 'exited by itself, not killed after retrying');
+    assert.ok(Date.now() - t0 < 5000, `took ${Date.now() - t0} ms`);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /cannot connect: .*Connection refused/);
+    assert.doesNotMatch(r.stderr, /retrying/);
+  });
+
   it('hides Pagila partitions but shows the partitioned parent', async () => {
     const r = await runBin(['--print-schema', '--database-url', url(env.pagilaDb)]);
     assert.equal(r.code, 0, r.stderr);

@@ -17,24 +17,31 @@ static const char *split(gp_arena_t *a, const char *path)
     return gp_sql_array_literal(a, items, n);
 }
 
+static const struct {
+    const char *path, *want;
+} cases[] = {
+    {"a", "{\"a\"}"},
+    {"a.b[0]", "{\"a\",\"b\",\"0\"}"},
+    {"$.a.b[0]", "{\"a\",\"b\",\"0\"}"},
+    {"$", "{}"},
+    {"$[1][2]", "{\"1\",\"2\"}"},
+    {"$['k y'].x", "{\"k y\",\"x\"}"},
+    {"[\"a.b\"]", "{\"a.b\"}"},
+    {"a\"b,c}", "{\"a\\\"b,c}\"}"}, /* quoted by the array literal, never pasted */
+    {"", "error: the path is empty @0"},
+    {"a..b", "error: a key is missing @2"},
+    {"a.", "error: a key is missing @2"},
+    {"a[x]", "error: expected an array index or a quoted key after '[' @2"},
+    {"a[1", "error: expected ']' @3"},
+    {"a['b]", "error: a quoted key is not closed @5"},
+    {"a]", "error: expected '.' or '[' @1"},
+};
+
 static void test_paths(void)
 {
     gp_arena_t *a = gp_arena_new(4096);
-    CHECK_STR(split(a, "a"), "{\"a\"}");
-    CHECK_STR(split(a, "a.b[0]"), "{\"a\",\"b\",\"0\"}");
-    CHECK_STR(split(a, "$.a.b[0]"), "{\"a\",\"b\",\"0\"}");
-    CHECK_STR(split(a, "$"), "{}");
-    CHECK_STR(split(a, "$[1][2]"), "{\"1\",\"2\"}");
-    CHECK_STR(split(a, "$['k y'].x"), "{\"k y\",\"x\"}");
-    CHECK_STR(split(a, "[\"a.b\"]"), "{\"a.b\"}");
-    CHECK_STR(split(a, "a\"b,c}"), "{\"a\\\"b,c}\"}"); /* quoted by the array literal, never pasted */
-    CHECK_STR(split(a, ""), "error: the path is empty @0");
-    CHECK_STR(split(a, "a..b"), "error: a key is missing @2");
-    CHECK_STR(split(a, "a."), "error: a key is missing @2");
-    CHECK_STR(split(a, "a[x]"), "error: expected an array index or a quoted key after '[' @2");
-    CHECK_STR(split(a, "a[1"), "error: expected ']' @3");
-    CHECK_STR(split(a, "a['b]"), "error: a quoted key is not closed @5");
-    CHECK_STR(split(a, "a]"), "error: expected '.' or '[' @1");
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+        CHECK_STR(split(a, cases[i].path), cases[i].want);
     gp_arena_free(a);
 }
 

@@ -49,7 +49,7 @@ static const gp_input_value_t *field_args(meta_t *m, const gp_field_t *f)
         return f->args;
     gp_input_value_t *keyed = gp_arena_alloc(m->in->collect.arena, sizeof *keyed * (size_t)f->nargs);
     for (int i = 0; i < f->nargs; i++) {
-        const gp_input_value_t *v = gp_field_arg(f, f->table->columns[f->table->pk[i]].name);
+        const gp_input_value_t *v = gp_field_arg(f, f->table->columns[f->table->pk[i]].gql_name);
         if (v == NULL)
             return f->args;
         keyed[i] = *v;

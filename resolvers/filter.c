@@ -117,7 +117,7 @@ static int array_in_list(gp_compile_t *c, int alias, const gp_column_t *col, con
     json_array_foreach(v, i, item) {
         if (!json_is_array(item))
             return gp_compile_fail(c, offset, "Expected a list of lists for %s on the array column \"%s\", found %s.",
-                                   cmp->name, col->name, json_kind(item));
+                                   cmp->name, col->gql_name, json_kind(item));
     }
     gp_sql_raw(&c->sql, strcmp(cmp->name, "_nin") == 0 ? "NOT " : "");
     gp_sql_raw(&c->sql, "(SELECT CASE WHEN bool_or(_in_s.m) THEN true WHEN bool_or(_in_s.m IS NULL) THEN NULL "
@@ -173,7 +173,7 @@ static int column_condition(gp_compile_t *c, int alias, const gp_column_t *col, 
     json_object_foreach((json_t *)ops, op, v) {
         const comparison_t *cmp = find_comparison(op);
         if (cmp == NULL)
-            return gp_compile_unreachable(c, offset, "the comparison \"%s\" on the column \"%s\"", op, col->name);
+            return gp_compile_unreachable(c, offset, "the comparison \"%s\" on the column \"%s\"", op, col->gql_name);
         if (json_is_null(v))
             continue;
         gp_sql_raw(&c->sql, written++ ? " AND " : "(");

@@ -26,11 +26,16 @@ typedef enum {
     GP_PARAM_ARRAY,  /* a PostgreSQL array literal of a list of scalars */
     GP_PARAM_ARRAYS, /* a text[] literal whose items are array literals: a list of arrays */
     GP_PARAM_JSONS,  /* an array literal whose items are JSON texts: a list of json values */
+    GP_PARAM_JSON_PATH, /* a text[] literal of the keys of a JSON path string (resolvers/jsonpath.c) */
 } gp_param_form_t;
 
 /* What a re-bound value must still satisfy for the SQL to be what a compile of it
  * would write; otherwise the plan is compiled anew (and reports what is wrong). */
-typedef enum { GP_CHECK_NONE, GP_CHECK_COUNT /* an integer >= 0: limit, offset */ } gp_param_check_t;
+typedef enum {
+    GP_CHECK_NONE,
+    GP_CHECK_COUNT,     /* an integer >= 0: limit, offset */
+    GP_CHECK_JSON_PATH, /* a string in Hasura's JSON path syntax */
+} gp_param_check_t;
 
 typedef struct gp_param_binding {
     const char *variable;   /* NULL: params.values[i] is fixed */

@@ -14,7 +14,9 @@
 
 #include "graphql/introspection.h"
 #include "graphql/validate.h"
+#include "schema/pgtype.h"
 #include "resolvers/filter.h"
+#include "resolvers/jsonpath.h"
 #include "resolvers/values.h"
 
 /* What validation lets through nests no deeper than the compiler follows: its limits on
@@ -404,10 +406,12 @@ static int write_function_column(gp_compile_t *c, const gp_field_group_t *g, voi
         gp_sql_key(&c->sql, gp_arena_printf(c->arena, "%s_%s_fields", fn->ag->table->gql_name, fn->function));
         return 0;
     }
+    const gp_column_t *col = gp_table_column(fn->ag->table, g->name);
+    bool stringify = c->schema != NULL && c->schema->stringify_numeric && gp_pgtype_is_wide_number(col->sql_type);
     gp_sql_raw(&c->sql, fn->function);
     gp_sql_raw(&c->sql, "(");
-    projected_column(c, fn->ag, gp_table_column(fn->ag->table, g->name));
-    gp_sql_raw(&c->sql, ")");
+    projected_column(c, fn->ag, col);
+    gp_sql_raw(&c->sql, stringify ? ")::\"pg_catalog\".\"text\"" : ")");
     return 0;
 }
 
@@ -512,6 +516,63 @@ static int write_object_relationship(gp_compile_t *c, const gp_field_group_t *g,
     return 0;
 }
 
+/* The `path` argument of a json or jsonb field: NULL when absent or null (the whole
+ * value); a bad path is the client's error. */
+static int json_path_arg(gp_compile_t *c, const gp_table_t *t, const gp_field_group_t *g, json_t **out)
+{
+    *out = NULL;
+    const gp_selection_t *f = g->fields[0]; /* validation made every field of the group agree */
+    for (const gp_argument_t *a = f->arguments; a != NULL; a = a->next) {
+        if (strcmp(a->name, "path") != 0)
+            return gp_compile_unreachable(c, a->offset, "the argument \"%s\" on \"%s.%s\"", a->name, t->gql_name,
+                                          f->name);
+        int failed = 0;
+        json_t *v = gp_values_json(c, gp_values_arg_type(c, t->gql_name, f->name, "path"), a->value, &failed);
+        if (failed)
+            return -1;
+        if (v == NULL || json_is_null(v)) {
+            json_decref(v);
+            return 0;
+        }
+        const char **items;
+        int n;
+        size_t at;
+        const char *err = json_is_string(v) ? gp_jsonpath_parse(c->arena, json_string_value(v), json_string_length(v),
+                                                                 &items, &n, &at)
+                                            : "not a string";
+        if (err != NULL) {
+            int rc = gp_compile_fail_kind(c, GP_E_BAD_INPUT, a->offset, "Invalid JSON path \"%s\" for \"%s\": %s (at byte %zu).",
+                                          json_is_string(v) ? json_string_value(v) : "", f->name, err, at);
+            json_decref(v);
+            return rc;
+        }
+        *out = v;
+    }
+    return 0;
+}
+
+/* A column's value: `#> path` for a json path, `::text` for a wide number under
+ * --stringify-numeric-types (a JSON string, as Hasura sends it). */
+static int write_column(gp_compile_t *c, const row_t *row, const gp_column_t *col, const gp_field_group_t *g)
+{
+    json_t *path = NULL;
+    if (g->fields[0]->arguments != NULL && json_path_arg(c, row->table, g, &path) != 0)
+        return -1;
+    bool stringify = c->schema != NULL && c->schema->stringify_numeric && gp_pgtype_is_wide_number(col->sql_type);
+    if (path != NULL || stringify)
+        gp_sql_raw(&c->sql, "(");
+    gp_sql_column(&c->sql, row->alias, col->name);
+    if (path != NULL) {
+        gp_sql_raw(&c->sql, " #> ");
+        gp_values_param_checked(c, path, GP_PARAM_JSON_PATH, "\"pg_catalog\".\"text\"[]", GP_CHECK_JSON_PATH);
+        gp_sql_raw(&c->sql, ")");
+        json_decref(path);
+    } else if (stringify) {
+        gp_sql_raw(&c->sql, col->is_array ? ")::\"pg_catalog\".\"text\"[]" : ")::\"pg_catalog\".\"text\"");
+    }
+    return 0;
+}
+
 static int write_row_value(gp_compile_t *c, const gp_field_group_t *g, void *ctx)
 {
     const row_t *row = ctx;
@@ -521,10 +582,8 @@ static int write_row_value(gp_compile_t *c, const gp_field_group_t *g, void *ctx
         return 0;
     }
     const gp_column_t *col = gp_table_column(t, g->name);
-    if (col != NULL) {
-        gp_sql_column(&c->sql, row->alias, col->name);
-        return 0;
-    }
+    if (col != NULL)
+        return write_column(c, row, col, g);
     const gp_relationship_t *rel = gp_table_relationship(t, g->name);
     bool aggregate = false;
     if (rel == NULL) { /* <array relationship>_aggregate, as the type system names it */
@@ -560,10 +619,11 @@ static int write_by_pk(gp_compile_t *c, const gp_table_t *t, const gp_field_grou
     for (int i = 0; i < t->npk; i++) {
         const gp_column_t *col = &t->columns[t->pk[i]];
         const gp_argument_t *a = f->arguments;
-        while (a != NULL && strcmp(a->name, col->name) != 0)
+        while (a != NULL && strcmp(a->name, col->gql_name) != 0)
             a = a->next;
         if (a == NULL)
-            return gp_compile_unreachable(c, f->offset, "\"%s\" without its key argument \"%s\"", f->name, col->name);
+            return gp_compile_unreachable(c, f->offset, "\"%s\" without its key argument \"%s\"", f->name,
+                                          col->gql_name);
         int failed = 0;
         json_t *v = gp_values_json(c, gp_values_arg_type(c, "query_root", f->name, a->name), a->value, &failed);
         if (failed)

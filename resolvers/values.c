@@ -19,6 +19,7 @@
 #include "base/json.h"
 #include "base/strbuf.h"
 #include "graphql/coerce.h"
+#include "resolvers/jsonpath.h"
 
 struct gp_var_use {
     const json_t *value; /* the copy (a reference is held); NULL: free slot */
@@ -134,6 +135,16 @@ bool gp_values_check(gp_param_check_t check, const json_t *v)
         return true;
     case GP_CHECK_COUNT:
         return json_is_integer(v) && json_integer_value(v) >= 0;
+    case GP_CHECK_JSON_PATH: {
+        const char **items;
+        int n;
+        size_t at;
+        gp_arena_t *a = gp_arena_new(1024);
+        bool ok = json_is_string(v) &&
+                  gp_jsonpath_parse(a, json_string_value(v), json_string_length(v), &items, &n, &at) == NULL;
+        gp_arena_free(a);
+        return ok;
+    }
     }
     return false;
 }
@@ -248,6 +259,14 @@ const char *gp_values_form_text(gp_arena_t *a, const json_t *v, gp_param_form_t 
         return gp_values_param_text(a, v);
     if (form == GP_PARAM_ARRAY)
         return gp_values_pg_array(a, v);
+    if (form == GP_PARAM_JSON_PATH) { /* checked (GP_CHECK_JSON_PATH) before it is written */
+        const char **items;
+        int n;
+        size_t at;
+        if (!json_is_string(v) || gp_jsonpath_parse(a, json_string_value(v), json_string_length(v), &items, &n, &at))
+            return NULL;
+        return gp_sql_array_literal(a, items, n);
+    }
     if (form == GP_PARAM_JSON) {
         gp_strbuf_t sb;
         gp_strbuf_init(&sb, a, (size_t)1 << 30); /* the request body bounds it long before */

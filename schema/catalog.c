@@ -159,6 +159,8 @@ static void load_table(loader_t *l, json_t *j, gp_table_t *t)
     t->columns = gp_arena_calloc(l->a, sizeof *t->columns * (size_t)(t->ncolumns ? t->ncolumns : 1));
     for (int i = 0; i < t->ncolumns && !l->failed; i++)
         load_column(l, json_array_get(cols, (size_t)i), &t->columns[i]);
+    if (!l->failed)
+        gp_names_columns(l->a, t);
     t->pk = load_attnums(l, t, get_array(l, j, "primary_key", false), &t->npk);
     json_t *uniques = get_array(l, j, "uniques", true);
     t->nuniques = (int)json_array_size(uniques);
@@ -189,6 +191,12 @@ static bool is_exposed(const gp_model_t *m, const char *schema)
     return false;
 }
 
+/* Which of two tables with one GraphQL name keeps it: lower wins. */
+static int table_rank(const loader_t *l, const gp_table_t *t)
+{
+    return (strcmp(t->schema, l->default_schema) != 0) * 2 + gp_names_table_renamed(l->m, t);
+}
+
 /* Loads the tables sorted by GraphQL name; returns their JSON objects in the same order. */
 static json_t **load_tables(loader_t *l, json_t *arr)
 {
@@ -216,8 +224,9 @@ static json_t **load_tables(loader_t *l, json_t *arr)
             m->tables[m->ntables++] = lt[i].t;
             continue;
         }
-        /* Two tables, one GraphQL name: the default schema's wins, else the first by schema. */
-        if (strcmp(lt[i].t.schema, l->default_schema) == 0) {
+        /* Two tables, one GraphQL name: the default schema's wins, then the one whose
+         * name needed no sanitizing, else the first by schema and name. */
+        if (table_rank(l, &lt[i].t) < table_rank(l, prev)) {
             loaded_table_t won = lt[i];
             lt[i] = (loaded_table_t){*prev, js[m->ntables - 1]};
             *prev = won.t;

@@ -45,7 +45,7 @@ const gp_table_t *gp_model_table(const gp_model_t *m, const char *gql_name)
 const gp_column_t *gp_table_column(const gp_table_t *t, const char *name)
 {
     for (int i = 0; i < t->ncolumns; i++)
-        if (strcmp(t->columns[i].name, name) == 0)
+        if (strcmp(t->columns[i].gql_name, name) == 0)
             return &t->columns[i];
     return NULL;
 }

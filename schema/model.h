@@ -19,7 +19,9 @@ typedef enum {
 } gp_table_kind_t;
 
 typedef struct gp_column {
-    const char *name;       /* PostgreSQL name; also the GraphQL field name */
+    const char *name;       /* PostgreSQL name: SQL only, always quoted */
+    const char *gql_name;   /* GraphQL field name: `name` itself when it is a GraphQL name, else
+                             * sanitized (names.c, schema/README "Columns") */
     int attnum;
     const char *sql_type;   /* for casts, always qualified and quoted: "pg_catalog"."int4", "public"."mpaa_rating"[] */
     const char *pg_type;    /* readable name for messages and SDL: integer, text[], mpaa_rating */
@@ -125,7 +127,7 @@ typedef struct gp_model {
 
 void gp_model_free(gp_model_t *m);
 
-/* Lookups by GraphQL name; NULL when there is none. */
+/* Lookups by GraphQL name (gp_table_column too); NULL when there is none. */
 const gp_root_field_t *gp_model_root(const gp_model_t *m, const char *name);
 const gp_table_t *gp_model_table(const gp_model_t *m, const char *gql_name);
 const gp_column_t *gp_table_column(const gp_table_t *t, const char *name);

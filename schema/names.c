@@ -17,7 +17,7 @@ static bool is_name_char(char c, bool first)
 
 bool gp_names_is_valid(const char *s)
 {
-    if (*s == '\0')
+    if (*s == '\0' || (s[0] == '_' && s[1] == '_')) /* `__` is GraphQL's, for introspection */
         return false;
     for (const char *p = s; *p; p++)
         if (!is_name_char(*p, p == s))
@@ -36,6 +36,9 @@ const char *gp_names_sanitize(gp_arena_t *a, const char *s)
     for (; *s; s++)
         *o++ = is_name_char(*s, false) ? *s : '_';
     *o = '\0';
+    size_t lead = strspn(out, "_");
+    if (lead > 1) /* `__typename` → `_typename`: one `_` is left of a leading run */
+        memmove(out, out + lead - 1, strlen(out + lead - 1) + 1);
     return out;
 }
 
@@ -73,7 +76,7 @@ static const char *base_name(gp_arena_t *a, const gp_relationship_t *r)
     if (r->kind == GP_REL_ARRAY)
         return fk->from->gql_name;
     if (fk->ncols == 1) {
-        const char *col = fk->from->columns[fk->from_cols[0]].name;
+        const char *col = fk->from->columns[fk->from_cols[0]].gql_name;
         size_t n = strlen(col);
         if (n > 3 && strcmp(col + n - 3, "_id") == 0)
             return gp_names_sanitize(a, gp_arena_strndup(a, col, n - 3));
@@ -91,7 +94,7 @@ static const char *by_columns(gp_arena_t *a, const gp_relationship_t *r)
     gp_strbuf_lit(&sb, "_by");
     for (int i = 0; i < fk->ncols; i++) {
         gp_strbuf_putc(&sb, '_');
-        gp_strbuf_puts(&sb, fk->from->columns[fk->from_cols[i]].name);
+        gp_strbuf_puts(&sb, fk->from->columns[fk->from_cols[i]].gql_name);
     }
     return gp_names_sanitize(a, sb.data);
 }
@@ -103,7 +106,7 @@ static bool taken(const gp_table_t *t, const gp_relationship_t *rels, int nrels,
         if (i != self && strcmp(rels[i].name, name) == 0)
             return true;
     for (int i = 0; i < t->ncolumns; i++)
-        if (strcmp(t->columns[i].name, name) == 0)
+        if (strcmp(t->columns[i].gql_name, name) == 0)
             return true;
     return false;
 }
@@ -195,4 +198,65 @@ void gp_names_relationships(gp_model_t *m)
         }
         name_table_relationships(a, t);
     }
+}
+
+/* ---- columns ---- */
+
+static bool column_name_taken(const gp_table_t *t, const char *name, int self)
+{
+    for (int i = 0; i < t->ncolumns; i++)
+        if (i != self && t->columns[i].gql_name != NULL && strcmp(t->columns[i].gql_name, name) == 0)
+            return true;
+    return false;
+}
+
+static int column_by_pg_name(const void *pa, const void *pb)
+{
+    return strcmp((*(const gp_column_t *const *)pa)->name, (*(const gp_column_t *const *)pb)->name);
+}
+
+void gp_names_columns(gp_arena_t *a, gp_table_t *t)
+{
+    int n = t->ncolumns;
+    const char **cand = gp_arena_alloc(a, sizeof *cand * (size_t)(n ? n : 1));
+    gp_column_t **clash = gp_arena_alloc(a, sizeof *clash * (size_t)(n ? n : 1));
+    int nclash = 0;
+    /* Round one: a GraphQL name is kept; a sanitized one is taken when nothing else
+     * (kept or sanitized) ends up with the same text. */
+    for (int i = 0; i < n; i++) {
+        t->columns[i].gql_name = NULL;
+        cand[i] = gp_names_sanitize(a, t->columns[i].name);
+    }
+    for (int i = 0; i < n; i++) {
+        bool sanitized = cand[i] != t->columns[i].name;
+        bool collides = false;
+        for (int j = 0; j < n && sanitized && !collides; j++)
+            collides = j != i && strcmp(cand[i], cand[j]) == 0;
+        if (collides)
+            clash[nclash++] = &t->columns[i];
+        else
+            t->columns[i].gql_name = cand[i];
+    }
+    /* Round two: every colliding one, in byte order of its PostgreSQL name, gets the
+     * first `_N` (N = 1, 2, …) that no column has. */
+    qsort(clash, (size_t)nclash, sizeof *clash, column_by_pg_name);
+    for (int k = 0; k < nclash; k++) {
+        int i = (int)(clash[k] - t->columns);
+        const char *name;
+        for (int suffix = 1;; suffix++) {
+            name = gp_arena_printf(a, "%s_%d", cand[i], suffix);
+            if (!column_name_taken(t, name, i))
+                break;
+        }
+        clash[k]->gql_name = name;
+    }
+}
+
+bool gp_names_table_renamed(const gp_model_t *m, const gp_table_t *t)
+{
+    if (strcmp(t->schema, m->schemas[0]) == 0)
+        return strcmp(t->gql_name, t->name) != 0;
+    size_t ns = strlen(t->schema);
+    return strncmp(t->gql_name, t->schema, ns) != 0 || t->gql_name[ns] != '_' ||
+           strcmp(t->gql_name + ns + 1, t->name) != 0;
 }

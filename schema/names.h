@@ -8,11 +8,21 @@
 #include "base/arena.h"
 #include "schema/model.h"
 
-/* A valid GraphQL name made from any text: bytes outside [_0-9A-Za-z] become '_' and a
- * leading digit (or an empty name) gets a '_' in front. Returns `s` itself when it is
- * already valid, else a copy in `a`. */
+/* A GraphQL name the API may use, made from any text: bytes outside [_0-9A-Za-z] become
+ * '_', a leading digit (or an empty name) gets a '_' in front, and a leading run of
+ * '_' that GraphQL would reserve (`__typename`) is cut to one. Returns `s` itself
+ * when it is already such a name (gp_names_is_valid), else a copy in `a`. */
 const char *gp_names_sanitize(gp_arena_t *a, const char *s);
+/* A GraphQL Name that does not start with `__` (reserved for introspection). */
 bool gp_names_is_valid(const char *s);
+
+/* Gives every column of `t` its GraphQL name (gql_name): its own when valid, else
+ * sanitized; sanitized names that collide get `_1`, `_2`, … (schema/README "Columns"). */
+void gp_names_columns(gp_arena_t *a, gp_table_t *t);
+
+/* Whether `t`'s GraphQL name is not simply `name` (default schema) or `schema_name`:
+ * sanitizing changed it. */
+bool gp_names_table_renamed(const gp_model_t *m, const gp_table_t *t);
 
 /* GraphQL name of a table or view: `name` in the default schema, `schema_name` elsewhere. */
 const char *gp_names_table(gp_arena_t *a, const char *schema, const char *name, const char *default_schema);

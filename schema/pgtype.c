@@ -109,3 +109,15 @@ bool gp_pgtype_is_json(const char *scalar)
     scalar_class_t cls = scalar_class(scalar);
     return cls == CLASS_JSON || cls == CLASS_JSONB;
 }
+
+bool gp_pgtype_is_wide_number(const char *sql_type)
+{
+    static const char *const wide[] = {"\"pg_catalog\".\"int8\"", "\"pg_catalog\".\"numeric\"",
+                                       "\"pg_catalog\".\"float8\""};
+    for (size_t i = 0; i < sizeof wide / sizeof *wide; i++) {
+        size_t n = strlen(wide[i]);
+        if (strncmp(sql_type, wide[i], n) == 0 && (sql_type[n] == '\0' || strcmp(sql_type + n, "[]") == 0))
+            return true;
+    }
+    return false;
+}

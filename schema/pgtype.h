@@ -37,4 +37,9 @@ bool gp_pgtype_has_jsonb_ops(const char *scalar);
 /* True for json and jsonb: a value is any JSON document, sent to PostgreSQL as JSON text. */
 bool gp_pgtype_is_json(const char *scalar);
 
+/* True for bigint, numeric and double precision (and arrays of them), by the column's
+ * cast (gp_column_t.sql_type): the types whose values --stringify-numeric-types sends
+ * as JSON strings, as Hasura's HASURA_GRAPHQL_STRINGIFY_NUMERIC_TYPES does. */
+bool gp_pgtype_is_wide_number(const char *sql_type);
+
 #endif

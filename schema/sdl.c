@@ -158,7 +158,7 @@ static const gp_input_value_t *arg(const gp_field_t *f, int i)
 {
     const gp_input_value_t *v = NULL;
     if (f->role == GP_FIELD_ROOT_BY_PK && f->table->npk == f->nargs)
-        v = gp_field_arg(f, f->table->columns[f->table->pk[i]].name);
+        v = gp_field_arg(f, f->table->columns[f->table->pk[i]].gql_name);
     return v ? v : &f->args[i];
 }
 

@@ -386,15 +386,10 @@ const gp_aggregate_fn_t gp_aggregate_fns[] = {
 };
 const int gp_naggregate_fns = (int)(sizeof gp_aggregate_fns / sizeof *gp_aggregate_fns);
 
-static bool column_usable(const gp_column_t *c)
-{
-    return gp_names_is_valid(c->name);
-}
-
 static bool agg_fn_has_columns(const gp_model_t *m, const gp_table_t *t, const gp_aggregate_fn_t *fn)
 {
     for (int i = 0; i < t->ncolumns; i++)
-        if (column_usable(&t->columns[i]) && agg_class(m, &t->columns[i]) >= fn->takes)
+        if (agg_class(m, &t->columns[i]) >= fn->takes)
             return true;
     return false;
 }
@@ -424,18 +419,52 @@ static void list_args(builder_t *b, gp_field_t *f, const char *t)
     set_args(f, &l);
 }
 
+/* "PostgreSQL ident", with quotes doubled: how SQL spells a name. */
+static const char *quoted(gp_arena_t *a, const char *name)
+{
+    size_t n = strlen(name), k = 0;
+    char *q = gp_arena_alloc(a, 2 * n + 3);
+    q[k++] = '"';
+    for (const char *p = name; *p; p++) {
+        if (*p == '"')
+            q[k++] = '"';
+        q[k++] = *p;
+    }
+    q[k++] = '"';
+    q[k] = '\0';
+    return q;
+}
+
+/* The comment, and after it the PostgreSQL name when the GraphQL name differs from it. */
+static const char *described(gp_arena_t *a, const char *comment, bool renamed, const char *what, const char *name)
+{
+    if (!renamed)
+        return nonempty(comment);
+    const char *note = gp_arena_printf(a, "PostgreSQL %s %s", what, name);
+    return nonempty(comment) ? gp_arena_printf(a, "%s\n\n%s", comment, note) : note;
+}
+
+static const char *table_kind_word(const gp_table_t *t)
+{
+    return t->kind == GP_TABLE_VIEW ? "view" : t->kind == GP_TABLE_MATVIEW ? "materialized view" : "table";
+}
+
 static void fill_row(builder_t *b, gp_type_t *ty, const gp_table_t *t)
 {
     gp_arena_t *a = b->a;
     fields_t l = {0};
-    ty->description = nonempty(t->comment);
+    ty->description = described(a, t->comment, gp_names_table_renamed(b->m, t), table_kind_word(t),
+                                gp_arena_printf(a, "%s.%s", quoted(a, t->schema), quoted(a, t->name)));
     for (int i = 0; i < t->ncolumns; i++) {
         const gp_column_t *c = &t->columns[i];
-        if (!column_usable(c))
-            continue;
-        gp_field_t *f = add_field(b, &l, c->name, column_type(a, c), GP_FIELD_COLUMN, t);
+        gp_field_t *f = add_field(b, &l, c->gql_name, column_type(a, c), GP_FIELD_COLUMN, t);
         f->column = c;
-        f->description = nonempty(c->comment);
+        f->description = described(a, c->comment, strcmp(c->gql_name, c->name) != 0, "column", quoted(a, c->name));
+        if (!c->is_array && gp_pgtype_is_json(c->gql_type)) { /* Hasura's path: "a.b[0]" */
+            inputs_t args = {0};
+            add_input(b, &args, "path", "String")->description = "JSON select path";
+            set_args(f, &args);
+        }
     }
     for (int i = 0; i < t->nrels; i++) {
         const gp_relationship_t *r = &t->rels[i];
@@ -478,8 +507,7 @@ static void fill_bool_exp(builder_t *b, gp_type_t *ty, const gp_table_t *t)
     add_input(b, &l, "_not", ty->name);
     add_input(b, &l, "_or", gp_arena_printf(a, "[%s!]", ty->name));
     for (int i = 0; i < t->ncolumns; i++)
-        if (column_usable(&t->columns[i]))
-            add_input(b, &l, t->columns[i].name, comparison_name(a, &t->columns[i]));
+        add_input(b, &l, t->columns[i].gql_name, comparison_name(a, &t->columns[i]));
     for (int i = 0; i < t->nrels; i++)
         add_input(b, &l, t->rels[i].name, gp_arena_printf(a, "%s_bool_exp", t->rels[i].target->gql_name));
     set_input_fields(ty, &l);
@@ -491,8 +519,8 @@ static void fill_order_by(builder_t *b, gp_type_t *ty, const gp_table_t *t)
     for (int i = 0; i < t->ncolumns; i++) {
         const gp_column_t *c = &t->columns[i];
         /* json has no ordering operator; everything else sorts. */
-        if (column_usable(c) && strcmp(c->gql_type, "json") != 0)
-            add_input(b, &l, c->name, "order_by");
+        if (strcmp(c->gql_type, "json") != 0)
+            add_input(b, &l, c->gql_name, "order_by");
     }
     for (int i = 0; i < t->nrels; i++)
         if (t->rels[i].kind == GP_REL_OBJECT)
@@ -510,12 +538,12 @@ static void fill_select_column(builder_t *b, gp_type_t *ty, const gp_table_t *t)
     ty->enum_values = gp_arena_calloc(b->a, sizeof *ty->enum_values * (size_t)(t->ncolumns + 1));
     int n = 0;
     for (int i = 0; i < t->ncolumns; i++) {
-        const char *c = t->columns[i].name;
-        /* true, false and null are not allowed as enum values. */
-        if (gp_names_is_valid(c) && strcmp(c, "true") != 0 && strcmp(c, "false") != 0 && strcmp(c, "null") != 0)
+        const char *c = t->columns[i].gql_name;
+        /* true, false and null are not allowed as enum values (schema/README "Columns"). */
+        if (strcmp(c, "true") != 0 && strcmp(c, "false") != 0 && strcmp(c, "null") != 0)
             ty->enum_values[n++].name = c;
     }
-    if (n == 0) /* an enum needs a value; a table of only unusable names still gets a type */
+    if (n == 0) /* an enum needs a value; a table without columns (or only true, false, null) still gets a type */
         ty->enum_values[n++].name = "_";
     qsort(ty->enum_values, (size_t)n, sizeof *ty->enum_values, cmp_enum_value);
     ty->nenum_values = n;
@@ -550,8 +578,8 @@ static void fill_agg_fn_fields(builder_t *b, gp_type_t *ty, const gp_table_t *t,
     fields_t l = {0};
     for (int i = 0; i < t->ncolumns; i++) {
         const gp_column_t *c = &t->columns[i];
-        if (column_usable(c) && agg_class(b->m, c) >= fn->takes)
-            add_field(b, &l, c->name, fn->as_float ? "Float" : c->gql_type, GP_FIELD_AGGREGATE, t)->column = c;
+        if (agg_class(b->m, c) >= fn->takes)
+            add_field(b, &l, c->gql_name, fn->as_float ? "Float" : c->gql_type, GP_FIELD_AGGREGATE, t)->column = c;
     }
     set_fields(ty, &l);
 }
@@ -634,7 +662,7 @@ static void fill_query_root(builder_t *b, gp_type_t *ty)
             inputs_t args = {0};
             for (int k = 0; k < t->npk; k++) {
                 const gp_column_t *c = &t->columns[t->pk[k]];
-                add_input(b, &args, c->name,
+                add_input(b, &args, c->gql_name,
                           gp_arena_printf(a, "%s%s", column_type(a, c), c->nullable ? "!" : ""));
             }
             set_args(f, &args);
@@ -668,8 +696,6 @@ static void declare_table(builder_t *b, const gp_table_t *t)
                                 NULL, fn, NULL});
     for (int i = 0; i < t->ncolumns; i++) {
         const gp_column_t *c = &t->columns[i];
-        if (!column_usable(c))
-            continue;
         declare(b, (decl_t){comparison_name(a, c), GP_KIND_INPUT_OBJECT, D_COMPARISON, NULL, c, NULL, NULL});
         if (!gp_pgtype_is_builtin(c->gql_type))
             declare(b, (decl_t){c->gql_type, GP_KIND_SCALAR, D_SCALAR, NULL, NULL, NULL, NULL});

@@ -130,6 +130,9 @@ typedef struct gp_schema {
     const gp_type_t *subscription; /* NULL until subscriptions exist */
     gp_directive_def_t *directives;/* skip, include, deprecated, specifiedBy, oneOf — sorted */
     int ndirectives;
+    bool stringify_numeric;        /* values of bigint, numeric and double precision columns, and
+                                    * aggregates over them, are JSON strings (--stringify-numeric-types);
+                                    * set by the server before the schema is shared */
 } gp_schema_t;
 
 /* The aggregate functions of T_aggregate_fields besides count, each with a T_<fn>_fields

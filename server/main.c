@@ -249,8 +249,11 @@ static int serve(const gp_config_t *cf, const sigset_t *signals)
     int status = 1;
     gp_model_t *model = NULL;
     bool failed = false;
-    if (start_workers(&ws, cf, &slot, listen_fd) == 0 && (model = load_model(cf, signals, /* once= */ false, &failed)) != NULL) {
-        atomic_store_explicit(&slot, gp_snapshot_new(model, 1), memory_order_release); /* the slot's reference */
+    if (start_workers(&ws, cf, &slot, listen_fd) == 0 &&
+        (model = load_model(cf, signals, /* once= */ false, &failed)) != NULL) {
+        gp_snapshot_t *snap = gp_snapshot_new(model, 1);
+        snap->schema->stringify_numeric = cf->stringify_numeric; /* before any worker can see it */
+        atomic_store_explicit(&slot, snap, memory_order_release); /* the slot's reference */
         wait_for_stop(signals);
         status = 0;
     } else if (ws.started == cf->threads && !failed) {

@@ -54,3 +54,28 @@ COMMENT ON TABLE post_tags IS 'Which tags a post carries.';
 CREATE VIEW published_posts AS
     SELECT id, author_id, title, created_at FROM posts WHERE status = 'published';
 COMMENT ON VIEW published_posts IS 'Posts visible to readers.';
+
+-- Names that are not GraphQL names, exposed under sanitized ones (schema/README "Columns"):
+-- the type is Odd_Table; "Weird Name" → Weird_Name; "weird name" → weird_name_1 (weird_name
+-- keeps its own name); "x y", "x.y" → x_y_1, x_y_2; "2fa" → _2fa; "dash-ed" → dash_ed;
+-- "__typename" → _typename; "user-id" → user_id, whose relationship is `user`.
+CREATE TABLE "Odd Table" (
+    id              serial PRIMARY KEY,
+    "Weird Name"    text,
+    "weird name"    text,
+    weird_name      text,
+    "x y"           integer,
+    "x.y"           integer,
+    "2fa"           boolean NOT NULL DEFAULT false,
+    "dash-ed"       integer,
+    "__typename"    text,
+    "user-id"       integer REFERENCES users (id),
+    doc             jsonb,
+    raw             json,
+    big             bigint,
+    price           numeric(10, 2),
+    amounts         numeric[],
+    ratio           double precision
+);
+COMMENT ON TABLE "Odd Table" IS 'Columns whose names are not GraphQL names.';
+COMMENT ON COLUMN "Odd Table"."dash-ed" IS 'A number with a dash in its name.';

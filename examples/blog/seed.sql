@@ -28,3 +28,14 @@ INSERT INTO tags (name, description) VALUES
 
 INSERT INTO post_tags (post_id, tag_name) VALUES
     (1, 'math'), (1, 'history'), (2, 'math'), (3, 'ai'), (3, 'philosophy'), (4, 'history');
+
+INSERT INTO "Odd Table" (id, "Weird Name", "weird name", weird_name, "x y", "x.y", "2fa", "dash-ed", "__typename",
+                         "user-id", doc, raw, big, price, amounts, ratio) VALUES
+    (1, 'one', 'uno', 'eins', 1, 10, true, 7, 'not a type', 1,
+     '{"a": {"b": [10, 20, {"c": "deep"}]}, "k y": "spaced", "n": 1}', '{"a": {"b": [1, 2]}}',
+     9007199254740993, 12.50, '{1.10,2.20}', 0.5),
+    (2, 'two', 'dos', 'zwei', 2, 20, false, 3, NULL, 2,
+     '{"a": {"b": []}, "n": 2}', '[{"x": 1}, {"x": 2}]', -5, 0.10, '{}', 1.25),
+    (3, NULL, 'tres', 'drei', 3, 30, true, NULL, 'third', NULL,
+     NULL, NULL, NULL, NULL, NULL, NULL);
+SELECT setval('"Odd Table_id_seq"', 3);

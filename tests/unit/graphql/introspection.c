@@ -343,6 +343,8 @@ static void test_type_by_name_exact(void)
     expect_json(
         "{ __type(name: \"users\") { name kind fields { name type { kind name ofType { kind name } } } } }", NULL,
         "{\"__type\":{\"name\":\"users\",\"kind\":\"OBJECT\",\"fields\":["
+        "{\"name\":\"Odd_Table\",\"type\":{\"kind\":\"NON_NULL\",\"name\":null,\"ofType\":{\"kind\":\"LIST\",\"name\":null}}},"
+        "{\"name\":\"Odd_Table_aggregate\",\"type\":{\"kind\":\"NON_NULL\",\"name\":null,\"ofType\":{\"kind\":\"OBJECT\",\"name\":\"Odd_Table_aggregate\"}}},"
         "{\"name\":\"bio\",\"type\":{\"kind\":\"SCALAR\",\"name\":\"String\",\"ofType\":null}},"
         "{\"name\":\"comments\",\"type\":{\"kind\":\"NON_NULL\",\"name\":null,\"ofType\":{\"kind\":\"LIST\",\"name\":null}}},"
         "{\"name\":\"comments_aggregate\",\"type\":{\"kind\":\"NON_NULL\",\"name\":null,\"ofType\":{\"kind\":\"OBJECT\",\"name\":\"comments_aggregate\"}}},"

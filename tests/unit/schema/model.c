@@ -164,7 +164,15 @@ static void test_blog(void)
     CHECK_STR(gp_table_column(posts, "status")->gql_type, "post_status");
     CHECK_STR(gp_table_column(posts, "metadata")->gql_type, "jsonb");
     CHECK_STR(gp_table_column(posts, "rating")->pg_type, "numeric");
-    CHECK_INT(m->nfkeys, 6);
+    CHECK_INT(m->nfkeys, 7);
+    const gp_table_t *odd = table(m, "Odd_Table");
+    CHECK_STR(odd->name, "Odd Table");
+    CHECK_STR(gp_table_column(odd, "Weird_Name")->name, "Weird Name");
+    CHECK_STR(gp_table_column(odd, "weird_name_1")->name, "weird name");
+    CHECK_STR(gp_table_column(odd, "weird_name")->name, "weird_name");
+    CHECK_STR(gp_table_column(odd, "_typename")->name, "__typename");
+    CHECK(gp_table_column(odd, "__typename") == NULL);
+    CHECK(gp_table_relationship(odd, "user") != NULL);
     gp_model_free(m);
 }
 

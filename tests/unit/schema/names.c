@@ -54,6 +54,18 @@ static const name_case_t cases[] = {
      {"public.users(id)", "public.posts(id,_id)"},
      {"public.posts(_id)>public.users(id)"},
      {"posts: users", "users: posts"}},
+    {"a sanitized FK column: the relationship comes from its GraphQL name",
+     {"public.users(id)", "public.posts(id,author-id)"},
+     {"public.posts(author-id)>public.users(id)"},
+     {"posts: author", "users: posts"}},
+    {"a relationship named like a sanitized column gets _by_<GraphQL columns>",
+     {"public.users(id)", "public.posts(id,auth or,auth-or_id)"},
+     {"public.posts(auth-or_id)>public.users(id)"},
+     {"posts: auth_or_by_auth_or_id", "users: posts"}},
+    {"a table name that needs sanitizing; its array relationship follows",
+     {"public.users(id)", "public.Odd Table(id,user_id)"},
+     {"public.Odd Table(user_id)>public.users(id)"},
+     {"Odd_Table: user", "users: Odd_Table"}},
     {"tables outside the default schema are prefixed; FKs to hidden schemas vanish",
      {"public.users(id)", "audit.events(id,user_id,actor_id)"},
      {"audit.events(user_id)>public.users(id)", "audit.events(actor_id)>private.people(id)"},
@@ -226,7 +238,64 @@ static void test_table_and_root_names(void)
     CHECK(gp_names_is_valid("_ok9"));
     CHECK(!gp_names_is_valid("9no"));
     CHECK(!gp_names_is_valid("no-dash"));
+    /* GraphQL reserves names starting with __: a leading run of _ is cut to one. */
+    CHECK(!gp_names_is_valid("__typename"));
+    CHECK_STR(gp_names_sanitize(a, "__typename"), "_typename");
+    CHECK_STR(gp_names_sanitize(a, "___x"), "_x");
+    CHECK_STR(gp_names_sanitize(a, "__"), "_");
+    CHECK_STR(gp_names_sanitize(a, " -x"), "_x");
+    CHECK_STR(gp_names_sanitize(a, "__2fa"), "_2fa");
+    CHECK_STR(gp_names_sanitize(a, "a__b"), "a__b");
+    CHECK_STR(gp_names_sanitize(a, "_x"), "_x");
     gp_arena_free(a);
 }
 
-TEST_MAIN(test_relationship_names, test_relationship_joins, test_table_and_root_names)
+/* Columns: valid names stay; sanitized ones that collide get _1, _2, … in byte order
+ * of their PostgreSQL names, skipping names some column has; whatever the column order. */
+static void test_column_names(void)
+{
+    static const char *const cols = "id,Weird Name,weird name,weird_name,weird_name_1,x.y,x y,2fa,__typename,dash-ed,"
+                                    "true";
+    static const char *const want[] = {"id",  "Weird_Name", "weird_name_2", "weird_name", "weird_name_1", "x_y_2",
+                                       "x_y_1", "_2fa",     "_typename",    "dash_ed",    "true"};
+    static const char *const rcols = "true,dash-ed,__typename,2fa,x y,x.y,weird_name_1,weird_name,weird name,"
+                                     "Weird Name,id";
+    gp_arena_t *a = gp_arena_new(4096);
+    for (int reverse = 0; reverse < 2; reverse++) {
+        name_case_t c = {"columns", {gp_arena_printf(a, "public.t(%s)", reverse ? rcols : cols)}, {NULL}, {NULL}};
+        gp_model_t *m = load_case(a, &c, false);
+        CHECK(m != NULL);
+        if (m == NULL)
+            continue;
+        const gp_table_t *t = gp_model_table(m, "t");
+        int n = (int)(sizeof want / sizeof *want);
+        CHECK_INT(t->ncolumns, n);
+        for (int i = 0; i < n && i < t->ncolumns; i++)
+            CHECK_STR(t->columns[reverse ? n - 1 - i : i].gql_name, want[i]);
+        CHECK_STR(gp_table_column(t, "weird_name_2")->name, "weird name");
+        CHECK(gp_table_column(t, "weird name") == NULL); /* lookups are by GraphQL name */
+        gp_model_free(m);
+    }
+    gp_arena_free(a);
+}
+
+/* Two tables with one GraphQL name: the one that needed no sanitizing keeps it. */
+static void test_table_collision(void)
+{
+    gp_arena_t *a = gp_arena_new(4096);
+    for (int reverse = 0; reverse < 2; reverse++) {
+        name_case_t c = {"tables", {"public.odd table(id)", "public.odd_table(id,x)"}, {NULL}, {NULL}};
+        gp_model_t *m = load_case(a, &c, reverse);
+        CHECK(m != NULL);
+        if (m == NULL)
+            continue;
+        CHECK_INT(m->ntables, 1);
+        CHECK_STR(m->tables[0].name, "odd_table");
+        CHECK(!gp_names_table_renamed(m, &m->tables[0]));
+        gp_model_free(m);
+    }
+    gp_arena_free(a);
+}
+
+TEST_MAIN(test_relationship_names, test_relationship_joins, test_table_and_root_names, test_column_names,
+          test_table_collision)

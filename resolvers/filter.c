@@ -122,7 +122,7 @@ static int array_in_list(gp_compile_t *c, int alias, const gp_column_t *col, con
     gp_sql_raw(&c->sql, strcmp(cmp->name, "_nin") == 0 ? "NOT " : "");
     gp_sql_raw(&c->sql, "(SELECT CASE WHEN bool_or(_in_s.m) THEN true WHEN bool_or(_in_s.m IS NULL) THEN NULL "
                         "ELSE false END FROM (SELECT ");
-    gp_sql_column(&c->sql, alias, col->name);
+    gp_filter_value(c, alias, col);
     gp_sql_raw(&c->sql, " = _in_e.a::");
     gp_sql_raw(&c->sql, col->sql_type);
     gp_sql_raw(&c->sql, " AS m FROM unnest(");
@@ -137,7 +137,7 @@ static int comparison(gp_compile_t *c, int alias, const gp_column_t *col, const 
 {
     if (col->is_array && cmp->operand == OPERAND_LIST)
         return array_in_list(c, alias, col, cmp, v, offset);
-    gp_sql_column(&c->sql, alias, col->name);
+    gp_filter_value(c, alias, col);
     switch (cmp->operand) {
     case OPERAND_BOOL:
         gp_sql_raw(&c->sql, json_is_true(v) ? " IS NULL" : " IS NOT NULL");
@@ -237,6 +237,9 @@ static int condition(gp_compile_t *c, const gp_table_t *t, int alias, const char
     const gp_relationship_t *rel = gp_table_relationship(t, key);
     if (rel != NULL)
         return relationship_condition(c, t, alias, rel, v, offset);
+    const gp_function_t *fn = gp_table_computed(t, key); /* a scalar without required arguments */
+    if (fn != NULL && fn->returns == GP_FN_SCALAR)
+        return column_condition(c, alias, &fn->result, v, offset);
     return gp_compile_unreachable(c, offset, "the field \"%s\" of \"%s_bool_exp\"", key, t->gql_name);
 }
 
@@ -259,6 +262,18 @@ int gp_filter_where(gp_compile_t *c, const gp_table_t *t, int alias, const json_
     gp_sql_raw(&c->sql, written ? ")" : "true");
     c->depth--;
     return 0;
+}
+
+void gp_filter_value(gp_compile_t *c, int alias, const gp_column_t *col)
+{
+    if (col->computed == NULL) {
+        gp_sql_column(&c->sql, alias, col->name);
+        return;
+    }
+    gp_sql_raw(&c->sql, col->computed->sql_name); /* its further parameters take their defaults */
+    gp_sql_raw(&c->sql, "(");
+    gp_sql_alias(&c->sql, alias);
+    gp_sql_raw(&c->sql, ")");
 }
 
 void gp_filter_join(gp_compile_t *c, const gp_table_t *t, const gp_relationship_t *rel, int outer_alias,
@@ -311,7 +326,7 @@ static void order_term(gp_compile_t *c, const order_path_t *path, const gp_colum
     gp_sql_raw(&c->sql, (*terms)++ ? ", " : " ORDER BY ");
     for (int i = 0; i < path->n; i++)
         gp_sql_raw(&c->sql, "(SELECT ");
-    gp_sql_column(&c->sql, path->aliases[path->n], col->name);
+    gp_filter_value(c, path->aliases[path->n], col);
     for (int i = path->n - 1; i >= 0; i--) {
         gp_sql_raw(&c->sql, " FROM ");
         gp_sql_raw(&c->sql, path->rels[i]->target->sql_name);
@@ -335,6 +350,9 @@ static int order_object(gp_compile_t *c, order_path_t *path, const json_t *obj, 
         if (json_is_null(v))
             continue;
         const gp_column_t *col = gp_table_column(t, key);
+        const gp_function_t *fn = col == NULL ? gp_table_computed(t, key) : NULL;
+        if (fn != NULL && fn->returns == GP_FN_SCALAR)
+            col = &fn->result;
         if (col != NULL) {
             const char *dir = direction_sql(v);
             if (dir == NULL)

@@ -15,6 +15,10 @@ int gp_filter_where(gp_compile_t *c, const gp_table_t *t, int alias, const json_
  * for an empty one. Returns 0 or -1. */
 int gp_filter_order_by(gp_compile_t *c, const gp_table_t *t, int alias, const json_t *order_by, long offset);
 
+/* Writes the value of `col` in the row _t<alias>: _tN."col", or for a computed field's
+ * result (col->computed) "schema"."fn"(_tN). */
+void gp_filter_value(gp_compile_t *c, int alias, const gp_column_t *col);
+
 /* Writes target_alias.remote = outer_alias.local AND … for `rel`. */
 void gp_filter_join(gp_compile_t *c, const gp_table_t *t, const gp_relationship_t *rel, int outer_alias,
                     int target_alias);

@@ -99,8 +99,8 @@ int gp_select_object_of(gp_compile_t *c, const gp_field_group_t *groups,
 /* ---- arguments ---- */
 
 typedef struct {
-    json_t *where, *order_by, *limit, *offset, *distinct_on;
-    long where_at, order_by_at, limit_at, offset_at, distinct_on_at;
+    json_t *where, *order_by, *limit, *offset, *distinct_on, *args;
+    long where_at, order_by_at, limit_at, offset_at, distinct_on_at, args_at;
 } list_args_t;
 
 static void list_args_free(list_args_t *a)
@@ -110,6 +110,7 @@ static void list_args_free(list_args_t *a)
     json_decref(a->limit);
     json_decref(a->offset);
     json_decref(a->distinct_on);
+    json_decref(a->args);
 }
 
 static int list_args(gp_compile_t *c, const gp_selection_t *f, const char *parent_type, list_args_t *out)
@@ -128,6 +129,8 @@ static int list_args(gp_compile_t *c, const gp_selection_t *f, const char *paren
             slot = &out->offset, at = &out->offset_at;
         else if (strcmp(a->name, "distinct_on") == 0)
             slot = &out->distinct_on, at = &out->distinct_on_at;
+        else if (strcmp(a->name, "args") == 0) /* a function's */
+            slot = &out->args, at = &out->args_at;
         else
             return gp_compile_unreachable(c, a->offset, "the argument \"%s\" on \"%s.%s\"", a->name, parent_type,
                                           f->name);
@@ -203,14 +206,57 @@ static int write_row(gp_compile_t *c, const gp_table_t *t, int alias, const gp_f
     return gp_select_object_of(c, groups, write_row_value, &row);
 }
 
-/* FROM <table> AS _tN WHERE <join?> AND <where?> ORDER BY … LIMIT … OFFSET … */
-static int write_from(gp_compile_t *c, const gp_table_t *t, int alias, const gp_relationship_t *rel,
-                      const row_t *outer, const list_args_t *args)
+/* "schema"."fn"(_tR, a => $1::"pg_catalog"."int4", …): the row _t<row_alias> first for a
+ * computed field (row_alias > 0), then the `args` given, by name, so that a parameter left
+ * out takes its default. Validation requires the others; a null that a variable with a
+ * default puts there is refused here. A null for a parameter with a default is left out. */
+static int write_call(gp_compile_t *c, const gp_function_t *fn, int row_alias, const json_t *args, long at)
+{
+    int n = 0;
+    gp_sql_raw(&c->sql, fn->sql_name);
+    gp_sql_raw(&c->sql, "(");
+    if (row_alias > 0) {
+        gp_sql_alias(&c->sql, row_alias);
+        n++;
+    }
+    for (int i = 0; i < fn->nparams; i++) {
+        const gp_fn_param_t *p = &fn->params[i];
+        json_t *v = args != NULL ? json_object_get(args, p->name) : NULL;
+        if (v == NULL || json_is_null(v)) {
+            if (p->has_default)
+                continue;
+            return gp_compile_fail(c, at, "Expected a value for the argument \"%s\" of \"%s\", found null.", p->name,
+                                   fn->computed_on != NULL ? fn->field : fn->gql_name);
+        }
+        gp_sql_raw(&c->sql, n++ ? ", " : "");
+        gp_sql_ident(&c->sql, p->name);
+        gp_sql_raw(&c->sql, " => ");
+        gp_values_param(c, v, p->is_array ? GP_PARAM_ARRAY : gp_pgtype_is_json(p->gql_type) ? GP_PARAM_JSON : GP_PARAM_TEXT,
+                        p->sql_type);
+    }
+    gp_sql_raw(&c->sql, ")");
+    return 0;
+}
+
+/* FROM <table or function call> AS _tN WHERE <join?> AND <where?> ORDER BY … LIMIT … OFFSET …
+ * A function `fn` that is a computed field of `outer`'s table takes outer's row. */
+static int write_from(gp_compile_t *c, const gp_table_t *t, const gp_function_t *fn, int alias,
+                      const gp_relationship_t *rel, const row_t *outer, const list_args_t *args)
 {
     gp_sql_raw(&c->sql, " FROM ");
-    gp_sql_raw(&c->sql, t->sql_name);
+    if (fn == NULL)
+        gp_sql_raw(&c->sql, t->sql_name);
+    else if (write_call(c, fn, outer != NULL ? outer->alias : 0, args != NULL ? args->args : NULL,
+                        args != NULL ? args->args_at : 0) != 0)
+        return -1;
     gp_sql_raw(&c->sql, " AS ");
     gp_sql_alias(&c->sql, alias);
+    if (fn != NULL && fn->returns == GP_FN_ROW) { /* a function that found no row returns a row of nulls */
+        gp_sql_raw(&c->sql, " WHERE NOT (");
+        gp_sql_alias(&c->sql, alias);
+        gp_sql_raw(&c->sql, " IS NULL) LIMIT 1");
+        return 0;
+    }
     if (rel != NULL || (args != NULL && args->where != NULL)) {
         gp_sql_raw(&c->sql, " WHERE ");
         if (rel != NULL)
@@ -232,9 +278,10 @@ static int write_from(gp_compile_t *c, const gp_table_t *t, int alias, const gp_
     return 0;
 }
 
-/* A list of rows of `t`, optionally the array relationship `rel` of `outer`. */
-static int write_list(gp_compile_t *c, const gp_table_t *t, const gp_field_group_t *g, const char *parent_type,
-                      const gp_relationship_t *rel, const row_t *outer)
+/* A list of rows of `t`, optionally the array relationship `rel` of `outer`, or the rows
+ * function `fn` returns (a computed field of `outer` when that is given). */
+static int write_list(gp_compile_t *c, const gp_table_t *t, const gp_function_t *fn, const gp_field_group_t *g,
+                      const char *parent_type, const gp_relationship_t *rel, const row_t *outer)
 {
     list_args_t args;
     int rc = -1;
@@ -247,7 +294,7 @@ static int write_list(gp_compile_t *c, const gp_table_t *t, const gp_field_group
     if (write_row(c, t, alias, g) != 0)
         goto Done;
     gp_sql_raw(&c->sql, " AS j");
-    if (write_from(c, t, alias, rel, outer, &args) != 0)
+    if (write_from(c, t, fn, alias, rel, outer, &args) != 0)
         goto Done;
     gp_sql_raw(&c->sql, ") AS _s)");
     rc = 0;
@@ -460,9 +507,9 @@ static int write_aggregate_value(gp_compile_t *c, const gp_field_group_t *g, voi
     return gp_select_object_of(c, fns, write_aggregate_field, (void *)ag);
 }
 
-/* T_aggregate at the root, or <relationship>_aggregate of `outer`'s row. */
-static int write_aggregate(gp_compile_t *c, const gp_table_t *t, const gp_field_group_t *g, const char *parent_type,
-                           const gp_relationship_t *rel, const row_t *outer)
+/* T_aggregate at the root, <relationship>_aggregate of `outer`'s row, or <fn>_aggregate. */
+static int write_aggregate(gp_compile_t *c, const gp_table_t *t, const gp_function_t *fn, const gp_field_group_t *g,
+                           const char *parent_type, const gp_relationship_t *rel, const row_t *outer)
 {
     list_args_t args;
     int rc = -1, failed = 0;
@@ -493,7 +540,7 @@ static int write_aggregate(gp_compile_t *c, const gp_table_t *t, const gp_field_
             goto Done;
         gp_strbuf_printf(&c->sql.text, " AS \"j%d\"", i);
     }
-    if (write_from(c, t, alias, rel, outer, &args) != 0)
+    if (write_from(c, t, fn, alias, rel, outer, &args) != 0)
         goto Done;
     /* One row even when only __typename is selected (no aggregate function at all). */
     gp_sql_raw(&c->sql, ") AS _s GROUP BY ())");
@@ -510,7 +557,7 @@ static int write_object_relationship(gp_compile_t *c, const gp_field_group_t *g,
     gp_sql_raw(&c->sql, "(SELECT ");
     if (write_row(c, rel->target, alias, g) != 0)
         return -1;
-    if (write_from(c, rel->target, alias, rel, outer, NULL) != 0)
+    if (write_from(c, rel->target, NULL, alias, rel, outer, NULL) != 0)
         return -1;
     gp_sql_raw(&c->sql, " LIMIT 1)");
     return 0;
@@ -573,6 +620,41 @@ static int write_column(gp_compile_t *c, const row_t *row, const gp_column_t *co
     return 0;
 }
 
+/* A function's one row (GP_FN_ROW), or its scalar value, at the root or as a computed
+ * field of `outer`'s row. */
+static int write_function_value(gp_compile_t *c, const gp_function_t *fn, const gp_field_group_t *g,
+                                const char *parent_type, const row_t *outer)
+{
+    list_args_t args;
+    int rc = -1;
+    if (list_args(c, g->fields[0], parent_type, &args) != 0)
+        goto Done;
+    if (fn->returns == GP_FN_SCALAR) {
+        rc = write_call(c, fn, outer != NULL ? outer->alias : 0, args.args, args.args_at);
+        goto Done;
+    }
+    int alias = ++c->next_alias;
+    gp_sql_raw(&c->sql, "(SELECT ");
+    if (write_row(c, fn->table, alias, g) != 0 || write_from(c, fn->table, fn, alias, NULL, outer, &args) != 0)
+        goto Done;
+    gp_sql_raw(&c->sql, ")");
+    rc = 0;
+Done:
+    list_args_free(&args);
+    return rc;
+}
+
+static int write_computed(gp_compile_t *c, const gp_function_t *fn, const gp_field_group_t *g, const row_t *row)
+{
+    if (fn->returns != GP_FN_SETOF)
+        return write_function_value(c, fn, g, row->table->gql_name, row);
+    if (++c->depth > GP_COMPILE_MAX_DEPTH) /* validation bounds the nesting of selections */
+        return gp_compile_unreachable(c, g->fields[0]->offset, "fields nested more than %d deep", GP_COMPILE_MAX_DEPTH);
+    int rc = write_list(c, fn->table, fn, g, row->table->gql_name, NULL, row);
+    c->depth--;
+    return rc;
+}
+
 static int write_row_value(gp_compile_t *c, const gp_field_group_t *g, void *ctx)
 {
     const row_t *row = ctx;
@@ -584,6 +666,9 @@ static int write_row_value(gp_compile_t *c, const gp_field_group_t *g, void *ctx
     const gp_column_t *col = gp_table_column(t, g->name);
     if (col != NULL)
         return write_column(c, row, col, g);
+    const gp_function_t *fn = gp_table_computed(t, g->name);
+    if (fn != NULL)
+        return write_computed(c, fn, g, row);
     const gp_relationship_t *rel = gp_table_relationship(t, g->name);
     bool aggregate = false;
     if (rel == NULL) { /* <array relationship>_aggregate, as the type system names it */
@@ -596,9 +681,9 @@ static int write_row_value(gp_compile_t *c, const gp_field_group_t *g, void *ctx
     if (++c->depth > GP_COMPILE_MAX_DEPTH) /* validation bounds the nesting of selections */
         return gp_compile_unreachable(c, g->fields[0]->offset, "relationships nested more than %d deep",
                                       GP_COMPILE_MAX_DEPTH);
-    int rc = aggregate                   ? write_aggregate(c, rel->target, g, t->gql_name, rel, row)
+    int rc = aggregate                   ? write_aggregate(c, rel->target, NULL, g, t->gql_name, rel, row)
              : rel->kind == GP_REL_OBJECT ? write_object_relationship(c, g, rel, row)
-                                          : write_list(c, rel->target, g, t->gql_name, rel, row);
+                                          : write_list(c, rel->target, NULL, g, t->gql_name, rel, row);
     c->depth--;
     return rc;
 }
@@ -679,11 +764,21 @@ int gp_select_root_field(gp_compile_t *c, const gp_field_group_t *g)
     if (strcmp(g->name, "__schema") == 0 || strcmp(g->name, "__type") == 0)
         return gp_select_introspection_param(c, g); /* built by graphql/introspection.c, once per distinct selection */
     const gp_root_field_t *root = gp_model_root(c->model, g->name);
-    if (root != NULL && root->kind == GP_ROOT_LIST)
-        return write_list(c, root->table, g, "query_root", NULL, NULL);
-    if (root != NULL && root->kind == GP_ROOT_BY_PK)
+    if (root == NULL)
+        return gp_compile_unreachable(c, g->fields[0]->offset, "the field \"%s\" on \"query_root\"", g->name);
+    const gp_function_t *fn = root->function;
+    switch (root->kind) {
+    case GP_ROOT_LIST:
+        return write_list(c, root->table, NULL, g, "query_root", NULL, NULL);
+    case GP_ROOT_BY_PK:
         return write_by_pk(c, root->table, g);
-    if (root != NULL && root->kind == GP_ROOT_AGGREGATE)
-        return write_aggregate(c, root->table, g, "query_root", NULL, NULL);
+    case GP_ROOT_AGGREGATE:
+        return write_aggregate(c, root->table, NULL, g, "query_root", NULL, NULL);
+    case GP_ROOT_FUNCTION:
+        return fn->returns == GP_FN_SETOF ? write_list(c, fn->table, fn, g, "query_root", NULL, NULL)
+                                          : write_function_value(c, fn, g, "query_root", NULL);
+    case GP_ROOT_FUNCTION_AGGREGATE:
+        return write_aggregate(c, fn->table, fn, g, "query_root", NULL, NULL);
+    }
     return gp_compile_unreachable(c, g->fields[0]->offset, "the field \"%s\" on \"query_root\"", g->name);
 }

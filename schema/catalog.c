@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "base/log.h"
+#include "schema/functions.h"
 #include "schema/names.h"
 #include "schema/pgtype.h"
 
@@ -328,7 +329,7 @@ static void build_roots(loader_t *l)
         for (gp_root_kind_t k = GP_ROOT_LIST; k <= GP_ROOT_AGGREGATE; k++) {
             if (k == GP_ROOT_BY_PK && t->npk == 0)
                 continue;
-            m->roots[m->nroots++] = (gp_root_field_t){gp_names_root(l->a, t->gql_name, k), k, t};
+            m->roots[m->nroots++] = (gp_root_field_t){gp_names_root(l->a, t->gql_name, k), k, t, NULL};
         }
     }
     qsort(m->roots, (size_t)m->nroots, sizeof *m->roots, cmp_root);
@@ -365,6 +366,7 @@ gp_model_t *gp_model_load(const char *json, size_t len, const char *const *schem
         goto Error;
     build_roots(&l);
     gp_names_relationships(m);
+    gp_functions_load(m, json_object_get(doc, "functions"), l.default_schema); /* absent in older fixtures */
     json_decref(doc);
     return m;
 Error:

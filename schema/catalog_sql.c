@@ -2,13 +2,27 @@
  *
  * One statement, one round trip: $1 is the text[] of exposed schemas and the single
  * cell is a json document
- *     {"tables": [...], "enums": [...], "domains": [...]}
+ *     {"tables": [...], "enums": [...], "domains": [...], "functions": [...]}
  * Partitions are left out (their parent stands for them, with the foreign keys
  * its partitions declare), as are what extensions own, dropped and system columns. Every list is ordered, so the same catalog gives the same text.
  * Column, key and constraint columns are attnums; the loader maps them to indices.
  * Types are reported by schema and name (and, for arrays, the element's), never by
  * oid, so a saved answer is a self-contained fixture. */
 #include "schema/catalog.h"
+
+/* A function's parameter or result type as JSON, by the oid expression `oid`: one index
+ * lookup each (a CTE of all of them made the statement take seconds). */
+#define FN_TYPE(oid)                                                                                \
+    "(SELECT json_build_object(\n"                                                                  \
+    "    'schema', tn.nspname, 'name', t.typname, 'typtype', t.typtype,\n"                          \
+    "    'is_array', e.oid IS NOT NULL, 'elem_schema', en.nspname, 'elem_name', e.typname,\n"       \
+    "    'elem_typtype', e.typtype, 'relation_schema', rn.nspname, 'relation', rc.relname)\n"       \
+    "  FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace tn ON tn.oid = t.typnamespace\n"      \
+    "  LEFT JOIN pg_catalog.pg_type e ON t.typcategory = 'A' AND e.oid = t.typelem\n"              \
+    "  LEFT JOIN pg_catalog.pg_namespace en ON en.oid = e.typnamespace\n"                          \
+    "  LEFT JOIN pg_catalog.pg_class rc ON rc.oid = t.typrelid\n"                                  \
+    "  LEFT JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace\n"                         \
+    "  WHERE t.oid = " oid ")"
 
 const char gp_catalog_sql[] =
     "WITH nsp AS (\n"
@@ -25,6 +39,14 @@ const char gp_catalog_sql[] =
     "         a.attgenerated, a.atthasdef\n"
     "  FROM pg_catalog.pg_attribute a JOIN rel r ON r.oid = a.attrelid\n"
     "  WHERE a.attnum > 0 AND NOT a.attisdropped\n"
+    "), fn AS (\n"
+    "  SELECT p.oid, n.nspname, p.proname, p.provolatile, p.proretset, p.prorettype, p.pronargdefaults,\n"
+    "         p.proargnames, p.proargmodes, coalesce(p.proallargtypes, p.proargtypes::oid[]) AS argtypes\n"
+    "  FROM pg_catalog.pg_proc p JOIN nsp n ON n.oid = p.pronamespace\n"
+    "  WHERE p.prokind = 'f'\n"
+    "    AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d\n"
+    "                    WHERE d.classid = 'pg_catalog.pg_proc'::regclass AND d.objid = p.oid\n"
+    "                      AND d.deptype = 'e')\n"
     "), used_type AS (\n"
     "  SELECT t.oid FROM pg_catalog.pg_type t WHERE t.typnamespace IN (SELECT oid FROM nsp)\n"
     "    AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d\n"
@@ -32,6 +54,10 @@ const char gp_catalog_sql[] =
     "                      AND d.deptype = 'e')\n"
     "  UNION SELECT atttypid FROM col\n"
     "  UNION SELECT t.typelem FROM pg_catalog.pg_type t JOIN col ON col.atttypid = t.oid\n"
+    "        WHERE t.typcategory = 'A' AND t.typelem <> 0\n"
+    "  UNION SELECT fn.prorettype FROM fn\n"
+    "  UNION SELECT unnest(fn.argtypes) FROM fn\n"
+    "  UNION SELECT t.typelem FROM pg_catalog.pg_type t JOIN fn ON t.oid = fn.prorettype\n"
     "        WHERE t.typcategory = 'A' AND t.typelem <> 0\n"
     ")\n"
     "SELECT json_build_object(\n"
@@ -133,4 +159,19 @@ const char gp_catalog_sql[] =
     "   FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace\n"
     "   JOIN pg_catalog.pg_type b ON b.oid = t.typbasetype\n"
     "   JOIN pg_catalog.pg_namespace bn ON bn.oid = b.typnamespace\n"
-    "   WHERE t.typtype = 'd' AND t.oid IN (SELECT oid FROM used_type)), '[]'))\n";
+    "   WHERE t.typtype = 'd' AND t.oid IN (SELECT oid FROM used_type)), '[]'),\n"
+    /* Every function, whatever it returns and however volatile: schema/functions.c
+     * decides, and says why it skips one. Parameters in declaration order, OUT ones too
+     * (proallargtypes), so that a function with any is seen and skipped. */
+    " 'functions', coalesce((SELECT json_agg(json_build_object(\n"
+    "   'schema', f.nspname, 'name', f.proname, 'volatility', f.provolatile,\n"
+    "   'returns_set', f.proretset, 'defaults', f.pronargdefaults,\n"
+    "   'returns', " FN_TYPE("f.prorettype") ",\n"
+    "   'params', coalesce((SELECT json_agg(json_build_object(\n"
+    "       'name', nullif(f.proargnames[a.i], ''), 'mode', coalesce(f.proargmodes[a.i]::text, 'i'),\n"
+    "       'type', " FN_TYPE("a.t") ") ORDER BY a.i)\n"
+    "     FROM unnest(f.argtypes) WITH ORDINALITY a(t, i)), '[]'),\n"
+    "   'comment', (SELECT d.description FROM pg_catalog.pg_description d\n"
+    "               WHERE d.classoid = 'pg_catalog.pg_proc'::regclass AND d.objoid = f.oid))\n"
+    "   ORDER BY f.nspname, f.proname, pg_catalog.pg_get_function_identity_arguments(f.oid))\n"
+    "   FROM fn f), '[]'))\n";

@@ -56,3 +56,16 @@ const gp_relationship_t *gp_table_relationship(const gp_table_t *t, const char *
         return NULL;
     return bsearch(name, t->rels, (size_t)t->nrels, sizeof *t->rels, cmp_rel);
 }
+
+static int cmp_computed(const void *key, const void *elem)
+{
+    return strcmp(key, (*(const gp_function_t *const *)elem)->field);
+}
+
+const gp_function_t *gp_table_computed(const gp_table_t *t, const char *field)
+{
+    if (t->ncomputed == 0)
+        return NULL;
+    const gp_function_t *const *f = bsearch(field, t->computed, (size_t)t->ncomputed, sizeof *t->computed, cmp_computed);
+    return f != NULL ? *f : NULL;
+}

@@ -10,6 +10,7 @@
 #include "base/arena.h"
 
 typedef struct gp_table gp_table_t;
+typedef struct gp_function gp_function_t;
 
 typedef enum {
     GP_TABLE_ORDINARY,    /* relkind r */
@@ -33,6 +34,8 @@ typedef struct gp_column {
     bool has_default;       /* default, identity or generated: may be omitted on insert */
     const char *default_expr; /* NULL when none */
     const char *comment;    /* NULL when none */
+    const gp_function_t *computed; /* a computed field's result (gp_function_t.result): its value
+                             * is "schema"."fn"(<row>), not a column of the row */
 } gp_column_t;
 
 typedef struct gp_fkey {
@@ -83,6 +86,44 @@ struct gp_table {
     int nuniques;
     gp_relationship_t *rels;
     int nrels;
+    const gp_function_t **computed; /* computed fields (functions <table>_<field>), sorted by field */
+    int ncomputed;
+};
+
+/* A function of an exposed schema (schema/functions.c reads them; README: Functions). */
+typedef enum { GP_FN_VOLATILE, GP_FN_STABLE, GP_FN_IMMUTABLE } gp_volatility_t;
+
+typedef enum {
+    GP_FN_SCALAR,           /* one value of a base type, enum or domain (or an array of one) */
+    GP_FN_ROW,              /* one row of an exposed table or view */
+    GP_FN_SETOF,            /* SETOF an exposed table or view */
+} gp_fn_returns_t;
+
+typedef struct gp_fn_param {
+    const char *name;       /* PostgreSQL name, also the GraphQL input field name */
+    const char *sql_type;   /* cast of its bind parameter, as gp_column_t's */
+    const char *gql_type;   /* GraphQL scalar of one value */
+    bool is_array;
+    bool has_default;       /* may be left out: called with named notation, it then takes its default */
+} gp_fn_param_t;
+
+struct gp_function {
+    const char *schema, *name;
+    const char *sql_name;   /* quoted and qualified: "public"."search_posts" */
+    const char *gql_name;   /* root field: search_posts, or other_fn outside the default schema */
+    gp_volatility_t volatility;
+    gp_fn_returns_t returns;
+    gp_table_t *table;      /* GP_FN_ROW, GP_FN_SETOF: the rows' table */
+    gp_column_t result;     /* GP_FN_SCALAR: the value's types, as a column named after the field
+                             * (result.computed points back here for computed fields) */
+    gp_fn_param_t *params;  /* the GraphQL arguments: every parameter, but the row of a computed field */
+    int nparams;
+    bool has_required;      /* some parameter has no default: `args` is required */
+    gp_table_t *computed_on;/* a computed field of this table (its row is the first argument), else NULL */
+    const char *field;      /* computed_on's field name */
+    const char *comment;
+    bool exposed;           /* a root field or a computed field; false for VOLATILE ones (kept for
+                             * mutations) and the skipped ones (each logged once, with why) */
 };
 
 typedef struct gp_enum {
@@ -101,12 +142,13 @@ typedef struct gp_domain {
     const char *comment;
 } gp_domain_t;
 
-typedef enum { GP_ROOT_LIST, GP_ROOT_BY_PK, GP_ROOT_AGGREGATE } gp_root_kind_t;
+typedef enum { GP_ROOT_LIST, GP_ROOT_BY_PK, GP_ROOT_AGGREGATE, GP_ROOT_FUNCTION, GP_ROOT_FUNCTION_AGGREGATE } gp_root_kind_t;
 
 typedef struct gp_root_field {
-    const char *name;       /* users, users_by_pk, users_aggregate */
+    const char *name;       /* users, users_by_pk, users_aggregate, search_posts, search_posts_aggregate */
     gp_root_kind_t kind;
-    gp_table_t *table;
+    gp_table_t *table;      /* the rows' table; NULL for a function returning a scalar */
+    const gp_function_t *function; /* GP_ROOT_FUNCTION* */
 } gp_root_field_t;
 
 typedef struct gp_model {
@@ -121,6 +163,8 @@ typedef struct gp_model {
     int nenums;
     gp_domain_t *domains;
     int ndomains;
+    gp_function_t *functions; /* every function of the exposed schemas, exposed or not */
+    int nfunctions;
     gp_root_field_t *roots; /* query root fields, sorted by name */
     int nroots;
 } gp_model_t;
@@ -132,5 +176,6 @@ const gp_root_field_t *gp_model_root(const gp_model_t *m, const char *name);
 const gp_table_t *gp_model_table(const gp_model_t *m, const char *gql_name);
 const gp_column_t *gp_table_column(const gp_table_t *t, const char *name);
 const gp_relationship_t *gp_table_relationship(const gp_table_t *t, const char *name);
+const gp_function_t *gp_table_computed(const gp_table_t *t, const char *field);
 
 #endif

@@ -62,8 +62,10 @@ const char *gp_names_root(gp_arena_t *a, const char *table, gp_root_kind_t kind)
     case GP_ROOT_BY_PK:
         return gp_arena_printf(a, "%s_by_pk", table);
     case GP_ROOT_AGGREGATE:
+    case GP_ROOT_FUNCTION_AGGREGATE:
         return gp_arena_printf(a, "%s_aggregate", table);
     case GP_ROOT_LIST:
+    case GP_ROOT_FUNCTION:
         break;
     }
     return table;

@@ -35,6 +35,7 @@ typedef enum {
     D_AGGREGATE_FIELDS,
     D_AGG_FN_FIELDS,
     D_COMPARISON,
+    D_FN_ARGS,
     D_ORDER_BY_ENUM,
     D_QUERY_ROOT,
 } decl_kind_t;
@@ -47,6 +48,7 @@ typedef struct {
     const gp_column_t *column; /* D_COMPARISON: a column of that scalar */
     const gp_aggregate_fn_t *fn; /* D_AGG_FN_FIELDS: avg, sum, min … */
     const void *meta;          /* D_META, D_BUILTIN_SCALAR: the static description */
+    const gp_function_t *function; /* D_FN_ARGS */
 } decl_t;
 
 typedef struct {
@@ -449,6 +451,58 @@ static const char *table_kind_word(const gp_table_t *t)
     return t->kind == GP_TABLE_VIEW ? "view" : t->kind == GP_TABLE_MATVIEW ? "materialized view" : "table";
 }
 
+/* The input type of a function's `args`: <fn>_args for a root field, T_<field>_args for a
+ * computed field of T. */
+static const char *fn_args_type(gp_arena_t *a, const gp_function_t *f)
+{
+    if (f->computed_on != NULL)
+        return gp_arena_printf(a, "%s_%s_args", f->computed_on->gql_name, f->field);
+    return gp_arena_printf(a, "%s_args", f->gql_name);
+}
+
+/* A computed scalar without further required parameters is in T_bool_exp and T_order_by. */
+static bool computed_comparable(const gp_function_t *f)
+{
+    return f->returns == GP_FN_SCALAR && !f->has_required;
+}
+
+/* A field whose value a function gives: `args` when it has parameters; a list of rows
+ * also takes the usual list arguments. */
+static gp_field_t *function_field(builder_t *b, fields_t *l, const char *name, const gp_function_t *fn,
+                                  gp_field_role_t role, const gp_table_t *t)
+{
+    gp_arena_t *a = b->a;
+    const char *type = fn->returns == GP_FN_SCALAR ? column_type(a, &fn->result)
+                       : fn->returns == GP_FN_ROW  ? fn->table->gql_name
+                                                   : gp_arena_printf(a, "[%s!]!", fn->table->gql_name);
+    if (role == GP_FIELD_ROOT_FUNCTION_AGGREGATE)
+        type = gp_arena_printf(a, "%s_aggregate!", fn->table->gql_name);
+    gp_field_t *f = add_field(b, l, name, type, role, t);
+    f->function = fn;
+    f->description = nonempty(fn->comment);
+    inputs_t args = {0};
+    if (fn->returns == GP_FN_SETOF)
+        list_args(b, f, fn->table->gql_name);
+    for (int i = 0; i < f->nargs; i++) /* list_args sorted its own; `args` joins them */
+        add_input(b, &args, f->args[i].name, gp_typeref_string(a, f->args[i].type));
+    if (fn->nparams > 0)
+        add_input(b, &args, "args", gp_arena_printf(a, "%s%s", fn_args_type(a, fn), fn->has_required ? "!" : ""));
+    if (args.n > 0)
+        set_args(f, &args);
+    return f;
+}
+
+static void fill_fn_args(builder_t *b, gp_type_t *ty, const gp_function_t *fn)
+{
+    inputs_t l = {0};
+    for (int i = 0; i < fn->nparams; i++) {
+        const gp_fn_param_t *p = &fn->params[i];
+        add_input(b, &l, p->name,
+                  gp_arena_printf(b->a, p->is_array ? "[%s!]%s" : "%s%s", p->gql_type, p->has_default ? "" : "!"));
+    }
+    set_input_fields(ty, &l);
+}
+
 static void fill_row(builder_t *b, gp_type_t *ty, const gp_table_t *t)
 {
     gp_arena_t *a = b->a;
@@ -491,6 +545,8 @@ static void fill_row(builder_t *b, gp_type_t *ty, const gp_table_t *t)
         f->rel = r;
         list_args(b, f, tn);
     }
+    for (int i = 0; i < t->ncomputed; i++)
+        function_field(b, &l, t->computed[i]->field, t->computed[i], GP_FIELD_COMPUTED, t);
     set_fields(ty, &l);
 }
 
@@ -510,6 +566,9 @@ static void fill_bool_exp(builder_t *b, gp_type_t *ty, const gp_table_t *t)
         add_input(b, &l, t->columns[i].gql_name, comparison_name(a, &t->columns[i]));
     for (int i = 0; i < t->nrels; i++)
         add_input(b, &l, t->rels[i].name, gp_arena_printf(a, "%s_bool_exp", t->rels[i].target->gql_name));
+    for (int i = 0; i < t->ncomputed; i++)
+        if (computed_comparable(t->computed[i]))
+            add_input(b, &l, t->computed[i]->field, comparison_name(a, &t->computed[i]->result));
     set_input_fields(ty, &l);
 }
 
@@ -525,6 +584,11 @@ static void fill_order_by(builder_t *b, gp_type_t *ty, const gp_table_t *t)
     for (int i = 0; i < t->nrels; i++)
         if (t->rels[i].kind == GP_REL_OBJECT)
             add_input(b, &l, t->rels[i].name, gp_arena_printf(b->a, "%s_order_by", t->rels[i].target->gql_name));
+    for (int i = 0; i < t->ncomputed; i++) {
+        const gp_function_t *f = t->computed[i];
+        if (computed_comparable(f) && strcmp(f->result.gql_type, "json") != 0)
+            add_input(b, &l, f->field, "order_by");
+    }
     set_input_fields(ty, &l);
 }
 
@@ -651,6 +715,11 @@ static void fill_query_root(builder_t *b, gp_type_t *ty)
     for (int i = 0; i < b->m->nroots; i++) {
         const gp_root_field_t *r = &b->m->roots[i];
         const gp_table_t *t = r->table;
+        if (r->kind == GP_ROOT_FUNCTION || r->kind == GP_ROOT_FUNCTION_AGGREGATE) {
+            function_field(b, &l, r->name, r->function,
+                           r->kind == GP_ROOT_FUNCTION ? GP_FIELD_ROOT_FUNCTION : GP_FIELD_ROOT_FUNCTION_AGGREGATE, t);
+            continue;
+        }
         const char *tn = t->gql_name;
         if (r->kind == GP_ROOT_LIST) {
             list_args(b, add_field(b, &l, r->name, gp_arena_printf(a, "[%s!]!", tn), GP_FIELD_ROOT_LIST, t), tn);
@@ -684,35 +753,62 @@ static void declare_table(builder_t *b, const gp_table_t *t)
     gp_arena_t *a = b->a;
     const char *tn = t->gql_name;
     declare(b, (decl_t){.name = tn, .kind = GP_KIND_OBJECT, .what = D_ROW, .table = t});
-    declare(b, (decl_t){gp_arena_printf(a, "%s_bool_exp", tn), GP_KIND_INPUT_OBJECT, D_BOOL_EXP, t, NULL, NULL, NULL});
-    declare(b, (decl_t){gp_arena_printf(a, "%s_order_by", tn), GP_KIND_INPUT_OBJECT, D_ORDER_BY, t, NULL, NULL, NULL});
-    declare(b, (decl_t){gp_arena_printf(a, "%s_select_column", tn), GP_KIND_ENUM, D_SELECT_COLUMN, t, NULL, NULL, NULL});
-    declare(b, (decl_t){gp_arena_printf(a, "%s_aggregate", tn), GP_KIND_OBJECT, D_AGGREGATE, t, NULL, NULL, NULL});
+    declare(b, (decl_t){gp_arena_printf(a, "%s_bool_exp", tn), GP_KIND_INPUT_OBJECT, D_BOOL_EXP, t, NULL, NULL, NULL, NULL});
+    declare(b, (decl_t){gp_arena_printf(a, "%s_order_by", tn), GP_KIND_INPUT_OBJECT, D_ORDER_BY, t, NULL, NULL, NULL, NULL});
+    declare(b, (decl_t){gp_arena_printf(a, "%s_select_column", tn), GP_KIND_ENUM, D_SELECT_COLUMN, t, NULL, NULL, NULL, NULL});
+    declare(b, (decl_t){gp_arena_printf(a, "%s_aggregate", tn), GP_KIND_OBJECT, D_AGGREGATE, t, NULL, NULL, NULL, NULL});
     declare(b, (decl_t){gp_arena_printf(a, "%s_aggregate_fields", tn), GP_KIND_OBJECT, D_AGGREGATE_FIELDS, t, NULL,
-                        NULL, NULL});
+                        NULL, NULL, NULL});
     for (const gp_aggregate_fn_t *fn = gp_aggregate_fns; fn < gp_aggregate_fns + gp_naggregate_fns; fn++)
         if (agg_fn_has_columns(b->m, t, fn))
             declare(b, (decl_t){gp_arena_printf(a, "%s_%s_fields", tn, fn->name), GP_KIND_OBJECT, D_AGG_FN_FIELDS, t,
-                                NULL, fn, NULL});
+                                NULL, fn, NULL, NULL});
     for (int i = 0; i < t->ncolumns; i++) {
         const gp_column_t *c = &t->columns[i];
-        declare(b, (decl_t){comparison_name(a, c), GP_KIND_INPUT_OBJECT, D_COMPARISON, NULL, c, NULL, NULL});
+        declare(b, (decl_t){comparison_name(a, c), GP_KIND_INPUT_OBJECT, D_COMPARISON, NULL, c, NULL, NULL, NULL});
         if (!gp_pgtype_is_builtin(c->gql_type))
-            declare(b, (decl_t){c->gql_type, GP_KIND_SCALAR, D_SCALAR, NULL, NULL, NULL, NULL});
+            declare(b, (decl_t){c->gql_type, GP_KIND_SCALAR, D_SCALAR, NULL, NULL, NULL, NULL, NULL});
     }
+}
+
+/* The scalar a function's parameter or result has, unless GraphQL has it already. */
+static void declare_scalar(builder_t *b, const char *gql_type)
+{
+    if (!gp_pgtype_is_builtin(gql_type))
+        declare(b, (decl_t){gql_type, GP_KIND_SCALAR, D_SCALAR, NULL, NULL, NULL, NULL, NULL});
+}
+
+/* <fn>_args or T_<field>_args, the scalars of its parameters and result, and the
+ * comparison input of a computed scalar that filters. */
+static void declare_function(builder_t *b, const gp_function_t *f)
+{
+    if (f->nparams > 0)
+        declare(b, (decl_t){.name = fn_args_type(b->a, f), .kind = GP_KIND_INPUT_OBJECT, .what = D_FN_ARGS,
+                            .function = f});
+    for (int i = 0; i < f->nparams; i++)
+        declare_scalar(b, f->params[i].gql_type);
+    if (f->returns != GP_FN_SCALAR)
+        return;
+    declare_scalar(b, f->result.gql_type);
+    if (f->computed_on != NULL && computed_comparable(f))
+        declare(b, (decl_t){.name = comparison_name(b->a, &f->result), .kind = GP_KIND_INPUT_OBJECT,
+                            .what = D_COMPARISON, .column = &f->result});
 }
 
 static void declare_all(builder_t *b)
 {
     for (size_t i = 0; i < sizeof builtin_scalars / sizeof *builtin_scalars; i++)
         declare(b, (decl_t){builtin_scalars[i].name, GP_KIND_SCALAR, D_BUILTIN_SCALAR, NULL, NULL, NULL,
-                            &builtin_scalars[i]});
+                            &builtin_scalars[i], NULL});
     for (size_t i = 0; i < sizeof meta_types / sizeof *meta_types; i++)
-        declare(b, (decl_t){meta_types[i].name, meta_types[i].kind, D_META, NULL, NULL, NULL, &meta_types[i]});
+        declare(b, (decl_t){meta_types[i].name, meta_types[i].kind, D_META, NULL, NULL, NULL, &meta_types[i], NULL});
     for (int i = 0; i < b->m->ntables; i++)
         declare_table(b, &b->m->tables[i]);
-    declare(b, (decl_t){"order_by", GP_KIND_ENUM, D_ORDER_BY_ENUM, NULL, NULL, NULL, NULL});
-    declare(b, (decl_t){"query_root", GP_KIND_OBJECT, D_QUERY_ROOT, NULL, NULL, NULL, NULL});
+    for (int i = 0; i < b->m->nfunctions; i++)
+        if (b->m->functions[i].exposed)
+            declare_function(b, &b->m->functions[i]);
+    declare(b, (decl_t){"order_by", GP_KIND_ENUM, D_ORDER_BY_ENUM, NULL, NULL, NULL, NULL, NULL});
+    declare(b, (decl_t){"query_root", GP_KIND_OBJECT, D_QUERY_ROOT, NULL, NULL, NULL, NULL, NULL});
 }
 
 static int cmp_decl(const void *pa, const void *pb)
@@ -776,6 +872,9 @@ static void fill(builder_t *b, gp_type_t *ty, const decl_t *d)
         break;
     case D_COMPARISON:
         fill_comparison(b, ty, d->column);
+        break;
+    case D_FN_ARGS:
+        fill_fn_args(b, ty, d->function);
         break;
     case D_ORDER_BY_ENUM:
         fill_order_by_enum(b, ty);

@@ -47,6 +47,9 @@ typedef enum {
     GP_FIELD_ROOT_LIST,            /* query_root.T for `table` */
     GP_FIELD_ROOT_BY_PK,           /* query_root.T_by_pk */
     GP_FIELD_ROOT_AGGREGATE,       /* query_root.T_aggregate */
+    GP_FIELD_COMPUTED,             /* computed field `function` of `table` (scalar, row or rows) */
+    GP_FIELD_ROOT_FUNCTION,        /* query_root.<fn> for `function` */
+    GP_FIELD_ROOT_FUNCTION_AGGREGATE, /* query_root.<fn>_aggregate */
     GP_FIELD_AGGREGATE,            /* a field of T_aggregate, T_aggregate_fields, T_*_fields */
     GP_FIELD_META,                 /* __schema, __type and the fields of the introspection types */
 } gp_field_role_t;
@@ -63,6 +66,7 @@ typedef struct gp_field {
     const gp_table_t *table;       /* the table whose row this field reads, when any */
     const gp_column_t *column;     /* GP_FIELD_COLUMN */
     const gp_relationship_t *rel;  /* GP_FIELD_*_REL* */
+    const gp_function_t *function; /* GP_FIELD_COMPUTED, GP_FIELD_ROOT_FUNCTION* */
 } gp_field_t;
 
 typedef struct gp_enum_value {

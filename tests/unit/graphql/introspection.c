@@ -349,6 +349,7 @@ static void test_type_by_name_exact(void)
         "{\"name\":\"comments\",\"type\":{\"kind\":\"NON_NULL\",\"name\":null,\"ofType\":{\"kind\":\"LIST\",\"name\":null}}},"
         "{\"name\":\"comments_aggregate\",\"type\":{\"kind\":\"NON_NULL\",\"name\":null,\"ofType\":{\"kind\":\"OBJECT\",\"name\":\"comments_aggregate\"}}},"
         "{\"name\":\"created_at\",\"type\":{\"kind\":\"NON_NULL\",\"name\":null,\"ofType\":{\"kind\":\"SCALAR\",\"name\":\"timestamptz\"}}},"
+        "{\"name\":\"display_name\",\"type\":{\"kind\":\"SCALAR\",\"name\":\"String\",\"ofType\":null}},"
         "{\"name\":\"email\",\"type\":{\"kind\":\"NON_NULL\",\"name\":null,\"ofType\":{\"kind\":\"SCALAR\",\"name\":\"String\"}}},"
         "{\"name\":\"id\",\"type\":{\"kind\":\"NON_NULL\",\"name\":null,\"ofType\":{\"kind\":\"SCALAR\",\"name\":\"Int\"}}},"
         "{\"name\":\"karma\",\"type\":{\"kind\":\"NON_NULL\",\"name\":null,\"ofType\":{\"kind\":\"SCALAR\",\"name\":\"bigint\"}}},"
@@ -356,7 +357,8 @@ static void test_type_by_name_exact(void)
         "{\"name\":\"posts_by_author_id\",\"type\":{\"kind\":\"NON_NULL\",\"name\":null,\"ofType\":{\"kind\":\"LIST\",\"name\":null}}},"
         "{\"name\":\"posts_by_author_id_aggregate\",\"type\":{\"kind\":\"NON_NULL\",\"name\":null,\"ofType\":{\"kind\":\"OBJECT\",\"name\":\"posts_aggregate\"}}},"
         "{\"name\":\"posts_by_editor_id\",\"type\":{\"kind\":\"NON_NULL\",\"name\":null,\"ofType\":{\"kind\":\"LIST\",\"name\":null}}},"
-        "{\"name\":\"posts_by_editor_id_aggregate\",\"type\":{\"kind\":\"NON_NULL\",\"name\":null,\"ofType\":{\"kind\":\"OBJECT\",\"name\":\"posts_aggregate\"}}}"
+        "{\"name\":\"posts_by_editor_id_aggregate\",\"type\":{\"kind\":\"NON_NULL\",\"name\":null,\"ofType\":{\"kind\":\"OBJECT\",\"name\":\"posts_aggregate\"}}},"
+        "{\"name\":\"recent_posts\",\"type\":{\"kind\":\"NON_NULL\",\"name\":null,\"ofType\":{\"kind\":\"LIST\",\"name\":null}}}"
         "]}}");
 }
 

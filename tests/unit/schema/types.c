@@ -146,7 +146,65 @@ static void test_query_root(void)
     CHECK(gp_type_field(q, "published_posts_by_pk") == NULL);
     CHECK(gp_type_field(q, "__schema") == NULL); /* meta fields are implicit, as __typename */
     for (int i = 0; i < q->nfields; i++)
-        CHECK(q->fields[i].table != NULL);
+        CHECK(q->fields[i].table != NULL || q->fields[i].function != NULL);
+    env_close(&e);
+}
+
+/* Functions (schema/README, Functions): roots for the ones that are no computed fields,
+ * `args` required exactly when a parameter has no default, computed fields in the row,
+ * filters and orderings; the skipped ones nowhere. */
+static void test_functions(void)
+{
+    env_t e = env_open("blog");
+    const gp_type_t *q = e.s->query;
+    const gp_field_t *f = gp_type_field(q, "search_posts");
+    CHECK(f != NULL && f->role == GP_FIELD_ROOT_FUNCTION && f->table == gp_model_table(e.m, "posts"));
+    CHECK_STR(field_type(&e, "query_root", "search_posts"), "[posts!]!");
+    CHECK_STR(arg_type(&e, "query_root", "search_posts", "args"), "search_posts_args!");
+    CHECK_INT(f->nargs, 6);
+    CHECK_STR(field_type(&e, "query_root", "search_posts_aggregate"), "posts_aggregate!");
+    CHECK_STR(arg_type(&e, "query_root", "posts_in_status", "args"), "posts_in_status_args");
+    CHECK_STR(field_type(&e, "query_root", "latest_post"), "posts");
+    CHECK_INT(gp_type_field(q, "latest_post")->nargs, 0);
+    CHECK(gp_type_field(q, "latest_post_aggregate") == NULL);
+    CHECK_STR(field_type(&e, "query_root", "total_karma"), "bigint");
+    CHECK_STR(arg_type(&e, "query_root", "user_count", "args"), "user_count_args");
+    const gp_type_t *args = gp_schema_type(e.s, "posts_in_status_args");
+    CHECK(args != NULL && args->kind == GP_KIND_INPUT_OBJECT && args->ninput_fields == 2);
+    CHECK_STR(gp_typeref_string(e.a, gp_type_input_field(args, "wanted")->type), "post_status");
+    CHECK_STR(gp_typeref_string(e.a, gp_type_input_field(gp_schema_type(e.s, "search_posts_args"), "q")->type),
+              "String!");
+    /* computed fields */
+    CHECK(gp_type_field(q, "users_display_name") == NULL && gp_type_field(q, "users_recent_posts") == NULL);
+    f = gp_type_field(gp_schema_type(e.s, "users"), "display_name");
+    CHECK(f != NULL && f->role == GP_FIELD_COMPUTED && f->nargs == 0);
+    CHECK_STR(field_type(&e, "users", "display_name"), "String");
+    CHECK_STR(field_type(&e, "users", "recent_posts"), "[posts!]!");
+    CHECK_STR(arg_type(&e, "users", "recent_posts", "args"), "users_recent_posts_args");
+    CHECK_STR(arg_type(&e, "posts", "excerpt", "args"), "posts_excerpt_args!");
+    CHECK(gp_type_input_field(gp_schema_type(e.s, "users_bool_exp"), "display_name") != NULL);
+    CHECK(gp_type_input_field(gp_schema_type(e.s, "users_order_by"), "display_name") != NULL);
+    CHECK(gp_type_input_field(gp_schema_type(e.s, "posts_order_by"), "comment_count") != NULL);
+    CHECK(gp_type_input_field(gp_schema_type(e.s, "posts_bool_exp"), "excerpt") == NULL); /* len is required */
+    CHECK(gp_type_input_field(gp_schema_type(e.s, "users_bool_exp"), "recent_posts") == NULL);
+    /* skipped: volatile, overloaded, a set of scalars, a name a column has */
+    CHECK(gp_type_field(q, "bump_karma") == NULL && gp_type_field(q, "karma_of") == NULL);
+    CHECK(gp_type_field(q, "post_titles") == NULL);
+    CHECK_STR(field_type(&e, "users", "email"), "String!");
+    const gp_function_t *bump = NULL;
+    for (int i = 0; i < e.m->nfunctions; i++)
+        if (strcmp(e.m->functions[i].name, "bump_karma") == 0)
+            bump = &e.m->functions[i];
+    CHECK(bump != NULL && bump->volatility == GP_FN_VOLATILE && !bump->exposed && bump->nparams == 2);
+    env_close(&e);
+
+    e = env_open("pagila"); /* last_day and _group_concat have unnamed parameters; the rest are VOLATILE */
+    CHECK(gp_type_field(e.s->query, "last_day") == NULL && gp_type_field(e.s->query, "film_in_stock") == NULL);
+    CHECK(gp_type_field(e.s->query, "rewards_report") == NULL);
+    int exposed = 0;
+    for (int i = 0; i < e.m->nfunctions; i++)
+        exposed += e.m->functions[i].exposed;
+    CHECK_INT(exposed, 0);
     env_close(&e);
 }
 
@@ -350,5 +408,5 @@ static void test_aggregate_functions(void)
     env_close(&e);
 }
 
-TEST_MAIN(test_sorted_and_unique, test_blog_lookups, test_query_root, test_typeref_string, test_builtin_scalars,
+TEST_MAIN(test_sorted_and_unique, test_blog_lookups, test_query_root, test_functions, test_typeref_string, test_builtin_scalars,
           test_introspection_types, test_directives, test_walk_blog, test_walk_pagila, test_aggregate_functions)

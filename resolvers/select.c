@@ -528,9 +528,8 @@ static int write_row_value(gp_compile_t *c, const gp_field_group_t *g, void *ctx
     const gp_relationship_t *rel = gp_table_relationship(t, g->name);
     bool aggregate = false;
     if (rel == NULL) { /* <array relationship>_aggregate, as the type system names it */
-        const gp_field_t *f = c->schema != NULL ? gp_type_field(gp_schema_type(c->schema, t->gql_name), g->name) : NULL;
-        if (f != NULL && f->role == GP_FIELD_ARRAY_REL_AGGREGATE)
-            rel = f->rel, aggregate = true;
+        rel = gp_filter_aggregate_rel(c, t, g->name);
+        aggregate = rel != NULL;
     }
     if (rel == NULL)
         return gp_compile_unreachable(c, g->fields[0]->offset, "the field \"%s\" on \"%s\"", g->name, t->gql_name);

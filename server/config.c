@@ -85,6 +85,8 @@ static const setting_t settings[] = {
      "largest request body accepted; a larger one gets 413 with a GraphQL error"},
     {"plan-cache", {"GRAPHPOST_PLAN_CACHE"}, S_INT, OFF(plan_cache), "512", NULL, 0, 1000000, NULL, false, "N",
      "operations each thread keeps parsed, validated and compiled (0: prepare every request anew)"},
+    {"max-rows", {"GRAPHPOST_MAX_ROWS"}, S_INT, OFF(max_rows), "0", NULL, 0, 1000000000, NULL, false, "N",
+     "rows of any list at most, at every depth (root lists, relationships, aggregate nodes; 0: no cap)"},
     {"dev", {"GRAPHPOST_DEV"}, S_BOOL, OFF(dev), "false", NULL, 0, 0, NULL, false, NULL,
      "development mode: database errors show PostgreSQL's own message and the SQL statement"},
     {"log-level", {"GRAPHPOST_LOG_LEVEL"}, S_CHOICE, OFF(log_level_name), "info", NULL, 0, 0, log_levels, false,

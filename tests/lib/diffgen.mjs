@@ -153,7 +153,7 @@ export async function loadModel(db, serverUrl, tableNames) {
       const child = r.kind === 'array' ? r.target : name;
       const fkCols = r.kind === 'array' ? r.to : r.from;
       const indexed = r.kind === 'object' || (cat.indexes || []).some((i) => i.table === child && fkCols.every((c, k) => i.cols[k] === c));
-      rels.push({ ...r, indexed, hasAggregate: r.kind === 'array' && fields.has(`${r.name}_aggregate`), inBoolExp: boolExp.has(r.name), inOrderBy: orderBy.has(r.name) });
+      rels.push({ ...r, indexed, hasAggregate: r.kind === 'array' && fields.has(`${r.name}_aggregate`), inBoolExp: boolExp.has(r.name), inOrderBy: orderBy.has(r.name), aggInOrderBy: r.kind === 'array' && orderBy.has(`${r.name}_aggregate`) });
     }
     // Aggregate functions: T_aggregate_fields.{sum,avg,...} → T_<fn>_fields columns.
     const aggFns = [];
@@ -315,18 +315,44 @@ export function generateOp(model, rng, opts = {}) {
     const d = rng.pick(DIRS);
     return rng.chance(0.2) ? val('order_by!', () => rng.pick(DIRS), 1) : { var: null, a: d, b: d, gtype: 'order_by' };
   };
+  // An aggregate of an array relationship of t to order by: count, or a function of a
+  // column. Sums, averages and statistics only of exact columns (int, numeric): of a
+  // float column they depend on the order rows are added in, which two plans of one
+  // query need not share, so rows that tie could sort either way. On the big database only
+  // through indexed foreign keys, as filters: the aggregate is one subquery per row.
+  const aggTerm = (t) => {
+    const rels = t.rels.filter((r) => r.aggInOrderBy && (!op.big || r.indexed));
+    if (!rels.length) return null;
+    const r = rng.pick(rels);
+    const tt = model.tables.get(r.target);
+    const exact = (f, c) => f.fn === 'min' || f.fn === 'max' || tt.cols.find((x) => x.name === c)?.gql !== 'Float';
+    const fns = tt.aggFns.map((f) => ({ fn: f.fn, cols: f.cols.filter((c) => exact(f, c)) })).filter((f) => f.cols.length);
+    if (!fns.length || rng.chance(0.4)) return { rel: r, fn: 'count' };
+    const f = rng.pick(fns);
+    return { rel: r, fn: f.fn, col: rng.pick(f.cols) };
+  };
   // order_by items end with the primary key (a unique tiebreak).
   const orderBy = (t, distinctCol) => {
     const items = [];
     if (distinctCol) items.push({ path: [], col: distinctCol, dir: dir() });
     for (let i = rng.int(0, 2); i > 0; i--) {
       const viaRel = t.rels.filter((r) => r.kind === 'object' && r.inOrderBy);
-      if (viaRel.length && rng.chance(0.35)) {
+      const agg = rng.chance(0.3) ? aggTerm(t) : null;
+      if (agg) {
+        items.push({ path: [], agg, dir: dir() });
+        feat(`order_by ${agg.fn} of an array relationship`);
+      } else if (viaRel.length && rng.chance(0.35)) {
         const r = rng.pick(viaRel);
         const tt = model.tables.get(r.target);
-        const c = rng.pick(tt.cols.filter((x) => x.orderable));
-        items.push({ path: [r], col: c.name, dir: dir() });
-        feat('order_by through an object relationship');
+        const agg = rng.chance(0.25) ? aggTerm(tt) : null;
+        if (agg) {
+          items.push({ path: [r], agg, dir: dir() });
+          feat('order_by an aggregate through an object relationship');
+        } else {
+          const c = rng.pick(tt.cols.filter((x) => x.orderable));
+          items.push({ path: [r], col: c.name, dir: dir() });
+          feat('order_by through an object relationship');
+        }
       } else {
         const c = rng.pick(t.cols.filter((x) => x.orderable));
         items.push({ path: [], col: c.name, dir: dir() });
@@ -520,6 +546,10 @@ function printArgs(a) {
   if (a.distinct) parts.push(`distinct_on: ${a.distinct.length % 2 ? a.distinct : `[${a.distinct}]`}`);
   const ob = a.orderBy.map((it) => {
     let inner = `{${it.col}: ${pv(it.dir)}}`;
+    if (it.agg) {
+      const fn = it.agg.fn === 'count' ? `count: ${pv(it.dir)}` : `${it.agg.fn}: {${it.agg.col}: ${pv(it.dir)}}`;
+      inner = `{${it.agg.rel.name}_aggregate: {${fn}}}`;
+    }
     for (const r of [...it.path].reverse()) inner = `{${r.name}: ${inner}}`;
     return inner;
   });

@@ -522,17 +522,6 @@ static void fill_aggregate_order_by(builder_t *b, gp_type_t *ty, const gp_table_
     set_input_fields(ty, &l);
 }
 
-static void fill_agg_fn_order_by(builder_t *b, gp_type_t *ty, const gp_table_t *t, const gp_aggregate_fn_t *fn)
-{
-    inputs_t l = {0};
-    for (int i = 0; i < t->ncolumns; i++) {
-        const gp_column_t *c = &t->columns[i];
-        if (column_usable(c) && agg_class(b->m, c) >= fn->takes)
-            add_input(b, &l, c->name, "order_by");
-    }
-    set_input_fields(ty, &l);
-}
-
 static int cmp_enum_value(const void *pa, const void *pb)
 {
     return strcmp(((const gp_enum_value_t *)pa)->name, ((const gp_enum_value_t *)pb)->name);
@@ -578,15 +567,25 @@ static void fill_aggregate_fields(builder_t *b, gp_type_t *ty, const gp_table_t 
     set_fields(ty, &l);
 }
 
-static void fill_agg_fn_fields(builder_t *b, gp_type_t *ty, const gp_table_t *t, const gp_aggregate_fn_t *fn)
+/* T_<fn>_fields (`order_by` false: a field per column `fn` takes) or T_<fn>_order_by (an
+ * input of type order_by per such column): the same columns. */
+static void fill_agg_fn(builder_t *b, gp_type_t *ty, const gp_table_t *t, const gp_aggregate_fn_t *fn, bool order_by)
 {
     fields_t l = {0};
+    inputs_t in = {0};
     for (int i = 0; i < t->ncolumns; i++) {
         const gp_column_t *c = &t->columns[i];
-        if (column_usable(c) && agg_class(b->m, c) >= fn->takes)
+        if (!column_usable(c) || agg_class(b->m, c) < fn->takes)
+            continue;
+        if (order_by)
+            add_input(b, &in, c->name, "order_by");
+        else
             add_field(b, &l, c->name, fn->as_float ? "Float" : c->gql_type, GP_FIELD_AGGREGATE, t)->column = c;
     }
-    set_fields(ty, &l);
+    if (order_by)
+        set_input_fields(ty, &in);
+    else
+        set_fields(ty, &l);
 }
 
 /* One `<scalar>_comparison_exp` or `<scalar>_array_comparison_exp`. */
@@ -800,13 +799,13 @@ static void fill(builder_t *b, gp_type_t *ty, const decl_t *d)
         fill_aggregate_fields(b, ty, d->table);
         break;
     case D_AGG_FN_FIELDS:
-        fill_agg_fn_fields(b, ty, d->table, d->fn);
+        fill_agg_fn(b, ty, d->table, d->fn, false);
         break;
     case D_AGGREGATE_ORDER_BY:
         fill_aggregate_order_by(b, ty, d->table);
         break;
     case D_AGG_FN_ORDER_BY:
-        fill_agg_fn_order_by(b, ty, d->table, d->fn);
+        fill_agg_fn(b, ty, d->table, d->fn, true);
         break;
     case D_COMPARISON:
         fill_comparison(b, ty, d->column);

@@ -25,40 +25,19 @@ const blogCases = [
     document: '{ users(order_by: [{posts_by_author_id_aggregate: {count: asc}}, {id: desc}]) { id } }',
     sql: `select id from users u order by ${posts('count(*)')} asc, id desc`,
   },
-  {
-    name: 'max desc: the empty relationship (null) first, as desc puts nulls',
-    document: '{ users(order_by: [{posts_by_author_id_aggregate: {max: {rating: desc}}}, {id: asc}]) { id } }',
-    sql: `select id from users u order by ${posts('max(rating)')} desc nulls first, id`,
-  },
-  {
-    name: 'max desc_nulls_last',
-    document: '{ users(order_by: [{posts_by_author_id_aggregate: {max: {rating: desc_nulls_last}}}, {id: asc}]) { id } }',
-    sql: `select id from users u order by ${posts('max(rating)')} desc nulls last, id`,
-  },
-  {
-    name: 'min of a timestamp asc: nulls last',
-    document: '{ users(order_by: [{posts_by_author_id_aggregate: {min: {created_at: asc}}}, {id: asc}]) { id } }',
-    sql: `select id from users u order by ${posts('min(created_at)')} asc nulls last, id`,
-  },
-  {
-    name: 'min of text asc_nulls_first',
-    document: '{ users(order_by: [{posts_by_author_id_aggregate: {min: {title: asc_nulls_first}}}, {id: asc}]) { id } }',
-    sql: `select id from users u order by ${posts('min(title)')} asc nulls first, id`,
-  },
-  {
-    name: 'sum of numeric desc',
-    document: '{ users(order_by: [{posts_by_author_id_aggregate: {sum: {rating: desc}}}, {id: asc}]) { id } }',
-    sql: `select id from users u order by ${posts('sum(rating)')} desc, id`,
-  },
-  {
-    name: 'avg asc',
-    document: '{ users(order_by: [{posts_by_author_id_aggregate: {avg: {rating: asc}}}, {id: desc}]) { id } }',
-    sql: `select id from users u order by ${posts('avg(rating)')} asc, id desc`,
-  },
-  ...['stddev', 'stddev_pop', 'stddev_samp', 'var_pop', 'var_samp', 'variance'].map((fn) => ({
-    name: `${fn} of an int column`,
-    document: `{ users(order_by: [{posts_by_author_id_aggregate: {${fn}: {id: desc_nulls_last}}}, {id: asc}]) { id } }`,
-    sql: `select id from users u order by ${posts(`${fn}(id)`)} desc nulls last, id`,
+  // [function, column, direction, its SQL (nulls as PostgreSQL places them by default), the tie-break's]
+  ...[
+    ['max', 'rating', 'desc', 'desc nulls first', 'asc'], // the empty relationship (null) first
+    ['max', 'rating', 'desc_nulls_last', 'desc nulls last', 'asc'],
+    ['min', 'created_at', 'asc', 'asc nulls last', 'asc'],
+    ['min', 'title', 'asc_nulls_first', 'asc nulls first', 'asc'],
+    ['sum', 'rating', 'desc', 'desc', 'asc'],
+    ['avg', 'rating', 'asc', 'asc', 'desc'],
+    ...['stddev', 'stddev_pop', 'stddev_samp', 'var_pop', 'var_samp', 'variance'].map((fn) => [fn, 'id', 'desc_nulls_last', 'desc nulls last', 'asc']),
+  ].map(([fn, col, dir, sqlDir, tie]) => ({
+    name: `${fn} of ${col} ${dir}`,
+    document: `{ users(order_by: [{posts_by_author_id_aggregate: {${fn}: {${col}: ${dir}}}}, {id: ${tie}}]) { id } }`,
+    sql: `select id from users u order by ${posts(`${fn}(${col})`)} ${sqlDir}, id ${tie}`,
   })),
   {
     name: 'two aggregates of one relationship, in the order given',

@@ -28,6 +28,10 @@ export function makeRng(seed) {
       return out;
     },
   };
+  // A second stream of the same seed, for choices added to the generator later: drawing
+  // them from it leaves every earlier choice, and so every operation a seed made, as it was.
+  let side;
+  r.side = () => (side ??= makeRng(seed ^ 0x5bd1e995));
   return r;
 }
 
@@ -320,16 +324,19 @@ export function generateOp(model, rng, opts = {}) {
   // float column they depend on the order rows are added in, which two plans of one
   // query need not share, so rows that tie could sort either way. On the big database only
   // through indexed foreign keys, as filters: the aggregate is one subquery per row.
-  const aggTerm = (t) => {
+  // Drawn from the side stream, instead of a column term (p: how often), so that a seed
+  // still makes the operations it made before aggregate ordering existed.
+  const aggTerm = (t, p) => {
+    const s = rng.side();
     const rels = t.rels.filter((r) => r.aggInOrderBy && (!op.big || r.indexed));
-    if (!rels.length) return null;
-    const r = rng.pick(rels);
+    if (!s.chance(p) || !rels.length) return null;
+    const r = s.pick(rels);
     const tt = model.tables.get(r.target);
     const exact = (f, c) => f.fn === 'min' || f.fn === 'max' || tt.cols.find((x) => x.name === c)?.gql !== 'Float';
     const fns = tt.aggFns.map((f) => ({ fn: f.fn, cols: f.cols.filter((c) => exact(f, c)) })).filter((f) => f.cols.length);
-    if (!fns.length || rng.chance(0.4)) return { rel: r, fn: 'count' };
-    const f = rng.pick(fns);
-    return { rel: r, fn: f.fn, col: rng.pick(f.cols) };
+    if (!fns.length || s.chance(0.4)) return { rel: r, fn: 'count' };
+    const f = s.pick(fns);
+    return { rel: r, fn: f.fn, col: s.pick(f.cols) };
   };
   // order_by items end with the primary key (a unique tiebreak).
   const orderBy = (t, distinctCol) => {
@@ -337,25 +344,18 @@ export function generateOp(model, rng, opts = {}) {
     if (distinctCol) items.push({ path: [], col: distinctCol, dir: dir() });
     for (let i = rng.int(0, 2); i > 0; i--) {
       const viaRel = t.rels.filter((r) => r.kind === 'object' && r.inOrderBy);
-      const agg = rng.chance(0.3) ? aggTerm(t) : null;
-      if (agg) {
-        items.push({ path: [], agg, dir: dir() });
-        feat(`order_by ${agg.fn} of an array relationship`);
-      } else if (viaRel.length && rng.chance(0.35)) {
+      if (viaRel.length && rng.chance(0.35)) {
         const r = rng.pick(viaRel);
         const tt = model.tables.get(r.target);
-        const agg = rng.chance(0.25) ? aggTerm(tt) : null;
-        if (agg) {
-          items.push({ path: [r], agg, dir: dir() });
-          feat('order_by an aggregate through an object relationship');
-        } else {
-          const c = rng.pick(tt.cols.filter((x) => x.orderable));
-          items.push({ path: [r], col: c.name, dir: dir() });
-          feat('order_by through an object relationship');
-        }
+        const c = rng.pick(tt.cols.filter((x) => x.orderable));
+        const agg = aggTerm(tt, 0.25);
+        items.push(agg ? { path: [r], agg, dir: dir() } : { path: [r], col: c.name, dir: dir() });
+        feat(agg ? 'order_by an aggregate through an object relationship' : 'order_by through an object relationship');
       } else {
         const c = rng.pick(t.cols.filter((x) => x.orderable));
-        items.push({ path: [], col: c.name, dir: dir() });
+        const agg = aggTerm(t, 0.3);
+        items.push(agg ? { path: [], agg, dir: dir() } : { path: [], col: c.name, dir: dir() });
+        if (agg) feat(`order_by ${agg.fn} of an array relationship`);
       }
     }
     for (const k of t.pk) items.push({ path: [], col: k, dir: { var: null, a: 'asc', b: 'asc', gtype: 'order_by' } });

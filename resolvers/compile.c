@@ -63,12 +63,15 @@ static int compile_query(gp_compile_t *c, const gp_operation_t *op)
     return gp_select_object_of(c, groups, write_root_value, NULL);
 }
 
-gp_plan_t *gp_compile(gp_arena_t *a, const gp_plan_target_t *on, const gp_document_t *doc, const gp_operation_t *op,
-                      const json_t *variables, gp_errors_t *errs)
+gp_plan_t *gp_compile(gp_arena_t *a, const gp_plan_target_t *on, const gp_compile_config_t *config,
+                      const gp_document_t *doc, const gp_operation_t *op, const json_t *variables,
+                      gp_errors_t *errs)
 {
     const gp_schema_t *s = on->schema;
     gp_compile_t c = {.arena = a, .model = s->model, .schema = s, .doc = doc, .op = op, .errs = errs};
     c.meta.shared = on->answers;
+    if (config != NULL)
+        c.config = *config;
     gp_sql_init(&c.sql, a);
     c.variables = variables != NULL ? json_incref((json_t *)variables) : json_object();
     gp_plan_t *plan = NULL;

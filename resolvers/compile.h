@@ -39,6 +39,7 @@ typedef struct gp_compile {
     gp_introspection_t meta;         /* one __schema/__type answer per distinct selection (gp_select_introspection) */
     struct gp_introspection_param *introspection_params; /* select.c: the parameter each distinct answer is bound to */
     const char *const *answer;       /* introspection only: the data object without SQL (gp_introspection_answer) */
+    gp_compile_config_t config; /* the server's caps: max_rows */
     int next_alias;         /* _t1, _t2, … : every table reference gets its own */
     int depth;
 } gp_compile_t;
@@ -58,9 +59,11 @@ int gp_compile_fail_kind(gp_compile_t *c, gp_error_kind_t kind, long offset, con
  * names what was met. Returns -1, for `return gp_compile_unreachable(...)`. */
 int gp_compile_unreachable(gp_compile_t *c, long offset, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* Compiles `op` of the validated `doc` with its coerced variables (gp_coerce_variables).
- * Returns NULL and appends to `errs` when it cannot (limits, features not there yet). */
-gp_plan_t *gp_compile(gp_arena_t *a, const gp_plan_target_t *on, const gp_document_t *doc, const gp_operation_t *op,
-                      const json_t *variables, gp_errors_t *errs);
+/* Compiles `op` of the validated `doc` with its coerced variables (gp_coerce_variables)
+ * on `on` under `config` (NULL: no caps). Returns NULL and appends to `errs` when it
+ * cannot (limits, features not there yet). */
+gp_plan_t *gp_compile(gp_arena_t *a, const gp_plan_target_t *on, const gp_compile_config_t *config,
+                      const gp_document_t *doc, const gp_operation_t *op, const json_t *variables,
+                      gp_errors_t *errs);
 
 #endif

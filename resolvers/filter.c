@@ -319,14 +319,49 @@ typedef struct {
     int n; /* relationships on the path */
 } order_path_t;
 
-/* Writes one ORDER BY term: the column, reached through scalar subqueries along the path. */
-static void order_term(gp_compile_t *c, const order_path_t *path, const gp_column_t *col, const char *dir,
+/* What one ORDER BY term sorts by, at the end of the path: a column, or an aggregate
+ * (`fn` of `col`, or count(*) when `col` is NULL) over the rows of the array
+ * relationship `rel`. */
+typedef struct {
+    const gp_column_t *col;
+    const gp_relationship_t *rel;
+    const char *fn;
+} order_value_t;
+
+/* (SELECT count(*) FROM <target> AS _tK WHERE <join>): one correlated scalar subquery,
+ * which the foreign key's index answers. */
+static void order_aggregate(gp_compile_t *c, const gp_table_t *t, int alias, const order_value_t *v)
+{
+    int inner = ++c->next_alias;
+    gp_sql_raw(&c->sql, "(SELECT ");
+    if (v->col == NULL) {
+        gp_sql_raw(&c->sql, "count(*)");
+    } else {
+        gp_sql_raw(&c->sql, v->fn); /* a name from gp_aggregate_fns, the SQL function's own */
+        gp_sql_raw(&c->sql, "(");
+        gp_sql_column(&c->sql, inner, v->col->name);
+        gp_sql_raw(&c->sql, ")");
+    }
+    gp_sql_raw(&c->sql, " FROM ");
+    gp_sql_raw(&c->sql, v->rel->target->sql_name);
+    gp_sql_raw(&c->sql, " AS ");
+    gp_sql_alias(&c->sql, inner);
+    gp_sql_raw(&c->sql, " WHERE ");
+    gp_filter_join(c, t, v->rel, alias, inner);
+    gp_sql_raw(&c->sql, ")");
+}
+
+/* Writes one ORDER BY term: the value, reached through scalar subqueries along the path. */
+static void order_term(gp_compile_t *c, const order_path_t *path, const order_value_t *v, const char *dir,
                        int *terms)
 {
     gp_sql_raw(&c->sql, (*terms)++ ? ", " : " ORDER BY ");
     for (int i = 0; i < path->n; i++)
         gp_sql_raw(&c->sql, "(SELECT ");
-    gp_filter_value(c, path->aliases[path->n], col);
+    if (v->rel != NULL)
+        order_aggregate(c, path->tables[path->n], path->aliases[path->n], v);
+    else
+        gp_filter_value(c, path->aliases[path->n], v->col);
     for (int i = path->n - 1; i >= 0; i--) {
         gp_sql_raw(&c->sql, " FROM ");
         gp_sql_raw(&c->sql, path->rels[i]->target->sql_name);
@@ -337,6 +372,56 @@ static void order_term(gp_compile_t *c, const order_path_t *path, const gp_colum
         gp_sql_raw(&c->sql, " LIMIT 1)");
     }
     gp_sql_raw(&c->sql, dir);
+}
+
+static int order_direction(gp_compile_t *c, const json_t *v, const char *key, long offset, const char **dir)
+{
+    *dir = direction_sql(v);
+    if (*dir == NULL)
+        return gp_compile_unreachable(c, offset, "an order_by value for \"%s\" that is none", key);
+    return 0;
+}
+
+/* {<rel>_aggregate: {count: dir, max: {col: dir}, …}}: T_aggregate_order_by of the
+ * relationship's target, one term per direction given, in the order given. */
+static int order_aggregates(gp_compile_t *c, const order_path_t *path, const gp_relationship_t *rel,
+                            const json_t *obj, long offset, int *terms)
+{
+    const gp_table_t *target = rel->target;
+    if (!json_is_object(obj))
+        return not_an_object(c, target, "aggregate_order_by", obj, offset);
+    const char *fn;
+    json_t *v;
+    json_object_foreach((json_t *)obj, fn, v) {
+        const char *dir;
+        if (json_is_null(v))
+            continue;
+        if (strcmp(fn, "count") == 0) {
+            if (order_direction(c, v, fn, offset, &dir) != 0)
+                return -1;
+            order_term(c, path, &(order_value_t){NULL, rel, fn}, dir, terms);
+            continue;
+        }
+        if (gp_aggregate_fn(fn) == NULL)
+            return gp_compile_unreachable(c, offset, "the field \"%s\" of \"%s_aggregate_order_by\"", fn,
+                                          target->gql_name);
+        if (!json_is_object(v))
+            return not_an_object(c, target, gp_arena_printf(c->arena, "%s_order_by", fn), v, offset);
+        const char *key;
+        json_t *d;
+        json_object_foreach(v, key, d) {
+            const gp_column_t *col = gp_table_column(target, key);
+            if (json_is_null(d))
+                continue;
+            if (col == NULL)
+                return gp_compile_unreachable(c, offset, "the field \"%s\" of \"%s_%s_order_by\"", key,
+                                              target->gql_name, fn);
+            if (order_direction(c, d, key, offset, &dir) != 0)
+                return -1;
+            order_term(c, path, &(order_value_t){col, rel, fn}, dir, terms);
+        }
+    }
+    return 0;
 }
 
 static int order_object(gp_compile_t *c, order_path_t *path, const json_t *obj, long offset, int *terms)
@@ -354,10 +439,16 @@ static int order_object(gp_compile_t *c, order_path_t *path, const json_t *obj, 
         if (fn != NULL && fn->returns == GP_FN_SCALAR)
             col = &fn->result;
         if (col != NULL) {
-            const char *dir = direction_sql(v);
-            if (dir == NULL)
-                return gp_compile_unreachable(c, offset, "an order_by value for \"%s\" that is none", key);
-            order_term(c, path, col, dir, terms);
+            const char *dir;
+            if (order_direction(c, v, key, offset, &dir) != 0)
+                return -1;
+            order_term(c, path, &(order_value_t){col, NULL, NULL}, dir, terms);
+            continue;
+        }
+        const gp_relationship_t *agg = gp_filter_aggregate_rel(c, t, key);
+        if (agg != NULL) {
+            if (order_aggregates(c, path, agg, v, offset, terms) != 0)
+                return -1;
             continue;
         }
         const gp_relationship_t *rel = gp_table_relationship(t, key);
@@ -375,6 +466,13 @@ static int order_object(gp_compile_t *c, order_path_t *path, const json_t *obj, 
             return -1;
     }
     return 0;
+}
+
+const gp_relationship_t *gp_filter_aggregate_rel(const gp_compile_t *c, const gp_table_t *t, const char *name)
+{
+    const gp_type_t *row = c->schema != NULL ? gp_schema_type(c->schema, t->gql_name) : NULL;
+    const gp_field_t *f = row != NULL ? gp_type_field(row, name) : NULL;
+    return f != NULL && f->role == GP_FIELD_ARRAY_REL_AGGREGATE ? f->rel : NULL;
 }
 
 int gp_filter_order_by(gp_compile_t *c, const gp_table_t *t, int alias, const json_t *order_by, long offset)

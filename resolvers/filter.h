@@ -19,6 +19,10 @@ int gp_filter_order_by(gp_compile_t *c, const gp_table_t *t, int alias, const js
  * result (col->computed) "schema"."fn"(_tN). */
 void gp_filter_value(gp_compile_t *c, int alias, const gp_column_t *col);
 
+/* The array relationship `name` names as `<rel>_aggregate` on `t` (the field of the row
+ * type, and the input of T_order_by, schema/types.c names alike); NULL for any other name. */
+const gp_relationship_t *gp_filter_aggregate_rel(const gp_compile_t *c, const gp_table_t *t, const char *name);
+
 /* Writes target_alias.remote = outer_alias.local AND … for `rel`. */
 void gp_filter_join(gp_compile_t *c, const gp_table_t *t, const gp_relationship_t *rel, int outer_alias,
                     int target_alias);

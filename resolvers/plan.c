@@ -69,8 +69,9 @@ bool gp_plan_equal(const gp_plan_t *x, const gp_plan_t *y)
     return true;
 }
 
-gp_plan_t *gp_plan_request(gp_arena_t *a, const gp_plan_target_t *on, const char *query, size_t query_len,
-                           const char *operation_name, const json_t *variables, gp_errors_t *errs)
+gp_plan_t *gp_plan_request(gp_arena_t *a, const gp_plan_target_t *on, const gp_compile_config_t *config,
+                           const char *query, size_t query_len, const char *operation_name,
+                           const json_t *variables, gp_errors_t *errs)
 {
     const gp_schema_t *s = on->schema;
     gp_document_t *doc = gp_parse(a, query, query_len, errs);
@@ -82,7 +83,7 @@ gp_plan_t *gp_plan_request(gp_arena_t *a, const gp_plan_target_t *on, const char
     json_t *coerced = gp_coerce_variables(a, s, op, variables, errs);
     if (coerced == NULL)
         return NULL;
-    gp_plan_t *plan = gp_compile(a, on, doc, op, coerced, errs);
+    gp_plan_t *plan = gp_compile(a, on, config, doc, op, coerced, errs);
     json_decref(coerced);
     return plan;
 }

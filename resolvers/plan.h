@@ -13,6 +13,12 @@
 #include "graphql/introspection.h"
 #include "schema/types.h"
 
+/* The server's settings that shape the SQL: the same for every request a server
+ * answers, so a plan cache compiles all its plans with one of these. */
+typedef struct gp_compile_config {
+    int max_rows;           /* rows of any list (root, relationship, aggregate nodes) at most; 0: no cap */
+} gp_compile_config_t;
+
 typedef struct gp_params {
     int count;
     const char **values;    /* $1..$n as text; NULL is SQL NULL. Types are cast in the SQL text. */
@@ -82,8 +88,10 @@ bool gp_plan_bind(const gp_plan_t *plan, gp_arena_t *a, const json_t *variables,
 bool gp_plan_equal(const gp_plan_t *x, const gp_plan_t *y);
 
 /* Parse, validate, coerce the variables and compile, in one call. `query` must be
- * NUL-terminated at query_len. (The server goes through the plan cache instead.) */
-gp_plan_t *gp_plan_request(gp_arena_t *a, const gp_plan_target_t *on, const char *query, size_t query_len,
-                           const char *operation_name, const json_t *variables, gp_errors_t *errs);
+ * NUL-terminated at query_len; `config` NULL means no caps. (The server goes through
+ * the plan cache instead.) */
+gp_plan_t *gp_plan_request(gp_arena_t *a, const gp_plan_target_t *on, const gp_compile_config_t *config,
+                           const char *query, size_t query_len, const char *operation_name,
+                           const json_t *variables, gp_errors_t *errs);
 
 #endif

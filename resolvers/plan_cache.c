@@ -28,16 +28,19 @@ typedef struct entry {
 
 struct gp_plan_cache {
     int capacity;
+    gp_compile_config_t config;
     entry_t **buckets;
     size_t nbuckets;            /* a power of two */
     entry_t *head, *tail;
     gp_plan_cache_stats_t stats;
 };
 
-gp_plan_cache_t *gp_plan_cache_new(int capacity)
+gp_plan_cache_t *gp_plan_cache_new(int capacity, const gp_compile_config_t *config)
 {
     gp_plan_cache_t *pc = calloc(1, sizeof *pc);
     pc->capacity = capacity;
+    if (config != NULL)
+        pc->config = *config;
     pc->nbuckets = 16;
     while (pc->nbuckets < (size_t)capacity * 2)
         pc->nbuckets *= 2;
@@ -190,7 +193,7 @@ static gp_plan_t *plan_for(gp_plan_cache_t *pc, const gp_plan_target_t *on, gp_a
     if (plan != NULL) {
         pc->stats.hits++;
     } else {
-        plan = gp_compile(a, on, e->doc, op, coerced, errs);
+        plan = gp_compile(a, on, &pc->config, e->doc, op, coerced, errs);
         if (plan != NULL && plan->reusable && e->plan == NULL)
             e->plan = keep_plan(e->arena, plan);
     }
@@ -203,7 +206,7 @@ gp_plan_t *gp_plan_cache_resolve(gp_plan_cache_t *pc, const gp_plan_target_t *on
                                  gp_errors_t *errs)
 {
     if (pc->capacity == 0)
-        return gp_plan_request(a, on, query, len, operation_name, variables, errs);
+        return gp_plan_request(a, on, &pc->config, query, len, operation_name, variables, errs);
     const char *name = operation_name != NULL ? operation_name : "";
     uint64_t hash = key_hash(on->version, query, len, name);
     entry_t *e = lookup(pc, hash, on->version, query, len, name);

@@ -24,8 +24,10 @@ typedef struct gp_plan_cache_stats {
     int size;
 } gp_plan_cache_stats_t;
 
-/* capacity 0 disables caching. */
-gp_plan_cache_t *gp_plan_cache_new(int capacity);
+/* capacity 0 disables caching. Every plan is compiled under `config` (copied; NULL: no
+ * caps): a server's settings are the same for all its requests, so they are no part of
+ * the key. */
+gp_plan_cache_t *gp_plan_cache_new(int capacity, const gp_compile_config_t *config);
 void gp_plan_cache_free(gp_plan_cache_t *pc);
 
 /* What gp_plan_request does on `on`, through the cache. on->version names

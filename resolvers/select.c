@@ -149,14 +149,22 @@ static int list_args(gp_compile_t *c, const gp_selection_t *f, const char *paren
     return 0;
 }
 
-static int write_count(gp_compile_t *c, const char *clause, const json_t *v, long at)
+/* LIMIT or OFFSET `v`; a LIMIT of at most `cap` rows when `cap` > 0 (--max-rows):
+ * least(<the client's>, cap), which serves any value a cached plan is re-bound to. */
+static int write_count(gp_compile_t *c, const char *clause, const json_t *v, long at, int cap)
 {
-    if (v == NULL)
+    if (v == NULL) {
+        if (cap > 0)
+            gp_strbuf_printf(&c->sql.text, " LIMIT %d", cap);
         return 0;
+    }
     if (!gp_values_check(GP_CHECK_COUNT, v)) /* checked again whenever a cached plan is re-bound */
         return gp_compile_fail(c, at, "Expected a non-negative Int for %s.", clause);
     gp_sql_raw(&c->sql, clause[0] == 'l' ? " LIMIT " : " OFFSET ");
+    gp_sql_raw(&c->sql, cap > 0 ? "least(" : "");
     gp_values_count(c, v);
+    if (cap > 0)
+        gp_strbuf_printf(&c->sql.text, ", %d)", cap);
     return 0;
 }
 
@@ -239,9 +247,10 @@ static int write_call(gp_compile_t *c, const gp_function_t *fn, int row_alias, c
 }
 
 /* FROM <table or function call> AS _tN WHERE <join?> AND <where?> ORDER BY … LIMIT … OFFSET …
- * A function `fn` that is a computed field of `outer`'s table takes outer's row. */
+ * A function `fn` that is a computed field of `outer`'s table takes outer's row.
+ * `capped`: rows that go out as a list, at most --max-rows of them. */
 static int write_from(gp_compile_t *c, const gp_table_t *t, const gp_function_t *fn, int alias,
-                      const gp_relationship_t *rel, const row_t *outer, const list_args_t *args)
+                      const gp_relationship_t *rel, const row_t *outer, const list_args_t *args, bool capped)
 {
     gp_sql_raw(&c->sql, " FROM ");
     if (fn == NULL)
@@ -272,9 +281,26 @@ static int write_from(gp_compile_t *c, const gp_table_t *t, const gp_function_t 
         return 0;
     if (args->order_by != NULL && gp_filter_order_by(c, t, alias, args->order_by, args->order_by_at) != 0)
         return -1;
-    if (write_count(c, "limit", args->limit, args->limit_at) != 0 ||
-        write_count(c, "offset", args->offset, args->offset_at) != 0)
+    if (write_count(c, "limit", args->limit, args->limit_at, capped ? c->config.max_rows : 0) != 0 ||
+        write_count(c, "offset", args->offset, args->offset_at, 0) != 0)
         return -1;
+    return 0;
+}
+
+/* The rows of `t` that `args` pick (of the array relationship `rel` of `outer`, or that
+ * function `fn` returns, if any) as a JSON array, each row the selection of `g`. */
+static int write_rows(gp_compile_t *c, const gp_table_t *t, const gp_function_t *fn, const gp_field_group_t *g,
+                      const gp_relationship_t *rel, const row_t *outer, const list_args_t *args)
+{
+    int alias = ++c->next_alias;
+    gp_sql_raw(&c->sql, "(SELECT coalesce(json_agg(_s.j), '[]') FROM (SELECT ");
+    if (write_distinct_on(c, t, alias, args->distinct_on, args->distinct_on_at) != 0 ||
+        write_row(c, t, alias, g) != 0)
+        return -1;
+    gp_sql_raw(&c->sql, " AS j");
+    if (write_from(c, t, fn, alias, rel, outer, args, true) != 0)
+        return -1;
+    gp_sql_raw(&c->sql, ") AS _s)");
     return 0;
 }
 
@@ -284,21 +310,9 @@ static int write_list(gp_compile_t *c, const gp_table_t *t, const gp_function_t 
                       const char *parent_type, const gp_relationship_t *rel, const row_t *outer)
 {
     list_args_t args;
-    int rc = -1;
-    if (list_args(c, g->fields[0], parent_type, &args) != 0)
-        goto Done;
-    int alias = ++c->next_alias;
-    gp_sql_raw(&c->sql, "(SELECT coalesce(json_agg(_s.j), '[]') FROM (SELECT ");
-    if (write_distinct_on(c, t, alias, args.distinct_on, args.distinct_on_at) != 0)
-        goto Done;
-    if (write_row(c, t, alias, g) != 0)
-        goto Done;
-    gp_sql_raw(&c->sql, " AS j");
-    if (write_from(c, t, fn, alias, rel, outer, &args) != 0)
-        goto Done;
-    gp_sql_raw(&c->sql, ") AS _s)");
-    rc = 0;
-Done:
+    int rc = list_args(c, g->fields[0], parent_type, &args);
+    if (rc == 0)
+        rc = write_rows(c, t, fn, g, rel, outer, &args);
     list_args_free(&args);
     return rc;
 }
@@ -312,7 +326,9 @@ Done:
  *
  * The inner query projects only the columns the aggregates read (c<column index>)
  * and one JSON row per `nodes` selection (j<n>), so a count over many rows reads
- * little. */
+ * little. Under --max-rows, `nodes` is a list of its own instead (write_rows, capped),
+ * beside aggregates over every row the arguments pick: the cap bounds what is sent,
+ * not what is counted. */
 
 static bool is_aggregate_function(const char *name)
 {
@@ -324,6 +340,11 @@ typedef struct {
     bool *columns;               /* read by some aggregate: projected as c<index> */
     const gp_field_group_t **nodes;
     int nnodes;
+    bool nodes_apart;            /* --max-rows: each `nodes` is a capped list of its own, */
+    const gp_relationship_t *rel;/* of these rows: */
+    const gp_function_t *fn;
+    const row_t *outer;
+    const list_args_t *args;
 } aggregate_t;
 
 static gp_field_group_t *collect_on(gp_compile_t *c, const char *type, const gp_field_group_t *g, int *failed)
@@ -491,6 +512,8 @@ static int write_aggregate_value(gp_compile_t *c, const gp_field_group_t *g, voi
         return 0;
     }
     if (strcmp(g->name, "nodes") == 0) {
+        if (ag->nodes_apart)
+            return write_rows(c, ag->table, ag->fn, g, ag->rel, ag->outer, ag->args);
         for (int i = 0; i < ag->nnodes; i++)
             if (ag->nodes[i] == g)
                 gp_strbuf_printf(&c->sql.text, "coalesce(json_agg(_s.\"j%d\"), '[]')", i);
@@ -515,7 +538,8 @@ static int write_aggregate(gp_compile_t *c, const gp_table_t *t, const gp_functi
     int rc = -1, failed = 0;
     if (list_args(c, g->fields[0], parent_type, &args) != 0)
         goto Done;
-    aggregate_t ag = {.table = t, .columns = gp_arena_calloc(c->arena, sizeof(bool) * (size_t)t->ncolumns)};
+    aggregate_t ag = {.table = t, .columns = gp_arena_calloc(c->arena, sizeof(bool) * (size_t)t->ncolumns),
+                      .nodes_apart = c->config.max_rows > 0, .rel = rel, .fn = fn, .outer = outer, .args = &args};
     gp_field_group_t *groups = collect_on(c, gp_arena_printf(c->arena, "%s_aggregate", t->gql_name), g, &failed);
     if (failed || plan_aggregate(c, &ag, groups) != 0)
         goto Done;
@@ -534,13 +558,13 @@ static int write_aggregate(gp_compile_t *c, const gp_table_t *t, const gp_functi
         gp_sql_column(&c->sql, alias, t->columns[i].name);
         gp_strbuf_printf(&c->sql.text, " AS \"c%d\"", i);
     }
-    for (int i = 0; i < ag.nnodes; i++) {
+    for (int i = 0; i < ag.nnodes && !ag.nodes_apart; i++) {
         gp_sql_raw(&c->sql, ", ");
         if (write_row(c, t, alias, ag.nodes[i]) != 0)
             goto Done;
         gp_strbuf_printf(&c->sql.text, " AS \"j%d\"", i);
     }
-    if (write_from(c, t, fn, alias, rel, outer, &args) != 0)
+    if (write_from(c, t, fn, alias, rel, outer, &args, false) != 0)
         goto Done;
     /* One row even when only __typename is selected (no aggregate function at all). */
     gp_sql_raw(&c->sql, ") AS _s GROUP BY ())");
@@ -557,7 +581,7 @@ static int write_object_relationship(gp_compile_t *c, const gp_field_group_t *g,
     gp_sql_raw(&c->sql, "(SELECT ");
     if (write_row(c, rel->target, alias, g) != 0)
         return -1;
-    if (write_from(c, rel->target, NULL, alias, rel, outer, NULL) != 0)
+    if (write_from(c, rel->target, NULL, alias, rel, outer, NULL, false) != 0)
         return -1;
     gp_sql_raw(&c->sql, " LIMIT 1)");
     return 0;
@@ -635,7 +659,7 @@ static int write_function_value(gp_compile_t *c, const gp_function_t *fn, const 
     }
     int alias = ++c->next_alias;
     gp_sql_raw(&c->sql, "(SELECT ");
-    if (write_row(c, fn->table, alias, g) != 0 || write_from(c, fn->table, fn, alias, NULL, outer, &args) != 0)
+    if (write_row(c, fn->table, alias, g) != 0 || write_from(c, fn->table, fn, alias, NULL, outer, &args, false) != 0)
         goto Done;
     gp_sql_raw(&c->sql, ")");
     rc = 0;
@@ -672,9 +696,8 @@ static int write_row_value(gp_compile_t *c, const gp_field_group_t *g, void *ctx
     const gp_relationship_t *rel = gp_table_relationship(t, g->name);
     bool aggregate = false;
     if (rel == NULL) { /* <array relationship>_aggregate, as the type system names it */
-        const gp_field_t *f = c->schema != NULL ? gp_type_field(gp_schema_type(c->schema, t->gql_name), g->name) : NULL;
-        if (f != NULL && f->role == GP_FIELD_ARRAY_REL_AGGREGATE)
-            rel = f->rel, aggregate = true;
+        rel = gp_filter_aggregate_rel(c, t, g->name);
+        aggregate = rel != NULL;
     }
     if (rel == NULL)
         return gp_compile_unreachable(c, g->fields[0]->offset, "the field \"%s\" on \"%s\"", g->name, t->gql_name);

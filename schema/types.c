@@ -34,6 +34,8 @@ typedef enum {
     D_AGGREGATE,
     D_AGGREGATE_FIELDS,
     D_AGG_FN_FIELDS,
+    D_AGGREGATE_ORDER_BY,
+    D_AGG_FN_ORDER_BY,
     D_COMPARISON,
     D_FN_ARGS,
     D_ORDER_BY_ENUM,
@@ -46,7 +48,7 @@ typedef struct {
     decl_kind_t what;
     const gp_table_t *table;
     const gp_column_t *column; /* D_COMPARISON: a column of that scalar */
-    const gp_aggregate_fn_t *fn; /* D_AGG_FN_FIELDS: avg, sum, min … */
+    const gp_aggregate_fn_t *fn; /* D_AGG_FN_FIELDS, D_AGG_FN_ORDER_BY: avg, sum, min … */
     const void *meta;          /* D_META, D_BUILTIN_SCALAR: the static description */
     const gp_function_t *function; /* D_FN_ARGS */
 } decl_t;
@@ -56,6 +58,7 @@ typedef struct {
     const gp_model_t *m;
     decl_t *decls;
     int ndecls, cap;
+    bool *array_target;   /* by table index: the target of an array relationship */
     gp_schema_t *s;
 } builder_t;
 
@@ -167,14 +170,6 @@ static void set_args(gp_field_t *f, inputs_t *l)
     qsort(l->v, (size_t)l->n, sizeof *l->v, cmp_input);
     f->args = l->v;
     f->nargs = l->n;
-}
-
-static bool fields_have(const fields_t *l, const char *name)
-{
-    for (int i = 0; i < l->n; i++)
-        if (strcmp(l->v[i].name, name) == 0)
-            return true;
-    return false;
 }
 
 /* ---- the built-in part: scalars, introspection types, directives ---------------- */
@@ -503,6 +498,17 @@ static void fill_fn_args(builder_t *b, gp_type_t *ty, const gp_function_t *fn)
     set_input_fields(ty, &l);
 }
 
+/* posts → posts_aggregate: the field of the row type and the input of T_order_by for an
+ * array relationship; NULL for an object relationship, or when a column or relationship
+ * already has that name. */
+static const char *rel_aggregate_name(gp_arena_t *a, const gp_table_t *t, const gp_relationship_t *r)
+{
+    const char *name = gp_arena_printf(a, "%s_aggregate", r->name);
+    if (r->kind != GP_REL_ARRAY || gp_table_column(t, name) != NULL || gp_table_relationship(t, name) != NULL)
+        return NULL;
+    return name;
+}
+
 static void fill_row(builder_t *b, gp_type_t *ty, const gp_table_t *t)
 {
     gp_arena_t *a = b->a;
@@ -533,11 +539,10 @@ static void fill_row(builder_t *b, gp_type_t *ty, const gp_table_t *t)
         }
         f->rel = r;
     }
-    /* posts → posts_aggregate, unless a column or relationship already has that name. */
     for (int i = 0; i < t->nrels; i++) {
         const gp_relationship_t *r = &t->rels[i];
-        const char *name = gp_arena_printf(a, "%s_aggregate", r->name);
-        if (r->kind != GP_REL_ARRAY || fields_have(&l, name))
+        const char *name = rel_aggregate_name(a, t, r);
+        if (name == NULL)
             continue;
         const char *tn = r->target->gql_name;
         gp_field_t *f = add_field(b, &l, name, gp_arena_printf(a, "%s_aggregate!", tn),
@@ -581,14 +586,31 @@ static void fill_order_by(builder_t *b, gp_type_t *ty, const gp_table_t *t)
         if (strcmp(c->gql_type, "json") != 0)
             add_input(b, &l, c->gql_name, "order_by");
     }
-    for (int i = 0; i < t->nrels; i++)
-        if (t->rels[i].kind == GP_REL_OBJECT)
-            add_input(b, &l, t->rels[i].name, gp_arena_printf(b->a, "%s_order_by", t->rels[i].target->gql_name));
+    for (int i = 0; i < t->nrels; i++) {
+        const gp_relationship_t *r = &t->rels[i];
+        const char *agg = rel_aggregate_name(b->a, t, r);
+        if (r->kind == GP_REL_OBJECT)
+            add_input(b, &l, r->name, gp_arena_printf(b->a, "%s_order_by", r->target->gql_name));
+        else if (agg != NULL)
+            add_input(b, &l, agg, gp_arena_printf(b->a, "%s_aggregate_order_by", r->target->gql_name));
+    }
     for (int i = 0; i < t->ncomputed; i++) {
         const gp_function_t *f = t->computed[i];
         if (computed_comparable(f) && strcmp(f->result.gql_type, "json") != 0)
             add_input(b, &l, f->field, "order_by");
     }
+    set_input_fields(ty, &l);
+}
+
+/* T_aggregate_order_by, Hasura's: count, and per aggregate function with columns a
+ * T_<fn>_order_by of those columns. */
+static void fill_aggregate_order_by(builder_t *b, gp_type_t *ty, const gp_table_t *t)
+{
+    inputs_t l = {0};
+    add_input(b, &l, "count", "order_by");
+    for (const gp_aggregate_fn_t *fn = gp_aggregate_fns; fn < gp_aggregate_fns + gp_naggregate_fns; fn++)
+        if (agg_fn_has_columns(b->m, t, fn))
+            add_input(b, &l, fn->name, gp_arena_printf(b->a, "%s_%s_order_by", t->gql_name, fn->name));
     set_input_fields(ty, &l);
 }
 
@@ -637,15 +659,25 @@ static void fill_aggregate_fields(builder_t *b, gp_type_t *ty, const gp_table_t 
     set_fields(ty, &l);
 }
 
-static void fill_agg_fn_fields(builder_t *b, gp_type_t *ty, const gp_table_t *t, const gp_aggregate_fn_t *fn)
+/* T_<fn>_fields (`order_by` false: a field per column `fn` takes) or T_<fn>_order_by (an
+ * input of type order_by per such column): the same columns. */
+static void fill_agg_fn(builder_t *b, gp_type_t *ty, const gp_table_t *t, const gp_aggregate_fn_t *fn, bool order_by)
 {
     fields_t l = {0};
+    inputs_t in = {0};
     for (int i = 0; i < t->ncolumns; i++) {
         const gp_column_t *c = &t->columns[i];
-        if (agg_class(b->m, c) >= fn->takes)
+        if (agg_class(b->m, c) < fn->takes)
+            continue;
+        if (order_by)
+            add_input(b, &in, c->gql_name, "order_by");
+        else
             add_field(b, &l, c->gql_name, fn->as_float ? "Float" : c->gql_type, GP_FIELD_AGGREGATE, t)->column = c;
     }
-    set_fields(ty, &l);
+    if (order_by)
+        set_input_fields(ty, &in);
+    else
+        set_fields(ty, &l);
 }
 
 /* One `<scalar>_comparison_exp` or `<scalar>_array_comparison_exp`. */
@@ -748,6 +780,18 @@ static void declare(builder_t *b, decl_t d)
     b->decls[b->ndecls++] = d;
 }
 
+/* Marks the tables that some array relationship T_order_by offers leads to: only they
+ * get T_aggregate_order_by (as Hasura declares it). */
+static void mark_array_targets(builder_t *b)
+{
+    const gp_model_t *m = b->m;
+    b->array_target = gp_arena_calloc(b->a, sizeof(bool) * (size_t)(m->ntables + 1));
+    for (int i = 0; i < m->ntables; i++)
+        for (int k = 0; k < m->tables[i].nrels; k++)
+            if (rel_aggregate_name(b->a, &m->tables[i], &m->tables[i].rels[k]) != NULL)
+                b->array_target[m->tables[i].rels[k].target - m->tables] = true;
+}
+
 static void declare_table(builder_t *b, const gp_table_t *t)
 {
     gp_arena_t *a = b->a;
@@ -763,6 +807,14 @@ static void declare_table(builder_t *b, const gp_table_t *t)
         if (agg_fn_has_columns(b->m, t, fn))
             declare(b, (decl_t){gp_arena_printf(a, "%s_%s_fields", tn, fn->name), GP_KIND_OBJECT, D_AGG_FN_FIELDS, t,
                                 NULL, fn, NULL, NULL});
+    if (b->array_target[t - b->m->tables]) {
+        declare(b, (decl_t){gp_arena_printf(a, "%s_aggregate_order_by", tn), GP_KIND_INPUT_OBJECT,
+                            D_AGGREGATE_ORDER_BY, t, NULL, NULL, NULL, NULL});
+        for (const gp_aggregate_fn_t *fn = gp_aggregate_fns; fn < gp_aggregate_fns + gp_naggregate_fns; fn++)
+            if (agg_fn_has_columns(b->m, t, fn))
+                declare(b, (decl_t){gp_arena_printf(a, "%s_%s_order_by", tn, fn->name), GP_KIND_INPUT_OBJECT,
+                                    D_AGG_FN_ORDER_BY, t, NULL, fn, NULL, NULL});
+    }
     for (int i = 0; i < t->ncolumns; i++) {
         const gp_column_t *c = &t->columns[i];
         declare(b, (decl_t){comparison_name(a, c), GP_KIND_INPUT_OBJECT, D_COMPARISON, NULL, c, NULL, NULL, NULL});
@@ -802,6 +854,7 @@ static void declare_all(builder_t *b)
                             &builtin_scalars[i], NULL});
     for (size_t i = 0; i < sizeof meta_types / sizeof *meta_types; i++)
         declare(b, (decl_t){meta_types[i].name, meta_types[i].kind, D_META, NULL, NULL, NULL, &meta_types[i], NULL});
+    mark_array_targets(b);
     for (int i = 0; i < b->m->ntables; i++)
         declare_table(b, &b->m->tables[i]);
     for (int i = 0; i < b->m->nfunctions; i++)
@@ -868,7 +921,13 @@ static void fill(builder_t *b, gp_type_t *ty, const decl_t *d)
         fill_aggregate_fields(b, ty, d->table);
         break;
     case D_AGG_FN_FIELDS:
-        fill_agg_fn_fields(b, ty, d->table, d->fn);
+        fill_agg_fn(b, ty, d->table, d->fn, false);
+        break;
+    case D_AGGREGATE_ORDER_BY:
+        fill_aggregate_order_by(b, ty, d->table);
+        break;
+    case D_AGG_FN_ORDER_BY:
+        fill_agg_fn(b, ty, d->table, d->fn, true);
         break;
     case D_COMPARISON:
         fill_comparison(b, ty, d->column);

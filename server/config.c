@@ -88,6 +88,8 @@ static const setting_t settings[] = {
     {"stringify-numeric-types", {"GRAPHPOST_STRINGIFY_NUMERIC_TYPES"}, S_BOOL, OFF(stringify_numeric), "false", NULL,
      0, 0, NULL, false, NULL,
      "send bigint, numeric and double precision values (and aggregates over them) as JSON strings, as Hasura does"},
+    {"max-rows", {"GRAPHPOST_MAX_ROWS"}, S_INT, OFF(max_rows), "0", NULL, 0, 1000000000, NULL, false, "N",
+     "rows of any list at most, at every depth (root lists, relationships, aggregate nodes; 0: no cap)"},
     {"dev", {"GRAPHPOST_DEV"}, S_BOOL, OFF(dev), "false", NULL, 0, 0, NULL, false, NULL,
      "development mode: database errors show PostgreSQL's own message and the SQL statement"},
     {"log-level", {"GRAPHPOST_LOG_LEVEL"}, S_CHOICE, OFF(log_level_name), "info", NULL, 0, 0, log_levels, false,

@@ -32,6 +32,7 @@ typedef struct gp_config {
     bool dev;                   /* database errors carry PostgreSQL's message and the SQL */
     int plan_cache;             /* entries of each worker's plan cache; 0 disables it */
     bool stringify_numeric;     /* bigint, numeric, double precision values as JSON strings */
+    int max_rows;               /* rows of any list in a response at most; 0: no cap */
     int max_body;               /* bytes of a request body at most; more gets a 413 */
     int statement_timeout_ms;   /* PostgreSQL's statement_timeout for every pool connection; 0: none */
     int max_response_bytes;     /* bytes of one response (a whole batch) at most; more is an error */

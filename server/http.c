@@ -145,7 +145,7 @@ static gp_snapshot_t *snapshot_or_503(gp_http_ctx_t *ctx, h2o_req_t *req, gp_med
         return NULL;
     }
     if (ctx->plans == NULL)
-        ctx->plans = gp_plan_cache_new(ctx->plan_cache);
+        ctx->plans = gp_plan_cache_new(ctx->plan_cache, &ctx->compile);
     return snap;
 }
 

@@ -25,6 +25,7 @@ typedef struct gp_http_ctx {
     gp_plan_cache_t *plans;     /* made on the first request after the schema is published; keyed by
                                  * snapshot version */
     int plan_cache;             /* its capacity */
+    gp_compile_config_t compile; /* what it compiles with: --max-rows */
     bool dev;                   /* --dev */
     const struct gp_http_limits *limits; /* the handler's, set on every request */
 } gp_http_ctx_t;

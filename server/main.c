@@ -189,6 +189,7 @@ static int start_workers(workers_t *ws, const gp_config_t *cf, gp_snapshot_slot_
             .h2o = &ws->conf,
             .snapshot = slot,
             .plan_cache = cf->plan_cache,
+            .compile = {.max_rows = cf->max_rows},
             .dev = cf->dev,
             .listen_fd = listen_fd,
             .pool = {cf->conn_keywords, cf->conn_values, cf->pool_min,

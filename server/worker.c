@@ -179,6 +179,7 @@ static bool setup(gp_worker_t *w)
     h2o_multithread_register_receiver(w->ctx.h2o.queue, &w->stop_receiver, on_stop);
     w->ctx.snapshot = w->cf.snapshot;
     w->ctx.plan_cache = w->cf.plan_cache;
+    w->ctx.compile = w->cf.compile;
     w->ctx.dev = w->cf.dev;
     w->accept_ctx.ctx = &w->ctx.h2o;
     w->accept_ctx.hosts = w->cf.h2o->hosts;

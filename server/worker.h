@@ -17,6 +17,7 @@ typedef struct gp_worker_config {
     h2o_globalconf_t *h2o;      /* shared, configured by gp_http_configure */
     gp_snapshot_slot_t *snapshot; /* NULL inside until the schema is loaded */
     int plan_cache;             /* capacity of this worker's plan cache */
+    gp_compile_config_t compile; /* the settings its plans are compiled with */
     bool dev;
     int listen_fd;              /* bound and listening; the worker accepts on its own dup() */
     gp_pool_config_t pool;      /* its strings must outlive the worker */

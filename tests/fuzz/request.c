@@ -33,7 +33,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     (void)argc, (void)argv;
     model = fixture_model("blog");
     schema = gp_schema_build(model);
-    cache = gp_plan_cache_new(16);
+    cache = gp_plan_cache_new(16, NULL);
     answers = gp_introspection_answers_new();
     return 0;
 }
@@ -64,7 +64,7 @@ static void resolve_both(gp_arena_t *a, const char *text, size_t len, const char
     gp_errors_init(&hot_errs, a, text);
     gp_errors_init(&cold_errs, a, text);
     gp_plan_t *hot = gp_plan_cache_resolve(cache, &(gp_plan_target_t){schema, 1, answers}, a, text, len, name, variables, &hot_errs);
-    gp_plan_t *cold = gp_plan_request(a, &(gp_plan_target_t){schema, 0, NULL}, text, len, name, variables, &cold_errs);
+    gp_plan_t *cold = gp_plan_request(a, &(gp_plan_target_t){schema, 0, NULL}, NULL, text, len, name, variables, &cold_errs);
     if ((hot == NULL) == (hot_errs.count == 0))
         abort(); /* exactly one of: a plan, or errors that say why not */
     if (hot != NULL && hot->answer == NULL && strncmp(hot->sql, "SELECT ", 7) != 0)

@@ -4,9 +4,9 @@
 // database so graphpost never sees it) and in the server log (log_statement=all).
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { client, need, psql, env } from '../lib/gql.mjs';
+import { client, need, psql, env, HOUSEKEEPING, loggedStatements } from '../lib/gql.mjs';
 
 const gql = client(need('GP_BLOG_URL'));
 
@@ -18,9 +18,6 @@ const QUERY = `{
   posts_by_pk(id: 3) { title author { name } }
 }`;
 
-// Statements a pool may send on its own (session setup, health checks) are not
-// part of answering the request; everything else is.
-const HOUSEKEEPING = /^\s*(set|reset|show|begin|commit|rollback|discard|listen|unlisten|deallocate|select\s+(1|\$1)\s*;?\s*$)/i;
 
 function statementsForBlog() {
   const out = psql(
@@ -32,17 +29,7 @@ function statementsForBlog() {
   return JSON.parse(out).filter((s) => !HOUSEKEEPING.test(s.query));
 }
 
-function logSince(offset) {
-  const text = readFileSync(need('PG_LOG')).subarray(offset).toString('utf8'); // offset is in bytes
-  // One entry per log line prefix ('%m [%p] %d %a: ', %m starts with the date);
-  // a multi-line statement continues on lines without one.
-  const entries = text.split(/\n(?=\d{4}-\d\d-\d\d \d)/);
-  const mine = new RegExp(`^\\S+ \\S+ \\S+ \\[\\d+\\] ${env.blogDb} [^\\n]*?LOG:  (statement|execute [^:]*): `);
-  return entries
-    .filter((e) => mine.test(e))
-    .map((e) => e.replace(mine, ''))
-    .filter((q) => !HOUSEKEEPING.test(q));
-}
+const logSince = (offset) => loggedStatements(env.blogDb, offset);
 
 describe('one statement per operation', () => {
   before(async () => {

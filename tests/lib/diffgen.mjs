@@ -28,6 +28,10 @@ export function makeRng(seed) {
       return out;
     },
   };
+  // A second stream of the same seed, for choices added to the generator later: drawing
+  // them from it leaves every earlier choice, and so every operation a seed made, as it was.
+  let side;
+  r.side = () => (side ??= makeRng(seed ^ 0x5bd1e995));
   return r;
 }
 
@@ -153,7 +157,7 @@ export async function loadModel(db, serverUrl, tableNames) {
       const child = r.kind === 'array' ? r.target : name;
       const fkCols = r.kind === 'array' ? r.to : r.from;
       const indexed = r.kind === 'object' || (cat.indexes || []).some((i) => i.table === child && fkCols.every((c, k) => i.cols[k] === c));
-      rels.push({ ...r, indexed, hasAggregate: r.kind === 'array' && fields.has(`${r.name}_aggregate`), inBoolExp: boolExp.has(r.name), inOrderBy: orderBy.has(r.name) });
+      rels.push({ ...r, indexed, hasAggregate: r.kind === 'array' && fields.has(`${r.name}_aggregate`), inBoolExp: boolExp.has(r.name), inOrderBy: orderBy.has(r.name), aggInOrderBy: r.kind === 'array' && orderBy.has(`${r.name}_aggregate`) });
     }
     // Aggregate functions: T_aggregate_fields.{sum,avg,...} → T_<fn>_fields columns.
     const aggFns = [];
@@ -315,6 +319,25 @@ export function generateOp(model, rng, opts = {}) {
     const d = rng.pick(DIRS);
     return rng.chance(0.2) ? val('order_by!', () => rng.pick(DIRS), 1) : { var: null, a: d, b: d, gtype: 'order_by' };
   };
+  // An aggregate of an array relationship of t to order by: count, or a function of a
+  // column. Sums, averages and statistics only of exact columns (int, numeric): of a
+  // float column they depend on the order rows are added in, which two plans of one
+  // query need not share, so rows that tie could sort either way. On the big database only
+  // through indexed foreign keys, as filters: the aggregate is one subquery per row.
+  // Drawn from the side stream, instead of a column term (p: how often), so that a seed
+  // still makes the operations it made before aggregate ordering existed.
+  const aggTerm = (t, p) => {
+    const s = rng.side();
+    const rels = t.rels.filter((r) => r.aggInOrderBy && (!op.big || r.indexed));
+    if (!s.chance(p) || !rels.length) return null;
+    const r = s.pick(rels);
+    const tt = model.tables.get(r.target);
+    const exact = (f, c) => f.fn === 'min' || f.fn === 'max' || tt.cols.find((x) => x.name === c)?.gql !== 'Float';
+    const fns = tt.aggFns.map((f) => ({ fn: f.fn, cols: f.cols.filter((c) => exact(f, c)) })).filter((f) => f.cols.length);
+    if (!fns.length || s.chance(0.4)) return { rel: r, fn: 'count' };
+    const f = s.pick(fns);
+    return { rel: r, fn: f.fn, col: s.pick(f.cols) };
+  };
   // order_by items end with the primary key (a unique tiebreak).
   const orderBy = (t, distinctCol) => {
     const items = [];
@@ -325,11 +348,14 @@ export function generateOp(model, rng, opts = {}) {
         const r = rng.pick(viaRel);
         const tt = model.tables.get(r.target);
         const c = rng.pick(tt.cols.filter((x) => x.orderable));
-        items.push({ path: [r], col: c.name, dir: dir() });
-        feat('order_by through an object relationship');
+        const agg = aggTerm(tt, 0.25);
+        items.push(agg ? { path: [r], agg, dir: dir() } : { path: [r], col: c.name, dir: dir() });
+        feat(agg ? 'order_by an aggregate through an object relationship' : 'order_by through an object relationship');
       } else {
         const c = rng.pick(t.cols.filter((x) => x.orderable));
-        items.push({ path: [], col: c.name, dir: dir() });
+        const agg = aggTerm(t, 0.3);
+        items.push(agg ? { path: [], agg, dir: dir() } : { path: [], col: c.name, dir: dir() });
+        if (agg) feat(`order_by ${agg.fn} of an array relationship`);
       }
     }
     for (const k of t.pk) items.push({ path: [], col: k, dir: { var: null, a: 'asc', b: 'asc', gtype: 'order_by' } });
@@ -520,6 +546,10 @@ function printArgs(a) {
   if (a.distinct) parts.push(`distinct_on: ${a.distinct.length % 2 ? a.distinct : `[${a.distinct}]`}`);
   const ob = a.orderBy.map((it) => {
     let inner = `{${it.col}: ${pv(it.dir)}}`;
+    if (it.agg) {
+      const fn = it.agg.fn === 'count' ? `count: ${pv(it.dir)}` : `${it.agg.fn}: {${it.agg.col}: ${pv(it.dir)}}`;
+      inner = `{${it.agg.rel.name}_aggregate: {${fn}}}`;
+    }
     for (const r of [...it.path].reverse()) inner = `{${r.name}: ${inner}}`;
     return inner;
   });

@@ -145,10 +145,18 @@ export class Oracle {
     return parts.length ? parts.map((p) => `(${p})`).join(' AND ') : 'true';
   }
 
+  // (SELECT count(*) | fn(col) FROM target b WHERE b.key = a.fk) for an aggregate term.
+  aggSql(a, agg) {
+    const b = this.alias();
+    const on = agg.rel.from.map((f, i) => `${b}.${id(agg.rel.to[i])} = ${a}.${id(f)}`).join(' AND ');
+    const v = agg.fn === 'count' ? 'count(*)' : `${agg.fn}(${b}.${id(agg.col)})`;
+    return `(SELECT ${v} FROM ${id(agg.rel.target)} ${b} WHERE ${on})`;
+  }
+
   orderSql(t, a, items) {
     return items.map((it) => {
       let ref;
-      if (!it.path.length) ref = `${a}.${id(it.col)}`;
+      if (!it.path.length) ref = it.agg ? this.aggSql(a, it.agg) : `${a}.${id(it.col)}`;
       else {
         // (SELECT col FROM target WHERE target.key = a.fk), one level per relationship.
         let cur = a;
@@ -161,7 +169,7 @@ export class Oracle {
           expr = expr ? `${expr} AND ${on}` : on;
           cur = b;
         }
-        ref = `(SELECT ${cur}.${id(it.col)} FROM ${froms.join(', ')} WHERE ${expr})`;
+        ref = `(SELECT ${it.agg ? this.aggSql(cur, it.agg) : `${cur}.${id(it.col)}`} FROM ${froms.join(', ')} WHERE ${expr})`;
       }
       return `${ref} ${DIR_SQL[it.dir[this.S]]}`;
     }).join(', ');

@@ -5,6 +5,7 @@
 // GP_BIN (the binary under test), PGHOST/PGPORT/PGUSER (the test cluster),
 // GP_BLOG_DB, GP_PAGILA_DB (database names), PG_LOG (the cluster's statement log).
 import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -82,6 +83,24 @@ export function sqlRows(db, select) {
 export function sqlRow(db, select) {
   const rows = sqlRows(db, select);
   return rows.length ? rows[0] : null;
+}
+
+// Statements a pool may send on its own (session setup, health checks) are not
+// part of answering the request; everything else is.
+export const HOUSEKEEPING = /^\s*(set|reset|show|begin|commit|rollback|discard|listen|unlisten|deallocate|select\s+(1|\$1)\s*;?\s*$)/i;
+
+// The statements database `db` ran since byte `offset` of the cluster's statement log
+// (PG_LOG, log_statement=all), without the housekeeping ones.
+export function loggedStatements(db, offset) {
+  const text = readFileSync(need('PG_LOG')).subarray(offset).toString('utf8'); // offset is in bytes
+  // One entry per log line prefix ('%m [%p] %d %a: ', %m starts with the date);
+  // a multi-line statement continues on lines without one.
+  const entries = text.split(/\n(?=\d{4}-\d\d-\d\d \d)/);
+  const mine = new RegExp(`^\\S+ \\S+ \\S+ \\[\\d+\\] ${db} [^\\n]*?LOG:  (statement|execute [^:]*): `);
+  return entries
+    .filter((e) => mine.test(e))
+    .map((e) => e.replace(mine, ''))
+    .filter((q) => !HOUSEKEEPING.test(q));
 }
 
 export function psql(db, text) {

@@ -26,7 +26,7 @@ static result_t compile(const char *query, const char *variables)
     result_t r = {.arena = gp_arena_new(4096)};
     gp_errors_init(&r.errs, r.arena, query);
     json_t *vars = variables != NULL ? json_loads(variables, 0, NULL) : NULL;
-    r.plan = gp_plan_request(r.arena, &(gp_plan_target_t){schema, 0, NULL}, query, strlen(query), NULL, vars, &r.errs);
+    r.plan = gp_plan_request(r.arena, &(gp_plan_target_t){schema, 0, NULL}, NULL, query, strlen(query), NULL, vars, &r.errs);
     json_decref(vars);
     return r;
 }
@@ -217,7 +217,7 @@ static void test_introspection_only_needs_no_statement(void)
     gp_errors_t errs;
     const char *q = "{ x: __typename s: __schema { queryType { name } } t: __schema { queryType { name } } }";
     gp_errors_init(&errs, a, q);
-    gp_plan_t *p = gp_plan_request(a, &(gp_plan_target_t){schema, 0, NULL}, q, strlen(q), NULL, NULL, &errs);
+    gp_plan_t *p = gp_plan_request(a, &(gp_plan_target_t){schema, 0, NULL}, NULL, q, strlen(q), NULL, NULL, &errs);
     CHECK(p != NULL && p->answer != NULL);
     if (p != NULL && p->answer != NULL) {
         CHECK_STR(p->sql, "");
@@ -229,7 +229,7 @@ static void test_introspection_only_needs_no_statement(void)
                           "\"t\":{\"queryType\":{\"name\":\"query_root\"}}}");
     }
     q = "{ s: __schema { queryType { name } } users { id } t: __schema { queryType { name } } }";
-    p = gp_plan_request(a, &(gp_plan_target_t){schema, 0, NULL}, q, strlen(q), NULL, NULL, &errs);
+    p = gp_plan_request(a, &(gp_plan_target_t){schema, 0, NULL}, NULL, q, strlen(q), NULL, NULL, &errs);
     CHECK(p != NULL && p->answer == NULL);
     if (p != NULL)
         CHECK_INT(p->params.count, 1);
@@ -244,7 +244,7 @@ static void test_every_root_field_skipped_answers_empty(void)
     gp_errors_t errs;
     const char *q = "{ users @skip(if: true) { id } }";
     gp_errors_init(&errs, a, q);
-    gp_plan_t *p = gp_plan_request(a, &(gp_plan_target_t){schema, 0, NULL}, q, strlen(q), NULL, NULL, &errs);
+    gp_plan_t *p = gp_plan_request(a, &(gp_plan_target_t){schema, 0, NULL}, NULL, q, strlen(q), NULL, NULL, &errs);
     CHECK(p != NULL && p->answer != NULL);
     if (p != NULL && p->answer != NULL) {
         CHECK_STR(p->answer[0], "{");
@@ -303,7 +303,7 @@ static void test_unvalidated_document_is_an_internal_error(void)
         gp_document_t *doc = gp_parse(a, cases[i][0], strlen(cases[i][0]), &errs);
         CHECK(doc != NULL);
         if (doc != NULL) {
-            CHECK(gp_compile(a, &(gp_plan_target_t){schema, 0, NULL}, doc, doc->operations, NULL, &errs) == NULL);
+            CHECK(gp_compile(a, &(gp_plan_target_t){schema, 0, NULL}, NULL, doc, doc->operations, NULL, &errs) == NULL);
             CHECK(errs.count == 1 && errs.head->kind == GP_E_INTERNAL);
             char want[256];
             snprintf(want, sizeof want,

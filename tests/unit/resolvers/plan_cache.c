@@ -25,7 +25,7 @@ static gp_plan_t *resolve(gp_plan_cache_t *pc, gp_arena_t *a, const char *query,
 
 static void test_repeated_document_skips_compiling(void)
 {
-    gp_plan_cache_t *pc = gp_plan_cache_new(8);
+    gp_plan_cache_t *pc = gp_plan_cache_new(8, NULL);
     gp_arena_t *a = gp_arena_new(4096);
     const char *q = "query($id: Int!) { users_by_pk(id: $id) { name } }";
     gp_plan_t *first = resolve(pc, a, q, "{\"id\": 1}");
@@ -46,7 +46,7 @@ static void test_repeated_document_skips_compiling(void)
 
 static void test_shaped_document_reuses_only_the_parse(void)
 {
-    gp_plan_cache_t *pc = gp_plan_cache_new(8);
+    gp_plan_cache_t *pc = gp_plan_cache_new(8, NULL);
     gp_arena_t *a = gp_arena_new(4096);
     const char *q = "query($s: Boolean!) { users { id name @skip(if: $s) } }";
     gp_plan_t *with = resolve(pc, a, q, "{\"s\": false}");
@@ -66,7 +66,7 @@ static void test_shaped_document_reuses_only_the_parse(void)
 
 static void test_least_recently_used_is_evicted(void)
 {
-    gp_plan_cache_t *pc = gp_plan_cache_new(2);
+    gp_plan_cache_t *pc = gp_plan_cache_new(2, NULL);
     gp_arena_t *a = gp_arena_new(4096);
     resolve(pc, a, "{ a: users { id } }", NULL);
     resolve(pc, a, "{ b: users { id } }", NULL);
@@ -87,7 +87,7 @@ static void test_least_recently_used_is_evicted(void)
 
 static void test_errors_are_not_cached(void)
 {
-    gp_plan_cache_t *pc = gp_plan_cache_new(8);
+    gp_plan_cache_t *pc = gp_plan_cache_new(8, NULL);
     gp_arena_t *a = gp_arena_new(4096);
     CHECK(resolve(pc, a, "{ users { nope } }", NULL) == NULL);
     CHECK(resolve(pc, a, "{ users(", NULL) == NULL);
@@ -115,7 +115,7 @@ static const char *all_messages(gp_arena_t *a, const gp_errors_t *errs)
  * errors. Returns whether the second resolve was a plan-cache hit. */
 static bool check_same_as_cold(const char *q, const char *warm, const char *vars)
 {
-    gp_plan_cache_t *pc = gp_plan_cache_new(8);
+    gp_plan_cache_t *pc = gp_plan_cache_new(8, NULL);
     gp_arena_t *a = gp_arena_new(4096);
     resolve(pc, a, q, warm);
     gp_plan_cache_stats_t before, after;
@@ -125,7 +125,7 @@ static bool check_same_as_cold(const char *q, const char *warm, const char *vars
     gp_errors_init(&cold_errs, a, q);
     json_t *v = vars != NULL ? gp_json_load(vars, strlen(vars), NULL) : NULL;
     gp_plan_t *hot = gp_plan_cache_resolve(pc, &(gp_plan_target_t){schema, 1, NULL}, a, q, strlen(q), NULL, v, &hot_errs);
-    gp_plan_t *cold = gp_plan_request(a, &(gp_plan_target_t){schema, 0, NULL}, q, strlen(q), NULL, v, &cold_errs);
+    gp_plan_t *cold = gp_plan_request(a, &(gp_plan_target_t){schema, 0, NULL}, NULL, q, strlen(q), NULL, v, &cold_errs);
     json_decref(v);
     gp_plan_cache_stats(pc, &after);
     bool same = (hot == NULL) == (cold == NULL) && (hot == NULL || gp_plan_equal(hot, cold)) &&
@@ -197,7 +197,7 @@ static void test_literal_true_is_not_a_boolean_variable(void)
 {
     const char *q = "query Q($n: Boolean!) { users(where: {bio: {_is_null: $n}}) { id } "
                     "posts(where: {metadata: {_neq: true}}) { id } }";
-    gp_plan_cache_t *pc = gp_plan_cache_new(8);
+    gp_plan_cache_t *pc = gp_plan_cache_new(8, NULL);
     gp_arena_t *a = gp_arena_new(4096);
     gp_plan_t *t = resolve(pc, a, q, "{\"n\": true}");
     gp_plan_t *f = resolve(pc, a, q, "{\"n\": false}");
@@ -216,7 +216,7 @@ static void test_hit_checks_limit(void)
     const char *q = "query($n: Int) { users(limit: $n) { id } }";
     CHECK(check_same_as_cold(q, "{\"n\": 2}", "{\"n\": 5}")); /* a real hit */
     CHECK(!check_same_as_cold(q, "{\"n\": 2}", "{\"n\": -1}"));
-    gp_plan_cache_t *pc = gp_plan_cache_new(8);
+    gp_plan_cache_t *pc = gp_plan_cache_new(8, NULL);
     gp_arena_t *a = gp_arena_new(4096);
     resolve(pc, a, q, "{\"n\": 2}");
     gp_errors_t errs;
@@ -232,7 +232,7 @@ static void test_hit_checks_limit(void)
 /* Exact digits reach the parameter, from a literal and from a variable. */
 static void test_exact_numbers_are_bound_exactly(void)
 {
-    gp_plan_cache_t *pc = gp_plan_cache_new(8);
+    gp_plan_cache_t *pc = gp_plan_cache_new(8, NULL);
     gp_arena_t *a = gp_arena_new(4096);
     gp_plan_t *p = resolve(pc, a, "{ users(where: {karma: {_eq: 99999999999999999999}}) { id } }", NULL);
     CHECK(p != NULL && p->params.count == 1 && strcmp(p->params.values[0], "99999999999999999999") == 0);
@@ -268,7 +268,7 @@ static gp_plan_t *resolve_on(gp_plan_cache_t *pc, const gp_schema_t *s, uint64_t
 static void test_plans_are_kept_per_schema_version(void)
 {
     gp_schema_t *reloaded = gp_schema_build(model);
-    gp_plan_cache_t *pc = gp_plan_cache_new(8);
+    gp_plan_cache_t *pc = gp_plan_cache_new(8, NULL);
     gp_arena_t *a = gp_arena_new(4096);
     const char *q = "query($id: Int!) { users_by_pk(id: $id) { name } }";
     gp_plan_cache_stats_t st;

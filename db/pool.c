@@ -7,6 +7,14 @@
  * libpq 15's PQpipelineSync always flushes, so the statements queued during one loop
  * turn are written with TCP_CORK set: one write() each, one packet for the batch.
  *
+ * A transaction (gp_pool_transaction: a mutation's statements) is one query with
+ * several statements and one sync after the last: PostgreSQL runs everything before a
+ * Sync as one implicit transaction, so a failing statement aborts the rest and rolls
+ * back the earlier ones, set_config(…, true) lasts until the sync, and the commit
+ * happens at the sync or not at all (a connection lost before it rolls back; a
+ * cancel either hits a statement, which aborts the whole, or finds the backend
+ * between statements or done and is ignored). It is placed like a write.
+ *
  * Which connection gets a statement depends on what it cost last time. The pool keeps
  * a small table of statements keyed by their full SQL (hash, then text compare): the
  * service time of the last run and a pool-unique id that names its prepared statement
@@ -31,9 +39,9 @@
  * are never cancelled: they finish anyway.
  *
  * Every connection keeps a FIFO of what it sent (queries and sync markers) to match
- * the results libpq returns: a query yields its result(s) and then NULL; a sync yields
- * one PGRES_PIPELINE_SYNC. The first statement on a new backend is the pool's own
- * `SET statement_timeout`.
+ * the results libpq returns: each statement of a query yields its result(s) and then
+ * NULL; a sync yields one PGRES_PIPELINE_SYNC. The first statement on a new backend is
+ * the pool's own `SET statement_timeout`.
  *
  * A connection's state is the list it is on (connecting, idle, busy, backoff, closed),
  * changed only by conn_set_state(). Queries that find no usable connection wait in the
@@ -130,20 +138,23 @@ struct gp_query {
     bool prepare;             /* run as the named prepared statement gp_<stmt_id> */
     bool exclusive;           /* not known fast: nothing is pipelined behind it */
     bool awaiting_prepare;    /* its Parse was sent just before it: that result comes first */
+    bool partly_sent;         /* some of its statements went to libpq, not all: never re-sent */
     int attempts;
     int client_fd;            /* the caller's client socket, peeked while it runs; -1: none */
     unsigned stmt_slot;       /* in pool->stmts, or GP_POOL_NO_SLOT */
     uint64_t stmt_id;         /* the slot's id when the query came: a changed id means evicted */
-    PGresult *res;            /* first result while the query's results are being read */
+    PGresult *res;            /* what the callback will be told: the first error, else the last
+                               * statement's first result */
+    int res_stmt;             /* the statement `res` came from */
+    int reading;              /* the statement whose results are being read */
 #ifdef GP_POOL_TRACE
     uint64_t t_new, t_sent, t_start;
     bool traced_excl;
 #endif
     gp_query_cb cb;
     void *data;
-    const char *sql;
-    int nparams;
-    const char **values;
+    int nstmts;                 /* 1, or a gp_pool_transaction's statements */
+    gp_pool_statement_t *stmts; /* copies, in the query's own block */
 };
 
 struct gp_conn {
@@ -280,13 +291,17 @@ static void stmt_record(gp_query_t *q, uint64_t us)
 
 /* ---- queries ---------------------------------------------------------------- */
 
-static gp_query_t *query_new(gp_pool_t *p, const char *sql, int nparams, const char *const *values)
+/* One block: the struct, the statements, their parameter arrays, then the text. */
+static gp_query_t *query_new(gp_pool_t *p, const gp_pool_statement_t *stmts, int n)
 {
-    size_t n = sizeof(gp_query_t) + (size_t)nparams * sizeof(char *) + strlen(sql) + 1;
-    for (int i = 0; i < nparams; i++)
-        if (values[i] != NULL)
-            n += strlen(values[i]) + 1;
-    gp_query_t *q = calloc(1, n);
+    size_t size = sizeof(gp_query_t) + (size_t)n * sizeof(gp_pool_statement_t);
+    for (int k = 0; k < n; k++) {
+        size += (size_t)stmts[k].nparams * sizeof(char *) + strlen(stmts[k].sql) + 1;
+        for (int i = 0; i < stmts[k].nparams; i++)
+            if (stmts[k].values[i] != NULL)
+                size += strlen(stmts[k].values[i]) + 1;
+    }
+    gp_query_t *q = calloc(1, size);
     if (q == NULL)
         abort();
 #ifdef GP_POOL_TRACE
@@ -295,17 +310,28 @@ static gp_query_t *query_new(gp_pool_t *p, const char *sql, int nparams, const c
     q->pool = p;
     q->client_fd = -1;
     q->stmt_slot = GP_POOL_NO_SLOT;
-    q->values = (const char **)(q + 1);
-    char *s = (char *)(q->values + nparams);
-    for (int i = 0; i < nparams; i++) {
-        if (values[i] == NULL)
-            continue;
-        size_t len = strlen(values[i]) + 1;
-        q->values[i] = memcpy(s, values[i], len);
+    q->nstmts = n;
+    q->stmts = (gp_pool_statement_t *)(q + 1);
+    const char **vals = (const char **)(q->stmts + n);
+    for (int k = 0; k < n; k++) {
+        q->stmts[k].nparams = stmts[k].nparams;
+        q->stmts[k].values = vals;
+        vals += stmts[k].nparams;
+    }
+    char *s = (char *)vals;
+    for (int k = 0; k < n; k++) {
+        const char **dst = (const char **)q->stmts[k].values;
+        for (int i = 0; i < stmts[k].nparams; i++) {
+            if (stmts[k].values[i] == NULL)
+                continue;
+            size_t len = strlen(stmts[k].values[i]) + 1;
+            dst[i] = memcpy(s, stmts[k].values[i], len);
+            s += len;
+        }
+        size_t len = strlen(stmts[k].sql) + 1;
+        q->stmts[k].sql = memcpy(s, stmts[k].sql, len);
         s += len;
     }
-    q->sql = strcpy(s, sql);
-    q->nparams = nparams;
     return q;
 }
 
@@ -334,7 +360,7 @@ static void query_complete(gp_query_t *q, const gp_query_result_t *r)
 
 static void query_fail(gp_query_t *q, const char *msg, bool unavailable)
 {
-    gp_query_result_t r = {.error = msg, .unavailable = unavailable};
+    gp_query_result_t r = {.error = msg, .statement = -1, .unavailable = unavailable};
     query_complete(q, &r);
 }
 
@@ -354,6 +380,7 @@ static void query_retry(gp_query_t *q)
         PQclear(q->res);
         q->res = NULL;
     }
+    q->reading = 0;
     q->conn = NULL;
     if (q->forgotten || q->internal) {
         query_free(q);
@@ -380,20 +407,22 @@ static void query_finish(gp_query_t *q, bool conn_bad)
         query_retry(q);
         return;
     }
-    gp_query_result_t r = {0};
+    gp_query_result_t r = {.statement = res != NULL ? q->res_stmt : q->nstmts - 1};
     if (st == PGRES_TUPLES_OK && PQntuples(res) == 1 && PQnfields(res) == 1) {
+        r.statement = -1;
         if (!PQgetisnull(res, 0, 0)) { /* PQgetvalue gives "" for NULL */
             r.cell = PQgetvalue(res, 0, 0);
             r.cell_len = (size_t)PQgetlength(res, 0, 0);
         }
     } else if (st == PGRES_COMMAND_OK && q->internal) {
-        /* SET, DEALLOCATE: done */
+        r.statement = -1; /* SET, DEALLOCATE: done */
     } else if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
         r.error = "expected one row with one column";
     } else if (st == PGRES_PIPELINE_ABORTED) {
-        r.error = "the statement was not run"; /* its segment is its own: cannot happen */
+        r.error = "the statement was not run"; /* an error came first and was kept: cannot happen */
     } else {
         r.sqlstate = sqlstate;
+        r.constraint = res != NULL ? PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME) : NULL;
         r.error = res != NULL ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
         if (r.error == NULL)
             r.error = res != NULL && *PQresultErrorMessage(res) ? PQresultErrorMessage(res) : "database error";
@@ -407,7 +436,7 @@ static void query_finish(gp_query_t *q, bool conn_bad)
  * cannot be withdrawn): its result will be discarded. */
 static void query_abandon(gp_query_t *q, const char *msg)
 {
-    gp_query_result_t r = {.error = msg, .unavailable = true};
+    gp_query_result_t r = {.error = msg, .statement = -1, .unavailable = true};
     query_state_t was = q->state;
     q->pool->stats.errors++;
     if (!q->forgotten && q->cb != NULL) {
@@ -621,6 +650,9 @@ static void conn_teardown(gp_conn_t *c, conn_state_t to)
         q->conn = NULL;
         if (q->forgotten || q->internal)
             query_free(q);
+        else if (q->partly_sent) /* without its sync PostgreSQL rolled it back, but it may have run */
+            query_fail(q, "the database connection failed while the transaction was being sent; it was not committed",
+                       /* unavailable= */ false);
         else
             query_dispatch(q, /* front= */ true);
     }
@@ -748,7 +780,8 @@ static void on_internal_result(void *data, const gp_query_result_t *r)
 /* Sends one of the pool's own statements (no parameters, result only logged). */
 static bool conn_send_internal(gp_conn_t *c, const char *sql)
 {
-    gp_query_t *q = query_new(c->pool, sql, 0, NULL);
+    gp_pool_statement_t st = {.sql = sql};
+    gp_query_t *q = query_new(c->pool, &st, 1);
     q->internal = true;
     q->cb = on_internal_result;
     if (!PQsendQueryParams(c->pg, sql, 0, NULL, NULL, NULL, NULL, 0)) {
@@ -774,12 +807,12 @@ static bool conn_send_prepared(gp_conn_t *c, gp_query_t *q)
                 return false;
             prepared_clear(c);
         }
-        if (!PQsendPrepare(c->pg, name, q->sql, q->nparams, NULL))
+        if (!PQsendPrepare(c->pg, name, q->stmts[0].sql, q->stmts[0].nparams, NULL))
             goto Error;
         prepared_add(c, q->stmt_id);
         q->awaiting_prepare = true;
     }
-    if (!PQsendQueryPrepared(c->pg, name, q->nparams, q->values, NULL, NULL, 0))
+    if (!PQsendQueryPrepared(c->pg, name, q->stmts[0].nparams, q->stmts[0].values, NULL, NULL, 0))
         goto Error;
     return true;
 Error:
@@ -787,14 +820,22 @@ Error:
     return false;
 }
 
+/* Sends q's statements, unnamed unless q is prepared; its sync follows. Once the
+ * first of several went to libpq it may reach the server (libpq writes as its buffer
+ * fills), so a failure after that must not send q again. */
 static bool conn_send_one(gp_conn_t *c, gp_query_t *q)
 {
     if (q->prepare && query_stmt(q) != NULL)
         return conn_send_prepared(c, q);
-    if (!PQsendQueryParams(c->pg, q->sql, q->nparams, NULL, q->values, NULL, NULL, 0)) {
-        conn_fail(c, PQerrorMessage(c->pg)); /* q is still pending: it is re-dispatched */
-        return false;
+    for (int k = 0; k < q->nstmts; k++) {
+        const gp_pool_statement_t *st = &q->stmts[k];
+        q->partly_sent = k > 0;
+        if (!PQsendQueryParams(c->pg, st->sql, st->nparams, NULL, st->values, NULL, NULL, 0)) {
+            conn_fail(c, PQerrorMessage(c->pg)); /* q is still pending: re-dispatched unless partly sent */
+            return false;
+        }
     }
+    q->partly_sent = false;
     return true;
 }
 
@@ -870,6 +911,19 @@ static void query_take_prepare_result(gp_conn_t *c, gp_query_t *q, PGresult *r)
     }
 }
 
+/* Keeps what the callback will be told: the first statement's error, else the last
+ * statement's result; a statement makes one result. The others (earlier statements'
+ * results, PGRES_PIPELINE_ABORTED after an error) are dropped. */
+static void query_take_result(gp_query_t *q, PGresult *r)
+{
+    if (q->res == NULL && (q->reading == q->nstmts - 1 || PQresultStatus(r) == PGRES_FATAL_ERROR)) {
+        q->res = r;
+        q->res_stmt = q->reading;
+    } else {
+        PQclear(r);
+    }
+}
+
 /* q's results are all in: the connection may take more, the pool learns its cost. */
 static void conn_finish_head(gp_conn_t *c, gp_query_t *q)
 {
@@ -917,12 +971,11 @@ static bool conn_read_results(gp_conn_t *c)
             continue;
         }
         if (r != NULL) {
-            if (q->res == NULL)
-                q->res = r;
-            else
-                PQclear(r); /* only the first result counts; one statement makes one */
+            query_take_result(q, r);
             continue;
         }
+        if (++q->reading < q->nstmts) /* a NULL ends each statement's results */
+            continue;
         conn_finish_head(c, q);
     }
     if (PQstatus(c->pg) == CONNECTION_BAD) {
@@ -1452,12 +1505,28 @@ gp_query_t *gp_pool_query(gp_pool_t *p, const char *sql, int nparams, const char
 gp_query_t *gp_pool_query_prepared(gp_pool_t *p, uint64_t statement, const char *sql, int nparams,
                                    const char *const *values, bool read_only, gp_query_cb cb, void *data)
 {
-    gp_query_t *q = query_new(p, sql, nparams, values);
+    gp_pool_statement_t st = {.sql = sql, .nparams = nparams, .values = values};
+    gp_query_t *q = query_new(p, &st, 1);
     uint64_t hash = statement != 0 ? statement : gp_hash64(sql, strlen(sql), GP_POOL_HASH_SEED);
     q->stmt_slot = stmt_lookup(p, hash, sql);
     q->stmt_id = q->stmt_slot != GP_POOL_NO_SLOT ? p->stmts[q->stmt_slot].id : 0;
     q->prepare = statement != 0;
     q->read_only = read_only;
+    q->cb = cb;
+    q->data = data;
+    q->wait.cb = on_acquire_timeout;
+    p->stats.queries++;
+    query_dispatch(q, /* front= */ false);
+    return q;
+}
+
+/* A write, unnamed and not remembered in the statement table: never known fast, so
+ * exclusive on an otherwise idle connection, like any write. */
+gp_query_t *gp_pool_transaction(gp_pool_t *p, const gp_pool_statement_t *statements, int n,
+                                gp_query_cb cb, void *data)
+{
+    assert(n >= 1);
+    gp_query_t *q = query_new(p, statements, n);
     q->cb = cb;
     q->data = data;
     q->wait.cb = on_acquire_timeout;

@@ -1,9 +1,10 @@
 /* db/pool.h — non-blocking libpq connections living in one worker's h2o event loop.
  * One pool per worker thread (no locks). Connections run in pipeline mode with a sync
- * after every statement: each statement is its own implicit transaction, and one that
- * fails fails alone. Statements known to be fast (by their full SQL) are pipelined;
- * any other runs last on its connection with nothing behind it, so no statement waits
- * for a slow one. A forgotten statement is dropped if unsent, cancelled if it runs long. */
+ * after every request: each request (one statement, or the statements of one
+ * gp_pool_transaction) is its own implicit transaction, and one that fails fails alone.
+ * Statements known to be fast (by their full SQL) are pipelined; any other runs last on
+ * its connection with nothing behind it, so no statement waits for a slow one. A
+ * forgotten request is dropped if unsent, cancelled if it runs long. */
 #ifndef GP_POOL_H
 #define GP_POOL_H
 
@@ -29,12 +30,17 @@ typedef struct gp_pool_config {
 
 /* The outcome of one query, handed to its callback. At most one of `cell` and
  * `error` is set; neither when the single cell is SQL NULL. `cell` is the single cell
- * of the single row (NUL-terminated) and is valid only during the callback. */
+ * of the single row (NUL-terminated); it and the strings are valid only during the
+ * callback. */
 typedef struct gp_query_result {
     const char *cell;
     size_t cell_len;
     const char *error;        /* message: PostgreSQL's primary message, or the pool's own */
     const char *sqlstate;     /* PostgreSQL's SQLSTATE, or NULL for the pool's own errors */
+    const char *constraint;   /* the constraint PostgreSQL names (PG_DIAG_CONSTRAINT_NAME), or NULL */
+    int statement;            /* the statement `error` is about (0 for gp_pool_query; the last one for a
+                               * result of the wrong shape); -1 on success and for the pool's own
+                               * errors that concern no one statement (unavailable, connection lost) */
     bool unavailable;         /* no connection in time (acquire timeout) or the pool shut down: a 503 */
 } gp_query_result_t;
 
@@ -58,6 +64,26 @@ gp_query_t *gp_pool_query(gp_pool_t *p, const char *sql, int nparams, const char
  * its names by the full SQL text, so two texts with the same hash never share one. */
 gp_query_t *gp_pool_query_prepared(gp_pool_t *p, uint64_t statement, const char *sql, int nparams,
                                    const char *const *values, bool read_only, gp_query_cb cb, void *data);
+
+/* One statement of a gp_pool_transaction. */
+typedef struct gp_pool_statement {
+    const char *sql;
+    int nparams;
+    const char *const *values; /* text parameters, NULL = SQL NULL; types are cast in the SQL */
+} gp_pool_statement_t;
+
+/* Runs statements[0..n) in order as ONE transaction: pipelined with a single Sync after
+ * the last (PostgreSQL's implicit transaction for a pipeline: one failing statement
+ * aborts the rest and nothing is applied; set_config(…, true) in one statement is seen
+ * by the next and gone after). cb gets the last statement's single cell (as
+ * gp_pool_query), or the first error (and result->statement = its index). Never re-sent
+ * once any of it may have reached the server; sent again on another connection only if
+ * provably never sent. It runs like a write not known to be fast: on a connection with
+ * nothing else outstanding, and nothing is pipelined behind it. Statements and values
+ * are copied. Same callback contract as gp_pool_query; forget and watch_client apply
+ * (a cancel rolls the whole transaction back). */
+gp_query_t *gp_pool_transaction(gp_pool_t *p, const gp_pool_statement_t *statements, int n,
+                                gp_query_cb cb, void *data);
 
 /* The caller no longer wants the result (its client went away): cb will not be
  * called. A statement not sent yet is dropped; one that runs alone on its connection

@@ -100,6 +100,8 @@ typedef struct {
     char cell[128];
     char error[256];
     char sqlstate[8];
+    char constraint[64];
+    int statement;
     bool unavailable;
     bool null_cell; /* neither a cell nor an error: the cell was SQL NULL */
 } slot_t;
@@ -117,6 +119,9 @@ static void on_result(void *data, const gp_query_result_t *r)
         snprintf(s->error, sizeof s->error, "%s", r->error);
     if (r->sqlstate != NULL)
         snprintf(s->sqlstate, sizeof s->sqlstate, "%s", r->sqlstate);
+    if (r->constraint != NULL)
+        snprintf(s->constraint, sizeof s->constraint, "%s", r->constraint);
+    s->statement = r->statement;
     s->unavailable = r->unavailable;
     s->null_cell = r->cell == NULL && r->error == NULL;
 }
@@ -239,8 +244,13 @@ static void test_bad_statement_fails_alone(void)
     }
     CHECK_STR(s[10].error, "division by zero");
     CHECK_STR(s[10].sqlstate, "22012");
+    CHECK_INT(s[10].statement, 0);
+    CHECK_STR(s[10].constraint, "");
+    CHECK_INT(s[9].statement, -1);
     CHECK(!s[10].unavailable);
     CHECK_STR(shape[0].error, "expected one row with one column");
+    CHECK_INT(shape[0].statement, 0);
+    CHECK_INT(null_cell.statement, -1);
     CHECK_STR(shape[1].error, "expected one row with one column");
     CHECK_STR(null_param.cell, "was null");
     CHECK_INT(null_cell.calls, 1);
@@ -631,10 +641,377 @@ static void test_acquire_timeout_bounds_a_wait_in_the_pipeline(void)
     pool_finish(loop, p);
 }
 
+/* ---- transactions --------------------------------------------------------------- */
+
+static PGconn *admin;
+
+/* Runs `sql` on a blocking connection of its own (setup and checks from outside the
+ * pool); returns the first cell, or "" (and a failed check if it was an error). */
+static const char *admin_exec(const char *sql, char *buf, size_t size)
+{
+    PGresult *r = PQexec(admin, sql);
+    ExecStatusType st = PQresultStatus(r);
+    CHECK(st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK);
+    if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK)
+        fprintf(stderr, "admin_exec(%s): %s", sql, PQresultErrorMessage(r));
+    snprintf(buf, size, "%s", st == PGRES_TUPLES_OK && PQntuples(r) > 0 ? PQgetvalue(r, 0, 0) : "");
+    PQclear(r);
+    return buf;
+}
+
+static void admin_start(void)
+{
+    char buf[8];
+    admin = PQconnectdb(pg_url);
+    CHECK(PQstatus(admin) == CONNECTION_OK);
+    PQclear(PQexec(admin, "set client_min_messages = warning"));
+    admin_exec("drop table if exists gp_tx; create table gp_tx (id int primary key, v text not null)", buf, sizeof buf);
+}
+
+static void admin_finish(void)
+{
+    char buf[8];
+    admin_exec("drop table gp_tx", buf, sizeof buf);
+    PQfinish(admin);
+    admin = NULL;
+}
+
+static const char *rows_with_id(int id, char *buf, size_t size)
+{
+    char sql[96];
+    snprintf(sql, sizeof sql, "select count(*)::text from gp_tx where id = %d", id);
+    return admin_exec(sql, buf, size);
+}
+
+#define INSERT_TX "insert into gp_tx values ($1::int, $2::text)"
+#define ST(sql_, ...)                                                                      \
+    {                                                                                      \
+        .sql = (sql_), .nparams = sizeof((const char *[]){__VA_ARGS__}) / sizeof(char *), \
+        .values = (const char *const[]){__VA_ARGS__}                                       \
+    }
+#define ST0(sql_) {.sql = (sql_)}
+
+/* What the pool relies on, checked on PostgreSQL itself: the statements before one
+ * Sync are one transaction. set_config(…, is_local) in one statement is seen by the
+ * next and gone after the Sync; txid_current() is one value inside, another in the
+ * next transaction. (That a failure rolls back the statements before it is checked
+ * in test_transaction_failing_statement_applies_nothing.) */
+static void test_transaction_is_one_postgresql_transaction(void)
+{
+    admin_start();
+    h2o_evloop_t *loop = h2o_evloop_create();
+    gp_pool_t *p = pool_new(loop, pg_url, 1, 1, 32, 5000); /* one connection: the same backend throughout */
+    static slot_t local, after, txid[2];
+    answered = 0;
+    gp_pool_statement_t set[] = {ST0("select set_config('graphpost.x', 'v', true)"),
+                                 ST0("select current_setting('graphpost.x')")};
+    gp_pool_transaction(p, set, 2, on_result, &local);
+    gp_pool_query(p, "select coalesce(current_setting('graphpost.x', true), '<unset>')", 0, NULL, true, on_result,
+                  &after);
+    CHECK(run_until(loop, &answered, 2, 5000));
+    CHECK_STR(local.cell, "v");
+    CHECK_INT(local.statement, -1);
+    /* PostgreSQL keeps the placeholder it made for the custom setting, reset to "" */
+    CHECK(after.calls == 1 && after.error[0] == '\0');
+    CHECK(strcmp(after.cell, "") == 0 || strcmp(after.cell, "<unset>") == 0);
+    fprintf(stderr, "set_config(is_local) in a transaction, read after its Sync: \"%s\"\n", after.cell);
+
+    for (int t = 0; t < 2; t++) {
+        char a[16], b[16];
+        snprintf(a, sizeof a, "%d", 100 + 2 * t);
+        snprintf(b, sizeof b, "%d", 101 + 2 * t);
+        gp_pool_statement_t st[] = {ST("insert into gp_tx values ($1::int, txid_current()::text)", a),
+                                    ST("insert into gp_tx values ($1::int, txid_current()::text)", b),
+                                    ST0("select txid_current()::text")};
+        gp_pool_transaction(p, st, 3, on_result, &txid[t]);
+        CHECK(run_until(loop, &answered, 3 + t, 5000));
+    }
+    char buf[64], sql[256];
+    for (int t = 0; t < 2; t++) {
+        CHECK(txid[t].cell[0] != '\0');
+        snprintf(sql, sizeof sql, "select count(*)::text from gp_tx where v = '%s'", txid[t].cell);
+        CHECK_STR(admin_exec(sql, buf, sizeof buf), "2");
+    }
+    CHECK(strcmp(txid[0].cell, txid[1].cell) != 0);
+    fprintf(stderr, "txid_current() in the three statements of two transactions: %s×3, then %s×3\n",
+            txid[0].cell, txid[1].cell);
+    pool_finish(loop, p);
+    admin_finish();
+}
+
+/* The last statement's single cell is the answer; it sees what the earlier ones wrote. */
+static void test_transaction_returns_the_last_cell(void)
+{
+    admin_start();
+    h2o_evloop_t *loop = h2o_evloop_create();
+    gp_pool_t *p = pool_new(loop, pg_url, 1, 2, 32, 5000);
+    static slot_t s, null_last;
+    answered = 0;
+    gp_pool_statement_t st[] = {ST(INSERT_TX, "1", "one"), ST(INSERT_TX, "2", "two"),
+                                ST("select json_agg(v order by id)::text from gp_tx where id = any($1::int[])",
+                                   "{1,2}")};
+    gp_pool_transaction(p, st, 3, on_result, &s);
+    gp_pool_statement_t nul[] = {ST(INSERT_TX, "3", "three"), ST("select $1::text", NULL)};
+    gp_pool_transaction(p, nul, 2, on_result, &null_last);
+    CHECK(run_until(loop, &answered, 2, 5000));
+    CHECK_INT(s.calls, 1);
+    CHECK_STR(s.cell, "[\"one\", \"two\"]");
+    CHECK_STR(s.error, "");
+    CHECK_INT(s.statement, -1);
+    CHECK(null_last.null_cell);
+    char buf[16];
+    CHECK_STR(rows_with_id(3, buf, sizeof buf), "1");
+    gp_pool_stats_t stats;
+    gp_pool_stats(p, &stats);
+    CHECK_INT(stats.errors, 0);
+    pool_finish(loop, p);
+    admin_finish();
+}
+
+/* One failing statement fails the whole: the first error is reported with its
+ * statement's index, SQLSTATE and constraint, and nothing before it is applied. */
+static void test_transaction_failing_statement_applies_nothing(void)
+{
+    admin_start();
+    char buf[16];
+    admin_exec("insert into gp_tx values (1, 'exists')", buf, sizeof buf);
+    h2o_evloop_t *loop = h2o_evloop_create();
+    gp_pool_t *p = pool_new(loop, pg_url, 1, 2, 32, 5000);
+    static slot_t dup, bad_value, first, last, single;
+    answered = 0;
+    gp_pool_statement_t d[] = {ST(INSERT_TX, "10", "x"), ST(INSERT_TX, "1", "dup"), ST0("select 'never'")};
+    gp_pool_transaction(p, d, 3, on_result, &dup);
+    gp_pool_statement_t v[] = {ST(INSERT_TX, "11", "x"), ST(INSERT_TX, "not a number", "x"),
+                               ST0("select 'never'")};
+    gp_pool_transaction(p, v, 3, on_result, &bad_value);
+    gp_pool_statement_t f[] = {ST0("select (1/0)::text"), ST(INSERT_TX, "12", "x"), ST0("select 'never'")};
+    gp_pool_transaction(p, f, 3, on_result, &first);
+    gp_pool_statement_t l[] = {ST(INSERT_TX, "13", "x"), ST(INSERT_TX, "14", NULL)};
+    gp_pool_transaction(p, l, 2, on_result, &last);
+    gp_pool_query(p, "insert into gp_tx values (1, 'again') returning 'never'", 0, NULL, false, on_result, &single);
+    CHECK(run_until(loop, &answered, 5, 5000));
+
+    CHECK_INT(dup.calls, 1);
+    CHECK_INT(dup.statement, 1);
+    CHECK_STR(dup.sqlstate, "23505");
+    CHECK_STR(dup.constraint, "gp_tx_pkey");
+    CHECK_STR(dup.error, "duplicate key value violates unique constraint \"gp_tx_pkey\"");
+    CHECK_STR(dup.cell, "");
+    CHECK_INT(bad_value.statement, 1);
+    CHECK_STR(bad_value.sqlstate, "22P02");
+    CHECK_STR(bad_value.constraint, "");
+    CHECK_INT(first.statement, 0);
+    CHECK_STR(first.sqlstate, "22012");
+    CHECK_INT(last.statement, 1);
+    CHECK_STR(last.sqlstate, "23502"); /* not null */
+    CHECK_STR(last.constraint, "");    /* PostgreSQL names a column here, not a constraint */
+    CHECK_INT(single.statement, 0);
+    CHECK_STR(single.constraint, "gp_tx_pkey"); /* ordinary statements carry it too */
+    for (int id = 10; id <= 14; id++)
+        CHECK_STR(rows_with_id(id, buf, sizeof buf), "0");
+    CHECK_STR(admin_exec("select v from gp_tx where id = 1", buf, sizeof buf), "exists");
+    gp_pool_stats_t st;
+    gp_pool_stats(p, &st);
+    CHECK_INT(st.retries, 0);
+    CHECK_INT(st.errors, 5);
+    pool_finish(loop, p);
+    admin_finish();
+}
+
+/* On a single connection busy with pipelined reads, the transaction waits until
+ * nothing else is outstanding there, runs alone, and nobody's results get mixed up. */
+static void test_transaction_on_a_connection_with_queued_reads(void)
+{
+    admin_start();
+    h2o_evloop_t *loop = h2o_evloop_create();
+    gp_pool_t *p = pool_new(loop, pg_url, 1, 1, 64, 5000);
+    static slot_t warm, before[10], t, behind[10], check;
+    answered = 0;
+    query_int(p, JSON_X, 0, &warm); /* known fast from now on: pipelined */
+    CHECK(run_until(loop, &answered, 1, 5000));
+    for (int i = 0; i < 10; i++)
+        query_int(p, JSON_X, i, &before[i]);
+    gp_pool_statement_t st[] = {ST(INSERT_TX, "1", "a"), ST0("select pg_sleep(0.05)"), ST(INSERT_TX, "2", "b"),
+                                ST0("select count(*)::text from gp_tx")};
+    gp_pool_transaction(p, st, 4, on_result, &t);
+    for (int i = 0; i < 10; i++)
+        query_int(p, JSON_X, 100 + i, &behind[i]);
+    CHECK(run_until(loop, &answered, 22, 5000));
+    for (int i = 0; i < 10; i++) {
+        char want[32];
+        snprintf(want, sizeof want, "{\"x\" : %d}", i);
+        CHECK_STR(before[i].cell, want);
+        snprintf(want, sizeof want, "{\"x\" : %d}", 100 + i);
+        CHECK_STR(behind[i].cell, want);
+    }
+    CHECK_INT(t.calls, 1);
+    CHECK_STR(t.cell, "2");
+    gp_pool_query(p, "select string_agg(v, ',' order by id) from gp_tx", 0, NULL, true, on_result, &check);
+    CHECK(run_until(loop, &answered, 23, 5000));
+    CHECK_STR(check.cell, "a,b");
+    gp_pool_stats_t s;
+    gp_pool_stats(p, &s);
+    CHECK_INT(s.errors, 0);
+    CHECK_INT(s.retries, 0);
+    CHECK_INT(s.total, 1);
+    pool_finish(loop, p);
+    admin_finish();
+}
+
+/* Forgotten before it was sent (waiting for a connection, or queued on one): it
+ * never reaches PostgreSQL. */
+static void test_forgotten_transaction_before_send_applies_nothing(void)
+{
+    admin_start();
+    h2o_evloop_t *loop = h2o_evloop_create();
+    gp_pool_t *p = pool_new(loop, pg_url, 1, 1, 32, 5000);
+    static slot_t waiting, pending, after;
+    answered = 0;
+    gp_pool_statement_t a[] = {ST(INSERT_TX, "1", "x"), ST0("select 'a'")};
+    gp_pool_query_forget(gp_pool_transaction(p, a, 2, on_result, &waiting)); /* the pool is still connecting */
+    gp_pool_query(p, "select 'after'", 0, NULL, true, on_result, &after);
+    CHECK(run_until(loop, &answered, 1, 5000));
+    run_for(loop, 50); /* the connection is idle again */
+    gp_pool_statement_t b[] = {ST(INSERT_TX, "2", "x"), ST0("select 'b'")};
+    gp_pool_query_forget(gp_pool_transaction(p, b, 2, on_result, &pending)); /* queued, sent at the end of the turn */
+    run_for(loop, 200);
+    CHECK_INT(waiting.calls + pending.calls, 0);
+    CHECK_STR(after.cell, "after");
+    char buf[16];
+    CHECK_STR(admin_exec("select count(*)::text from gp_tx", buf, sizeof buf), "0");
+    pool_finish(loop, p);
+    admin_finish();
+}
+
+/* Forgotten while it runs: the cancel hits whichever statement runs and PostgreSQL
+ * rolls the whole transaction back, the statements already done included. */
+static void test_forgotten_running_transaction_is_cancelled_whole(void)
+{
+    admin_start();
+    observer = PQconnectdb(pg_url);
+    CHECK(PQstatus(observer) == CONNECTION_OK);
+    h2o_evloop_t *loop = h2o_evloop_create();
+    gp_pool_t *p = pool_new(loop, pg_url, 1, 1, 32, 5000);
+    static slot_t t, watched, after;
+    answered = 0;
+    gp_pool_statement_t st[] = {ST(INSERT_TX, "1", "x"), ST0("select pg_sleep(10)"), ST(INSERT_TX, "2", "x"),
+                                ST0("select 'done'")};
+    gp_query_t *q = gp_pool_transaction(p, st, 4, on_result, &t);
+    run_for(loop, 300);
+    CHECK_INT(active_sleeps(), 1);
+    gp_pool_query_forget(q);
+    gp_pool_query(p, "select 'after'", 0, NULL, true, on_result, &after);
+    CHECK(run_until(loop, &answered, 1, 3000));
+    CHECK_STR(after.cell, "after");
+    CHECK_INT(t.calls, 0);
+    CHECK_INT(active_sleeps(), 0);
+    char buf[16];
+    CHECK_STR(admin_exec("select count(*)::text from gp_tx", buf, sizeof buf), "0");
+
+    /* the same through a watched client socket: the callback hears of the cancel */
+    int sv[2];
+    CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+    q = gp_pool_transaction(p, st, 4, on_result, &watched);
+    gp_pool_query_watch_client(q, sv[0]);
+    run_for(loop, 300);
+    CHECK_INT(watched.calls, 0);
+    close(sv[1]);
+    CHECK(run_until(loop, &answered, 2, 3000));
+    CHECK_STR(watched.sqlstate, "57014");
+    CHECK_INT(watched.statement, 1);
+    CHECK_STR(admin_exec("select count(*)::text from gp_tx", buf, sizeof buf), "0");
+    close(sv[0]);
+    gp_pool_stats_t s;
+    gp_pool_stats(p, &s);
+    CHECK_INT(s.cancels, 2);
+    pool_finish(loop, p);
+    PQfinish(observer);
+    admin_finish();
+}
+
+static void terminate_pool_backend(h2o_timeout_entry_t *e)
+{
+    char buf[16];
+    (void)e;
+    CHECK_STR(admin_exec("select count(pg_terminate_backend(pid))::text from pg_stat_activity "
+                         "where application_name = '" APP_NAME "'",
+                         buf, sizeof buf),
+              "1");
+}
+
+/* A transaction sent on a connection that breaks is reported, never sent again (it
+ * may have committed, had the break come later); here it had not, and nothing is
+ * applied. */
+static void test_transaction_is_not_resent_after_a_break(void)
+{
+    admin_start();
+    h2o_evloop_t *loop = h2o_evloop_create();
+    gp_pool_t *p = pool_new(loop, pg_url, 1, 1, 32, 5000);
+    static slot_t warm, t, after;
+    answered = 0;
+    gp_pool_query(p, "select 'warm'", 0, NULL, true, on_result, &warm);
+    CHECK(run_until(loop, &answered, 1, 5000));
+    gp_pool_statement_t st[] = {ST(INSERT_TX, "1", "x"), ST0("select pg_sleep(2)"), ST0("select 'done'")};
+    gp_pool_transaction(p, st, 3, on_result, &t);
+    h2o_timeout_t tm;
+    h2o_timeout_entry_t kill = {.cb = terminate_pool_backend};
+    h2o_timeout_init(loop, &tm, 200);
+    h2o_timeout_link(loop, &tm, &kill);
+    CHECK(run_until(loop, &answered, 2, 5000));
+    CHECK_INT(t.calls, 1);
+    CHECK(t.error[0] != '\0');
+    CHECK_STR(t.cell, ""); /* 57P01 (a 503) or the pool's "connection was lost", by timing */
+    fprintf(stderr, "a transaction whose backend was terminated: %s (%s), statement %d\n", t.error, t.sqlstate,
+            t.statement);
+    run_for(loop, 300);
+    CHECK_INT(t.calls, 1);
+    char buf[16];
+    CHECK_STR(admin_exec("select count(*)::text from gp_tx", buf, sizeof buf), "0");
+    gp_pool_query(p, "select 'after'", 0, NULL, true, on_result, &after);
+    CHECK(run_until(loop, &answered, 3, 5000));
+    CHECK_STR(after.cell, "after");
+    if (h2o_timeout_is_linked(&kill))
+        h2o_timeout_unlink(&kill);
+    h2o_timeout_dispose(loop, &tm);
+    pool_finish(loop, p);
+    admin_finish();
+}
+
+/* libpq refuses a statement after an earlier one of the same transaction went to its
+ * buffer (here: too many parameters; in life, a connection that breaks mid-send): the
+ * connection is reset, and the transaction fails instead of being sent again. Without
+ * its sync nothing of it was committed. */
+static void test_transaction_failing_mid_send_is_not_resent(void)
+{
+    admin_start();
+    h2o_evloop_t *loop = h2o_evloop_create();
+    gp_pool_t *p = pool_new(loop, pg_url, 1, 1, 32, 5000);
+    static slot_t t, after;
+    static const char *many[65536]; /* one more than the protocol allows; all NULL */
+    answered = 0;
+    gp_pool_statement_t st[] = {ST(INSERT_TX, "1", "x"), {.sql = "select 1", .nparams = 65536, .values = many}};
+    gp_pool_transaction(p, st, 2, on_result, &t);
+    CHECK(run_until(loop, &answered, 1, 5000));
+    CHECK_STR(t.error, "the database connection failed while the transaction was being sent; it was not committed");
+    CHECK_INT(t.statement, -1);
+    gp_pool_query(p, "select 'after'", 0, NULL, true, on_result, &after);
+    CHECK(run_until(loop, &answered, 2, 5000));
+    CHECK_STR(after.cell, "after");
+    CHECK_INT(t.calls, 1);
+    char buf[16];
+    CHECK_STR(admin_exec("select count(*)::text from gp_tx", buf, sizeof buf), "0");
+    pool_finish(loop, p);
+    admin_finish();
+}
+
 TEST_MAIN(test_start_postgres, test_200_concurrent_queries_on_two_connections, test_bad_statement_fails_alone, test_prepared_statements,
           test_prepared_names_are_keyed_by_full_sql, test_every_statement_is_its_own_transaction,
           test_statement_timeout_ends_a_runaway_statement, test_slow_statements_delay_nobody,
           test_forgotten_long_statement_is_cancelled, test_statement_of_a_closed_client_is_cancelled,
           test_acquire_timeout_bounds_a_wait_in_the_pipeline, test_terminated_backends_retry_reads,
           test_unreachable_database_times_out, test_forgotten_queries_never_call_back,
-          test_shutdown_lets_in_flight_queries_finish)
+          test_shutdown_lets_in_flight_queries_finish, test_transaction_is_one_postgresql_transaction,
+          test_transaction_returns_the_last_cell, test_transaction_failing_statement_applies_nothing,
+          test_transaction_on_a_connection_with_queued_reads, test_forgotten_transaction_before_send_applies_nothing,
+          test_forgotten_running_transaction_is_cancelled_whole, test_transaction_is_not_resent_after_a_break,
+          test_transaction_failing_mid_send_is_not_resent)

@@ -107,6 +107,10 @@ void gp_errors_render(const gp_errors_t *errs, gp_strbuf_t *out)
             gp_strbuf_lit(out, ",\"sqlstate\":");
             gp_json_cstring(out, e->sqlstate);
         }
+        if (e->constraint != NULL) {
+            gp_strbuf_lit(out, ",\"constraint\":");
+            gp_json_cstring(out, e->constraint);
+        }
         if (e->internal != NULL) {
             gp_strbuf_lit(out, ",\"internal\":");
             gp_strbuf_puts(out, e->internal);

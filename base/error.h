@@ -9,7 +9,9 @@
 #include "arena.h"
 #include "strbuf.h"
 
-/* X(kind, extensions.code, HTTP status) */
+/* X(kind, extensions.code, HTTP status). The database's error classes use Hasura's
+ * codes (constraint-violation, data-exception, permission-error), which clients
+ * written against Hasura look for. */
 #define GP_ERROR_KINDS(X)                                          \
     X(GP_E_PARSE, "GRAPHQL_PARSE_FAILED", 400)                     \
     X(GP_E_VALIDATION, "GRAPHQL_VALIDATION_FAILED", 400)           \
@@ -17,6 +19,9 @@
     X(GP_E_TOO_COMPLEX, "QUERY_TOO_COMPLEX", 400)                  \
     X(GP_E_REQUEST, "BAD_REQUEST", 400)                            \
     X(GP_E_DATABASE, "DATABASE_ERROR", 200)                        \
+    X(GP_E_CONSTRAINT, "constraint-violation", 200)                \
+    X(GP_E_DATA, "data-exception", 200)                            \
+    X(GP_E_PERMISSION, "permission-error", 200)                    \
     X(GP_E_UNAVAILABLE, "SERVICE_UNAVAILABLE", 503)                \
     X(GP_E_INTERNAL, "INTERNAL_SERVER_ERROR", 500)
 
@@ -34,7 +39,8 @@ typedef struct gp_error {
     const char *message;
     long offset;            /* byte offset into the document, or -1 */
     const char *path;       /* JSON array text such as ["users",0,"name"], or NULL */
-    const char *sqlstate;   /* for GP_E_DATABASE, else NULL */
+    const char *sqlstate;   /* for an error PostgreSQL raised (GP_E_DATABASE, GP_E_CONSTRAINT, …), else NULL */
+    const char *constraint; /* the constraint PostgreSQL names, for extensions.constraint, or NULL */
     const char *internal;   /* JSON object text for extensions.internal (--dev only), or NULL */
     struct gp_error *next;
 } gp_error_t;

@@ -23,10 +23,10 @@
     X("40001", false, GP_E_DATABASE, true, "serialization_failure: not retried yet")        \
     X("40P01", false, GP_E_DATABASE, true, "deadlock_detected: not retried yet")            \
     X("53", false, GP_E_UNAVAILABLE, false, "insufficient_resources class (too many conns)") \
-    X("22", false, GP_E_DATABASE, true, "data_exception class: a value the caller sent")     \
+    X("22", false, GP_E_DATA, true, "data_exception class: a value the caller sent")         \
     X("42P10", false, GP_E_DATABASE, true, "distinct_on must match the start of order_by")  \
-    X("23", false, GP_E_DATABASE, true, "integrity_constraint_violation class")              \
-    X("42501", false, GP_E_DATABASE, true, "insufficient_privilege: row security, grants")   \
+    X("23", false, GP_E_CONSTRAINT, true, "integrity_constraint_violation class")            \
+    X("42501", false, GP_E_PERMISSION, true, "insufficient_privilege: row security, grants") \
     X("P0001", false, GP_E_DATABASE, true, "raise_exception: a trigger's or policy's words")
 
 /* True if a read-only statement that failed with `sqlstate` may be sent again.

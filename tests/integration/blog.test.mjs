@@ -346,6 +346,7 @@ describe('distinct_on and array containment', () => {
   it('says why when order_by does not start with the distinct_on columns', async () => {
     const r = await gql.post('{ posts(distinct_on: [author_id], order_by: {id: desc}) { id } }');
     assert.equal(r.body.errors[0].extensions.sqlstate, '42P10', r.text);
+    assert.equal(r.body.errors[0].extensions.code, 'DATABASE_ERROR', r.text);
   });
 
   it('filters array columns with _contains and _contained_in', async () => {

@@ -1,6 +1,7 @@
 // Error shapes end to end: every error has message and extensions.code; document
-// errors carry locations; database errors carry their SQLSTATE, PostgreSQL's words
-// only where they speak of the caller's own values, and the SQL only with --dev.
+// errors carry locations; database errors carry their SQLSTATE and Hasura's code for
+// its class, PostgreSQL's words only where they speak of the caller's own values, and
+// the SQL only with --dev.
 import { describe, it, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { post, startServer, need } from '../lib/gql.mjs';
@@ -48,8 +49,9 @@ describe('errors', () => {
   it('a database error about the caller\'s value shows PostgreSQL\'s words and SQLSTATE, not the SQL', async () => {
     const r = await post(servers.plain.url, badDate);
     const e = r.body.errors[0];
-    assert.equal(e.extensions.code, 'DATABASE_ERROR');
+    assert.equal(e.extensions.code, 'data-exception'); // Hasura's code for SQLSTATE class 22
     assert.equal(e.extensions.sqlstate, '22007');
+    assert.equal(e.extensions.constraint, undefined);
     assert.match(e.message, /invalid input syntax for type timestamp with time zone/);
     assert.equal(e.extensions.internal, undefined);
     assert.ok(!r.text.includes('SELECT'), r.text);

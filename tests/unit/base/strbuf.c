@@ -57,4 +57,28 @@ static void test_errors_render_locations(void)
     gp_arena_free(a);
 }
 
-TEST_MAIN(test_cap_is_sticky, test_growth_keeps_content, test_json_escapes, test_errors_render_locations)
+/* A database error carries its SQLSTATE and, for a constraint violation, the
+ * constraint's name, both in extensions; such errors leave the status at 200. */
+static void test_errors_render_sqlstate_and_constraint(void)
+{
+    gp_arena_t *a = gp_arena_new(1024);
+    gp_errors_t errs;
+    gp_errors_init(&errs, a, NULL);
+    gp_error_t *e = gp_errors_add(&errs, GP_E_CONSTRAINT, -1, "duplicate key value violates unique constraint \"u\"");
+    e->sqlstate = "23505";
+    e->constraint = "u";
+    gp_strbuf_t sb;
+    gp_strbuf_init(&sb, a, 4096);
+    gp_errors_render(&errs, &sb);
+    CHECK_STR(sb.data, "[{\"message\":\"duplicate key value violates unique constraint \\\"u\\\"\","
+                       "\"extensions\":{\"code\":\"constraint-violation\",\"sqlstate\":\"23505\",\"constraint\":\"u\"}}]");
+    CHECK_INT(gp_errors_status(&errs), 200);
+    CHECK_STR(gp_error_code(GP_E_DATA), "data-exception");
+    CHECK_STR(gp_error_code(GP_E_PERMISSION), "permission-error");
+    CHECK_INT(gp_error_status(GP_E_DATA), 200);
+    CHECK_INT(gp_error_status(GP_E_PERMISSION), 200);
+    gp_arena_free(a);
+}
+
+TEST_MAIN(test_cap_is_sticky, test_growth_keeps_content, test_json_escapes, test_errors_render_locations,
+          test_errors_render_sqlstate_and_constraint)

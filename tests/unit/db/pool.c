@@ -367,6 +367,10 @@ static void test_statement_timeout_ends_a_runaway_statement(void)
     gp_pool_query(p, "select current_setting('statement_timeout')", 0, NULL, true, on_result, &after);
     CHECK(run_until(loop, &answered, 2, 5000));
     CHECK_STR(after.cell, "200ms");
+    static slot_t jit;
+    gp_pool_query(p, "select current_setting('jit')", 0, NULL, true, on_result, &jit);
+    CHECK(run_until(loop, &answered, 3, 5000));
+    CHECK_STR(jit.cell, "off"); /* the pool's own setting, beside the timeout */
     pool_finish(loop, p);
 }
 

@@ -30,14 +30,17 @@ export function makeRng(seed) {
   };
   // A second stream of the same seed, for choices added to the generator later: drawing
   // them from it leaves every earlier choice, and so every operation a seed made, as it was.
-  let side;
+  let side, third;
   r.side = () => (side ??= makeRng(seed ^ 0x5bd1e995));
+  // A third one, for functions, computed fields and tables with sanitized names: the
+  // side stream's aggregate terms stay as they were too.
+  r.third = () => (third ??= makeRng(seed ^ 0x27d4eb2f));
   return r;
 }
 
 const SKIP_TYPES = new Set(['tsvector', 'bytea']);
 const INTROSPECT = `{ __schema { types { name kind
-  fields { name type { ...T } }
+  fields { name description type { ...T } }
   inputFields { name type { ...T } }
   enumValues { name } } } }
 fragment T on __Type { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } }`;
@@ -56,11 +59,42 @@ function unwrap(t) {
   return { name: t.name, kind: t.kind, list };
 }
 
+// schema/README's naming rule for columns (and tables): a GraphQL name not starting with
+// __ stays; any other is sanitized byte by byte; sanitized names that collide with another
+// column's take _N, N the first number no column has, in byte order of their PostgreSQL names.
+const isGqlName = (s) => /^[_A-Za-z][_0-9A-Za-z]*$/.test(s) && !s.startsWith('__');
+function sanitize(s) {
+  let out = [...Buffer.from(s, 'utf8')].map((b) => (/[_0-9A-Za-z]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : '_')).join('');
+  if (out === '' || /^[0-9]/.test(out)) out = `_${out}`;
+  return out.replace(/^__+/, '_');
+}
+export function gqlNames(pgNames) {
+  const out = new Map();
+  const taken = new Set(pgNames.filter(isGqlName));
+  for (const n of taken) out.set(n, n);
+  const bad = pgNames.filter((n) => !isGqlName(n)).sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
+  const san = bad.map((n) => [n, sanitize(n)]);
+  const colliding = (g) => taken.has(g) || san.filter(([, h]) => h === g).length > 1;
+  const clash = san.filter(([, g]) => colliding(g));
+  for (const [n, g] of san) if (!colliding(g)) { out.set(n, g); taken.add(g); }
+  for (const [n, g] of clash) {
+    let k = 1;
+    while (taken.has(`${g}_${k}`)) k++;
+    out.set(n, `${g}_${k}`);
+    taken.add(`${g}_${k}`);
+  }
+  return out;
+}
+
 // The model of one database: tables with columns (SQL cast, GraphQL scalar, the
 // comparison operators the schema offers), primary keys, relationships (names by
 // schema/README's rules, each checked against the server's introspection) and
 // the aggregate functions offered per column. `tables` limits what is generated.
-export async function loadModel(db, serverUrl, tableNames) {
+// `extraTables` (GraphQL names) are generated only from the third stream (rng.third), with
+// relationships to and from them, so that a seed still makes what it made before them.
+// Functions: root fields (fns) and computed fields (t.computed), from the catalog, each
+// checked against the introspection.
+export async function loadModel(db, serverUrl, tableNames, extraTables = []) {
   const cat = sqlJson(db, `select json_build_object(
     'tables', (select json_agg(json_build_object('name', c.relname, 'oid', c.oid)) from pg_class c
                 where c.relnamespace = 'public'::regnamespace and c.relkind in ('r','p','v','m') and not c.relispartition),
@@ -92,7 +126,17 @@ export async function loadModel(db, serverUrl, tableNames) {
                               join pg_attribute a on a.attrelid = k.confrelid and a.attnum = u.n)))
               from pg_constraint k join pg_class c on c.oid = k.conrelid join pg_class p on p.oid = k.confrelid
              where k.contype = 'f' and c.relnamespace = 'public'::regnamespace and not c.relispartition
-               and p.relnamespace = 'public'::regnamespace))`);
+               and p.relnamespace = 'public'::regnamespace),
+    'functions', (select json_agg(json_build_object('name', p.proname, 'retset', p.proretset,
+                  'retrel', rc.relname, 'retcast', format('%I.%I', rn.nspname, rt.typname),
+                  'nargs', p.pronargs, 'ndefaults', p.pronargdefaults, 'argnames', p.proargnames,
+                  'args', (select json_agg(json_build_object('cast', format('%I.%I', n.nspname, t.typname), 'rel', tc.relname) order by u.o)
+                             from unnest(p.proargtypes::oid[]) with ordinality u(oid, o) join pg_type t on t.oid = u.oid
+                             join pg_namespace n on n.oid = t.typnamespace left join pg_class tc on tc.oid = t.typrelid)))
+              from pg_proc p join pg_type rt on rt.oid = p.prorettype join pg_namespace rn on rn.oid = rt.typnamespace
+              left join pg_class rc on rc.oid = rt.typrelid
+             where p.pronamespace = 'public'::regnamespace and p.prokind = 'f' and p.provolatile in ('s', 'i')
+               and not exists (select 1 from pg_depend d where d.objid = p.oid and d.deptype = 'e')))`);
   const res = await fetch(`${serverUrl}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -102,33 +146,57 @@ export async function loadModel(db, serverUrl, tableNames) {
   if (!intro.data) throw new Error(`introspection failed: ${JSON.stringify(intro)}`);
   const types = new Map(intro.data.__schema.types.map((t) => [t.name, t]));
   const exposed = new Set(cat.tables.map((t) => t.name));
+  // GraphQL names of tables and columns by the naming rule; SQL keeps the PostgreSQL ones (pg).
+  const tableGql = gqlNames([...exposed]);
 
   const tables = new Map();
   for (const name of exposed) {
-    const cols = cat.columns.filter((c) => c.table === name);
-    const pk = (cat.pks.find((p) => p.table === name) || {}).cols || null;
-    tables.set(name, { name, cols, pk, rels: [] });
+    const pgCols = cat.columns.filter((c) => c.table === name);
+    const colGql = gqlNames(pgCols.map((c) => c.name));
+    const cols = pgCols.map((c) => ({ ...c, name: colGql.get(c.name), pg: c.name }));
+    const pk = ((cat.pks.find((p) => p.table === name) || {}).cols || null)?.map((k) => colGql.get(k)) ?? null;
+    tables.set(name, { name: tableGql.get(name), pg: name, cols, colGql, pk, rels: [] });
   }
   // Relationship names (schema/README): object on the child, array on the parent;
-  // every colliding one gets _by_<fk columns>.
+  // every colliding one gets _by_<fk columns>; the columns' GraphQL names count.
   for (const fk of cat.fks) {
     if (!exposed.has(fk.child) || !exposed.has(fk.parent)) continue;
-    const objName = fk.ccols.length === 1 && fk.ccols[0].endsWith('_id') ? fk.ccols[0].slice(0, -3) : fk.parent;
-    tables.get(fk.child).rels.push({ kind: 'object', name: objName, target: fk.parent, from: fk.ccols, to: fk.pcols, fk });
-    tables.get(fk.parent).rels.push({ kind: 'array', name: fk.child, target: fk.child, from: fk.pcols, to: fk.ccols, fk });
+    const child = tables.get(fk.child);
+    const parent = tables.get(fk.parent);
+    const c0 = child.colGql.get(fk.ccols[0]);
+    const objName = fk.ccols.length === 1 && c0.endsWith('_id') ? c0.slice(0, -3) : parent.name;
+    child.rels.push({ kind: 'object', name: objName, target: parent.name, from: fk.ccols, to: fk.pcols, fk });
+    parent.rels.push({ kind: 'array', name: child.name, target: child.name, from: fk.pcols, to: fk.ccols, fk });
   }
   for (const t of tables.values()) {
     const colNames = new Set(t.cols.map((c) => c.name));
     const count = new Map();
     for (const r of t.rels) count.set(r.name, (count.get(r.name) || 0) + 1);
     for (const r of t.rels)
-      if (count.get(r.name) > 1 || colNames.has(r.name)) r.name = `${r.name}_by_${r.fk.ccols.join('_')}`;
+      if (count.get(r.name) > 1 || colNames.has(r.name)) r.name = `${r.name}_by_${r.fk.ccols.map((c) => tables.get(r.fk.child).colGql.get(c)).join('_')}`;
   }
+  const byGql = new Map([...tables.values()].map((t) => [t.name, t]));
+  const queryRoot = new Map(types.get('query_root').fields.map((f) => [f.name, f]));
+  // The comparison operators of a comparison input type; json has no equality in
+  // PostgreSQL, so of a json column only _is_null is generated.
+  const opsOf = (cmpType, base) => types.get(cmpType).inputFields.map((i) => ({ name: i.name, type: typeStr(i.type) }))
+    .filter((o) => base !== 'json' || o.name === '_is_null');
+  // The parameters after `skip` of catalog function f, with their GraphQL input types.
+  const params = (f, skip) => {
+    const argsType = types.get(`${f.name}_args`);
+    const inputs = new Map((argsType?.inputFields || []).map((i) => [i.name, typeStr(i.type)]));
+    return (f.args || []).slice(skip).map((a, k) => {
+      const name = (f.argnames || [])[k + skip];
+      if (!inputs.has(name)) throw new Error(`parameter ${name} of ${f.name} is not in ${f.name}_args`);
+      return { name, cast: a.cast, gtype: inputs.get(name), required: k + skip < f.nargs - f.ndefaults };
+    });
+  };
 
   // Keep the tables asked for, with what the server's schema says about them.
-  const model = { db, tables: new Map() };
-  for (const name of tableNames) {
-    const t = tables.get(name);
+  const model = { db, tables: new Map(), fns: [] };
+  const all = [...tableNames, ...extraTables];
+  for (const name of all) {
+    const t = byGql.get(name);
     const type = types.get(name);
     if (!t || !type) throw new Error(`table ${name} is not in ${db}'s schema`);
     const fields = new Map(type.fields.map((f) => [f.name, f]));
@@ -139,25 +207,30 @@ export async function loadModel(db, serverUrl, tableNames) {
     for (const c of t.cols) {
       if (SKIP_TYPES.has(c.base)) continue;
       const f = fields.get(c.name);
-      if (!f) throw new Error(`${name}.${c.name} is not a field of type ${name}`);
+      if (!f) throw new Error(`${name}.${c.name} (PostgreSQL column "${c.pg}") is not a field of type ${name}: the naming rule and the server disagree`);
+      const said = /PostgreSQL column "((?:[^"]|"")*)"\s*$/.exec(f.description || '');
+      if ((said ? said[1].replace(/""/g, '"') : c.name) !== c.pg)
+        throw new Error(`${name}.${c.name}: the description names ${said ? said[1] : 'no PostgreSQL column'}, the catalog ${c.pg}`);
       const g = unwrap(f.type);
       const cmpType = unwrap(boolExp.get(c.name).type).name;
-      const ops = types.get(cmpType).inputFields.map((i) => ({ name: i.name, type: typeStr(i.type) }));
-      cols.push({ ...c, gql: g.name, list: g.list, ops, orderable: orderBy.has(c.name), distinct: selectCols.has(c.name) });
+      // json has no equality: no DISTINCT or count(DISTINCT) of it (Odd_Table's raw)
+      cols.push({ ...c, gql: g.name, list: g.list, ops: opsOf(cmpType, c.base), orderable: orderBy.has(c.name), distinct: selectCols.has(c.name) && c.base !== 'json' });
     }
     const rels = [];
+    const xrels = []; // to extra tables, from a main one
     for (const r of t.rels) {
-      if (!tableNames.includes(r.target)) continue;
+      if (!all.includes(r.target)) continue;
       const f = fields.get(r.name);
       if (!f) throw new Error(`relationship ${name}.${r.name} (from ${r.fk.name}) is not a field of ${name}: the naming rules and the server disagree`);
       const g = unwrap(f.type);
       if (g.name !== r.target || g.list !== (r.kind === 'array'))
         throw new Error(`relationship ${name}.${r.name} has type ${JSON.stringify(g)}, expected ${r.kind} of ${r.target}`);
       // Whether an index leads with the child's FK columns (an EXISTS through it is cheap).
-      const child = r.kind === 'array' ? r.target : name;
+      const child = r.kind === 'array' ? byGql.get(r.target).pg : t.pg;
       const fkCols = r.kind === 'array' ? r.to : r.from;
       const indexed = r.kind === 'object' || (cat.indexes || []).some((i) => i.table === child && fkCols.every((c, k) => i.cols[k] === c));
-      rels.push({ ...r, indexed, hasAggregate: r.kind === 'array' && fields.has(`${r.name}_aggregate`), inBoolExp: boolExp.has(r.name), inOrderBy: orderBy.has(r.name), aggInOrderBy: r.kind === 'array' && orderBy.has(`${r.name}_aggregate`) });
+      const rel = { ...r, indexed, hasAggregate: r.kind === 'array' && fields.has(`${r.name}_aggregate`), inBoolExp: boolExp.has(r.name), inOrderBy: orderBy.has(r.name), aggInOrderBy: r.kind === 'array' && orderBy.has(`${r.name}_aggregate`) };
+      (tableNames.includes(name) && extraTables.includes(r.target) ? xrels : rels).push(rel);
     }
     // Aggregate functions: T_aggregate_fields.{sum,avg,...} → T_<fn>_fields columns.
     const aggFns = [];
@@ -167,18 +240,68 @@ export async function loadModel(db, serverUrl, tableNames) {
       const ft = types.get(unwrap(f.type).name);
       aggFns.push({ fn: f.name, cols: ft.fields.map((x) => x.name), float: ['avg', 'stddev', 'stddev_pop', 'stddev_samp', 'variance', 'var_pop', 'var_samp'].includes(f.name) });
     }
-    model.tables.set(name, { name, cols, pk: t.pk, rels, aggFns, hasByPk: !!types.get('query_root').fields.find((f) => f.name === `${name}_by_pk`) });
+    // Computed fields: <table>_<field>(row of table, …) that are fields of the type.
+    const computed = [];
+    for (const f of cat.functions || []) {
+      if (!f.name.startsWith(`${t.pg}_`) || f.args?.[0]?.rel !== t.pg || f.retset && !f.retrel) continue;
+      const field = f.name.slice(t.pg.length + 1);
+      const ff = fields.get(field);
+      if (!ff || cols.some((c) => c.name === field) || rels.some((r) => r.name === field)) continue;
+      const g = unwrap(ff.type);
+      const ps = params(f, 1);
+      const cf = { name: field, fn: f.name, params: ps, cast: f.retcast, gql: g.name, isarray: false, samples: [] };
+      if (f.retrel) {
+        const target = byGql.get(tables.get(f.retrel)?.name);
+        if (!target || !all.includes(target.name)) continue;
+        Object.assign(cf, { kind: f.retset ? 'setof' : 'row', target: target.name });
+      } else {
+        cf.kind = 'scalar';
+        cf.inBoolExp = boolExp.has(field);
+        cf.orderable = orderBy.has(field);
+        if (cf.inBoolExp !== !ps.some((p) => p.required) || cf.orderable !== cf.inBoolExp)
+          throw new Error(`computed field ${name}.${field}: in bool_exp ${cf.inBoolExp}, in order_by ${cf.orderable}, required args ${ps.some((p) => p.required)}`);
+        if (cf.inBoolExp) cf.ops = opsOf(unwrap(boolExp.get(field).type).name, null);
+      }
+      computed.push(cf);
+    }
+    model.tables.set(name, { name, pg: t.pg, cols, pk: t.pk, rels, xrels, aggFns, computed, extra: extraTables.includes(name), hasByPk: queryRoot.has(`${name}_by_pk`) });
   }
-  // Sample values per column, so that filters select something.
+  // Root functions: every other function the query root has a field for.
+  for (const f of cat.functions || []) {
+    const field = queryRoot.get(f.name);
+    if (!field) continue;
+    const g = unwrap(field.type);
+    const fn = { name: f.name, pg: f.name, params: params(f, 0), cast: f.retcast, gql: g.name };
+    if (f.retrel) {
+      const target = tables.get(f.retrel)?.name;
+      if (!model.tables.has(target)) continue;
+      fn.kind = f.retset ? 'setof' : 'row';
+      fn.target = target;
+      if (g.name !== target || g.list !== f.retset) throw new Error(`root function ${f.name}: type ${JSON.stringify(g)}`);
+      fn.hasAggregate = f.retset && queryRoot.has(`${f.name}_aggregate`);
+    } else fn.kind = 'scalar';
+    model.fns.push(fn);
+  }
+  model.fns.sort((x, y) => (x.name < y.name ? -1 : 1));
+  // Sample values per column (and computed scalar field), so that filters select something.
   const parts = [];
-  for (const t of model.tables.values())
+  for (const t of model.tables.values()) {
     for (const c of t.cols)
-      parts.push(`'${t.name}.${c.name}', (select coalesce(json_agg(v), '[]') from (select distinct "${c.name}" v from "${t.name}" where "${c.name}" is not null order by 1 limit 25) s)`);
+      if (c.base !== 'json')
+        parts.push(`'${t.name}.${c.name}', (select coalesce(json_agg(v), '[]') from (select distinct ${qid(c.pg)} v from ${qid(t.pg)} where ${qid(c.pg)} is not null order by 1 limit 25) s)`);
+    for (const cf of t.computed)
+      if (cf.kind === 'scalar' && cf.inBoolExp)
+        parts.push(`'${t.name}.${cf.name}()', (select coalesce(json_agg(v), '[]') from (select distinct "public".${qid(cf.fn)}(r) v from ${qid(t.pg)} r order by 1 limit 25) s where v is not null)`);
+  }
   const samples = {};
   for (let i = 0; i < parts.length; i += 40) Object.assign(samples, sqlJson(db, `select json_build_object(${parts.slice(i, i + 40).join(', ')})`));
-  for (const t of model.tables.values()) for (const c of t.cols) c.samples = samples[`${t.name}.${c.name}`];
+  for (const t of model.tables.values()) {
+    for (const c of t.cols) c.samples = samples[`${t.name}.${c.name}`] || [];
+    for (const cf of t.computed) if (cf.kind === 'scalar' && cf.inBoolExp) cf.samples = samples[`${t.name}.${cf.name}()`];
+  }
   return model;
 }
+const qid = (s) => `"${s.replace(/"/g, '""')}"`;
 
 // ---------------------------------------------------------------------------
 // The generator. An operation is
@@ -190,21 +313,41 @@ const TEXT_OPS = ['_like', '_nlike', '_ilike', '_nilike', '_similar', '_regex', 
 const DIRS = ['asc', 'desc', 'asc_nulls_first', 'asc_nulls_last', 'desc_nulls_first', 'desc_nulls_last'];
 const reEscape = (s) => s.replace(/[\\^$.|?*+()[\]{}]/g, '\\$&');
 const likeEscapeSafe = (s) => s.replace(/[\\%_]/g, '');
+const hasBadKey = (v) => !!v && typeof v === 'object' &&
+  (Array.isArray(v) ? v.some(hasBadKey) : Object.entries(v).some(([k, x]) => !/^[_A-Za-z][_0-9A-Za-z]*$/.test(k) || hasBadKey(x)));
 
 export function generateOp(model, rng, opts = {}) {
   const op = { db: model.db, vars: [], roots: [], frags: [], big: opts.big, features: new Set() };
   const feat = (f) => op.features.add(f);
   let nVar = 0, nAlias = 0, nFrag = 0;
-  const alias = () => `a${++nAlias}`;
+  // Functions, computed fields and extra tables are drawn from the third stream (X), with
+  // names of their own (c…, x…, G…), so that every choice and name of the main stream stays.
+  const X = rng.third();
+  let extra = false, nAliasX = 0, nVarX = 0, nFragX = 0;
+  // Computed fields in where and order_by only in the arguments of root fields (selDepth 0):
+  // nested, a function call per row of every subquery made statements take 30 s on blog.
+  let selDepth = 0;
+  // …and computed fields only in the root fields of functions and extra tables: added to the
+  // big nested main operations, a few of them made cold statements take 18–30 s.
+  let inExtraRoot = false;
+  const withExtra = (f) => {
+    const saved = [rng, extra];
+    rng = X;
+    extra = true;
+    try { return f(); } finally { [rng, extra] = saved; }
+  };
+  const alias = () => (extra ? `c${++nAliasX}` : `a${++nAlias}`);
+  const varName = (p) => (extra ? `x${p}${++nVarX}` : `${p}${++nVar}`);
   // A value: a literal, or a variable with two different values for the two sets.
   let inWhereVar = false; // inside a where passed whole as one variable: values differ per set, no own variables
   const val = (gtype, gen, pVar = 0.45) => {
     const a = gen();
-    if (!inWhereVar && !rng.chance(pVar)) return { var: null, a, b: a, gtype };
+    // A jsonb object with a key that is no GraphQL name ("k y") cannot be a literal.
+    if (!inWhereVar && !rng.chance(pVar) && !hasBadKey(a)) return { var: null, a, b: a, gtype };
     let b = gen();
     for (let i = 0; i < 3 && JSON.stringify(a) === JSON.stringify(b); i++) b = gen();
     if (inWhereVar) return { var: null, a, b, gtype };
-    const name = `v${++nVar}`;
+    const name = varName('v');
     op.vars.push({ name, type: gtype, a, b });
     return { var: name, a, b, gtype };
   };
@@ -268,7 +411,7 @@ export function generateOp(model, rng, opts = {}) {
         if (col.isarray) return val(null, () => Array.from({ length: rng.int(0, 2) }, () => rng.pick(col.samples.length ? col.samples : [[]])));
         return val(null, () => Array.from({ length: rng.int(0, 4) }, scalar));
       case '_contains': case '_contained_in':
-        if (col.isarray) return val(null, () => rng.sample([...new Set([...col.samples.flat(), 'zz'])], rng.int(0, 2)));
+        if (col.isarray) return val(null, () => rng.sample([...new Set([...col.samples.flat(), ...(col.gql === 'String' ? ['zz'] : [])])], rng.int(0, 2)));
         return val('jsonb', jsonGen(col));
       case '_has_key': return val('String', () => rng.pick(jsonKeys(col)));
       case '_has_keys_any': case '_has_keys_all': return val('[String!]', () => rng.sample(jsonKeys(col), rng.int(0, 2)));
@@ -312,6 +455,16 @@ export function generateOp(model, rng, opts = {}) {
         else entries.push({ kind: k, exps: Array.from({ length: rng.int(1, 3) }, () => boolExp(t, depth + 1, hops)) });
       }
     }
+    // A computed scalar field (without required args) compared as a column is; only at the
+    // top of a root field's where (selDepth above).
+    withExtra(() => {
+      const cfs = t.computed.filter((c) => c.kind === 'scalar' && c.inBoolExp);
+      if (!inExtraRoot || selDepth > 0 || depth > 0 || hops < 2 || !cfs.length || !rng.chance(0.3)) return;
+      const cf = rng.pick(cfs);
+      const ops = rng.sample(cf.ops.map((x) => x.name), rng.chance(0.8) ? 1 : 2);
+      entries.push({ kind: 'col', col: cf, cf: true, cmps: ops.map((o) => ({ op: o, v: cmp(cf, o) })) });
+      feat('computed field in where');
+    });
     return { entries };
   };
 
@@ -358,6 +511,17 @@ export function generateOp(model, rng, opts = {}) {
         if (agg) feat(`order_by ${agg.fn} of an array relationship`);
       }
     }
+    // A computed scalar field, of the table or through an object relationship (root fields only).
+    withExtra(() => {
+      if (!inExtraRoot || selDepth > 0 || !rng.chance(0.3)) return;
+      const own = t.computed.filter((c) => c.kind === 'scalar' && c.orderable).map((cf) => ({ path: [], cf }));
+      const via = t.rels.filter((r) => r.kind === 'object' && r.inOrderBy)
+        .flatMap((r) => model.tables.get(r.target).computed.filter((c) => c.kind === 'scalar' && c.orderable).map((cf) => ({ path: [r], cf })));
+      if (!own.length && !via.length) return;
+      const it = rng.pick([...own, ...via]);
+      items.push({ ...it, col: it.cf.name, dir: dir() });
+      feat(it.path.length ? 'order_by a computed field through an object relationship' : 'order_by a computed field');
+    });
     for (const k of t.pk) items.push({ path: [], col: k, dir: { var: null, a: 'asc', b: 'asc', gtype: 'order_by' } });
     return items;
   };
@@ -366,7 +530,7 @@ export function generateOp(model, rng, opts = {}) {
     if (rng.chance(0.6)) {
       inWhereVar = rng.chance(0.15);
       args.where = boolExp(t, 0, 2);
-      if (inWhereVar) args.whereVar = `w${++nVar}`;
+      if (inWhereVar) args.whereVar = varName('w');
       if (inWhereVar) feat('where as one variable');
       inWhereVar = false;
     }
@@ -406,6 +570,10 @@ export function generateOp(model, rng, opts = {}) {
 
   // The selection set of a row of t; level = relationship levels so far.
   const sels = (t, level, maxLevel, inFrag) => {
+    selDepth++;
+    try { return sels1(t, level, maxLevel, inFrag); } finally { selDepth--; }
+  };
+  const sels1 = (t, level, maxLevel, inFrag) => {
     const out = [];
     const cols = rng.sample(t.cols, rng.int(1, 4));
     for (const c of cols) out.push({ kind: 'col', key: rng.chance(0.15) ? alias() : c.name, col: c.name, dirs: dirs() });
@@ -440,18 +608,73 @@ export function generateOp(model, rng, opts = {}) {
         feat(frag.on ? 'inline fragment' : 'inline fragment without type condition');
       } else {
         feat('named fragment');
-        const name = `F${++nFrag}`;
+        const name = extra ? `G${++nFragX}` : `F${++nFrag}`;
         op.frags.push({ name, on: t.name, sels: inner });
         frag = { kind: 'frag', named: name, dirs: dirs() };
       }
       out.splice(i, j - i + 1, frag);
     }
+    withExtra(() => extraSels(t, level, maxLevel, inFrag, out));
     return out;
+  };
+  // The function arguments of f: required ones always, optional ones sometimes (null
+  // sometimes, which takes the default as leaving it out does); values by the parameter's type.
+  const fnArgs = (f) => {
+    const out = [];
+    for (const p of f.params) {
+      if (!p.required && rng.chance(0.4)) continue;
+      out.push({ p, v: val(p.gtype, argGen(p, p.required)) });
+    }
+    if (out.length) feat('function arguments');
+    if (out.some((x) => x.v.var)) feat('function argument (variable)');
+    return { list: out, empty: !out.length && f.params.length > 0 && rng.chance(0.2) };
+  };
+  const sameCast = (cast) => [...model.tables.values()].flatMap((t) => t.cols.filter((c) => c.cast === cast && !c.isarray && c.samples.length));
+  const argGen = (p, required) => () => {
+    if (!required && rng.chance(0.15)) return null;
+    if (p.cast === 'pg_catalog.text') {
+      const s = String(rng.pick(sameCast(p.cast).flatMap((c) => c.samples).filter((x) => typeof x === 'string')) ?? 'e');
+      const i = rng.int(0, s.length);
+      return s.slice(i, i + rng.int(0, 3));
+    }
+    if (p.cast === 'pg_catalog.int4' || p.cast === 'pg_catalog.int2') return rng.int(0, 5);
+    const cols = sameCast(p.cast);
+    if (cols.length) return rng.pick(rng.pick(cols).samples);
+    if (p.cast === 'pg_catalog.int8' || p.cast === 'pg_catalog.numeric') return rng.int(0, 50);
+    throw new Error(`no values for a parameter of type ${p.cast}`);
+  };
+  // Computed fields of t (scalar, with or without args; SETOF another table with args and
+  // list arguments, nested) and relationships to extra tables, after the main selections.
+  const extraSels = (t, level, maxLevel, inFrag, out) => {
+    // Only near the root: deeper (SETOF inside SETOF, scalars on every nested list) the
+    // cold server's statements took 30 s on blog's handful of rows (see the report in
+    // tests/README), which times out the other requests waiting for its connections.
+    if (inExtraRoot && level <= 2 && t.computed.length && rng.chance(0.6)) {
+      for (const cf of rng.sample(t.computed, rng.int(1, 2))) {
+        const key = rng.chance(0.2) ? alias() : cf.name;
+        if (cf.kind === 'scalar') {
+          out.push({ kind: 'cf', key, cf, fnArgs: fnArgs(cf), dirs: dirs() });
+          feat(cf.params.length ? 'computed scalar field with args' : 'computed scalar field');
+        } else if (cf.kind === 'setof') {
+          const tt = model.tables.get(cf.target);
+          out.push({ kind: 'cfset', key, cf, fnArgs: fnArgs(cf), args: listArgs(tt, 4, op.big), sels: sels(tt, level + 1, maxLevel), dirs: dirs() });
+          feat(`SETOF computed field (nesting level ${level + 1})`);
+        }
+      }
+    }
+    if (level < maxLevel && level <= 2 && t.xrels.length && rng.chance(0.3)) {
+      const r = rng.pick(t.xrels);
+      const tt = model.tables.get(r.target);
+      const key = rng.chance(0.3) ? alias() : r.name;
+      feat(`relationship to ${tt.name}`);
+      if (r.kind === 'object') out.push({ kind: 'obj', key, rel: r, sels: sels(tt, level + 1, maxLevel), dirs: dirs() });
+      else out.push({ kind: 'arr', key, rel: r, args: listArgs(tt, 4, op.big), sels: sels(tt, level + 1, maxLevel), dirs: dirs() });
+    }
   };
 
   const maxLevel = rng.int(1, 4);
   const nRoots = rng.int(1, 3);
-  const tableList = [...model.tables.values()];
+  const tableList = [...model.tables.values()].filter((t) => !t.extra);
   for (let i = 0; i < nRoots; i++) {
     const t = rng.pick(tableList);
     const kind = rng.next();
@@ -505,6 +728,51 @@ export function generateOp(model, rng, opts = {}) {
     const lit = rng.chance(0.5);
     r0.sels.push({ kind: 'col', key: alias(), col: r0.table.cols[0].name, dirs: [{ name: rng.chance(0.5) ? 'include' : 'skip', v: { var: null, a: lit, b: lit, gtype: 'Boolean' } }] });
   }
+  // Root fields of SQL functions and of extra tables, after all the main ones.
+  inExtraRoot = true;
+  withExtra(() => {
+    const extraTables = [...model.tables.values()].filter((t) => t.extra);
+    // Not beside a big main operation: the cold server (one thread) took 7–28 s on such
+    // pairs, and the requests queued behind it timed out waiting for a connection.
+    const mainSize = op.roots.map(printRoot).join(' ').length;
+    for (let i = rng.chance(mainSize < 1500 ? 0.6 : 0) ? rng.int(1, 2) : 0; i > 0; i--) {
+      const key = alias();
+      if (extraTables.length && (!model.fns.length || rng.chance(0.35))) {
+        const t = rng.pick(extraTables);
+        const kind = rng.next();
+        feat(`${t.name} root`);
+        if (kind < 0.15 && t.hasByPk) {
+          const pk = t.pk.map((k) => {
+            const c = t.cols.find((x) => x.name === k);
+            return { col: k, v: val(`${c.gql}!`, scalarGen(c)) };
+          });
+          op.roots.push({ kind: 'pk', key, table: t, pk, sels: sels(t, 1, maxLevel), dirs: dirs() });
+        } else if (kind < 0.35) {
+          const nodes = rng.chance(0.5) ? sels(t, 1, maxLevel, true) : null;
+          op.roots.push({ kind: 'agg', key, table: t, args: listArgs(t, 8, !!nodes && op.big), agg: aggSels(t), nodes, dirs: dirs() });
+        } else op.roots.push({ kind: 'arr', key, table: t, args: listArgs(t, 8, op.big), sels: sels(t, 1, maxLevel), dirs: dirs() });
+        continue;
+      }
+      if (!model.fns.length) continue;
+      const fn = rng.pick(model.fns);
+      const fa = fnArgs(fn);
+      const t = fn.target && model.tables.get(fn.target);
+      if (fn.kind === 'scalar') {
+        feat('scalar function root');
+        op.roots.push({ kind: 'fnscalar', key, fn, fnArgs: fa, dirs: dirs() });
+      } else if (fn.kind === 'row') {
+        feat('one-row function root');
+        op.roots.push({ kind: 'fnrow', key, fn, fnArgs: fa, table: t, sels: sels(t, 1, maxLevel), dirs: dirs() });
+      } else if (fn.hasAggregate && rng.chance(0.3)) {
+        const nodes = rng.chance(0.5) ? sels(t, 1, maxLevel, true) : null;
+        feat('<function>_aggregate root');
+        op.roots.push({ kind: 'agg', key, fn, fnArgs: fa, table: t, args: listArgs(t, 8, !!nodes && op.big), agg: aggSels(t), nodes, dirs: dirs() });
+      } else {
+        feat('SETOF function root');
+        op.roots.push({ kind: 'arr', key, fn, fnArgs: fa, table: t, args: listArgs(t, 8, op.big), sels: sels(t, 1, maxLevel), dirs: dirs() });
+      }
+    }
+  });
   return op;
 }
 
@@ -540,8 +808,15 @@ function printBoolExp(exp) {
     return `${e.kind}: [${e.exps.map(printBoolExp).join(', ')}]`;
   }).join(', ')}}`;
 }
-function printArgs(a) {
+// args: {…} of a function call (root or computed field); '' when left out.
+function printFnArgs(fa) {
+  if (!fa || (!fa.list.length && !fa.empty)) return '';
+  return `args: {${fa.list.map((x) => `${x.p.name}: ${pv(x.v)}`).join(', ')}}`;
+}
+function printArgs(a, fa) {
   const parts = [];
+  const fs = printFnArgs(fa);
+  if (fs) parts.push(fs);
   if (a.where) parts.push(`where: ${a.whereVar ? `$${a.whereVar}` : printBoolExp(a.where)}`);
   if (a.distinct) parts.push(`distinct_on: ${a.distinct.length % 2 ? a.distinct : `[${a.distinct}]`}`);
   const ob = a.orderBy.map((it) => {
@@ -579,6 +854,11 @@ function printSels(sels) {
       case 'typename': return '__typename';
       case 'obj': return `${aliasOf(s.key, s.rel.name)}${printDirs(s.dirs)} { ${printSels(s.sels)} }`;
       case 'arr': return `${aliasOf(s.key, s.rel.name)}${printArgs(s.args)}${printDirs(s.dirs)} { ${printSels(s.sels)} }`;
+      case 'cf': {
+        const fs = printFnArgs(s.fnArgs);
+        return `${aliasOf(s.key, s.cf.name)}${fs ? `(${fs})` : ''}${printDirs(s.dirs)}`;
+      }
+      case 'cfset': return `${aliasOf(s.key, s.cf.name)}${printArgs(s.args, s.fnArgs)}${printDirs(s.dirs)} { ${printSels(s.sels)} }`;
       case 'agg': return `${aliasOf(s.key, `${s.rel.name}_aggregate`)}${printArgs(s.args)}${printDirs(s.dirs)} { aggregate { ${printAgg(s.agg)} }${s.nodes ? ` nodes { ${printSels(s.nodes)} }` : ''} }`;
       case 'frag': return s.named ? `...${s.named}${printDirs(s.dirs)}` : `...${s.on ? ` on ${s.on}` : ''}${printDirs(s.dirs)} { ${printSels(s.sels)} }`;
     }
@@ -586,6 +866,14 @@ function printSels(sels) {
   }).join(' ');
 }
 function printRoot(r) {
+  if (r.fn) {
+    const fs = printFnArgs(r.fnArgs);
+    const call = (name) => `${aliasOf(r.key, name)}${fs ? `(${fs})` : ''}${printDirs(r.dirs)}`;
+    if (r.kind === 'fnscalar') return call(r.fn.name);
+    if (r.kind === 'fnrow') return `${call(r.fn.name)} { ${printSels(r.sels)} }`;
+    if (r.kind === 'agg') return `${aliasOf(r.key, `${r.fn.name}_aggregate`)}${printArgs(r.args, r.fnArgs)}${printDirs(r.dirs)} { aggregate { ${printAgg(r.agg)} }${r.nodes ? ` nodes { ${printSels(r.nodes)} }` : ''} }`;
+    return `${aliasOf(r.key, r.fn.name)}${printArgs(r.args, r.fnArgs)}${printDirs(r.dirs)} { ${printSels(r.sels)} }`;
+  }
   const t = r.table.name;
   if (r.kind === 'pk') return `${aliasOf(r.key, `${t}_by_pk`)}(${r.pk.map((p) => `${p.col}: ${pv(p.v)}`).join(', ')})${printDirs(r.dirs)} { ${printSels(r.sels)} }`;
   if (r.kind === 'agg') return `${aliasOf(r.key, `${t}_aggregate`)}${printArgs(r.args)}${printDirs(r.dirs)} { aggregate { ${printAgg(r.agg)} }${r.nodes ? ` nodes { ${printSels(r.nodes)} }` : ''} }`;
@@ -597,7 +885,7 @@ function whereVars(op) {
   const out = [];
   const visit = (sels) => {
     for (const s of sels || []) {
-      if (s.args?.whereVar) out.push({ name: s.args.whereVar, type: `${s.rel ? s.rel.target : s.table.name}_bool_exp`, exp: s.args.where });
+      if (s.args?.whereVar) out.push({ name: s.args.whereVar, type: `${s.rel ? s.rel.target : s.cf ? s.cf.target : s.table.name}_bool_exp`, exp: s.args.where });
       visit(s.sels);
       visit(s.nodes);
     }

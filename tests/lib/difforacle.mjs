@@ -56,6 +56,7 @@ export class Batcher {
         child.stderr.on('data', (d) => (err += d));
         child.on('error', reject);
         child.on('close', resolve);
+        child.stdin.on('error', () => {}); // psql stopped at an error: its exit code and stderr say which
         child.stdin.end(script);
       });
       if (code !== 0) throw new Error(`psql failed (${code}): ${err.slice(0, 2000)}`);
@@ -88,7 +89,7 @@ export function sqlLit(v, cast) {
     const elem = cast.slice(0, -2);
     return `ARRAY[${v.map((e) => sqlLit(e, elem)).join(', ')}]::${cast}`;
   }
-  if (cast === 'pg_catalog.jsonb') return `'${q(JSON.stringify(v))}'::pg_catalog.jsonb`;
+  if (cast === 'pg_catalog.jsonb' || cast === 'pg_catalog.json') return `'${q(JSON.stringify(v))}'::pg_catalog.jsonb`;
   return `'${q(String(v))}'::${cast}`;
 }
 
@@ -106,10 +107,28 @@ export class Oracle {
   alias() {
     return `x${++this.n}`;
   }
+  // Columns by GraphQL name (the AST's) and by PostgreSQL name (relationships', SQL's).
   colOf(t, name) {
     const c = t.cols.find((x) => x.name === name);
     if (!c) throw new Error(`no column ${t.name}.${name} in the model`);
     return c;
+  }
+  colByPg(t, pg) {
+    const c = t.cols.find((x) => x.pg === pg);
+    if (!c) throw new Error(`no column "${pg}" of ${t.name} in the model`);
+    return c;
+  }
+  table(name) {
+    return this.model.tables.get(name);
+  }
+  // name => value of the arguments given, in set S; null or left out: the default.
+  namedArgs(fa) {
+    return (fa?.list || []).filter((x) => x.v[this.S] !== null && x.v[this.S] !== undefined)
+      .map((x) => `${id(x.p.name)} => ${sqlLit(x.v[this.S], x.p.cast)}`);
+  }
+  // The function called directly: "public".fn(row, name => value, …).
+  call(fn, fa, row) {
+    return `"public".${id(fn)}(${[...(row ? [row] : []), ...this.namedArgs(fa)].join(', ')})`;
   }
 
   // One comparison operator on one column, in SQL.
@@ -130,7 +149,10 @@ export class Oracle {
   // A bool_exp of table t on alias a, in SQL; relationships as EXISTS.
   whereSql(t, a, exp) {
     const parts = exp.entries.map((e) => {
-      if (e.kind === 'col') return e.cmps.map((c) => this.cmpSql(`${a}.${id(e.col.name)}`, e.col, c.op, c.v[this.S])).join(' AND ');
+      if (e.kind === 'col') {
+        const ref = e.cf ? this.call(e.col.fn, null, a) : `${a}.${id(e.col.pg)}`;
+        return e.cmps.map((c) => this.cmpSql(ref, e.col, c.op, c.v[this.S])).join(' AND ');
+      }
       if (e.kind === '_not') return `NOT (${this.whereSql(t, a, e.exp)})`;
       if (e.kind === '_and') return e.exps.length ? e.exps.map((x) => `(${this.whereSql(t, a, x)})`).join(' AND ') : 'true';
       if (e.kind === '_or') return e.exps.length ? e.exps.map((x) => `(${this.whereSql(t, a, x)})`).join(' OR ') : 'false';
@@ -138,7 +160,7 @@ export class Oracle {
         const tt = this.model.tables.get(e.rel.target);
         const b = this.alias();
         const on = e.rel.from.map((f, i) => `${b}.${id(e.rel.to[i])} = ${a}.${id(f)}`).join(' AND ');
-        return `EXISTS (SELECT 1 FROM ${id(tt.name)} ${b} WHERE ${on} AND (${this.whereSql(tt, b, e.exp)}))`;
+        return `EXISTS (SELECT 1 FROM ${id(tt.pg)} ${b} WHERE ${on} AND (${this.whereSql(tt, b, e.exp)}))`;
       }
       throw new Error(`bool_exp entry ${e.kind}`);
     });
@@ -149,14 +171,16 @@ export class Oracle {
   aggSql(a, agg) {
     const b = this.alias();
     const on = agg.rel.from.map((f, i) => `${b}.${id(agg.rel.to[i])} = ${a}.${id(f)}`).join(' AND ');
-    const v = agg.fn === 'count' ? 'count(*)' : `${agg.fn}(${b}.${id(agg.col)})`;
-    return `(SELECT ${v} FROM ${id(agg.rel.target)} ${b} WHERE ${on})`;
+    const tt = this.table(agg.rel.target);
+    const v = agg.fn === 'count' ? 'count(*)' : `${agg.fn}(${b}.${id(this.colOf(tt, agg.col).pg)})`;
+    return `(SELECT ${v} FROM ${id(tt.pg)} ${b} WHERE ${on})`;
   }
 
   orderSql(t, a, items) {
     return items.map((it) => {
       let ref;
-      if (!it.path.length) ref = it.agg ? this.aggSql(a, it.agg) : `${a}.${id(it.col)}`;
+      const colRef = (tt, b) => (it.cf ? this.call(it.cf.fn, null, b) : `${b}.${id(this.colOf(tt, it.col).pg)}`);
+      if (!it.path.length) ref = it.agg ? this.aggSql(a, it.agg) : colRef(t, a);
       else {
         // (SELECT col FROM target WHERE target.key = a.fk), one level per relationship.
         let cur = a;
@@ -164,24 +188,26 @@ export class Oracle {
         const froms = [];
         for (const r of it.path) {
           const b = this.alias();
-          froms.push(`${id(r.target)} ${b}`);
+          froms.push(`${id(this.table(r.target).pg)} ${b}`);
           const on = r.from.map((f, i) => `${b}.${id(r.to[i])} = ${cur}.${id(f)}`).join(' AND ');
           expr = expr ? `${expr} AND ${on}` : on;
           cur = b;
         }
-        ref = `(SELECT ${it.agg ? this.aggSql(cur, it.agg) : `${cur}.${id(it.col)}`} FROM ${froms.join(', ')} WHERE ${expr})`;
+        ref = `(SELECT ${it.agg ? this.aggSql(cur, it.agg) : colRef(this.table(it.path.at(-1).target), cur)} FROM ${froms.join(', ')} WHERE ${expr})`;
       }
       return `${ref} ${DIR_SQL[it.dir[this.S]]}`;
     }).join(', ');
   }
 
-  // SELECT [DISTINCT ON] cols FROM t WHERE cond AND where ORDER BY … LIMIT … OFFSET …
-  listSql(t, args, cond, cols) {
+  // SELECT [DISTINCT ON] cols FROM t (or a function's rows) WHERE cond AND where ORDER BY … LIMIT … OFFSET …
+  // cols: '*', or a → the select items (a."pg", or expressions AS their key).
+  listSql(t, args, cond, cols, from) {
     const a = this.alias();
-    const sel = cols === '*' ? `${a}.*` : cols.length ? [...new Set(cols)].map((c) => `${a}.${id(c)}`).join(', ') : '1 AS one';
+    const items = cols === '*' ? [`${a}.*`] : [...new Set(cols(a))];
+    const sel = items.length ? items.join(', ') : '1 AS one';
     const where = [cond(a)];
     if (args.where) where.push(this.whereSql(t, a, args.where));
-    let sql = `SELECT ${args.distinct ? `DISTINCT ON (${a}.${id(args.distinct)}) ` : ''}${sel} FROM ${id(t.name)} ${a} WHERE ${where.map((w) => `(${w})`).join(' AND ')}`;
+    let sql = `SELECT ${args.distinct ? `DISTINCT ON (${a}.${id(this.colOf(t, args.distinct).pg)}) ` : ''}${sel} FROM ${from || id(t.pg)} ${a} WHERE ${where.map((w) => `(${w})`).join(' AND ')}`;
     if (args.orderBy?.length) sql += ` ORDER BY ${this.orderSql(t, a, args.orderBy)}`;
     const lim = args.limit?.[this.S];
     if (lim !== undefined && lim !== null) sql += ` LIMIT ${Number(lim)}`;
@@ -209,30 +235,43 @@ export class Oracle {
     return out;
   }
 
-  async rows(t, args, cond, fields) {
-    const cols = [];
-    for (const f of fields.values()) {
-      if (f.kind === 'col') cols.push(f.col);
-      else if (f.rel) cols.push(...f.rel.from);
-    }
-    return this.model.batcher.rows(this.listSql(t, args, cond, cols));
+  // The flat rows of t with what fields need: columns (under their PostgreSQL names), the
+  // relationships' key columns, computed scalars (under "$<key>"), and the row as text
+  // ("$row") for SETOF computed fields, which are called with it.
+  async rows(t, args, cond, fields, from) {
+    const cols = (a) => {
+      const out = [];
+      for (const [key, f] of fields) {
+        if (f.kind === 'col') out.push(`${a}.${id(this.colOf(t, f.col).pg)}`);
+        else if (f.rel) out.push(...f.rel.from.map((c) => `${a}.${id(c)}`));
+        else if (f.kind === 'cf') out.push(`${this.call(f.cf.fn, f.fnArgs, a)} AS ${id(`$${key}`)}`);
+        else if (f.kind === 'cfset') out.push(`${a}::text AS "$row"`);
+      }
+      return out;
+    };
+    return this.model.batcher.rows(this.listSql(t, args, cond, cols, from));
   }
 
   async objects(t, rows, fields) {
     return Promise.all(rows.map(async (row) => {
-      const entries = await Promise.all([...fields.entries()].map(async ([key, f]) => [key, await this.field(t, row, f)]));
+      const entries = await Promise.all([...fields.entries()].map(async ([key, f]) => [key, await this.field(t, row, f, key)]));
       return Object.fromEntries(entries);
     }));
   }
 
   relCond(t, row, rel) {
     const tt = this.model.tables.get(rel.target);
-    return (a) => rel.from.map((f, i) => `${a}.${id(rel.to[i])} = ${sqlLit(row[f], this.colOf(t, f).cast)}`).join(' AND ');
+    return (a) => rel.from.map((f, i) => `${a}.${id(rel.to[i])} = ${sqlLit(row[f], this.colByPg(t, f).cast)}`).join(' AND ');
   }
 
-  async field(t, row, f) {
+  async field(t, row, f, key) {
     switch (f.kind) {
-      case 'col': return row[f.col];
+      case 'col': return row[this.colOf(t, f.col).pg];
+      case 'cf': return row[`$${key}`];
+      case 'cfset': {
+        const tt = this.table(f.cf.target);
+        return this.list(tt, f.args, () => 'true', f.sels, this.call(f.cf.fn, f.fnArgs, `${sqlLit(row.$row, `"public".${id(t.pg)}`)}`));
+      }
       case 'typename': return t.name;
       case 'obj': {
         if (f.rel.from.some((c) => row[c] === null)) return null;
@@ -253,26 +292,27 @@ export class Oracle {
     throw new Error(`field kind ${f.kind}`);
   }
 
-  async list(t, args, cond, sels) {
+  async list(t, args, cond, sels, from) {
     const fields = this.collect(sels);
-    const rows = await this.rows(t, args, cond, fields);
+    const rows = await this.rows(t, args, cond, fields, from);
     return this.objects(t, rows, fields);
   }
 
-  async aggregate(t, f, cond) {
-    const inner = this.listSql(t, f.args, cond, '*');
+  async aggregate(t, f, cond, from) {
+    const inner = this.listSql(t, f.args, cond, '*', from);
     const exprs = [];
     const shape = [];
     for (const s of f.agg) {
       if (s.kind === 'typename') shape.push([s.key, () => `${t.name}_aggregate_fields`]);
       else if (s.kind === 'count') {
         const k = `k${exprs.length}`;
-        exprs.push(`${!s.col ? 'count(*)' : s.distinct && s.distinct[this.S] ? `count(DISTINCT s.${id(s.col)})` : `count(s.${id(s.col)})`} AS ${k}`);
+        const c = s.col && id(this.colOf(t, s.col).pg);
+        exprs.push(`${!s.col ? 'count(*)' : s.distinct && s.distinct[this.S] ? `count(DISTINCT s.${c})` : `count(s.${c})`} AS ${k}`);
         shape.push([s.key, (r) => r[k]]);
       } else {
         const ks = s.cols.map((c) => {
           const k = `k${exprs.length}`;
-          exprs.push(`${s.fn}(s.${id(c)}) AS ${k}`);
+          exprs.push(`${s.fn}(s.${id(this.colOf(t, c).pg)}) AS ${k}`);
           return [c, k];
         });
         shape.push([s.key, (r) => Object.fromEntries(ks.map(([c, k]) => [c, r[k]]))]);
@@ -283,7 +323,7 @@ export class Oracle {
       const [r] = await this.model.batcher.rows(`SELECT ${exprs.join(', ')} FROM (${inner}) s`);
       return r;
     };
-    const [r, nodes] = await Promise.all([agg(), f.nodes ? this.list(t, f.args, cond, f.nodes) : null]);
+    const [r, nodes] = await Promise.all([agg(), f.nodes ? this.list(t, f.args, cond, f.nodes, from) : null]);
     const out = { aggregate: Object.fromEntries(shape.map(([k, fn]) => [k, fn(r)])) };
     if (f.nodes) out.nodes = nodes;
     return out;
@@ -293,9 +333,21 @@ export class Oracle {
   async data(op) {
     const out = await Promise.all(op.roots.filter((r) => this.included(r.dirs)).map(async (r) => {
       const t = r.table;
+      if (r.fn) {
+        const from = this.call(r.fn.pg, r.fnArgs);
+        if (r.kind === 'fnscalar') return [r.key, (await this.model.batcher.rows(`SELECT ${from} AS v`))[0].v];
+        // A function of one row that finds none returns a row of nulls.
+        if (r.kind === 'fnrow') {
+          const fields = this.collect(r.sels);
+          const rows = await this.rows(t, {}, (a) => `NOT (${a} IS NULL)`, fields, from);
+          return [r.key, rows.length ? (await this.objects(t, rows, fields))[0] : null];
+        }
+        if (r.kind === 'agg') return [r.key, await this.aggregate(t, r, () => 'true', from)];
+        return [r.key, await this.list(t, r.args, () => 'true', r.sels, from)];
+      }
       if (r.kind === 'pk') {
         const fields = this.collect(r.sels);
-        const cond = (a) => r.pk.map((p) => `${a}.${id(p.col)} = ${sqlLit(p.v[this.S], this.colOf(t, p.col).cast)}`).join(' AND ');
+        const cond = (a) => r.pk.map((p) => `${a}.${id(this.colOf(t, p.col).pg)} = ${sqlLit(p.v[this.S], this.colOf(t, p.col).cast)}`).join(' AND ');
         const rows = await this.rows(t, {}, cond, fields);
         return [r.key, rows.length ? (await this.objects(t, rows, fields))[0] : null];
       }

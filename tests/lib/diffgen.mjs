@@ -327,8 +327,9 @@ export function generateOp(model, rng, opts = {}) {
   // Computed fields in where and order_by only in the arguments of root fields (selDepth 0):
   // nested, a function call per row of every subquery made statements take 30 s on blog.
   let selDepth = 0;
-  // …and computed fields only in the root fields of functions and extra tables: added to the
-  // big nested main operations, a few of them made cold statements take 18–30 s.
+  // …and computed fields and relationships to extra tables only in the root fields of
+  // functions and extra tables, so that the main roots are exactly what they were: added to
+  // the big nested main operations, a few of them made cold statements take 18–31 s.
   let inExtraRoot = false;
   const withExtra = (f) => {
     const saved = [rng, extra];
@@ -662,7 +663,7 @@ export function generateOp(model, rng, opts = {}) {
         }
       }
     }
-    if (level < maxLevel && level <= 2 && t.xrels.length && rng.chance(0.3)) {
+    if (inExtraRoot && level < maxLevel && level <= 2 && t.xrels.length && rng.chance(0.3)) {
       const r = rng.pick(t.xrels);
       const tt = model.tables.get(r.target);
       const key = rng.chance(0.3) ? alias() : r.name;

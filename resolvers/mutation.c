@@ -35,10 +35,13 @@ typedef struct {
     int nctes;
     int *roots;             /* the CTEs holding the rows the field answers with */
     int nroots, roots_cap;
+    bool keep_rows;         /* the answer reads the rows (returning, or a row itself) */
 } write_t;
 
 static void add_root(write_t *w, int cte)
 {
+    if (!w->keep_rows)
+        return;
     if (w->nroots == w->roots_cap) {
         int cap = w->roots_cap ? 2 * w->roots_cap : 8;
         int *grown = gp_arena_alloc(w->c->arena, sizeof *grown * (size_t)cap);
@@ -479,7 +482,8 @@ static int function_cte(write_t *w, const gp_function_t *fn, const json_t *args,
     return 0;
 }
 
-/* SELECT set_config('graphpost.wK', {"n": <rows of every CTE>, "rows": <the roots' rows>}, true) */
+/* SELECT set_config('graphpost.wK', {"n": <rows of every CTE>, "rows": <the roots' rows>}, true);
+ * the rows only when the answer reads them (w->nroots is 0 otherwise). */
 static void remember(write_t *w, int index)
 {
     gp_compile_t *c = w->c;
@@ -507,11 +511,30 @@ typedef struct {
     int n, cap;
 } writes_t;
 
-/* Starts the next write statement in c->sql. */
-static void begin_write(gp_compile_t *c, write_t *w)
+/* Does the answer to root field `g` (`f`) read the rows written? A T_mutation_response
+ * does only when `returning` is selected (a bulk insert that asks for affected_rows
+ * alone carries no rows between statements). */
+static bool reads_rows(gp_compile_t *c, const gp_field_t *f, const gp_field_group_t *g)
+{
+    if (f->role != GP_FIELD_INSERT && f->role != GP_FIELD_UPDATE && f->role != GP_FIELD_UPDATE_MANY &&
+        f->role != GP_FIELD_DELETE)
+        return true;
+    const gp_selection_t **sets = gp_arena_alloc(c->arena, sizeof *sets * (size_t)g->nfields);
+    for (int i = 0; i < g->nfields; i++)
+        sets[i] = g->fields[i]->selections;
+    int failed = 0;
+    for (const gp_field_group_t *x = gp_select_collect(c, gp_typeref_named(f->type)->name, sets, g->nfields, &failed);
+         x != NULL; x = x->next)
+        if (strcmp(x->name, "returning") == 0)
+            return true;
+    return failed != 0; /* an error is reported again when the answer is written */
+}
+
+/* Starts the next write statement for root field `g` (`f`) in c->sql. */
+static void begin_write(gp_compile_t *c, write_t *w, const gp_field_t *f, const gp_field_group_t *g)
 {
     gp_sql_init(&c->sql, c->arena);
-    *w = (write_t){.c = c};
+    *w = (write_t){.c = c, .keep_rows = reads_rows(c, f, g)};
 }
 
 /* Ends it: its text and parameters become writes->items[n]. */
@@ -532,15 +555,15 @@ static int end_write(gp_compile_t *c, writes_t *writes, const char *key, long at
 }
 
 /* The write of one update (of update_T, update_T_by_pk or an item of update_T_many). */
-static int compile_update(gp_compile_t *c, writes_t *writes, const gp_table_t *t, const json_t *args,
-                          const json_t *key, const char *response_key, long at)
+static int compile_update(gp_compile_t *c, writes_t *writes, const gp_field_t *f, const gp_field_group_t *g,
+                          const json_t *args, const json_t *key, long at)
 {
     write_t w;
-    begin_write(c, &w);
-    if (update_cte(&w, t, args, json_object_get(args, "where"), key, at) != 0)
+    begin_write(c, &w, f, g);
+    if (update_cte(&w, f->table, args, json_object_get(args, "where"), key, at) != 0)
         return -1;
     remember(&w, writes->n);
-    return end_write(c, writes, response_key, at);
+    return end_write(c, writes, g->key, at);
 }
 
 /* All the arguments of g's field as one object (coerced values, null ones left out). */
@@ -566,7 +589,7 @@ static int compile_field(gp_compile_t *c, writes_t *writes, const gp_field_t *f,
         goto Done;
     const gp_table_t *t = f->table;
     write_t w;
-    begin_write(c, &w);
+    begin_write(c, &w, f, g);
     switch (f->role) {
     case GP_FIELD_INSERT:
     case GP_FIELD_INSERT_ONE: {
@@ -577,10 +600,10 @@ static int compile_field(gp_compile_t *c, writes_t *writes, const gp_field_t *f,
         break;
     }
     case GP_FIELD_UPDATE:
-        rc = compile_update(c, writes, t, args, NULL, g->key, at);
+        rc = compile_update(c, writes, f, g, args, NULL, at);
         goto Done;
     case GP_FIELD_UPDATE_BY_PK:
-        rc = compile_update(c, writes, t, args, json_object_get(args, "pk_columns"), g->key, at);
+        rc = compile_update(c, writes, f, g, args, json_object_get(args, "pk_columns"), at);
         goto Done;
     case GP_FIELD_UPDATE_MANY: {
         size_t i;
@@ -591,7 +614,7 @@ static int compile_field(gp_compile_t *c, writes_t *writes, const gp_field_t *f,
                 rc = gp_compile_fail(c, at, "Expected an object of type \"%s_updates\", found null.", t->gql_name);
                 break;
             }
-            if ((rc = compile_update(c, writes, t, u, NULL, g->key, at)) != 0)
+            if ((rc = compile_update(c, writes, f, g, u, NULL, at)) != 0)
                 break;
         }
         goto Done;

@@ -420,7 +420,6 @@ static int update_cte(write_t *w, const gp_table_t *t, const json_t *args, const
             ops[k] = NULL; /* null: no such operator */
     }
     int cte = open_cte(w), alias = ++c->next_alias;
-    size_t mark = c->sql.text.len;
     gp_sql_raw(&c->sql, "UPDATE ");
     gp_sql_raw(&c->sql, t->sql_name);
     gp_sql_raw(&c->sql, " AS ");
@@ -428,23 +427,14 @@ static int update_cte(write_t *w, const gp_table_t *t, const json_t *args, const
     int n = write_assignments(c, t, alias, ops, at);
     if (n < 0)
         return -1;
-    if (n == 0) { /* nothing to set: the rows it would update, unchanged */
-        c->sql.text.len = mark;
-        gp_sql_raw(&c->sql, "SELECT ");
-        gp_sql_alias(&c->sql, alias);
-        gp_sql_raw(&c->sql, ".* FROM ");
-        gp_sql_raw(&c->sql, t->sql_name);
-        gp_sql_raw(&c->sql, " AS ");
-        gp_sql_alias(&c->sql, alias);
-    }
+    if (n == 0)
+        return gp_compile_fail(c, at, "An update of \"%s\" needs at least one of _set, _inc, _append, _prepend, "
+                                      "_delete_key, _delete_elem, _delete_at_path.", t->gql_name);
     if (write_match(c, t, alias, where, key, at) != 0)
         return -1;
-    if (n > 0) {
-        gp_sql_raw(&c->sql, " RETURNING ");
-        gp_sql_alias(&c->sql, alias);
-        gp_sql_raw(&c->sql, ".*");
-    }
-    gp_sql_raw(&c->sql, ")");
+    gp_sql_raw(&c->sql, " RETURNING ");
+    gp_sql_alias(&c->sql, alias);
+    gp_sql_raw(&c->sql, ".*)");
     add_root(w, cte);
     return 0;
 }

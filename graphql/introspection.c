@@ -41,11 +41,11 @@ typedef int (*field_fn)(meta_t *m, const gp_field_group_t *g, const void *obj);
 
 static int schema_field(meta_t *m, const gp_field_group_t *g, const void *obj);
 static int type_field(meta_t *m, const gp_field_group_t *g, const void *obj);
-/* Arguments in name order, except a T_by_pk's, which follow the key as Hasura's do
- * (and as schema/sdl.c prints them). */
+/* Arguments in name order, except a T_by_pk's and a delete_T_by_pk's, which follow the
+ * key as Hasura's do (and as schema/sdl.c prints them). */
 static const gp_input_value_t *field_args(meta_t *m, const gp_field_t *f)
 {
-    if (f->role != GP_FIELD_ROOT_BY_PK || f->table == NULL || f->table->npk != f->nargs)
+    if (!gp_field_args_keyed(f))
         return f->args;
     gp_input_value_t *keyed = gp_arena_alloc(m->in->collect.arena, sizeof *keyed * (size_t)f->nargs);
     for (int i = 0; i < f->nargs; i++) {

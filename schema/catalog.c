@@ -66,6 +66,17 @@ static bool get_bool(loader_t *l, json_t *obj, const char *key)
     return json_is_true(v);
 }
 
+/* A boolean member that older fixtures lack: `dflt` when absent. */
+static bool get_opt_bool(loader_t *l, json_t *obj, const char *key, bool dflt)
+{
+    json_t *v = json_object_get(obj, key);
+    if (v == NULL)
+        return dflt;
+    if (!json_is_boolean(v))
+        fail(l, "catalog JSON: \"%s\" is not a boolean", key);
+    return json_is_true(v);
+}
+
 static json_t *get_array(loader_t *l, json_t *obj, const char *key, bool required)
 {
     json_t *v = json_object_get(obj, key);
@@ -82,7 +93,9 @@ static char *quote_ident(gp_arena_t *a, const char *schema, const char *name)
     return gp_pgtype_sql(a, schema, name, /* is_array= */ false);
 }
 
-static void load_column(loader_t *l, json_t *j, gp_column_t *c)
+/* `t`'s insertable and updatable flags must be read first: a column takes a value
+ * only where its table takes the statement. */
+static void load_column(loader_t *l, json_t *j, const gp_table_t *t, gp_column_t *c)
 {
     c->name = get_str(l, j, "name", true);
     c->attnum = (int)json_integer_value(json_object_get(j, "attnum"));
@@ -98,9 +111,15 @@ static void load_column(loader_t *l, json_t *j, gp_column_t *c)
     c->gql_type = gp_pgtype_scalar(l->a, schema, type, l->default_schema);
     c->nullable = !get_bool(l, j, "not_null");
     c->default_expr = get_str(l, j, "default", false);
-    c->has_default = c->default_expr != NULL || get_str(l, j, "identity", false) != NULL ||
-                     get_str(l, j, "generated", false) != NULL;
+    const char *identity = get_str(l, j, "identity", false), *generated = get_str(l, j, "generated", false);
+    c->has_default = c->default_expr != NULL || identity != NULL || generated != NULL;
     c->comment = get_str(l, j, "comment", false);
+    /* PostgreSQL refuses a value for a generated column, and for an identity column
+     * GENERATED ALWAYS (but DEFAULT, which the API does not write); Hasura leaves both
+     * out of its insert and update inputs. */
+    bool computed = generated != NULL || (identity != NULL && identity[0] == 'a');
+    c->insertable = t->insertable && !computed && get_opt_bool(l, j, "insertable", true);
+    c->updatable = t->updatable && !computed && get_opt_bool(l, j, "updatable", true);
 }
 
 static int column_index(const gp_table_t *t, json_int_t attnum)
@@ -156,21 +175,36 @@ static void load_table(loader_t *l, json_t *j, gp_table_t *t)
         return;
     t->sql_name = quote_ident(l->a, t->schema, t->name);
     t->gql_name = gp_names_table(l->a, t->schema, t->name, l->default_schema);
+    bool table = t->kind == GP_TABLE_ORDINARY || t->kind == GP_TABLE_PARTITIONED;
+    t->insertable = get_opt_bool(l, j, "insertable", table);
+    t->updatable = get_opt_bool(l, j, "updatable", table);
+    t->deletable = get_opt_bool(l, j, "deletable", table);
     t->ncolumns = (int)json_array_size(cols);
     t->columns = gp_arena_calloc(l->a, sizeof *t->columns * (size_t)(t->ncolumns ? t->ncolumns : 1));
     for (int i = 0; i < t->ncolumns && !l->failed; i++)
-        load_column(l, json_array_get(cols, (size_t)i), &t->columns[i]);
+        load_column(l, json_array_get(cols, (size_t)i), t, &t->columns[i]);
     if (!l->failed)
         gp_names_columns(l->a, t);
-    t->pk = load_attnums(l, t, get_array(l, j, "primary_key", false), &t->npk);
-    json_t *uniques = get_array(l, j, "uniques", true);
-    t->nuniques = (int)json_array_size(uniques);
-    t->uniques = gp_arena_calloc(l->a, sizeof *t->uniques * (size_t)(t->nuniques ? t->nuniques : 1));
-    for (int i = 0; i < t->nuniques && !l->failed; i++) {
-        json_t *u = json_array_get(uniques, (size_t)i);
-        t->uniques[i].name = get_str(l, u, "name", true);
-        t->uniques[i].cols = load_attnums(l, t, get_array(l, u, "columns", true), &t->uniques[i].ncols);
+    /* insert_T and update_T need a column to write: T_insert_input and T_set_input
+     * would be empty input objects, which GraphQL does not allow. */
+    bool insert = false, update = false;
+    for (int i = 0; i < t->ncolumns; i++) {
+        insert |= t->columns[i].insertable;
+        update |= t->columns[i].updatable;
     }
+    t->insertable &= insert;
+    t->updatable &= update;
+    t->pk = load_attnums(l, t, get_array(l, j, "primary_key", false), &t->npk);
+    json_t *cons = get_array(l, j, "constraints", false); /* absent in older fixtures */
+    t->nconstraints = (int)json_array_size(cons);
+    t->constraints = gp_arena_calloc(l->a, sizeof *t->constraints * (size_t)(t->nconstraints ? t->nconstraints : 1));
+    for (int i = 0; i < t->nconstraints && !l->failed; i++) {
+        json_t *u = json_array_get(cons, (size_t)i);
+        t->constraints[i].name = get_str(l, u, "name", true);
+        t->constraints[i].cols = load_attnums(l, t, get_array(l, u, "columns", true), &t->constraints[i].ncols);
+    }
+    if (!l->failed)
+        gp_names_constraints(l->a, t);
 }
 
 /* By GraphQL name, then schema and name: equal GraphQL names (other.users and

@@ -28,7 +28,17 @@ const char gp_catalog_sql[] =
     "WITH nsp AS (\n"
     "  SELECT n.oid, n.nspname FROM pg_catalog.pg_namespace n WHERE n.nspname = ANY ($1::text[])\n"
     "), rel AS (\n"
-    "  SELECT c.oid, n.nspname, c.relname, c.relkind\n"
+    /* What PostgreSQL lets a statement do to it: 1 << CMD_UPDATE (4), CMD_INSERT (8) and
+     * CMD_DELETE (16) as pg_relation_is_updatable answers (include_triggers: a view with
+     * INSTEAD OF triggers is written through them, as Hasura reads it); a view's columns
+     * are writable when it is auto-updatable through them or has the INSTEAD OF trigger. */
+    "  SELECT c.oid, n.nspname, c.relname, c.relkind,\n"
+    "         CASE WHEN c.relkind IN ('r', 'p') THEN 28\n"
+    "              WHEN c.relkind = 'v' THEN pg_catalog.pg_relation_is_updatable(c.oid, true) ELSE 0 END AS events,\n"
+    "         c.relkind = 'v' AND EXISTS (SELECT 1 FROM pg_catalog.pg_trigger tg WHERE tg.tgrelid = c.oid\n"
+    "                                     AND tg.tgtype & 64 <> 0 AND tg.tgtype & 4 <> 0) AS instead_insert,\n"
+    "         c.relkind = 'v' AND EXISTS (SELECT 1 FROM pg_catalog.pg_trigger tg WHERE tg.tgrelid = c.oid\n"
+    "                                     AND tg.tgtype & 64 <> 0 AND tg.tgtype & 16 <> 0) AS instead_update\n"
     "  FROM pg_catalog.pg_class c JOIN nsp n ON n.oid = c.relnamespace\n"
     "  WHERE c.relkind IN ('r', 'p', 'v', 'm') AND NOT c.relispartition\n"
     "    AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d\n"
@@ -63,6 +73,7 @@ const char gp_catalog_sql[] =
     "SELECT json_build_object(\n"
     " 'tables', coalesce((SELECT json_agg(json_build_object(\n"
     "   'schema', r.nspname, 'name', r.relname, 'kind', r.relkind,\n"
+    "   'insertable', r.events & 8 <> 0, 'updatable', r.events & 4 <> 0, 'deletable', r.events & 16 <> 0,\n"
     "   'comment', (SELECT d.description FROM pg_catalog.pg_description d\n"
     "               WHERE d.classoid = 'pg_catalog.pg_class'::regclass AND d.objoid = r.oid\n"
     "                 AND d.objsubid = 0),\n"
@@ -84,6 +95,10 @@ const char gp_catalog_sql[] =
     "            WHERE ad.adrelid = a.attrelid AND ad.adnum = a.attnum) END,\n"
     "       'identity', nullif(a.attidentity::text, ''),\n"
     "       'generated', nullif(a.attgenerated::text, ''),\n"
+    "       'insertable', CASE WHEN r.relkind <> 'v' OR r.instead_insert THEN true\n"
+    "                     ELSE pg_catalog.pg_column_is_updatable(r.oid, a.attnum, false) END,\n"
+    "       'updatable', CASE WHEN r.relkind <> 'v' OR r.instead_update THEN true\n"
+    "                    ELSE pg_catalog.pg_column_is_updatable(r.oid, a.attnum, false) END,\n"
     "       'comment', (SELECT d.description FROM pg_catalog.pg_description d\n"
     "                   WHERE d.classoid = 'pg_catalog.pg_class'::regclass\n"
     "                     AND d.objoid = a.attrelid AND d.objsubid = a.attnum))\n"
@@ -97,12 +112,16 @@ const char gp_catalog_sql[] =
     "   'primary_key', (SELECT json_agg(k.attnum ORDER BY k.ord)\n"
     "     FROM pg_catalog.pg_constraint co, unnest(co.conkey) WITH ORDINALITY k(attnum, ord)\n"
     "     WHERE co.conrelid = r.oid AND co.contype = 'p'),\n"
-    "   'uniques', coalesce((SELECT json_agg(json_build_object(\n"
+        /* What ON CONFLICT ON CONSTRAINT can name: the primary key first, then the unique
+     * constraints by name; not deferrable ones, which PostgreSQL refuses as arbiters,
+     * nor unique indexes without a constraint, which it cannot name. */
+    "   'constraints', coalesce((SELECT json_agg(json_build_object(\n"
     "       'name', co.conname,\n"
     "       'columns', (SELECT json_agg(k.attnum ORDER BY k.ord)\n"
     "                   FROM unnest(co.conkey) WITH ORDINALITY k(attnum, ord)))\n"
-    "     ORDER BY co.conname)\n"
-    "     FROM pg_catalog.pg_constraint co WHERE co.conrelid = r.oid AND co.contype = 'u'), '[]'),\n"
+    "     ORDER BY co.contype <> 'p', co.conname)\n"
+    "     FROM pg_catalog.pg_constraint co\n"
+    "     WHERE co.conrelid = r.oid AND co.contype IN ('p', 'u') AND NOT co.condeferrable), '[]'),\n"
     "   'foreign_keys', coalesce((SELECT json_agg(json_build_object(\n"
     "       'name', fk.name, 'ref_schema', fn.nspname, 'ref_table', fc.relname,\n"
     "       'columns', to_json(fk.columns), 'ref_columns', to_json(fk.ref_columns), 'partial', fk.partial)\n"

@@ -6,8 +6,9 @@
  *     table; its other parameters are the field's `args`;
  *   - else a query root field: SETOF an exposed table (with `<fn>_aggregate`), one
  *     row of one, or a scalar; its parameters are `args`.
- * Everything else is skipped with one log line saying why. VOLATILE functions are
- * read (with their parameters, when those are plain) but not exposed: mutations. */
+ * A VOLATILE one that would be such a root field is a mutation_root field instead (as
+ * Hasura's functions tracked as mutations), with the same arguments and result.
+ * Everything else is skipped with one log line saying why. */
 #include "schema/functions.h"
 
 #include <stdlib.h>
@@ -195,15 +196,18 @@ static void load_one(fload_t *l, gp_function_t *f, json_t *arr, size_t i)
     f->sql_name = gp_pgtype_sql(l->a, f->schema, f->name, /* is_array= */ false);
     f->gql_name = gp_names_table(l->a, f->schema, f->name, l->default_schema);
     const char *why = classify(l, f, arr, i);
-    if (f->volatility == GP_FN_VOLATILE)
-        return; /* kept for mutations, which decide for themselves */
+    if (why == NULL && f->volatility == GP_FN_VOLATILE && f->computed_on != NULL)
+        why = "a VOLATILE function is no computed field";
     if (why != NULL) {
         if (why[0] != '\0')
             gp_info("schema", "function %s.%s is not exposed: %s", f->schema, f->name, why);
         return;
     }
     f->result.name = f->result.name ? f->result.name : f->gql_name;
-    f->exposed = true;
+    if (f->volatility == GP_FN_VOLATILE)
+        f->mutation = true; /* unless its name is taken: add_mutations decides */
+    else
+        f->exposed = true;
 }
 
 static int cmp_root(const void *pa, const void *pb)
@@ -245,6 +249,36 @@ static void add_roots(fload_t *l)
     qsort(m->roots, (size_t)m->nroots, sizeof *m->roots, cmp_root);
 }
 
+/* Whether some table's mutation_root field, or another function's field in either root,
+ * has the name `name` (a function's `<fn>_args` type follows its name, so a mutation and a
+ * query function must not share one). */
+static bool mutation_taken(const gp_model_t *m, const gp_function_t *self)
+{
+    if (gp_names_table_mutation(m, self->gql_name) != NULL)
+        return true;
+    for (const gp_function_t *f = m->functions; f < m->functions + m->nfunctions; f++) {
+        bool query = f->exposed && f->computed_on == NULL, earlier = f->mutation && f < self;
+        if ((query || earlier) && strcmp(f->gql_name, self->gql_name) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* The mutation_root fields of the VOLATILE functions: the first of two with one name
+ * (by schema and name) keeps it, and none takes a name a table's mutation or a query
+ * function has. */
+static void add_mutations(fload_t *l)
+{
+    gp_model_t *m = l->m;
+    for (int i = 0; i < m->nfunctions; i++) {
+        gp_function_t *f = &m->functions[i];
+        if (f->mutation && mutation_taken(m, f)) {
+            gp_info("schema", "function %s.%s is not exposed: the name %s is taken", f->schema, f->name, f->gql_name);
+            f->mutation = false;
+        }
+    }
+}
+
 static int cmp_computed(const void *pa, const void *pb)
 {
     return strcmp((*(const gp_function_t *const *)pa)->field, (*(const gp_function_t *const *)pb)->field);
@@ -275,4 +309,5 @@ void gp_functions_load(gp_model_t *m, json_t *arr, const char *default_schema)
         load_one(&l, &m->functions[m->nfunctions++], arr, i);
     add_roots(&l);
     add_computed(&l);
+    add_mutations(&l);
 }

@@ -69,3 +69,11 @@ const gp_function_t *gp_table_computed(const gp_table_t *t, const char *field)
     const gp_function_t *const *f = bsearch(field, t->computed, (size_t)t->ncomputed, sizeof *t->computed, cmp_computed);
     return f != NULL ? *f : NULL;
 }
+
+const gp_unique_t *gp_table_constraint(const gp_table_t *t, const char *gql_name)
+{
+    for (int i = 0; i < t->nconstraints; i++)
+        if (strcmp(t->constraints[i].gql_name, gql_name) == 0)
+            return &t->constraints[i];
+    return NULL;
+}

@@ -36,6 +36,11 @@ typedef struct gp_column {
     const char *comment;    /* NULL when none */
     const gp_function_t *computed; /* a computed field's result (gp_function_t.result): its value
                              * is "schema"."fn"(<row>), not a column of the row */
+    bool insertable;        /* a field of T_insert_input: its table takes inserts and PostgreSQL
+                             * takes a value for it (not a generated column, not an identity
+                             * GENERATED ALWAYS, not a view's column it cannot write through) */
+    bool updatable;         /* a field of T_set_input and a T_update_column value: the same for
+                             * updates */
 } gp_column_t;
 
 typedef struct gp_fkey {
@@ -65,10 +70,13 @@ typedef struct gp_relationship {
     const int *remote_cols; /* indices into target->columns */
 } gp_relationship_t;
 
+/* A constraint ON CONFLICT can name: the primary key or a unique constraint. */
 typedef struct gp_unique {
-    const char *name;
+    const char *name;       /* SQL name: ON CONFLICT ON CONSTRAINT "name" */
+    const char *gql_name;   /* its T_constraint value: `name` when a GraphQL name, else sanitized
+                             * (names.c, schema/README "Mutations") */
     int ncols;
-    int *cols;
+    int *cols;              /* column indices, in key order */
 } gp_unique_t;
 
 struct gp_table {
@@ -82,8 +90,14 @@ struct gp_table {
     int ncolumns;
     int *pk;                /* column indices of the primary key, in key order */
     int npk;                /* 0: no primary key, so no T_by_pk */
-    gp_unique_t *uniques;
-    int nuniques;
+    bool insertable;        /* insert_T, insert_T_one: a table, or a view PostgreSQL inserts into
+                             * (pg_relation_is_updatable), with an insertable column */
+    bool updatable;         /* update_T, update_T_by_pk, update_T_many: likewise, with an
+                             * updatable column */
+    bool deletable;         /* delete_T, delete_T_by_pk: a table, or a view PostgreSQL deletes from */
+    gp_unique_t *constraints; /* the primary key first (if any), then the unique constraints by
+                             * name; deferrable ones are left out (no ON CONFLICT arbiters) */
+    int nconstraints;
     gp_relationship_t *rels;
     int nrels;
     const gp_function_t **computed; /* computed fields (functions <table>_<field>), sorted by field */
@@ -122,8 +136,10 @@ struct gp_function {
     gp_table_t *computed_on;/* a computed field of this table (its row is the first argument), else NULL */
     const char *field;      /* computed_on's field name */
     const char *comment;
-    bool exposed;           /* a root field or a computed field; false for VOLATILE ones (kept for
-                             * mutations) and the skipped ones (each logged once, with why) */
+    bool exposed;           /* a query root field or a computed field; false for VOLATILE ones
+                             * and the skipped ones (each logged once, with why) */
+    bool mutation;          /* a VOLATILE one that is a mutation_root field, with the arguments
+                             * and result a query root field would have (never also exposed) */
 };
 
 typedef struct gp_enum {
@@ -177,5 +193,7 @@ const gp_table_t *gp_model_table(const gp_model_t *m, const char *gql_name);
 const gp_column_t *gp_table_column(const gp_table_t *t, const char *name);
 const gp_relationship_t *gp_table_relationship(const gp_table_t *t, const char *name);
 const gp_function_t *gp_table_computed(const gp_table_t *t, const char *field);
+/* The constraint whose T_constraint value is `gql_name`. */
+const gp_unique_t *gp_table_constraint(const gp_table_t *t, const char *gql_name);
 
 #endif

@@ -71,6 +71,108 @@ const char *gp_names_root(gp_arena_t *a, const char *table, gp_root_kind_t kind)
     return table;
 }
 
+/* Each mutation_root field of a table: prefix, the table's GraphQL name, suffix. */
+static const struct {
+    const char *prefix, *suffix;
+} mutation_forms[GP_MUTATION_KINDS] = {
+    [GP_MUTATION_INSERT] = {"insert_", ""},         [GP_MUTATION_INSERT_ONE] = {"insert_", "_one"},
+    [GP_MUTATION_UPDATE] = {"update_", ""},         [GP_MUTATION_UPDATE_BY_PK] = {"update_", "_by_pk"},
+    [GP_MUTATION_UPDATE_MANY] = {"update_", "_many"}, [GP_MUTATION_DELETE] = {"delete_", ""},
+    [GP_MUTATION_DELETE_BY_PK] = {"delete_", "_by_pk"},
+};
+
+const char *gp_names_mutation(gp_arena_t *a, const char *table, gp_mutation_kind_t kind)
+{
+    return gp_arena_printf(a, "%s%s%s", mutation_forms[kind].prefix, table, mutation_forms[kind].suffix);
+}
+
+bool gp_names_has_mutation(const gp_table_t *t, gp_mutation_kind_t kind)
+{
+    switch (kind) {
+    case GP_MUTATION_INSERT:
+    case GP_MUTATION_INSERT_ONE:
+        return t->insertable;
+    case GP_MUTATION_UPDATE:
+    case GP_MUTATION_UPDATE_MANY:
+        return t->updatable;
+    case GP_MUTATION_UPDATE_BY_PK:
+        return t->updatable && t->npk > 0;
+    case GP_MUTATION_DELETE:
+        return t->deletable;
+    case GP_MUTATION_DELETE_BY_PK:
+        return t->deletable && t->npk > 0;
+    }
+    return false;
+}
+
+const gp_table_t *gp_names_table_mutation(const gp_model_t *m, const char *name)
+{
+    char table[512];
+    size_t n = strlen(name);
+    for (int k = 0; k < GP_MUTATION_KINDS; k++) {
+        const char *prefix = mutation_forms[k].prefix, *suffix = mutation_forms[k].suffix;
+        size_t np = strlen(prefix), ns = strlen(suffix);
+        if (n <= np + ns || n - np - ns >= sizeof table || strncmp(name, prefix, np) != 0 ||
+            strcmp(name + n - ns, suffix) != 0)
+            continue;
+        memcpy(table, name + np, n - np - ns);
+        table[n - np - ns] = '\0';
+        const gp_table_t *t = gp_model_table(m, table);
+        if (t != NULL && gp_names_has_mutation(t, (gp_mutation_kind_t)k))
+            return t;
+    }
+    return NULL;
+}
+
+/* ---- constraints ---- */
+
+static bool is_enum_keyword(const char *s)
+{
+    return strcmp(s, "true") == 0 || strcmp(s, "false") == 0 || strcmp(s, "null") == 0;
+}
+
+static bool constraint_name_taken(const gp_table_t *t, const char *name, int self)
+{
+    for (int i = 0; i < t->nconstraints; i++)
+        if (i != self && t->constraints[i].gql_name != NULL && strcmp(t->constraints[i].gql_name, name) == 0)
+            return true;
+    return false;
+}
+
+void gp_names_constraints(gp_arena_t *a, gp_table_t *t)
+{
+    int n = t->nconstraints;
+    const char **cand = gp_arena_alloc(a, sizeof *cand * (size_t)(n ? n : 1));
+    bool *clash = gp_arena_calloc(a, (size_t)(n ? n : 1));
+    for (int i = 0; i < n; i++) {
+        t->constraints[i].gql_name = NULL;
+        cand[i] = gp_names_sanitize(a, t->constraints[i].name);
+    }
+    /* As columns: a GraphQL name keeps itself; a sanitized one keeps its text when no
+     * other constraint ends up with the same. */
+    for (int i = 0; i < n; i++) {
+        bool sanitized = cand[i] != t->constraints[i].name;
+        clash[i] = is_enum_keyword(cand[i]);
+        for (int j = 0; j < n && sanitized && !clash[i]; j++)
+            clash[i] = j != i && strcmp(cand[i], cand[j]) == 0;
+        if (!clash[i])
+            t->constraints[i].gql_name = cand[i];
+    }
+    for (int i = 0; i < n; i++) {
+        if (!clash[i])
+            continue;
+        const char *name;
+        for (int suffix = 1;; suffix++) {
+            name = gp_arena_printf(a, "%s_%d", cand[i], suffix);
+            if (!constraint_name_taken(t, name, i))
+                break;
+        }
+        t->constraints[i].gql_name = name;
+    }
+}
+
+/* ---- relationships ---- */
+
 /* The name a relationship gets when nothing collides with it. */
 static const char *base_name(gp_arena_t *a, const gp_relationship_t *r)
 {

@@ -153,11 +153,12 @@ static void input_value(gp_strbuf_t *sb, const gp_input_value_t *v)
         gp_strbuf_printf(sb, " = %s", v->default_value);
 }
 
-/* The i-th argument: a T_by_pk's follow the key, as Hasura's do; others are sorted by name. */
+/* The i-th argument: a T_by_pk's and a delete_T_by_pk's follow the key, as Hasura's do;
+ * others are sorted by name. */
 static const gp_input_value_t *arg(const gp_field_t *f, int i)
 {
     const gp_input_value_t *v = NULL;
-    if (f->role == GP_FIELD_ROOT_BY_PK && f->table->npk == f->nargs)
+    if (gp_field_args_keyed(f))
         v = gp_field_arg(f, f->table->columns[f->table->pk[i]].gql_name);
     return v ? v : &f->args[i];
 }

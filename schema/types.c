@@ -6,9 +6,10 @@
  * that is resolved against that array at once. A name that does not resolve is a
  * bug in this file, so it aborts instead of building a schema with a hole in it.
  *
- * What the API has follows schema/README (SDL): per table the row type, T_bool_exp,
- * T_order_by, T_select_column and the aggregate types; a comparison input per scalar
- * used by a column; the custom scalars; enum order_by and query_root. Next to them
+ * What the API has follows schema/README (SDL, Mutations): per table the row type,
+ * T_bool_exp, T_order_by, T_select_column and the aggregate types, and the mutation types
+ * of the mutations it has; a comparison input per scalar used by a column; the custom
+ * scalars; enum order_by, query_root and mutation_root. Next to them
  * sit the built-in scalars, the introspection types and the built-in directives of
  * the GraphQL spec (October 2021, with graphql-js 16's specifiedByURL, isOneOf,
  * isRepeatable and @oneOf). */
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/strbuf.h"
 #include "schema/names.h"
 #include "schema/pgtype.h"
 
@@ -40,6 +42,19 @@ typedef enum {
     D_FN_ARGS,
     D_ORDER_BY_ENUM,
     D_QUERY_ROOT,
+    D_INSERT_INPUT,
+    D_OBJ_REL_INSERT_INPUT,
+    D_ARR_REL_INSERT_INPUT,
+    D_ON_CONFLICT,
+    D_CONSTRAINT,
+    D_UPDATE_COLUMN,
+    D_SET_INPUT,
+    D_INC_INPUT,
+    D_JSONB_OP_INPUT,
+    D_PK_COLUMNS_INPUT,
+    D_UPDATES,
+    D_MUTATION_RESPONSE,
+    D_MUTATION_ROOT,
 } decl_kind_t;
 
 typedef struct {
@@ -49,7 +64,7 @@ typedef struct {
     const gp_table_t *table;
     const gp_column_t *column; /* D_COMPARISON: a column of that scalar */
     const gp_aggregate_fn_t *fn; /* D_AGG_FN_FIELDS, D_AGG_FN_ORDER_BY: avg, sum, min … */
-    const void *meta;          /* D_META, D_BUILTIN_SCALAR: the static description */
+    const void *meta;          /* D_META, D_BUILTIN_SCALAR, D_JSONB_OP_INPUT: the static description */
     const gp_function_t *function; /* D_FN_ARGS */
 } decl_t;
 
@@ -740,6 +755,17 @@ static void fill_order_by_enum(builder_t *b, gp_type_t *ty)
     ty->nenum_values = n;
 }
 
+/* The <pk column>: Type! arguments of T_by_pk and delete_T_by_pk. */
+static void pk_args(builder_t *b, gp_field_t *f, const gp_table_t *t)
+{
+    inputs_t args = {0};
+    for (int k = 0; k < t->npk; k++) {
+        const gp_column_t *c = &t->columns[t->pk[k]];
+        add_input(b, &args, c->gql_name, gp_arena_printf(b->a, "%s%s", column_type(b->a, c), c->nullable ? "!" : ""));
+    }
+    set_args(f, &args);
+}
+
 static void fill_query_root(builder_t *b, gp_type_t *ty)
 {
     gp_arena_t *a = b->a;
@@ -759,16 +785,335 @@ static void fill_query_root(builder_t *b, gp_type_t *ty)
             list_args(b, add_field(b, &l, r->name, gp_arena_printf(a, "%s_aggregate!", tn), GP_FIELD_ROOT_AGGREGATE, t),
                       tn);
         } else {
-            gp_field_t *f = add_field(b, &l, r->name, tn, GP_FIELD_ROOT_BY_PK, t);
-            inputs_t args = {0};
-            for (int k = 0; k < t->npk; k++) {
-                const gp_column_t *c = &t->columns[t->pk[k]];
-                add_input(b, &args, c->gql_name,
-                          gp_arena_printf(a, "%s%s", column_type(a, c), c->nullable ? "!" : ""));
-            }
-            set_args(f, &args);
+            pk_args(b, add_field(b, &l, r->name, tn, GP_FIELD_ROOT_BY_PK, t), t);
         }
     }
+    set_fields(ty, &l);
+}
+
+/* ---- mutations ------------------------------------------------------------------- */
+
+/* How Hasura's descriptions name a table: "users", or "other.users" outside the default schema. */
+static const char *table_label(builder_t *b, const gp_table_t *t)
+{
+    if (strcmp(t->schema, b->m->schemas[0]) == 0)
+        return gp_arena_printf(b->a, "\"%s\"", t->name);
+    return gp_arena_printf(b->a, "\"%s.%s\"", t->schema, t->name);
+}
+
+/* A column's type where a value may be left out: insert, _set and the like. */
+static const char *optional_type(gp_arena_t *a, const gp_column_t *c)
+{
+    return gp_arena_printf(a, c->is_array ? "[%s!]" : "%s", c->gql_type);
+}
+
+/* _inc takes the updatable numbers: smallint, integer, bigint, numeric, real, double precision. */
+static bool inc_column(const gp_column_t *c)
+{
+    static const char *const numbers[] = {"Int", "Float", "bigint", "numeric", NULL};
+    return c->updatable && !c->is_array && in_list(c->gql_type, numbers);
+}
+
+/* _append, _prepend and the _delete_* operators take the updatable jsonb columns. */
+static bool jsonb_column(const gp_column_t *c)
+{
+    return c->updatable && !c->is_array && gp_pgtype_has_jsonb_ops(c->gql_type);
+}
+
+static bool any_column(const gp_table_t *t, bool (*takes)(const gp_column_t *))
+{
+    for (int i = 0; i < t->ncolumns; i++)
+        if (takes(&t->columns[i]))
+            return true;
+    return false;
+}
+
+/* Hasura's jsonb operators of update_T: the argument, its input type T_<suffix>_input,
+ * the type each jsonb column has there, and what it does. */
+typedef struct {
+    const char *arg, *suffix, *type, *description;
+} jsonb_op_t;
+
+static const jsonb_op_t jsonb_ops[] = {
+    {"_append", "append", NULL, "append existing jsonb value of filtered columns with new jsonb value"},
+    {"_delete_at_path", "delete_at_path", "[String!]",
+     "delete the field or element with specified path (for JSON arrays, negative integers count from the end)"},
+    {"_delete_elem", "delete_elem", "Int",
+     "delete the array element with specified index (negative integers count from the end). throws an error "
+     "if top level container is not an array"},
+    {"_delete_key", "delete_key", "String",
+     "delete key/value pair or string element. key/value pairs are matched based on their key value"},
+    {"_prepend", "prepend", NULL, "prepend existing jsonb value of filtered columns with new jsonb value"},
+};
+#define NJSONB_OPS ((int)(sizeof jsonb_ops / sizeof *jsonb_ops))
+
+static const char *const set_description = "sets the columns of the filtered rows to the given values";
+static const char *const inc_description = "increments the numeric columns with given value of the filtered values";
+static const char *const upsert_description = "upsert condition";
+
+/* _set, _inc and the jsonb operators, those T has: the arguments of update_T and
+ * update_T_by_pk, the fields of T_updates. */
+static void update_operators(builder_t *b, inputs_t *l, const gp_table_t *t)
+{
+    const char *tn = t->gql_name;
+    add_input(b, l, "_set", gp_arena_printf(b->a, "%s_set_input", tn))->description = set_description;
+    if (any_column(t, inc_column))
+        add_input(b, l, "_inc", gp_arena_printf(b->a, "%s_inc_input", tn))->description = inc_description;
+    if (!any_column(t, jsonb_column))
+        return;
+    for (int i = 0; i < NJSONB_OPS; i++)
+        add_input(b, l, jsonb_ops[i].arg, gp_arena_printf(b->a, "%s_%s_input", tn, jsonb_ops[i].suffix))->description =
+            jsonb_ops[i].description;
+}
+
+/* on_conflict, when T has a constraint to name. */
+static void on_conflict_input(builder_t *b, inputs_t *l, const gp_table_t *t)
+{
+    if (t->nconstraints > 0)
+        add_input(b, l, "on_conflict", gp_arena_printf(b->a, "%s_on_conflict", t->gql_name))->description =
+            upsert_description;
+}
+
+static void fill_insert_input(builder_t *b, gp_type_t *ty, const gp_table_t *t)
+{
+    inputs_t l = {0};
+    ty->description = gp_arena_printf(b->a, "input type for inserting data into table %s", table_label(b, t));
+    for (int i = 0; i < t->ncolumns; i++)
+        if (t->columns[i].insertable)
+            add_input(b, &l, t->columns[i].gql_name, optional_type(b->a, &t->columns[i]));
+    for (int i = 0; i < t->nrels; i++) {
+        const gp_relationship_t *r = &t->rels[i];
+        if (r->target->insertable)
+            add_input(b, &l, r->name,
+                      gp_arena_printf(b->a, "%s_%s_rel_insert_input", r->target->gql_name,
+                                      r->kind == GP_REL_OBJECT ? "obj" : "arr"));
+    }
+    set_input_fields(ty, &l);
+}
+
+/* T_obj_rel_insert_input (one row) or T_arr_rel_insert_input (rows): T's rows inserted
+ * through a relationship that leads to T. */
+static void fill_rel_insert_input(builder_t *b, gp_type_t *ty, const gp_table_t *t, bool array)
+{
+    inputs_t l = {0};
+    ty->description = gp_arena_printf(b->a, "input type for inserting %s relation for remote table %s",
+                                      array ? "array" : "object", table_label(b, t));
+    add_input(b, &l, "data", gp_arena_printf(b->a, array ? "[%s_insert_input!]!" : "%s_insert_input!", t->gql_name));
+    on_conflict_input(b, &l, t);
+    set_input_fields(ty, &l);
+}
+
+static void fill_on_conflict(builder_t *b, gp_type_t *ty, const gp_table_t *t)
+{
+    inputs_t l = {0};
+    ty->description = gp_arena_printf(b->a, "on_conflict condition type for table %s", table_label(b, t));
+    add_input(b, &l, "constraint", gp_arena_printf(b->a, "%s_constraint!", t->gql_name));
+    add_input(b, &l, "update_columns", gp_arena_printf(b->a, "[%s_update_column!]!", t->gql_name))->default_value =
+        "[]";
+    add_input(b, &l, "where", gp_arena_printf(b->a, "%s_bool_exp", t->gql_name));
+    set_input_fields(ty, &l);
+}
+
+static void fill_constraint(builder_t *b, gp_type_t *ty, const gp_table_t *t)
+{
+    gp_arena_t *a = b->a;
+    ty->description = gp_arena_printf(a, "unique or primary key constraints on table %s", table_label(b, t));
+    ty->enum_values = gp_arena_calloc(a, sizeof *ty->enum_values * (size_t)t->nconstraints);
+    for (int i = 0; i < t->nconstraints; i++) {
+        const gp_unique_t *u = &t->constraints[i];
+        gp_strbuf_t sb;
+        gp_strbuf_init(&sb, a, (size_t)1 << 20);
+        gp_strbuf_lit(&sb, "unique or primary key constraint on columns ");
+        for (int k = 0; k < u->ncols; k++)
+            gp_strbuf_printf(&sb, "%s\"%s\"", k ? ", " : "", t->columns[u->cols[k]].name);
+        ty->enum_values[i] = (gp_enum_value_t){.name = u->gql_name, .description = sb.data};
+    }
+    qsort(ty->enum_values, (size_t)t->nconstraints, sizeof *ty->enum_values, cmp_enum_value);
+    ty->nenum_values = t->nconstraints;
+}
+
+static void fill_update_column(builder_t *b, gp_type_t *ty, const gp_table_t *t)
+{
+    ty->description = gp_arena_printf(b->a, "update columns of table %s", table_label(b, t));
+    ty->enum_values = gp_arena_calloc(b->a, sizeof *ty->enum_values * (size_t)(t->ncolumns + 1));
+    int n = 0;
+    for (int i = 0; i < t->ncolumns; i++) {
+        const char *c = t->columns[i].gql_name;
+        /* true, false and null are not allowed as enum values (schema/README "Columns"). */
+        if (t->columns[i].updatable && strcmp(c, "true") != 0 && strcmp(c, "false") != 0 && strcmp(c, "null") != 0)
+            ty->enum_values[n++] = (gp_enum_value_t){.name = c, .description = "column name"};
+    }
+    if (n == 0) /* an enum needs a value: Hasura's for a table without updatable columns */
+        ty->enum_values[n++] = (gp_enum_value_t){.name = "_PLACEHOLDER", .description = "placeholder (do not use)"};
+    qsort(ty->enum_values, (size_t)n, sizeof *ty->enum_values, cmp_enum_value);
+    ty->nenum_values = n;
+}
+
+/* T_set_input (every updatable column) or T_inc_input (the numeric ones). */
+static void fill_set_input(builder_t *b, gp_type_t *ty, const gp_table_t *t, bool inc)
+{
+    inputs_t l = {0};
+    ty->description = gp_arena_printf(b->a, inc ? "input type for incrementing numeric columns in table %s"
+                                                 : "input type for updating data in table %s",
+                                      table_label(b, t));
+    for (int i = 0; i < t->ncolumns; i++) {
+        const gp_column_t *c = &t->columns[i];
+        if (inc ? inc_column(c) : c->updatable)
+            add_input(b, &l, c->gql_name, optional_type(b->a, c));
+    }
+    set_input_fields(ty, &l);
+}
+
+static void fill_jsonb_op_input(builder_t *b, gp_type_t *ty, const gp_table_t *t, const jsonb_op_t *op)
+{
+    inputs_t l = {0};
+    ty->description = op->description;
+    for (int i = 0; i < t->ncolumns; i++) {
+        const gp_column_t *c = &t->columns[i];
+        if (jsonb_column(c))
+            add_input(b, &l, c->gql_name, op->type != NULL ? op->type : c->gql_type);
+    }
+    set_input_fields(ty, &l);
+}
+
+static void fill_pk_columns_input(builder_t *b, gp_type_t *ty, const gp_table_t *t)
+{
+    inputs_t l = {0};
+    ty->description = gp_arena_printf(b->a, "primary key columns input for table: %s", t->name);
+    for (int k = 0; k < t->npk; k++) {
+        const gp_column_t *c = &t->columns[t->pk[k]];
+        add_input(b, &l, c->gql_name, gp_arena_printf(b->a, "%s%s", column_type(b->a, c), c->nullable ? "!" : ""));
+    }
+    set_input_fields(ty, &l);
+}
+
+static void fill_updates(builder_t *b, gp_type_t *ty, const gp_table_t *t)
+{
+    inputs_t l = {0};
+    add_input(b, &l, "where", gp_arena_printf(b->a, "%s_bool_exp!", t->gql_name))->description =
+        "filter the rows which have to be updated";
+    update_operators(b, &l, t);
+    set_input_fields(ty, &l);
+}
+
+static void fill_mutation_response(builder_t *b, gp_type_t *ty, const gp_table_t *t)
+{
+    fields_t l = {0};
+    ty->description = gp_arena_printf(b->a, "response of any mutation on the table %s", table_label(b, t));
+    add_field(b, &l, "affected_rows", "Int!", GP_FIELD_AFFECTED_ROWS, t)->description =
+        "number of rows affected by the mutation";
+    add_field(b, &l, "returning", gp_arena_printf(b->a, "[%s!]!", t->gql_name), GP_FIELD_RETURNING, t)->description =
+        "data from the rows affected by the mutation";
+    set_fields(ty, &l);
+}
+
+/* A mutation_root field of `t`, with its description and arguments. */
+static gp_field_t *mutation_field(builder_t *b, fields_t *l, const gp_table_t *t, gp_mutation_kind_t kind,
+                                  const char *type, gp_field_role_t role, const char *what)
+{
+    gp_field_t *f = add_field(b, l, gp_names_mutation(b->a, t->gql_name, kind), type, role, t);
+    f->description = gp_arena_printf(b->a, what, table_label(b, t));
+    return f;
+}
+
+static void table_mutations(builder_t *b, fields_t *l, const gp_table_t *t)
+{
+    gp_arena_t *a = b->a;
+    const char *tn = t->gql_name, *response = gp_arena_printf(a, "%s_mutation_response", tn);
+    inputs_t args;
+    gp_field_t *f;
+    if (gp_names_has_mutation(t, GP_MUTATION_INSERT)) {
+        f = mutation_field(b, l, t, GP_MUTATION_INSERT, response, GP_FIELD_INSERT, "insert data into the table: %s");
+        args = (inputs_t){0};
+        add_input(b, &args, "objects", gp_arena_printf(a, "[%s_insert_input!]!", tn))->description =
+            "the rows to be inserted";
+        on_conflict_input(b, &args, t);
+        set_args(f, &args);
+        f = mutation_field(b, l, t, GP_MUTATION_INSERT_ONE, tn, GP_FIELD_INSERT_ONE,
+                           "insert a single row into the table: %s");
+        args = (inputs_t){0};
+        add_input(b, &args, "object", gp_arena_printf(a, "%s_insert_input!", tn))->description =
+            "the row to be inserted";
+        on_conflict_input(b, &args, t);
+        set_args(f, &args);
+    }
+    if (gp_names_has_mutation(t, GP_MUTATION_UPDATE)) {
+        f = mutation_field(b, l, t, GP_MUTATION_UPDATE, response, GP_FIELD_UPDATE, "update data of the table: %s");
+        args = (inputs_t){0};
+        add_input(b, &args, "where", gp_arena_printf(a, "%s_bool_exp!", tn))->description =
+            "filter the rows which have to be updated";
+        update_operators(b, &args, t);
+        set_args(f, &args);
+        f = mutation_field(b, l, t, GP_MUTATION_UPDATE_MANY, gp_arena_printf(a, "[%s]", response),
+                           GP_FIELD_UPDATE_MANY, "update multiples rows of table: %s");
+        args = (inputs_t){0};
+        add_input(b, &args, "updates", gp_arena_printf(a, "[%s_updates!]!", tn))->description =
+            "updates to execute, in order";
+        set_args(f, &args);
+    }
+    if (gp_names_has_mutation(t, GP_MUTATION_UPDATE_BY_PK)) {
+        f = mutation_field(b, l, t, GP_MUTATION_UPDATE_BY_PK, tn, GP_FIELD_UPDATE_BY_PK,
+                           "update single row of the table: %s");
+        args = (inputs_t){0};
+        add_input(b, &args, "pk_columns", gp_arena_printf(a, "%s_pk_columns_input!", tn));
+        update_operators(b, &args, t);
+        set_args(f, &args);
+    }
+    if (gp_names_has_mutation(t, GP_MUTATION_DELETE)) {
+        f = mutation_field(b, l, t, GP_MUTATION_DELETE, response, GP_FIELD_DELETE, "delete data from the table: %s");
+        args = (inputs_t){0};
+        add_input(b, &args, "where", gp_arena_printf(a, "%s_bool_exp!", tn))->description =
+            "filter the rows which have to be deleted";
+        set_args(f, &args);
+    }
+    if (gp_names_has_mutation(t, GP_MUTATION_DELETE_BY_PK))
+        pk_args(b, mutation_field(b, l, t, GP_MUTATION_DELETE_BY_PK, tn, GP_FIELD_DELETE_BY_PK,
+                                  "delete single row from the table: %s"),
+                t);
+}
+
+static int cmp_field_ptr(const void *pa, const void *pb)
+{
+    const gp_field_t *x = *(const gp_field_t *const *)pa, *y = *(const gp_field_t *const *)pb;
+    int c = strcmp(x->name, y->name);
+    return c ? c : (x < y ? -1 : x > y); /* the pointers are in the order the fields were added */
+}
+
+/* Keeps the first field added of each name: update_users_many of `users` and update_users_many
+ * of a table `users_many` cannot both be fields. */
+static void drop_duplicate_fields(builder_t *b, fields_t *l)
+{
+    if (l->n < 2)
+        return;
+    const gp_field_t **order = gp_arena_alloc(b->a, sizeof *order * (size_t)l->n);
+    bool *drop = gp_arena_calloc(b->a, (size_t)l->n);
+    for (int i = 0; i < l->n; i++)
+        order[i] = &l->v[i];
+    qsort(order, (size_t)l->n, sizeof *order, cmp_field_ptr);
+    for (int i = 1; i < l->n; i++)
+        if (strcmp(order[i - 1]->name, order[i]->name) == 0) {
+            fprintf(stderr, "schema: two mutation_root fields are named %s; only the first is exposed\n", order[i]->name);
+            drop[order[i] - l->v] = true;
+        }
+    int n = 0;
+    for (int i = 0; i < l->n; i++)
+        if (!drop[i])
+            l->v[n++] = l->v[i];
+    l->n = n;
+}
+
+static void fill_mutation_root(builder_t *b, gp_type_t *ty)
+{
+    fields_t l = {0};
+    ty->description = "mutation root";
+    for (int i = 0; i < b->m->ntables; i++)
+        table_mutations(b, &l, &b->m->tables[i]);
+    for (int i = 0; i < b->m->nfunctions; i++) {
+        const gp_function_t *f = &b->m->functions[i];
+        if (f->mutation)
+            function_field(b, &l, f->gql_name, f, GP_FIELD_MUTATION_FUNCTION, f->table);
+    }
+    drop_duplicate_fields(b, &l);
     set_fields(ty, &l);
 }
 
@@ -847,6 +1192,68 @@ static void declare_function(builder_t *b, const gp_function_t *f)
                             .what = D_COMPARISON, .column = &f->result});
 }
 
+/* The mutation types of `t`, for the mutations it has (schema/README, Mutations), and
+ * the nested-insert inputs of the tables its relationships lead to. */
+static void declare_mutation_types(builder_t *b, const gp_table_t *t)
+{
+    gp_arena_t *a = b->a;
+    const char *tn = t->gql_name;
+    if (t->insertable || t->updatable || t->deletable)
+        declare(b, (decl_t){.name = gp_arena_printf(a, "%s_mutation_response", tn), .kind = GP_KIND_OBJECT,
+                            .what = D_MUTATION_RESPONSE, .table = t});
+    if (t->insertable) {
+        declare(b, (decl_t){.name = gp_arena_printf(a, "%s_insert_input", tn), .kind = GP_KIND_INPUT_OBJECT,
+                            .what = D_INSERT_INPUT, .table = t});
+        for (int i = 0; i < t->nrels; i++) {
+            const gp_relationship_t *r = &t->rels[i];
+            bool obj = r->kind == GP_REL_OBJECT;
+            if (r->target->insertable)
+                declare(b, (decl_t){.name = gp_arena_printf(a, "%s_%s_rel_insert_input", r->target->gql_name,
+                                                            obj ? "obj" : "arr"),
+                                    .kind = GP_KIND_INPUT_OBJECT,
+                                    .what = obj ? D_OBJ_REL_INSERT_INPUT : D_ARR_REL_INSERT_INPUT,
+                                    .table = r->target});
+        }
+        if (t->nconstraints > 0) {
+            declare(b, (decl_t){.name = gp_arena_printf(a, "%s_on_conflict", tn), .kind = GP_KIND_INPUT_OBJECT,
+                                .what = D_ON_CONFLICT, .table = t});
+            declare(b, (decl_t){.name = gp_arena_printf(a, "%s_constraint", tn), .kind = GP_KIND_ENUM,
+                                .what = D_CONSTRAINT, .table = t});
+            declare(b, (decl_t){.name = gp_arena_printf(a, "%s_update_column", tn), .kind = GP_KIND_ENUM,
+                                .what = D_UPDATE_COLUMN, .table = t});
+        }
+    }
+    if (!t->updatable)
+        return;
+    declare(b, (decl_t){.name = gp_arena_printf(a, "%s_set_input", tn), .kind = GP_KIND_INPUT_OBJECT,
+                        .what = D_SET_INPUT, .table = t});
+    declare(b, (decl_t){.name = gp_arena_printf(a, "%s_updates", tn), .kind = GP_KIND_INPUT_OBJECT,
+                        .what = D_UPDATES, .table = t});
+    if (any_column(t, inc_column))
+        declare(b, (decl_t){.name = gp_arena_printf(a, "%s_inc_input", tn), .kind = GP_KIND_INPUT_OBJECT,
+                            .what = D_INC_INPUT, .table = t});
+    if (any_column(t, jsonb_column))
+        for (int i = 0; i < NJSONB_OPS; i++)
+            declare(b, (decl_t){.name = gp_arena_printf(a, "%s_%s_input", tn, jsonb_ops[i].suffix),
+                                .kind = GP_KIND_INPUT_OBJECT, .what = D_JSONB_OP_INPUT, .table = t,
+                                .meta = &jsonb_ops[i]});
+    if (t->npk > 0)
+        declare(b, (decl_t){.name = gp_arena_printf(a, "%s_pk_columns_input", tn), .kind = GP_KIND_INPUT_OBJECT,
+                            .what = D_PK_COLUMNS_INPUT, .table = t});
+}
+
+/* Whether mutation_root has a field: a table's mutation or a VOLATILE function. */
+static bool has_mutations(const gp_model_t *m)
+{
+    for (int i = 0; i < m->ntables; i++)
+        if (m->tables[i].insertable || m->tables[i].updatable || m->tables[i].deletable)
+            return true;
+    for (int i = 0; i < m->nfunctions; i++)
+        if (m->functions[i].mutation)
+            return true;
+    return false;
+}
+
 static void declare_all(builder_t *b)
 {
     for (size_t i = 0; i < sizeof builtin_scalars / sizeof *builtin_scalars; i++)
@@ -855,13 +1262,17 @@ static void declare_all(builder_t *b)
     for (size_t i = 0; i < sizeof meta_types / sizeof *meta_types; i++)
         declare(b, (decl_t){meta_types[i].name, meta_types[i].kind, D_META, NULL, NULL, NULL, &meta_types[i], NULL});
     mark_array_targets(b);
-    for (int i = 0; i < b->m->ntables; i++)
+    for (int i = 0; i < b->m->ntables; i++) {
         declare_table(b, &b->m->tables[i]);
-    for (int i = 0; i < b->m->nfunctions; i++)
-        if (b->m->functions[i].exposed)
+        declare_mutation_types(b, &b->m->tables[i]);
+    }
+    for (int i = 0; i < b->m->nfunctions; i++) /* each is one or the other: its <fn>_args is declared once */
+        if (b->m->functions[i].exposed || b->m->functions[i].mutation)
             declare_function(b, &b->m->functions[i]);
     declare(b, (decl_t){"order_by", GP_KIND_ENUM, D_ORDER_BY_ENUM, NULL, NULL, NULL, NULL, NULL});
     declare(b, (decl_t){"query_root", GP_KIND_OBJECT, D_QUERY_ROOT, NULL, NULL, NULL, NULL, NULL});
+    if (has_mutations(b->m))
+        declare(b, (decl_t){.name = "mutation_root", .kind = GP_KIND_OBJECT, .what = D_MUTATION_ROOT});
 }
 
 static int cmp_decl(const void *pa, const void *pb)
@@ -941,6 +1352,41 @@ static void fill(builder_t *b, gp_type_t *ty, const decl_t *d)
     case D_QUERY_ROOT:
         fill_query_root(b, ty);
         break;
+    case D_INSERT_INPUT:
+        fill_insert_input(b, ty, d->table);
+        break;
+    case D_OBJ_REL_INSERT_INPUT:
+    case D_ARR_REL_INSERT_INPUT:
+        fill_rel_insert_input(b, ty, d->table, d->what == D_ARR_REL_INSERT_INPUT);
+        break;
+    case D_ON_CONFLICT:
+        fill_on_conflict(b, ty, d->table);
+        break;
+    case D_CONSTRAINT:
+        fill_constraint(b, ty, d->table);
+        break;
+    case D_UPDATE_COLUMN:
+        fill_update_column(b, ty, d->table);
+        break;
+    case D_SET_INPUT:
+    case D_INC_INPUT:
+        fill_set_input(b, ty, d->table, d->what == D_INC_INPUT);
+        break;
+    case D_JSONB_OP_INPUT:
+        fill_jsonb_op_input(b, ty, d->table, d->meta);
+        break;
+    case D_PK_COLUMNS_INPUT:
+        fill_pk_columns_input(b, ty, d->table);
+        break;
+    case D_UPDATES:
+        fill_updates(b, ty, d->table);
+        break;
+    case D_MUTATION_RESPONSE:
+        fill_mutation_response(b, ty, d->table);
+        break;
+    case D_MUTATION_ROOT:
+        fill_mutation_root(b, ty);
+        break;
     }
 }
 
@@ -960,12 +1406,13 @@ gp_schema_t *gp_schema_build(const gp_model_t *m)
         ty->name = b.decls[i].name;
         ty->kind = b.decls[i].kind;
         if (b.decls[i].what == D_ROW || b.decls[i].what == D_BOOL_EXP || b.decls[i].what == D_ORDER_BY ||
-            b.decls[i].what == D_SELECT_COLUMN)
-            ty->table = b.decls[i].table;
+            b.decls[i].what == D_SELECT_COLUMN || b.decls[i].what >= D_INSERT_INPUT)
+            ty->table = b.decls[i].table; /* NULL for mutation_root */
     }
     for (int i = 0; i < b.ndecls; i++)
         fill(&b, &b.s->types[i], &b.decls[i]);
     b.s->query = gp_schema_type(b.s, "query_root");
+    b.s->mutation = gp_schema_type(b.s, "mutation_root");
     build_directives(&b);
     return b.s;
 }
@@ -1039,6 +1486,12 @@ const gp_enum_value_t *gp_type_enum_value(const gp_type_t *t, const char *name)
         if (strcmp(t->enum_values[i].name, name) == 0)
             return &t->enum_values[i];
     return NULL;
+}
+
+bool gp_field_args_keyed(const gp_field_t *f)
+{
+    return (f->role == GP_FIELD_ROOT_BY_PK || f->role == GP_FIELD_DELETE_BY_PK) && f->table != NULL &&
+           f->table->npk == f->nargs;
 }
 
 const gp_type_t *gp_typeref_named(const gp_typeref_t *r)

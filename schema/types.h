@@ -52,6 +52,18 @@ typedef enum {
     GP_FIELD_ROOT_FUNCTION_AGGREGATE, /* query_root.<fn>_aggregate */
     GP_FIELD_AGGREGATE,            /* a field of T_aggregate, T_aggregate_fields, T_*_fields */
     GP_FIELD_META,                 /* __schema, __type and the fields of the introspection types */
+    /* mutation_root (schema/README, Mutations); each has `table` */
+    GP_FIELD_INSERT,               /* insert_T(objects, on_conflict): T_mutation_response */
+    GP_FIELD_INSERT_ONE,           /* insert_T_one(object, on_conflict): T */
+    GP_FIELD_UPDATE,               /* update_T(where, _set, _inc, _append, …): T_mutation_response */
+    GP_FIELD_UPDATE_BY_PK,         /* update_T_by_pk(pk_columns, _set, _inc, …): T */
+    GP_FIELD_UPDATE_MANY,          /* update_T_many(updates): [T_mutation_response] */
+    GP_FIELD_DELETE,               /* delete_T(where): T_mutation_response */
+    GP_FIELD_DELETE_BY_PK,         /* delete_T_by_pk(<pk columns>): T */
+    GP_FIELD_MUTATION_FUNCTION,    /* a VOLATILE `function`, with the arguments and result a query
+                                    * root function has (`table`: its rows' table, NULL for a scalar) */
+    GP_FIELD_AFFECTED_ROWS,        /* T_mutation_response.affected_rows, for `table` */
+    GP_FIELD_RETURNING,            /* T_mutation_response.returning: [T!]! */
 } gp_field_role_t;
 
 typedef struct gp_field {
@@ -66,7 +78,7 @@ typedef struct gp_field {
     const gp_table_t *table;       /* the table whose row this field reads, when any */
     const gp_column_t *column;     /* GP_FIELD_COLUMN */
     const gp_relationship_t *rel;  /* GP_FIELD_*_REL* */
-    const gp_function_t *function; /* GP_FIELD_COMPUTED, GP_FIELD_ROOT_FUNCTION* */
+    const gp_function_t *function; /* GP_FIELD_COMPUTED, GP_FIELD_ROOT_FUNCTION*, GP_FIELD_MUTATION_FUNCTION */
 } gp_field_t;
 
 typedef struct gp_enum_value {
@@ -88,7 +100,12 @@ struct gp_type {
     bool is_one_of;                /* INPUT_OBJECT */
     gp_enum_value_t *enum_values;  /* ENUM: in declaration order */
     int nenum_values;
-    const gp_table_t *table;       /* OBJECT of a table's rows (and its bool_exp/order_by inputs) */
+    const gp_table_t *table;       /* the table a type is about: its rows' OBJECT, T_bool_exp,
+                                    * T_order_by, T_select_column, and each mutation type (T_insert_input,
+                                    * T_obj_rel_insert_input and T_arr_rel_insert_input for T's rows,
+                                    * T_on_conflict, T_constraint, T_update_column, T_set_input,
+                                    * T_inc_input, T_<jsonb op>_input, T_pk_columns_input, T_updates,
+                                    * T_mutation_response); NULL for the others */
 };
 
 typedef enum {
@@ -130,7 +147,7 @@ typedef struct gp_schema {
                                     * types (__Schema, __Type, …), and every API type */
     int ntypes;
     const gp_type_t *query;        /* query_root */
-    const gp_type_t *mutation;     /* NULL until mutations exist */
+    const gp_type_t *mutation;     /* mutation_root; NULL when the model has nothing to mutate */
     const gp_type_t *subscription; /* NULL until subscriptions exist */
     gp_directive_def_t *directives;/* skip, include, deprecated, specifiedBy, oneOf — sorted */
     int ndirectives;
@@ -172,6 +189,10 @@ const gp_input_value_t *gp_type_input_field(const gp_type_t *t, const char *name
 const gp_input_value_t *gp_field_arg(const gp_field_t *f, const char *name);
 const gp_input_value_t *gp_directive_arg(const gp_directive_def_t *d, const char *name);
 const gp_enum_value_t *gp_type_enum_value(const gp_type_t *t, const char *name);
+
+/* Whether `f`'s arguments are its table's primary key columns (T_by_pk, delete_T_by_pk):
+ * SDL and introspection list those in key order, as Hasura does, not by name. */
+bool gp_field_args_keyed(const gp_field_t *f);
 
 /* The named type under the wrappers, and the GraphQL spelling ([Int!]!) of a ref. */
 const gp_type_t *gp_typeref_named(const gp_typeref_t *r);

@@ -931,7 +931,7 @@ describe('update (blog)', () => {
 
   it('update_T_by_pk with several jsonb operators on one row: _delete_key with _set on another column', () => runCase(blog, {
     name: 'by_pk jsonb',
-    setup: (c) => ({ p: mkPost(c, 1, 'p', { gone: 1, stays: 2 }) }),
+    setup: (c) => ({ p: mkPost(c, 1, 'p', { metadata: { gone: 1, stays: 2 } }) }),
     document: ({ t, p }) => `mutation { update_posts_by_pk(pk_columns: {id: ${p.id}}, _delete_key: {metadata: "gone"}, _set: {title: "${t}-x"}, _inc: {rating: 1}) {
         id title metadata rating } }`,
     expect: ({ p }) => `select json_build_object('update_posts_by_pk', ${obj('p', ['id', 'title', 'metadata', 'rating'])}) from posts p where p.id = ${p.id}`,
@@ -1245,7 +1245,7 @@ describe('errors: a failing mutation answers data null, applies nothing', () => 
     ['data exception: numeric overflow (22003)', blog, null,
       ({ t }) => `mutation { insert_posts_one(object: {title: "${t}", author_id: 1, rating: 1000}) { id } }`,
       { code: 'data-exception', sqlstate: '22003', message: /numeric field overflow/ }],
-    ['data exception: _delete_elem on a jsonb object (22023)', blog, (c) => ({ p: mkPost(c, 1, 'p', { a: 1 }) }),
+    ['data exception: _delete_elem on a jsonb object (22023)', blog, (c) => ({ p: mkPost(c, 1, 'p', { metadata: { a: 1 } }) }),
       ({ p }) => `mutation { update_posts_by_pk(pk_columns: {id: ${p.id}}, _delete_elem: {metadata: 0}) { id } }`,
       { code: 'data-exception', sqlstate: '22023' }],
     ['permission error: insufficient_privilege raised while writing (42501)', blog, null,

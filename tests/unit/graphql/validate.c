@@ -44,8 +44,9 @@ static const vcase_t cases[] = {
     /* root operation types the schema has (graphql-js 17's KnownOperationTypes) */
     {"KnownOperationTypes", "subscription { users { id } }",
      "The subscription operation is not supported by the schema.", 1, 1},
-    {"KnownOperationTypes", "mutation M { users { id } }", "The mutation operation is not supported by the schema.", 1,
-     1},
+    {"KnownOperationTypes", "mutation M { delete_users_by_pk(id: 1) { id } }"},
+    {"FieldsOnCorrectType", "mutation M { users { id } }", "Cannot query field \"users\" on type \"mutation_root\".",
+     1, 14},
     /* 5.3.1 Field Selections on Objects, Interfaces, and Unions Types */
     {"FieldsOnCorrectType", "{ users { nope } }", "Cannot query field \"nope\" on type \"users\".", 1, 11},
     {"FieldsOnCorrectType", "{ users { id } nope }", "Cannot query field \"nope\" on type \"query_root\".", 1, 16},

@@ -157,8 +157,13 @@ static void test_blog(void)
     const gp_table_t *users = table(m, "users");
     CHECK_STR(users->comment, "People who write posts and comments.");
     CHECK_STR(gp_table_column(users, "email")->comment, "Unique login address.");
-    CHECK_INT(users->nuniques, 1);
-    CHECK_STR(users->columns[users->uniques[0].cols[0]].name, "email");
+    CHECK_INT(users->nconstraints, 2); /* the primary key first */
+    CHECK_STR(users->constraints[0].name, "users_pkey");
+    CHECK_STR(users->columns[users->constraints[0].cols[0]].name, "id");
+    CHECK_STR(users->constraints[1].gql_name, "users_email_key");
+    CHECK_STR(users->columns[users->constraints[1].cols[0]].name, "email");
+    CHECK(gp_table_constraint(users, "users_email_key") == &users->constraints[1]);
+    CHECK(gp_table_constraint(users, "nope") == NULL);
     CHECK_STR(gp_table_column(users, "karma")->gql_type, "bigint");
     const gp_table_t *posts = table(m, "posts");
     CHECK_STR(gp_table_column(posts, "status")->gql_type, "post_status");
@@ -196,12 +201,12 @@ static void test_bad_json(void)
 static void test_name_clash_keeps_default_schema(void)
 {
     const char *docs[] = {
-        "{\"tables\":[{\"schema\":\"other\",\"name\":\"users\",\"kind\":\"r\",\"columns\":[],\"uniques\":[],"
+        "{\"tables\":[{\"schema\":\"other\",\"name\":\"users\",\"kind\":\"r\",\"columns\":[],\"constraints\":[],"
         "\"foreign_keys\":[]},{\"schema\":\"public\",\"name\":\"other_users\",\"kind\":\"v\",\"columns\":[],"
-        "\"uniques\":[],\"foreign_keys\":[]}],\"enums\":[],\"domains\":[]}",
+        "\"constraints\":[],\"foreign_keys\":[]}],\"enums\":[],\"domains\":[]}",
         "{\"tables\":[{\"schema\":\"public\",\"name\":\"other_users\",\"kind\":\"v\",\"columns\":[],"
-        "\"uniques\":[],\"foreign_keys\":[]},{\"schema\":\"other\",\"name\":\"users\",\"kind\":\"r\",\"columns\":[],"
-        "\"uniques\":[],\"foreign_keys\":[]}],\"enums\":[],\"domains\":[]}",
+        "\"constraints\":[],\"foreign_keys\":[]},{\"schema\":\"other\",\"name\":\"users\",\"kind\":\"r\",\"columns\":[],"
+        "\"constraints\":[],\"foreign_keys\":[]}],\"enums\":[],\"domains\":[]}",
     };
     const char *schemas[] = {"public", "other"};
     for (int i = 0; i < 2; i++) {

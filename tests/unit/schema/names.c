@@ -86,7 +86,7 @@ static void put_table(gp_strbuf_t *sb, const char *spec)
         attnum++;
         p += n + (p[n] == ',');
     }
-    gp_strbuf_lit(sb, "],\"primary_key\":[1],\"uniques\":[],\"foreign_keys\":[");
+    gp_strbuf_lit(sb, "],\"primary_key\":[1],\"constraints\":[],\"foreign_keys\":[");
 }
 
 /* Attnum of `col` in the table spec "schema.table(a,b,...)". */

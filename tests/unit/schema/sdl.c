@@ -58,7 +58,14 @@ static void test_blog_pieces(void)
 {
     gp_arena_t *a = gp_arena_new(1 << 16);
     const char *s = print_sdl(a, "blog");
-    CHECK(strncmp(s, "schema {\n  query: query_root\n}\n", 31) == 0);
+    CHECK(strncmp(s, "schema {\n  query: query_root\n  mutation: mutation_root\n}\n", 56) == 0);
+    CHECK(strstr(s, "\n\"\"\"mutation root\"\"\"\ntype mutation_root {\n") != NULL);
+    CHECK(strstr(s, "  delete_post_tags_by_pk(post_id: Int!, tag_name: String!): post_tags\n") != NULL);
+    CHECK(strstr(s, "  insert_users_one(\n    \"\"\"the row to be inserted\"\"\"\n    object: users_insert_input!\n\n"
+                    "    \"\"\"upsert condition\"\"\"\n    on_conflict: users_on_conflict\n  ): users\n") != NULL);
+    CHECK(strstr(s, "  update_columns: [users_update_column!]! = []\n") != NULL);
+    CHECK(strstr(s, "  update_users_many(\n    \"\"\"updates to execute, in order\"\"\"\n"
+                    "    updates: [users_updates!]!\n  ): [users_mutation_response]\n") != NULL);
     CHECK(strstr(s, "  users_by_pk(id: Int!): users\n") != NULL);
     CHECK(strstr(s, "  post_tags_by_pk(post_id: Int!, tag_name: String!): post_tags\n") != NULL);
     CHECK(strstr(s, "  author: users!\n") != NULL);

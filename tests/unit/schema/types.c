@@ -4,6 +4,8 @@
  * is one of the schema's own. */
 #include "schema/types.h"
 
+#include "schema/names.h"
+
 #include "tests/unit/schema/fixture.h"
 #include "tests/unit/test.h"
 
@@ -129,7 +131,7 @@ static void test_query_root(void)
     env_t e = env_open("blog");
     const gp_type_t *q = e.s->query;
     CHECK(q != NULL && q == gp_schema_type(e.s, "query_root"));
-    CHECK(e.s->mutation == NULL && e.s->subscription == NULL);
+    CHECK(e.s->mutation == gp_schema_type(e.s, "mutation_root") && e.s->subscription == NULL);
     CHECK_INT(q->nfields, e.m->nroots);
     const gp_field_t *f = gp_type_field(q, "users");
     CHECK(f->role == GP_FIELD_ROOT_LIST && f->table == gp_model_table(e.m, "users"));
@@ -196,6 +198,7 @@ static void test_functions(void)
         if (strcmp(e.m->functions[i].name, "bump_karma") == 0)
             bump = &e.m->functions[i];
     CHECK(bump != NULL && bump->volatility == GP_FN_VOLATILE && !bump->exposed && bump->nparams == 2);
+    CHECK(bump != NULL && bump->mutation); /* mutation_root's instead (test_mutation_functions) */
     env_close(&e);
 
     e = env_open("pagila"); /* last_day and _group_concat have unnamed parameters; the rest are VOLATILE */
@@ -205,6 +208,318 @@ static void test_functions(void)
     for (int i = 0; i < e.m->nfunctions; i++)
         exposed += e.m->functions[i].exposed;
     CHECK_INT(exposed, 0);
+    env_close(&e);
+}
+
+/* The names of an enum's values, joined by spaces. */
+static const char *enum_values(env_t *e, const char *type)
+{
+    const gp_type_t *t = gp_schema_type(e->s, type);
+    if (t == NULL || t->kind != GP_KIND_ENUM)
+        return "(none)";
+    const char *out = "";
+    for (int i = 0; i < t->nenum_values; i++)
+        out = gp_arena_printf(e->a, "%s%s%s", out, i ? " " : "", t->enum_values[i].name);
+    return out;
+}
+
+/* The names of an input object's fields, joined by spaces. */
+static const char *input_fields(env_t *e, const char *type)
+{
+    const gp_type_t *t = gp_schema_type(e->s, type);
+    if (t == NULL || t->kind != GP_KIND_INPUT_OBJECT)
+        return "(none)";
+    const char *out = "";
+    for (int i = 0; i < t->ninput_fields; i++)
+        out = gp_arena_printf(e->a, "%s%s%s", out, i ? " " : "", t->input_fields[i].name);
+    return out;
+}
+
+static const gp_field_t *mutation(env_t *e, const char *name)
+{
+    return e->s->mutation != NULL ? gp_type_field(e->s->mutation, name) : NULL;
+}
+
+/* Hasura's mutations on blog's tables (schema/README, Mutations): the fields with their
+ * roles, tables and arguments, and the input types they take. */
+static void test_mutations(void)
+{
+    env_t e = env_open("blog");
+    const gp_table_t *users = gp_model_table(e.m, "users");
+    const gp_type_t *mr = e.s->mutation;
+    CHECK(mr != NULL && mr->kind == GP_KIND_OBJECT);
+    CHECK_STR(mr ? mr->description : NULL, "mutation root");
+    const gp_field_t *f = mutation(&e, "insert_users");
+    CHECK(f != NULL && f->role == GP_FIELD_INSERT && f->table == users && f->nargs == 2);
+    CHECK_STR(f ? f->description : NULL, "insert data into the table: \"users\"");
+    CHECK_STR(field_type(&e, "mutation_root", "insert_users"), "users_mutation_response");
+    CHECK_STR(arg_type(&e, "mutation_root", "insert_users", "objects"), "[users_insert_input!]!");
+    CHECK_STR(arg_type(&e, "mutation_root", "insert_users", "on_conflict"), "users_on_conflict");
+    f = mutation(&e, "insert_users_one");
+    CHECK(f != NULL && f->role == GP_FIELD_INSERT_ONE && f->table == users);
+    CHECK_STR(field_type(&e, "mutation_root", "insert_users_one"), "users");
+    CHECK_STR(arg_type(&e, "mutation_root", "insert_users_one", "object"), "users_insert_input!");
+    f = mutation(&e, "update_users");
+    CHECK(f != NULL && f->role == GP_FIELD_UPDATE && f->table == users && f->nargs == 3); /* where, _set, _inc */
+    CHECK_STR(arg_type(&e, "mutation_root", "update_users", "where"), "users_bool_exp!");
+    CHECK_STR(arg_type(&e, "mutation_root", "update_users", "_set"), "users_set_input");
+    CHECK_STR(arg_type(&e, "mutation_root", "update_users", "_inc"), "users_inc_input");
+    CHECK_STR(arg_type(&e, "mutation_root", "update_users", "_append"), "(none)"); /* no jsonb column */
+    f = mutation(&e, "update_users_by_pk");
+    CHECK(f != NULL && f->role == GP_FIELD_UPDATE_BY_PK && f->table == users);
+    CHECK_STR(arg_type(&e, "mutation_root", "update_users_by_pk", "pk_columns"), "users_pk_columns_input!");
+    CHECK_STR(field_type(&e, "mutation_root", "update_users_by_pk"), "users");
+    f = mutation(&e, "update_users_many");
+    CHECK(f != NULL && f->role == GP_FIELD_UPDATE_MANY && f->table == users);
+    CHECK_STR(field_type(&e, "mutation_root", "update_users_many"), "[users_mutation_response]");
+    CHECK_STR(arg_type(&e, "mutation_root", "update_users_many", "updates"), "[users_updates!]!");
+    CHECK_STR(input_fields(&e, "users_updates"), "_inc _set where");
+    CHECK_STR(input_type(&e, "users_updates", "where"), "users_bool_exp!");
+    f = mutation(&e, "delete_users");
+    CHECK(f != NULL && f->role == GP_FIELD_DELETE && f->table == users);
+    CHECK_STR(arg_type(&e, "mutation_root", "delete_users", "where"), "users_bool_exp!");
+    f = mutation(&e, "delete_users_by_pk");
+    CHECK(f != NULL && f->role == GP_FIELD_DELETE_BY_PK && f->table == users && f->nargs == 1);
+    CHECK_STR(arg_type(&e, "mutation_root", "delete_users_by_pk", "id"), "Int!");
+    CHECK_STR(arg_type(&e, "mutation_root", "delete_post_tags_by_pk", "tag_name"), "String!");
+    /* the inputs */
+    CHECK_STR(input_fields(&e, "users_insert_input"), "Odd_Table bio comments created_at email id karma name "
+                                                      "posts_by_author_id posts_by_editor_id");
+    CHECK_STR(input_type(&e, "users_insert_input", "email"), "String"); /* NOT NULL, still optional */
+    CHECK_STR(input_type(&e, "users_insert_input", "posts_by_author_id"), "posts_arr_rel_insert_input");
+    CHECK_STR(input_type(&e, "posts_insert_input", "author"), "users_obj_rel_insert_input");
+    CHECK_STR(input_type(&e, "posts_insert_input", "tags"), "[String!]");
+    CHECK_STR(input_type(&e, "users_obj_rel_insert_input", "data"), "users_insert_input!");
+    CHECK_STR(input_type(&e, "users_obj_rel_insert_input", "on_conflict"), "users_on_conflict");
+    CHECK_STR(input_type(&e, "posts_arr_rel_insert_input", "data"), "[posts_insert_input!]!");
+    CHECK_STR(input_type(&e, "users_on_conflict", "constraint"), "users_constraint!");
+    CHECK_STR(input_type(&e, "users_on_conflict", "update_columns"), "[users_update_column!]!");
+    CHECK_STR(gp_type_input_field(gp_schema_type(e.s, "users_on_conflict"), "update_columns")->default_value, "[]");
+    CHECK_STR(input_type(&e, "users_on_conflict", "where"), "users_bool_exp");
+    CHECK_STR(enum_values(&e, "users_constraint"), "users_email_key users_pkey");
+    const gp_type_t *cons = gp_schema_type(e.s, "users_constraint");
+    CHECK_STR(gp_type_enum_value(cons, "users_email_key")->description,
+              "unique or primary key constraint on columns \"email\"");
+    CHECK_STR(enum_values(&e, "post_tags_constraint"), "post_tags_pkey");
+    CHECK_STR(gp_type_enum_value(gp_schema_type(e.s, "post_tags_constraint"), "post_tags_pkey")->description,
+              "unique or primary key constraint on columns \"post_id\", \"tag_name\"");
+    CHECK_STR(enum_values(&e, "Odd_Table_constraint"), "Odd_Table_pkey"); /* "Odd Table_pkey", sanitized */
+    CHECK_STR(enum_values(&e, "users_update_column"), "bio created_at email id karma name");
+    CHECK_STR(input_fields(&e, "users_set_input"), "bio created_at email id karma name");
+    CHECK_STR(input_fields(&e, "users_inc_input"), "id karma");
+    CHECK_STR(input_type(&e, "users_inc_input", "karma"), "bigint");
+    CHECK_STR(input_fields(&e, "posts_inc_input"), "author_id editor_id id rating");
+    CHECK_STR(input_fields(&e, "tags_set_input"), "description name");
+    CHECK(gp_schema_type(e.s, "tags_inc_input") == NULL); /* no number: no type, no _inc */
+    CHECK_STR(arg_type(&e, "mutation_root", "update_tags", "_inc"), "(none)");
+    CHECK(gp_schema_type(e.s, "users_append_input") == NULL);
+    CHECK_STR(input_type(&e, "posts_append_input", "metadata"), "jsonb");
+    CHECK_STR(input_type(&e, "posts_prepend_input", "metadata"), "jsonb");
+    CHECK_STR(input_type(&e, "posts_delete_key_input", "metadata"), "String");
+    CHECK_STR(input_type(&e, "posts_delete_elem_input", "metadata"), "Int");
+    CHECK_STR(input_type(&e, "posts_delete_at_path_input", "metadata"), "[String!]");
+    CHECK_STR(arg_type(&e, "mutation_root", "update_posts_by_pk", "_delete_at_path"), "posts_delete_at_path_input");
+    CHECK_STR(input_fields(&e, "posts_updates"),
+              "_append _delete_at_path _delete_elem _delete_key _inc _prepend _set where");
+    CHECK_STR(input_fields(&e, "post_tags_pk_columns_input"), "post_id tag_name");
+    CHECK_STR(input_type(&e, "post_tags_pk_columns_input", "tag_name"), "String!");
+    /* the response */
+    const gp_type_t *resp = gp_schema_type(e.s, "users_mutation_response");
+    CHECK(resp != NULL && resp->kind == GP_KIND_OBJECT && resp->table == users && resp->nfields == 2);
+    f = gp_type_field(resp, "affected_rows");
+    CHECK(f != NULL && f->role == GP_FIELD_AFFECTED_ROWS && f->table == users);
+    CHECK_STR(field_type(&e, "users_mutation_response", "affected_rows"), "Int!");
+    f = gp_type_field(resp, "returning");
+    CHECK(f != NULL && f->role == GP_FIELD_RETURNING && f->table == users);
+    CHECK_STR(field_type(&e, "users_mutation_response", "returning"), "[users!]!");
+    CHECK(gp_schema_type(e.s, "users_insert_input")->table == users);
+    /* a view PostgreSQL writes through (published_posts is auto-updatable): no key, so no
+     * _by_pk and no upsert */
+    CHECK(mutation(&e, "insert_published_posts") != NULL && mutation(&e, "update_published_posts") != NULL);
+    CHECK(mutation(&e, "delete_published_posts") != NULL);
+    CHECK(mutation(&e, "update_published_posts_by_pk") == NULL && mutation(&e, "delete_published_posts_by_pk") == NULL);
+    CHECK_STR(arg_type(&e, "mutation_root", "insert_published_posts", "on_conflict"), "(none)");
+    CHECK(gp_schema_type(e.s, "published_posts_on_conflict") == NULL);
+    CHECK(gp_schema_type(e.s, "published_posts_pk_columns_input") == NULL);
+    /* every mutation_root field knows what it writes */
+    for (int i = 0; mr && i < mr->nfields; i++) {
+        const gp_field_t *m = &mr->fields[i];
+        CHECK(m->role >= GP_FIELD_INSERT && m->role <= GP_FIELD_MUTATION_FUNCTION);
+        CHECK(m->role == GP_FIELD_MUTATION_FUNCTION ? m->function != NULL : m->table != NULL);
+    }
+    env_close(&e);
+}
+
+/* Pagila: views PostgreSQL cannot write through and the materialized view have no
+ * mutations; the partitioned table has all of them; VOLATILE functions are mutations. */
+static void test_pagila_mutations(void)
+{
+    env_t e = env_open("pagila");
+    static const char *const none[] = {"actor_info", "customer_list", "film_list", "sales_by_store", "rental_by_category"};
+    for (int i = 0; i < 5; i++) {
+        const gp_table_t *t = gp_model_table(e.m, none[i]);
+        CHECK(t != NULL && !t->insertable && !t->updatable && !t->deletable);
+        for (int k = 0; k < GP_MUTATION_KINDS; k++)
+            CHECK(mutation(&e, gp_names_mutation(e.a, none[i], (gp_mutation_kind_t)k)) == NULL);
+        CHECK(gp_schema_type(e.s, gp_arena_printf(e.a, "%s_insert_input", none[i])) == NULL);
+        CHECK(gp_schema_type(e.s, gp_arena_printf(e.a, "%s_mutation_response", none[i])) == NULL);
+    }
+    CHECK(!gp_table_column(gp_model_table(e.m, "actor_info"), "first_name")->updatable);
+    const gp_field_t *f = mutation(&e, "delete_payment_by_pk");
+    CHECK(f != NULL && f->role == GP_FIELD_DELETE_BY_PK && f->nargs == 2);
+    CHECK_STR(arg_type(&e, "mutation_root", "delete_payment_by_pk", "payment_date"), "timestamptz!");
+    CHECK(mutation(&e, "insert_payment") != NULL && mutation(&e, "update_payment_many") != NULL);
+    CHECK_STR(enum_values(&e, "payment_constraint"), "payment_pkey");
+    CHECK_STR(input_type(&e, "payment_insert_input", "customer"), "customer_obj_rel_insert_input");
+    CHECK_STR(input_type(&e, "customer_insert_input", "payment"), "payment_arr_rel_insert_input");
+    /* VOLATILE functions, as query root functions would be: a set of rows takes the list
+     * arguments (but has no _aggregate), a scalar is a scalar */
+    f = mutation(&e, "rewards_report");
+    CHECK(f != NULL && f->role == GP_FIELD_MUTATION_FUNCTION && f->function != NULL);
+    CHECK(f != NULL && f->table == gp_model_table(e.m, "customer") && f->nargs == 6);
+    CHECK_STR(field_type(&e, "mutation_root", "rewards_report"), "[customer!]!");
+    CHECK_STR(arg_type(&e, "mutation_root", "rewards_report", "args"), "rewards_report_args!");
+    CHECK_STR(arg_type(&e, "mutation_root", "rewards_report", "where"), "customer_bool_exp");
+    CHECK(mutation(&e, "rewards_report_aggregate") == NULL);
+    CHECK_STR(field_type(&e, "mutation_root", "get_customer_balance"), "numeric");
+    CHECK(gp_type_field(e.s->query, "rewards_report") == NULL);
+    CHECK(mutation(&e, "film_in_stock") == NULL); /* OUT parameters */
+    CHECK(mutation(&e, "last_day") == NULL);      /* IMMUTABLE, unnamed parameters */
+    env_close(&e);
+}
+
+/* bump_karma is VOLATILE: mutation_root's, not query_root's, with its args type once. */
+static void test_mutation_functions(void)
+{
+    env_t e = env_open("blog");
+    const gp_field_t *f = mutation(&e, "bump_karma");
+    CHECK(f != NULL && f->role == GP_FIELD_MUTATION_FUNCTION && f->table == gp_model_table(e.m, "users"));
+    CHECK(f != NULL && f->function != NULL && strcmp(f->function->name, "bump_karma") == 0 && f->function->mutation);
+    CHECK_STR(field_type(&e, "mutation_root", "bump_karma"), "users");
+    CHECK_STR(arg_type(&e, "mutation_root", "bump_karma", "args"), "bump_karma_args!");
+    CHECK_STR(input_fields(&e, "bump_karma_args"), "by user_id");
+    CHECK(gp_type_field(e.s->query, "bump_karma") == NULL);
+    CHECK(mutation(&e, "search_posts") == NULL && mutation(&e, "total_karma") == NULL);
+    env_close(&e);
+}
+
+/* What the catalog cannot show on blog or Pagila, from a hand-written catalog answer:
+ * generated and identity columns, a view's columns it cannot write, a table with nothing
+ * to update, constraint names that are no GraphQL names, and names that collide. */
+static const char synthetic_catalog[] =
+    "{\"tables\":["
+    "{\"schema\":\"public\",\"name\":\"gen\",\"kind\":\"r\",\"columns\":["
+    "{\"name\":\"id\",\"attnum\":1,\"type_schema\":\"pg_catalog\",\"type_name\":\"int4\",\"is_array\":false,"
+    "\"not_null\":true,\"identity\":\"a\"},"
+    "{\"name\":\"total\",\"attnum\":2,\"type_schema\":\"pg_catalog\",\"type_name\":\"int4\",\"is_array\":false,"
+    "\"not_null\":false,\"generated\":\"s\"},"
+    "{\"name\":\"name\",\"attnum\":3,\"type_schema\":\"pg_catalog\",\"type_name\":\"text\",\"is_array\":false,"
+    "\"not_null\":false},"
+    "{\"name\":\"doc\",\"attnum\":4,\"type_schema\":\"pg_catalog\",\"type_name\":\"jsonb\",\"is_array\":false,"
+    "\"not_null\":false},"
+    "{\"name\":\"docs\",\"attnum\":5,\"type_schema\":\"pg_catalog\",\"type_name\":\"int4\",\"is_array\":true,"
+    "\"elem_schema\":\"pg_catalog\",\"elem_name\":\"jsonb\",\"not_null\":false},"
+    "{\"name\":\"n\",\"attnum\":6,\"type_schema\":\"pg_catalog\",\"type_name\":\"int4\",\"is_array\":false,"
+    "\"not_null\":false,\"identity\":\"d\"}],"
+    "\"primary_key\":[1],\"constraints\":[{\"name\":\"gen_pkey\",\"columns\":[1]},"
+    "{\"name\":\"gen name key\",\"columns\":[3]},{\"name\":\"gen_name_key\",\"columns\":[3,4]},"
+    "{\"name\":\"true\",\"columns\":[4]}],\"foreign_keys\":[]},"
+    "{\"schema\":\"public\",\"name\":\"gen_many\",\"kind\":\"r\",\"columns\":["
+    "{\"name\":\"a\",\"attnum\":1,\"type_schema\":\"pg_catalog\",\"type_name\":\"text\",\"is_array\":false,"
+    "\"not_null\":false}],\"constraints\":[],\"foreign_keys\":[]},"
+    "{\"schema\":\"public\",\"name\":\"log\",\"kind\":\"r\",\"updatable\":false,\"columns\":["
+    "{\"name\":\"at\",\"attnum\":1,\"type_schema\":\"pg_catalog\",\"type_name\":\"int4\",\"is_array\":false,"
+    "\"not_null\":true}],\"primary_key\":[1],\"constraints\":[{\"name\":\"log_pkey\",\"columns\":[1]}],"
+    "\"foreign_keys\":[]},"
+    "{\"schema\":\"public\",\"name\":\"only_ids\",\"kind\":\"r\",\"columns\":["
+    "{\"name\":\"id\",\"attnum\":1,\"type_schema\":\"pg_catalog\",\"type_name\":\"int4\",\"is_array\":false,"
+    "\"not_null\":true,\"identity\":\"a\"}],\"primary_key\":[1],"
+    "\"constraints\":[{\"name\":\"only_ids_pkey\",\"columns\":[1]}],\"foreign_keys\":[]},"
+    "{\"schema\":\"public\",\"name\":\"v\",\"kind\":\"v\",\"insertable\":true,\"updatable\":true,"
+    "\"deletable\":false,\"columns\":["
+    "{\"name\":\"a\",\"attnum\":1,\"type_schema\":\"pg_catalog\",\"type_name\":\"int4\",\"is_array\":false,"
+    "\"not_null\":false,\"insertable\":true,\"updatable\":true},"
+    "{\"name\":\"b\",\"attnum\":2,\"type_schema\":\"pg_catalog\",\"type_name\":\"int4\",\"is_array\":false,"
+    "\"not_null\":false,\"insertable\":false,\"updatable\":false}],\"constraints\":[],\"foreign_keys\":[]},"
+    "{\"schema\":\"public\",\"name\":\"mv\",\"kind\":\"m\",\"columns\":["
+    "{\"name\":\"a\",\"attnum\":1,\"type_schema\":\"pg_catalog\",\"type_name\":\"int4\",\"is_array\":false,"
+    "\"not_null\":false}],\"constraints\":[],\"foreign_keys\":[]}"
+    "],\"enums\":[],\"domains\":[],\"functions\":["
+    "{\"schema\":\"public\",\"name\":\"do_it\",\"volatility\":\"v\",\"returns_set\":false,\"defaults\":0,"
+    "\"returns\":{\"schema\":\"pg_catalog\",\"name\":\"int4\",\"typtype\":\"b\",\"is_array\":false},"
+    "\"params\":[]},"
+    "{\"schema\":\"public\",\"name\":\"gen_touch\",\"volatility\":\"v\",\"returns_set\":false,\"defaults\":0,"
+    "\"returns\":{\"schema\":\"pg_catalog\",\"name\":\"int4\",\"typtype\":\"b\",\"is_array\":false},"
+    "\"params\":[{\"name\":\"g\",\"mode\":\"i\",\"type\":{\"schema\":\"public\",\"name\":\"gen\",\"typtype\":\"c\","
+    "\"is_array\":false,\"relation_schema\":\"public\",\"relation\":\"gen\"}}]},"
+    "{\"schema\":\"public\",\"name\":\"insert_gen\",\"volatility\":\"v\",\"returns_set\":false,\"defaults\":0,"
+    "\"returns\":{\"schema\":\"pg_catalog\",\"name\":\"int4\",\"typtype\":\"b\",\"is_array\":false},"
+    "\"params\":[]},"
+    "{\"schema\":\"public\",\"name\":\"insert_mv\",\"volatility\":\"v\",\"returns_set\":false,\"defaults\":0,"
+    "\"returns\":{\"schema\":\"pg_catalog\",\"name\":\"int4\",\"typtype\":\"b\",\"is_array\":false},"
+    "\"params\":[]}"
+    "]}";
+
+static void test_mutation_edges(void)
+{
+    char err[256] = "";
+    const char *schemas[] = {"public"};
+    env_t e = {.m = gp_model_load(synthetic_catalog, strlen(synthetic_catalog), schemas, 1, err, sizeof err),
+               .a = gp_arena_new(1 << 14)};
+    CHECK_STR(err, "");
+    if (e.m == NULL)
+        return;
+    e.s = gp_schema_build(e.m);
+    const gp_table_t *gen = gp_model_table(e.m, "gen");
+    /* identity ALWAYS and generated columns take no value; identity BY DEFAULT does */
+    CHECK(!gp_table_column(gen, "id")->insertable && !gp_table_column(gen, "id")->updatable);
+    CHECK(!gp_table_column(gen, "total")->insertable && !gp_table_column(gen, "total")->updatable);
+    CHECK(gp_table_column(gen, "n")->insertable && gp_table_column(gen, "n")->updatable);
+    CHECK_STR(input_fields(&e, "gen_insert_input"), "doc docs n name");
+    CHECK_STR(input_fields(&e, "gen_set_input"), "doc docs n name");
+    CHECK_STR(input_fields(&e, "gen_inc_input"), "n");
+    CHECK_STR(input_fields(&e, "gen_append_input"), "doc"); /* not the jsonb[] column */
+    CHECK_STR(enum_values(&e, "gen_update_column"), "doc docs n name");
+    CHECK_STR(input_fields(&e, "gen_pk_columns_input"), "id");
+    /* constraints: sanitized, the colliding one and `true` numbered; the primary key first */
+    CHECK_STR(gen->constraints[0].gql_name, "gen_pkey");
+    CHECK_STR(gen->constraints[1].gql_name, "gen_name_key_1");
+    CHECK_STR(gen->constraints[2].gql_name, "gen_name_key");
+    CHECK_STR(gen->constraints[3].gql_name, "true_1");
+    CHECK(gp_table_constraint(gen, "gen_name_key_1") == &gen->constraints[1]);
+    CHECK_STR(enum_values(&e, "gen_constraint"), "gen_name_key gen_name_key_1 gen_pkey true_1");
+    /* nothing to update: no update_*, but upserts still name their columns */
+    const gp_table_t *log = gp_model_table(e.m, "log");
+    CHECK(log->insertable && !log->updatable && log->deletable);
+    CHECK(mutation(&e, "insert_log") != NULL && mutation(&e, "update_log") == NULL);
+    CHECK(mutation(&e, "update_log_by_pk") == NULL && mutation(&e, "update_log_many") == NULL);
+    CHECK(gp_schema_type(e.s, "log_set_input") == NULL && gp_schema_type(e.s, "log_updates") == NULL);
+    CHECK_STR(enum_values(&e, "log_update_column"), "_PLACEHOLDER");
+    CHECK_STR(gp_schema_type(e.s, "log_update_column")->enum_values[0].description, "placeholder (do not use)");
+    /* nothing to insert either: only deletes */
+    const gp_table_t *ids = gp_model_table(e.m, "only_ids");
+    CHECK(!ids->insertable && !ids->updatable && ids->deletable);
+    CHECK(mutation(&e, "insert_only_ids") == NULL && mutation(&e, "delete_only_ids_by_pk") != NULL);
+    CHECK(gp_schema_type(e.s, "only_ids_insert_input") == NULL && gp_schema_type(e.s, "only_ids_on_conflict") == NULL);
+    CHECK(gp_schema_type(e.s, "only_ids_mutation_response") != NULL);
+    /* a view writes only the columns it can; what it cannot do, it does not offer */
+    CHECK_STR(input_fields(&e, "v_insert_input"), "a");
+    CHECK_STR(input_fields(&e, "v_set_input"), "a");
+    CHECK(mutation(&e, "delete_v") == NULL && mutation(&e, "update_v") != NULL);
+    CHECK(mutation(&e, "insert_mv") != NULL && mutation(&e, "insert_mv")->role == GP_FIELD_MUTATION_FUNCTION);
+    CHECK(gp_schema_type(e.s, "mv_mutation_response") == NULL);
+    /* collisions: update_gen_many is gen's (its table comes first), the function insert_gen
+     * loses to the table's field, and a VOLATILE gen_touch(gen) is no computed field */
+    const gp_field_t *f = mutation(&e, "update_gen_many");
+    CHECK(f != NULL && f->table == gen && f->role == GP_FIELD_UPDATE_MANY);
+    f = mutation(&e, "insert_gen");
+    CHECK(f != NULL && f->role == GP_FIELD_INSERT && f->table == gen);
+    CHECK(mutation(&e, "gen_touch") == NULL && gp_type_field(gp_schema_type(e.s, "gen"), "touch") == NULL);
+    CHECK_STR(field_type(&e, "mutation_root", "do_it"), "Int");
+    CHECK_INT(mutation(&e, "do_it")->nargs, 0);
+    const gp_type_t *mr = e.s->mutation;
+    for (int i = 1; mr && i < mr->nfields; i++)
+        CHECK(strcmp(mr->fields[i - 1].name, mr->fields[i].name) < 0);
     env_close(&e);
 }
 
@@ -408,5 +723,6 @@ static void test_aggregate_functions(void)
     env_close(&e);
 }
 
-TEST_MAIN(test_sorted_and_unique, test_blog_lookups, test_query_root, test_functions, test_typeref_string, test_builtin_scalars,
+TEST_MAIN(test_sorted_and_unique, test_blog_lookups, test_query_root, test_functions, test_mutations,
+          test_pagila_mutations, test_mutation_functions, test_mutation_edges, test_typeref_string, test_builtin_scalars,
           test_introspection_types, test_directives, test_walk_blog, test_walk_pagila, test_aggregate_functions)

@@ -1,4 +1,4 @@
-/* resolvers/compile.c — one operation → one statement:
+/* resolvers/compile.c — one query → one statement (a mutation: resolvers/mutation.c):
  *
  *   SELECT json_build_object('users', (<list>), 'post', (<by pk>))
  *
@@ -8,6 +8,7 @@
 #include <stdarg.h>
 
 #include "graphql/introspection.h"
+#include "resolvers/mutation.h"
 #include "resolvers/select.h"
 #include "resolvers/values.h"
 
@@ -75,12 +76,13 @@ gp_plan_t *gp_compile(gp_arena_t *a, const gp_plan_target_t *on, const gp_compil
     gp_sql_init(&c.sql, a);
     c.variables = variables != NULL ? json_incref((json_t *)variables) : json_object();
     gp_plan_t *plan = NULL;
-    if (op->kind != GP_OP_QUERY) {
-        gp_compile_fail_kind(&c, GP_E_REQUEST, op->offset, "%s operations are not supported yet.",
-                             op->kind == GP_OP_MUTATION ? "Mutation" : "Subscription");
+    const gp_plan_write_t *writes = NULL;
+    int nwrites = 0;
+    if (op->kind == GP_OP_SUBSCRIPTION) {
+        gp_compile_fail_kind(&c, GP_E_REQUEST, op->offset, "Subscription operations are not supported yet.");
         goto Done;
     }
-    if (compile_query(&c, op) != 0)
+    if (op->kind == GP_OP_MUTATION ? gp_mutation_compile(&c, op, &writes, &nwrites) != 0 : compile_query(&c, op) != 0)
         goto Done;
     if (gp_sql_failed(&c.sql)) {
         gp_compile_fail_kind(&c, GP_E_TOO_COMPLEX, op->offset, "The operation compiles to too large a statement.");
@@ -92,8 +94,12 @@ gp_plan_t *gp_compile(gp_arena_t *a, const gp_plan_target_t *on, const gp_compil
     plan->params.values = c.sql.params;
     gp_values_reserve_bindings(&c, c.sql.nparams);
     plan->bindings = c.bindings;
-    plan->is_mutation = false;
-    plan->reusable = !gp_values_shaped_sql(&c);
+    plan->is_mutation = op->kind == GP_OP_MUTATION;
+    plan->writes = writes;
+    plan->nwrites = nwrites;
+    /* A mutation's SQL follows its values (which columns, how many rows): compiled anew
+     * every time, never cached. */
+    plan->reusable = !plan->is_mutation && !gp_values_shaped_sql(&c);
     plan->answer = c.answer;
     if (c.answer != NULL && gp_introspection_answer_kept(c.answer) > GP_PLAN_ANSWER_KEEP_MAX)
         plan->reusable = false; /* the cache keeps only answers of a bounded size */

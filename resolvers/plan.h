@@ -50,11 +50,22 @@ typedef struct gp_param_binding {
     int json_type;          /* the json_type of the value compiled; another one recompiles */
 } gp_param_binding_t;
 
+/* A statement of a mutation that runs before the plan's own, in its transaction: the
+ * writes of one root field (resolvers/mutation.c). */
+typedef struct gp_plan_write {
+    const char *sql;
+    gp_params_t params;
+    const char *key;        /* the root field's response key: the path of its errors */
+} gp_plan_write_t;
+
 typedef struct gp_plan {
     const char *sql;        /* one statement; its single row has a single json cell: the `data` object */
     gp_params_t params;
     const gp_param_binding_t *bindings; /* one per parameter */
     bool is_mutation;       /* goes to the writer */
+    const gp_plan_write_t *writes; /* a mutation: statements that run first, in order, all of them
+                            * and `sql` as ONE transaction; `sql` reads back what they wrote */
+    int nwrites;
     bool reusable;          /* every variable reference read went out whole as a parameter
                              * (values.c tracks where each value came from), so the
                              * plan serves any values of the same variables: see gp_plan_bind */

@@ -246,21 +246,25 @@ static int write_call(gp_compile_t *c, const gp_function_t *fn, int row_alias, c
     return 0;
 }
 
-/* FROM <table or function call> AS _tN WHERE <join?> AND <where?> ORDER BY … LIMIT … OFFSET …
- * A function `fn` that is a computed field of `outer`'s table takes outer's row.
- * `capped`: rows that go out as a list, at most --max-rows of them. */
-static int write_from(gp_compile_t *c, const gp_table_t *t, const gp_function_t *fn, int alias,
+/* FROM <table, function call or source> AS _tN WHERE <join?> AND <where?> ORDER BY … LIMIT …
+ * OFFSET … A function `fn` that is a computed field of `outer`'s table takes outer's row.
+ * `source`, when given, is SQL of a set of rows of t's row type (a mutation's written
+ * rows) read instead of the table. `capped`: rows that go out as a list, at most
+ * --max-rows of them. */
+static int write_from(gp_compile_t *c, const gp_table_t *t, const gp_function_t *fn, const char *source, int alias,
                       const gp_relationship_t *rel, const row_t *outer, const list_args_t *args, bool capped)
 {
     gp_sql_raw(&c->sql, " FROM ");
-    if (fn == NULL)
+    if (source != NULL)
+        gp_sql_raw(&c->sql, source);
+    else if (fn == NULL)
         gp_sql_raw(&c->sql, t->sql_name);
     else if (write_call(c, fn, outer != NULL ? outer->alias : 0, args != NULL ? args->args : NULL,
                         args != NULL ? args->args_at : 0) != 0)
         return -1;
     gp_sql_raw(&c->sql, " AS ");
     gp_sql_alias(&c->sql, alias);
-    if (fn != NULL && fn->returns == GP_FN_ROW) { /* a function that found no row returns a row of nulls */
+    if (source == NULL && fn != NULL && fn->returns == GP_FN_ROW) { /* a function that found no row returns a row of nulls */
         gp_sql_raw(&c->sql, " WHERE NOT (");
         gp_sql_alias(&c->sql, alias);
         gp_sql_raw(&c->sql, " IS NULL) LIMIT 1");
@@ -289,8 +293,9 @@ static int write_from(gp_compile_t *c, const gp_table_t *t, const gp_function_t 
 
 /* The rows of `t` that `args` pick (of the array relationship `rel` of `outer`, or that
  * function `fn` returns, if any) as a JSON array, each row the selection of `g`. */
-static int write_rows(gp_compile_t *c, const gp_table_t *t, const gp_function_t *fn, const gp_field_group_t *g,
-                      const gp_relationship_t *rel, const row_t *outer, const list_args_t *args)
+static int write_rows(gp_compile_t *c, const gp_table_t *t, const gp_function_t *fn, const char *source,
+                      const gp_field_group_t *g, const gp_relationship_t *rel, const row_t *outer,
+                      const list_args_t *args)
 {
     int alias = ++c->next_alias;
     gp_sql_raw(&c->sql, "(SELECT coalesce(json_agg(_s.j), '[]') FROM (SELECT ");
@@ -298,7 +303,7 @@ static int write_rows(gp_compile_t *c, const gp_table_t *t, const gp_function_t 
         write_row(c, t, alias, g) != 0)
         return -1;
     gp_sql_raw(&c->sql, " AS j");
-    if (write_from(c, t, fn, alias, rel, outer, args, true) != 0)
+    if (write_from(c, t, fn, source, alias, rel, outer, args, true) != 0)
         return -1;
     gp_sql_raw(&c->sql, ") AS _s)");
     return 0;
@@ -312,7 +317,7 @@ static int write_list(gp_compile_t *c, const gp_table_t *t, const gp_function_t 
     list_args_t args;
     int rc = list_args(c, g->fields[0], parent_type, &args);
     if (rc == 0)
-        rc = write_rows(c, t, fn, g, rel, outer, &args);
+        rc = write_rows(c, t, fn, NULL, g, rel, outer, &args);
     list_args_free(&args);
     return rc;
 }
@@ -513,7 +518,7 @@ static int write_aggregate_value(gp_compile_t *c, const gp_field_group_t *g, voi
     }
     if (strcmp(g->name, "nodes") == 0) {
         if (ag->nodes_apart)
-            return write_rows(c, ag->table, ag->fn, g, ag->rel, ag->outer, ag->args);
+            return write_rows(c, ag->table, ag->fn, NULL, g, ag->rel, ag->outer, ag->args);
         for (int i = 0; i < ag->nnodes; i++)
             if (ag->nodes[i] == g)
                 gp_strbuf_printf(&c->sql.text, "coalesce(json_agg(_s.\"j%d\"), '[]')", i);
@@ -564,7 +569,7 @@ static int write_aggregate(gp_compile_t *c, const gp_table_t *t, const gp_functi
             goto Done;
         gp_strbuf_printf(&c->sql.text, " AS \"j%d\"", i);
     }
-    if (write_from(c, t, fn, alias, rel, outer, &args, false) != 0)
+    if (write_from(c, t, fn, NULL, alias, rel, outer, &args, false) != 0)
         goto Done;
     /* One row even when only __typename is selected (no aggregate function at all). */
     gp_sql_raw(&c->sql, ") AS _s GROUP BY ())");
@@ -581,7 +586,7 @@ static int write_object_relationship(gp_compile_t *c, const gp_field_group_t *g,
     gp_sql_raw(&c->sql, "(SELECT ");
     if (write_row(c, rel->target, alias, g) != 0)
         return -1;
-    if (write_from(c, rel->target, NULL, alias, rel, outer, NULL, false) != 0)
+    if (write_from(c, rel->target, NULL, NULL, alias, rel, outer, NULL, false) != 0)
         return -1;
     gp_sql_raw(&c->sql, " LIMIT 1)");
     return 0;
@@ -659,7 +664,8 @@ static int write_function_value(gp_compile_t *c, const gp_function_t *fn, const 
     }
     int alias = ++c->next_alias;
     gp_sql_raw(&c->sql, "(SELECT ");
-    if (write_row(c, fn->table, alias, g) != 0 || write_from(c, fn->table, fn, alias, NULL, outer, &args, false) != 0)
+    if (write_row(c, fn->table, alias, g) != 0 ||
+        write_from(c, fn->table, fn, NULL, alias, NULL, outer, &args, false) != 0)
         goto Done;
     gp_sql_raw(&c->sql, ")");
     rc = 0;
@@ -804,4 +810,30 @@ int gp_select_root_field(gp_compile_t *c, const gp_field_group_t *g)
         return write_aggregate(c, fn->table, fn, g, "query_root", NULL, NULL);
     }
     return gp_compile_unreachable(c, g->fields[0]->offset, "the field \"%s\" on \"query_root\"", g->name);
+}
+
+/* ---- what a mutation wrote ---- */
+
+int gp_select_call(gp_compile_t *c, const gp_function_t *fn, const json_t *args, long at)
+{
+    return write_call(c, fn, 0, args, at);
+}
+
+int gp_select_written(gp_compile_t *c, const gp_table_t *t, const char *source, const gp_field_group_t *g,
+                      const char *parent_type, bool one)
+{
+    if (one) { /* its arguments (a key, an object) chose the row: none apply here */
+        int alias = ++c->next_alias;
+        gp_sql_raw(&c->sql, "(SELECT ");
+        if (write_row(c, t, alias, g) != 0 || write_from(c, t, NULL, source, alias, NULL, NULL, NULL, false) != 0)
+            return -1;
+        gp_sql_raw(&c->sql, " LIMIT 1)");
+        return 0;
+    }
+    list_args_t args;
+    int rc = list_args(c, g->fields[0], parent_type, &args);
+    if (rc == 0)
+        rc = write_rows(c, t, NULL, source, g, NULL, NULL, &args);
+    list_args_free(&args);
+    return rc;
 }

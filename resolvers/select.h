@@ -29,4 +29,15 @@ int gp_select_root_field(gp_compile_t *c, const gp_field_group_t *g);
 int gp_select_object_of(gp_compile_t *c, const gp_field_group_t *groups,
                         int (*write_value)(gp_compile_t *c, const gp_field_group_t *g, void *ctx), void *ctx);
 
+/* Writes "schema"."fn"(name => $1::type, …) with the `args` given (a JSON object, or NULL). */
+int gp_select_call(gp_compile_t *c, const gp_function_t *fn, const json_t *args, long at);
+
+/* The rows of `t` a mutation wrote, read back from `source` (SQL of a set of rows of t's
+ * row type) in a later statement of its transaction, so that relationships see every
+ * write: a JSON list of g's selection, with g's list arguments (a field of `parent_type`:
+ * where, order_by, limit, offset, distinct_on) applied; or, with `one`, the first row
+ * or null. */
+int gp_select_written(gp_compile_t *c, const gp_table_t *t, const char *source, const gp_field_group_t *g,
+                      const char *parent_type, bool one);
+
 #endif

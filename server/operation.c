@@ -32,6 +32,7 @@ typedef struct op {
     gp_query_t *query;  /* non-NULL while the statement runs */
     json_t *variables;
     const char *sql;    /* the statement, for --dev error reports; NULL otherwise */
+    const gp_plan_t *plan; /* while it runs: a failing write names its root field in the error's path */
 } op_t;
 
 struct gp_run {
@@ -203,6 +204,15 @@ static void reply_database_error(op_t *op, const gp_query_result_t *r)
                                   show ? r->error : "the database could not run the operation");
     e->sqlstate = r->sqlstate != NULL ? gp_arena_strdup(op->arena, r->sqlstate) : NULL;
     e->constraint = show && r->constraint != NULL ? gp_arena_strdup(op->arena, r->constraint) : NULL;
+    const gp_plan_t *plan = op->plan;
+    if (plan != NULL && r->statement >= 0 && r->statement < plan->nwrites) { /* the root field that failed */
+        gp_strbuf_t path;
+        gp_strbuf_init(&path, op->arena, ERROR_BODY_MAX);
+        gp_strbuf_putc(&path, '[');
+        gp_json_cstring(&path, plan->writes[r->statement].key);
+        gp_strbuf_putc(&path, ']');
+        e->path = path.error ? NULL : path.data;
+    }
     if (op->sql != NULL) {
         gp_strbuf_t sb;
         gp_strbuf_init(&sb, op->arena, ERROR_BODY_MAX);
@@ -264,6 +274,17 @@ static const char *sized_sql(gp_arena_t *a, const char *sql, size_t limit)
 }
 
 
+/* A mutation: its writes, then `sql` reading them back, as one transaction. */
+static gp_query_t *run_transaction(op_t *op, const gp_plan_t *plan, const char *sql)
+{
+    int n = plan->nwrites + 1;
+    gp_pool_statement_t *st = gp_arena_alloc(op->arena, sizeof *st * (size_t)n);
+    for (int i = 0; i < plan->nwrites; i++)
+        st[i] = (gp_pool_statement_t){plan->writes[i].sql, plan->writes[i].params.count, plan->writes[i].params.values};
+    st[n - 1] = (gp_pool_statement_t){sql, plan->params.count, plan->params.values};
+    return gp_pool_transaction(op->run->pool, st, n, on_result, op);
+}
+
 static void op_run(op_t *op, const gp_operation_input_t *in)
 {
     gp_run_t *run = op->run;
@@ -303,9 +324,13 @@ static void op_run(op_t *op, const gp_operation_input_t *in)
         return;
     }
     op->sql = run->in.dev ? plan->sql : NULL;
+    op->plan = plan;
     const char *sql = sized_sql(op->arena, plan->sql, run->in.max_response - DATA_WRAP_LEN);
-    op->query = gp_pool_query_prepared(run->pool, plan->statement, sql, plan->params.count, plan->params.values,
-                                       /* read_only= */ !plan->is_mutation, on_result, op);
+    if (plan->nwrites > 0)
+        op->query = run_transaction(op, plan, sql);
+    else
+        op->query = gp_pool_query_prepared(run->pool, plan->statement, sql, plan->params.count, plan->params.values,
+                                           /* read_only= */ !plan->is_mutation, on_result, op);
     /* The transport's socket: h2o 2.2.5 does not read an HTTP/1 socket while a request
      * is pending, so only the pool's look at it can tell that a client left. */
     if (run->in.client_fd >= 0)

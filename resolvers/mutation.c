@@ -1,0 +1,783 @@
+/* resolvers/mutation.c — a mutation operation → its writes, then one statement that
+ * reads them back. Each root field (each update of update_T_many) is one statement:
+ *
+ *   WITH _w1 AS (INSERT INTO "public"."users" AS _t1 ("name", "email")
+ *                VALUES ($1::text, $2::text) RETURNING *),
+ *        _w2 AS (INSERT INTO "public"."posts" AS _t2 ("author_id", "title")
+ *                VALUES ((SELECT "id" FROM _w1), $3::text) RETURNING *)
+ *   SELECT set_config('graphpost.w0', json_build_object('n', <rows of every CTE>,
+ *                     'rows', <the field's own rows as JSON>)::text, true)
+ *
+ * and the last statement builds `data` from those settings:
+ *
+ *   SELECT json_build_object('insert_users', json_build_object('affected_rows', …,
+ *     'returning', (SELECT … FROM json_populate_recordset(NULL::"public"."users",
+ *                   current_setting('graphpost.w0')::json->'rows') AS _t3)))
+ *
+ * All of them run as one transaction (db/pool.c), root fields in document order. A
+ * data-modifying CTE's outer query reads the snapshot from before the statement, so
+ * relationships under `returning` are read by the later statement, which sees every
+ * write; the written rows travel to it in a setting local to the transaction. */
+#include "resolvers/mutation.h"
+
+#include <string.h>
+
+#include "resolvers/filter.h"
+#include "resolvers/select.h"
+#include "resolvers/values.h"
+#include "schema/pgtype.h"
+
+#define MAX_FILLS 16 /* object relationships of one inserted row, plus its parent's key */
+
+/* One write statement: its CTEs are _w1 … _w<nctes>. */
+typedef struct {
+    gp_compile_t *c;
+    int nctes;
+    int *roots;             /* the CTEs holding the rows the field answers with */
+    int nroots, roots_cap;
+    bool keep_rows;         /* the answer reads the rows (returning, or a row itself) */
+} write_t;
+
+static void add_root(write_t *w, int cte)
+{
+    if (!w->keep_rows)
+        return;
+    if (w->nroots == w->roots_cap) {
+        int cap = w->roots_cap ? 2 * w->roots_cap : 8;
+        int *grown = gp_arena_alloc(w->c->arena, sizeof *grown * (size_t)cap);
+        if (w->nroots > 0)
+            memcpy(grown, w->roots, sizeof *grown * (size_t)w->nroots);
+        w->roots = grown;
+        w->roots_cap = cap;
+    }
+    w->roots[w->nroots++] = cte;
+}
+
+/* Opens CTE _w<n>: "WITH _wN AS (" or ", _wN AS (". */
+static int open_cte(write_t *w)
+{
+    w->nctes++;
+    gp_strbuf_printf(&w->c->sql.text, "%s_w%d AS (", w->nctes == 1 ? "WITH " : ", ", w->nctes);
+    return w->nctes;
+}
+
+/* The argument `name` of g's field on `type`, coerced (a new reference); NULL when it is
+ * absent or null. */
+static json_t *arg_of(gp_compile_t *c, const gp_field_group_t *g, const char *type, const char *name, long *at,
+                      int *failed)
+{
+    const gp_selection_t *f = g->fields[0]; /* validation made every field of the group agree */
+    for (const gp_argument_t *a = f->arguments; a != NULL; a = a->next) {
+        if (strcmp(a->name, name) != 0)
+            continue;
+        if (at != NULL)
+            *at = a->offset;
+        json_t *v = gp_values_json(c, gp_values_arg_type(c, type, f->name, name), a->value, failed);
+        if (v != NULL && json_is_null(v)) {
+            json_decref(v);
+            v = NULL;
+        }
+        return v;
+    }
+    if (at != NULL)
+        *at = f->offset;
+    return NULL;
+}
+
+/* $n::type for a value of `col`; an SQL NULL for null. */
+static void column_value(gp_compile_t *c, const gp_column_t *col, const json_t *v)
+{
+    if (json_is_null(v)) {
+        gp_sql_raw(&c->sql, "NULL");
+        return;
+    }
+    bool json = gp_pgtype_is_json(col->gql_type);
+    gp_values_param(c, v, col->is_array ? (json ? GP_PARAM_JSONS : GP_PARAM_ARRAY) : json ? GP_PARAM_JSON : GP_PARAM_TEXT,
+                    col->sql_type);
+}
+
+/* ---- insert ---- */
+
+/* Columns of the rows being inserted that take their value from a row another CTE
+ * inserted: an array relationship's children take their parent's key, a row takes the
+ * key of the parent an object relationship inserted first. */
+typedef struct {
+    int cte;
+    const gp_table_t *from; /* the table of that CTE's rows */
+    int ncols;
+    const int *cols;        /* columns of the rows being inserted */
+    const int *from_cols;   /* pairwise: the columns of `from` they take */
+} fill_t;
+
+static const fill_t *fill_of(const fill_t *fills, int nfills, int col, int *k)
+{
+    for (int i = 0; i < nfills; i++)
+        for (int j = 0; j < fills[i].ncols; j++)
+            if (fills[i].cols[j] == col) {
+                *k = j;
+                return &fills[i];
+            }
+    return NULL;
+}
+
+/* A key of an insert input object that is a relationship, not a column. */
+static bool has_relationships(const gp_table_t *t, const json_t *objects)
+{
+    size_t i;
+    json_t *o;
+    json_array_foreach(objects, i, o) {
+        const char *key;
+        json_t *v;
+        json_object_foreach((json_t *)o, key, v)
+            if (gp_table_column(t, key) == NULL)
+                return true;
+    }
+    return false;
+}
+
+/* ON CONFLICT ON CONSTRAINT … DO NOTHING, or DO UPDATE SET c = EXCLUDED.c … WHERE … */
+static int write_on_conflict(gp_compile_t *c, const gp_table_t *t, int alias, const json_t *oc, long at)
+{
+    const json_t *name = json_object_get(oc, "constraint");
+    const gp_unique_t *u = json_is_string(name) ? gp_table_constraint(t, json_string_value(name)) : NULL;
+    if (u == NULL)
+        return gp_compile_unreachable(c, at, "a constraint of \"%s\" in on_conflict", t->gql_name);
+    gp_sql_raw(&c->sql, " ON CONFLICT ON CONSTRAINT ");
+    gp_sql_ident(&c->sql, u->name);
+    const json_t *columns = json_object_get(oc, "update_columns");
+    if (json_array_size(columns) == 0) { /* absent, [] or null: keep the row there is */
+        gp_sql_raw(&c->sql, " DO NOTHING");
+        return 0;
+    }
+    gp_sql_raw(&c->sql, " DO UPDATE SET ");
+    size_t i;
+    json_t *item;
+    json_array_foreach(columns, i, item) {
+        const gp_column_t *col = json_is_string(item) ? gp_table_column(t, json_string_value(item)) : NULL;
+        if (col == NULL || !col->updatable)
+            return gp_compile_fail(c, at, "Expected an updatable column of \"%s\" in update_columns.", t->gql_name);
+        gp_sql_raw(&c->sql, i > 0 ? ", " : "");
+        gp_sql_ident(&c->sql, col->name);
+        gp_sql_raw(&c->sql, " = EXCLUDED.");
+        gp_sql_ident(&c->sql, col->name);
+    }
+    const json_t *where = json_object_get(oc, "where");
+    if (where != NULL && !json_is_null(where)) {
+        gp_sql_raw(&c->sql, " WHERE ");
+        return gp_filter_where(c, t, alias, where, at);
+    }
+    return 0;
+}
+
+/* One CTE inserting `objects` (their columns only) into `t`, with `fills` filling the
+ * keys that come from other CTEs. A column no object gives takes its default. */
+static int insert_cte(write_t *w, const gp_table_t *t, const json_t *objects, const json_t *on_conflict, long at,
+                      const fill_t *fills, int nfills)
+{
+    gp_compile_t *c = w->c;
+    bool *used = gp_arena_calloc(c->arena, sizeof(bool) * (size_t)(t->ncolumns > 0 ? t->ncolumns : 1));
+    int nused = 0;
+    for (int i = 0; i < t->ncolumns; i++) {
+        int k;
+        const gp_column_t *col = &t->columns[i];
+        bool given = false;
+        size_t j;
+        json_t *o;
+        json_array_foreach(objects, j, o) given = given || json_object_get(o, col->gql_name) != NULL;
+        if (given && fill_of(fills, nfills, i, &k) != NULL)
+            return gp_compile_fail(c, at, "\"%s\" of \"%s\" is set by its relationship; leave it out of the object.",
+                                   col->gql_name, t->gql_name);
+        used[i] = given || fill_of(fills, nfills, i, &k) != NULL;
+        nused += used[i];
+    }
+    if (nused == 0 && t->ncolumns > 0)
+        used[0] = true; /* every row all defaults: VALUES (DEFAULT), (DEFAULT) … */
+    int cte = open_cte(w);
+    int alias = ++c->next_alias;
+    gp_sql_raw(&c->sql, "INSERT INTO ");
+    gp_sql_raw(&c->sql, t->sql_name);
+    gp_sql_raw(&c->sql, " AS ");
+    gp_sql_alias(&c->sql, alias);
+    gp_sql_raw(&c->sql, " (");
+    for (int i = 0, n = 0; i < t->ncolumns; i++) {
+        if (!used[i])
+            continue;
+        gp_sql_raw(&c->sql, n++ ? ", " : "");
+        gp_sql_ident(&c->sql, t->columns[i].name);
+    }
+    gp_sql_raw(&c->sql, ") VALUES ");
+    size_t j;
+    json_t *o;
+    json_array_foreach(objects, j, o) {
+        gp_sql_raw(&c->sql, j > 0 ? ", (" : "(");
+        for (int i = 0, n = 0; i < t->ncolumns; i++) {
+            if (!used[i])
+                continue;
+            gp_sql_raw(&c->sql, n++ ? ", " : "");
+            int k;
+            const fill_t *f = fill_of(fills, nfills, i, &k);
+            const json_t *v = json_object_get(o, t->columns[i].gql_name);
+            if (f != NULL) {
+                gp_sql_raw(&c->sql, "(SELECT ");
+                gp_sql_ident(&c->sql, f->from->columns[f->from_cols[k]].name);
+                gp_strbuf_printf(&c->sql.text, " FROM _w%d)", f->cte);
+            } else if (v != NULL) {
+                column_value(c, &t->columns[i], v);
+            } else {
+                gp_sql_raw(&c->sql, "DEFAULT");
+            }
+        }
+        gp_sql_raw(&c->sql, ")");
+    }
+    if (on_conflict != NULL && !json_is_null(on_conflict) && write_on_conflict(c, t, alias, on_conflict, at) != 0)
+        return -1;
+    gp_sql_raw(&c->sql, " RETURNING *)");
+    return cte;
+}
+
+static int insert_rows(write_t *w, const gp_table_t *t, const json_t *objects, const json_t *on_conflict, long at,
+                       const fill_t *parent, bool roots);
+
+/* One object with relationships: the parents its object relationships insert first,
+ * then the row (its own CTE, whose number *cte gets), then the children of its array
+ * relationships. */
+static int insert_object(write_t *w, const gp_table_t *t, const json_t *object, const json_t *on_conflict, long at,
+                         const fill_t *parent, int *cte)
+{
+    gp_compile_t *c = w->c;
+    if (++c->depth > GP_COMPILE_MAX_DEPTH)
+        return gp_compile_fail(c, at, "Nested inserts go deeper than %d levels.", GP_COMPILE_MAX_DEPTH);
+    fill_t fills[MAX_FILLS];
+    int nfills = 0;
+    if (parent != NULL)
+        fills[nfills++] = *parent;
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)object, key, v) {
+        const gp_relationship_t *rel = gp_table_relationship(t, key);
+        if (rel == NULL || rel->kind != GP_REL_OBJECT || json_is_null(v))
+            continue;
+        if (nfills == MAX_FILLS)
+            return gp_compile_fail(c, at, "An object of \"%s\" inserts more than %d parents.", t->gql_name,
+                                   MAX_FILLS - 1);
+        json_t *row = json_pack("[O]", json_object_get(v, "data"));
+        int pc = 0;
+        int rc = insert_object(w, rel->target, json_array_get(row, 0), json_object_get(v, "on_conflict"), at, NULL, &pc);
+        json_decref(row);
+        if (rc != 0)
+            return -1;
+        fills[nfills++] = (fill_t){pc, rel->target, rel->ncols, rel->local_cols, rel->remote_cols};
+    }
+    json_t *one = json_pack("[O]", object);
+    *cte = insert_cte(w, t, one, on_conflict, at, fills, nfills);
+    json_decref(one);
+    if (*cte < 0)
+        return -1;
+    json_object_foreach((json_t *)object, key, v) {
+        const gp_relationship_t *rel = gp_table_relationship(t, key);
+        if (rel == NULL || rel->kind != GP_REL_ARRAY || json_is_null(v))
+            continue;
+        fill_t children = {*cte, t, rel->ncols, rel->remote_cols, rel->local_cols};
+        if (insert_rows(w, rel->target, json_object_get(v, "data"), json_object_get(v, "on_conflict"), at, &children,
+                        false) != 0)
+            return -1;
+    }
+    c->depth--;
+    return 0;
+}
+
+/* Inserts `objects` into `t`: all in one CTE when none has relationships to insert,
+ * else one CTE per object (and more for its relationships). `roots`: these are the
+ * rows the field answers with. */
+static int insert_rows(write_t *w, const gp_table_t *t, const json_t *objects, const json_t *on_conflict, long at,
+                       const fill_t *parent, bool roots)
+{
+    if (json_array_size(objects) == 0)
+        return 0;
+    if (!has_relationships(t, objects)) {
+        int cte = insert_cte(w, t, objects, on_conflict, at, parent, parent != NULL);
+        if (cte < 0)
+            return -1;
+        if (roots)
+            add_root(w, cte);
+        return 0;
+    }
+    size_t i;
+    json_t *o;
+    json_array_foreach(objects, i, o) {
+        int cte = 0;
+        if (insert_object(w, t, o, on_conflict, at, parent, &cte) != 0)
+            return -1;
+        if (roots)
+            add_root(w, cte);
+    }
+    return 0;
+}
+
+/* ---- update and delete ---- */
+
+/* The update operators: "col" = <before> _tN."col" <op> $n::cast, or the value alone (_set). */
+typedef struct {
+    const char *arg;
+    const char *op;         /* NULL: the value replaces the column */
+    bool value_first;       /* value <op> column (_prepend) */
+    gp_param_form_t form;
+    const char *cast;       /* NULL: the column's type */
+} update_op_t;
+
+static const update_op_t update_ops[] = {
+    {"_set", NULL, false, GP_PARAM_TEXT, NULL},
+    {"_inc", " + ", false, GP_PARAM_TEXT, NULL},
+    {"_append", " || ", false, GP_PARAM_JSON, NULL},
+    {"_prepend", " || ", true, GP_PARAM_JSON, NULL},
+    {"_delete_key", " - ", false, GP_PARAM_TEXT, "\"pg_catalog\".\"text\""},
+    {"_delete_elem", " - ", false, GP_PARAM_TEXT, "\"pg_catalog\".\"int4\""},
+    {"_delete_at_path", " #- ", false, GP_PARAM_ARRAY, "\"pg_catalog\".\"text\"[]"},
+};
+#define NUPDATE_OPS (int)(sizeof update_ops / sizeof *update_ops)
+
+/* SET … for the operator arguments in `ops` (update_ops order); -1 with an error, else
+ * the number of assignments written. */
+static int write_assignments(gp_compile_t *c, const gp_table_t *t, int alias, json_t *const *ops, long at)
+{
+    const char **set_by = gp_arena_calloc(c->arena, sizeof *set_by * (size_t)(t->ncolumns > 0 ? t->ncolumns : 1));
+    int n = 0;
+    for (int k = 0; k < NUPDATE_OPS; k++) {
+        const update_op_t *op = &update_ops[k];
+        const char *key;
+        json_t *v;
+        json_object_foreach(ops[k], key, v) {
+            const gp_column_t *col = gp_table_column(t, key);
+            if (col == NULL)
+                return gp_compile_unreachable(c, at, "the column \"%s\" of \"%s\" in %s", key, t->gql_name, op->arg);
+            int i = (int)(col - t->columns);
+            if (set_by[i] != NULL)
+                return gp_compile_fail(c, at, "\"%s\" of \"%s\" is given in both %s and %s.", key, t->gql_name,
+                                       set_by[i], op->arg);
+            set_by[i] = op->arg;
+            gp_sql_raw(&c->sql, n++ ? ", " : " SET ");
+            gp_sql_ident(&c->sql, col->name);
+            gp_sql_raw(&c->sql, " = ");
+            if (op->op == NULL) {
+                column_value(c, col, v);
+                continue;
+            }
+            if (json_is_null(v))
+                return gp_compile_fail(c, at, "Expected a value for \"%s\" in %s, found null.", key, op->arg);
+            if (!op->value_first) {
+                gp_sql_column(&c->sql, alias, col->name);
+                gp_sql_raw(&c->sql, op->op);
+            }
+            gp_values_param(c, v, op->form, op->cast != NULL ? op->cast : col->sql_type);
+            if (op->value_first) {
+                gp_sql_raw(&c->sql, op->op);
+                gp_sql_column(&c->sql, alias, col->name);
+            }
+        }
+    }
+    return n;
+}
+
+/* _tN."k1" = $1 AND … for the primary key values in `key` (an object by column name). */
+static int write_pk_match(gp_compile_t *c, const gp_table_t *t, int alias, const json_t *key, long at)
+{
+    for (int i = 0; i < t->npk; i++) {
+        const gp_column_t *col = &t->columns[t->pk[i]];
+        const json_t *v = json_object_get(key, col->gql_name);
+        if (v == NULL || json_is_null(v))
+            return gp_compile_fail(c, at, "Expected a value for the key \"%s\" of \"%s\", found null.", col->gql_name,
+                                   t->gql_name);
+        gp_sql_raw(&c->sql, i == 0 ? "" : " AND ");
+        gp_sql_column(&c->sql, alias, col->name);
+        gp_sql_raw(&c->sql, " = ");
+        column_value(c, col, v);
+    }
+    return 0;
+}
+
+/* WHERE for a `where` (T_bool_exp) or a primary key (`key`). */
+static int write_match(gp_compile_t *c, const gp_table_t *t, int alias, const json_t *where, const json_t *key,
+                       long at)
+{
+    gp_sql_raw(&c->sql, " WHERE ");
+    if (key != NULL)
+        return write_pk_match(c, t, alias, key, at);
+    if (where == NULL)
+        return gp_compile_unreachable(c, at, "an update or delete of \"%s\" without where", t->gql_name);
+    return gp_filter_where(c, t, alias, where, at);
+}
+
+/* One CTE updating the rows of `t` that `where` (or the key) picks with the operators of
+ * `args` (an object holding _set, _inc, …). */
+static int update_cte(write_t *w, const gp_table_t *t, const json_t *args, const json_t *where, const json_t *key,
+                      long at)
+{
+    gp_compile_t *c = w->c;
+    json_t *ops[NUPDATE_OPS];
+    for (int k = 0; k < NUPDATE_OPS; k++) {
+        ops[k] = json_object_get(args, update_ops[k].arg);
+        if (ops[k] != NULL && !json_is_object(ops[k]))
+            ops[k] = NULL; /* null: no such operator */
+    }
+    int cte = open_cte(w), alias = ++c->next_alias;
+    gp_sql_raw(&c->sql, "UPDATE ");
+    gp_sql_raw(&c->sql, t->sql_name);
+    gp_sql_raw(&c->sql, " AS ");
+    gp_sql_alias(&c->sql, alias);
+    int n = write_assignments(c, t, alias, ops, at);
+    if (n < 0)
+        return -1;
+    if (n == 0)
+        return gp_compile_fail(c, at, "An update of \"%s\" needs at least one of _set, _inc, _append, _prepend, "
+                                      "_delete_key, _delete_elem, _delete_at_path.", t->gql_name);
+    if (write_match(c, t, alias, where, key, at) != 0)
+        return -1;
+    gp_sql_raw(&c->sql, " RETURNING ");
+    gp_sql_alias(&c->sql, alias);
+    gp_sql_raw(&c->sql, ".*)");
+    add_root(w, cte);
+    return 0;
+}
+
+static int delete_cte(write_t *w, const gp_table_t *t, const json_t *where, const json_t *key, long at)
+{
+    gp_compile_t *c = w->c;
+    int cte = open_cte(w), alias = ++c->next_alias;
+    gp_sql_raw(&c->sql, "DELETE FROM ");
+    gp_sql_raw(&c->sql, t->sql_name);
+    gp_sql_raw(&c->sql, " AS ");
+    gp_sql_alias(&c->sql, alias);
+    if (write_match(c, t, alias, where, key, at) != 0)
+        return -1;
+    gp_sql_raw(&c->sql, " RETURNING ");
+    gp_sql_alias(&c->sql, alias);
+    gp_sql_raw(&c->sql, ".*)");
+    add_root(w, cte);
+    return 0;
+}
+
+/* A VOLATILE function's rows: SELECT * FROM "schema"."fn"(…) AS _f. */
+static int function_cte(write_t *w, const gp_function_t *fn, const json_t *args, long at)
+{
+    gp_compile_t *c = w->c;
+    int cte = open_cte(w);
+    gp_sql_raw(&c->sql, "SELECT * FROM ");
+    if (gp_select_call(c, fn, args, at) != 0)
+        return -1;
+    gp_sql_raw(&c->sql, " AS _f");
+    if (fn->returns == GP_FN_ROW) /* no row: a row of nulls */
+        gp_sql_raw(&c->sql, " WHERE NOT (_f IS NULL)");
+    gp_sql_raw(&c->sql, ")");
+    add_root(w, cte);
+    return 0;
+}
+
+/* SELECT set_config('graphpost.wK', {"n": <rows of every CTE>, "rows": <the roots' rows>}, true);
+ * the rows only when the answer reads them (w->nroots is 0 otherwise). */
+static void remember(write_t *w, int index)
+{
+    gp_compile_t *c = w->c;
+    gp_strbuf_printf(&c->sql.text, " SELECT set_config('graphpost.w%d', json_build_object('n', ", index);
+    if (w->nctes == 0)
+        gp_sql_raw(&c->sql, "0");
+    for (int i = 1; i <= w->nctes; i++)
+        gp_strbuf_printf(&c->sql.text, "%s(SELECT count(*) FROM _w%d)", i > 1 ? " + " : "", i);
+    gp_sql_raw(&c->sql, ", 'rows', ");
+    if (w->nroots == 0) {
+        gp_sql_raw(&c->sql, "'[]'::json");
+    } else {
+        gp_sql_raw(&c->sql, "(SELECT coalesce(json_agg(_r), '[]') FROM (");
+        for (int i = 0; i < w->nroots; i++)
+            gp_strbuf_printf(&c->sql.text, "%sSELECT * FROM _w%d", i > 0 ? " UNION ALL " : "", w->roots[i]);
+        gp_sql_raw(&c->sql, ") AS _r)");
+    }
+    gp_sql_raw(&c->sql, ")::text, true)");
+}
+
+/* ---- the root fields ---- */
+
+typedef struct {
+    gp_plan_write_t *items;
+    int n, cap;
+} writes_t;
+
+/* Does the answer to root field `g` (`f`) read the rows written? A T_mutation_response
+ * does only when `returning` is selected (a bulk insert that asks for affected_rows
+ * alone carries no rows between statements). */
+static bool reads_rows(gp_compile_t *c, const gp_field_t *f, const gp_field_group_t *g)
+{
+    if (f->role != GP_FIELD_INSERT && f->role != GP_FIELD_UPDATE && f->role != GP_FIELD_UPDATE_MANY &&
+        f->role != GP_FIELD_DELETE)
+        return true;
+    const gp_selection_t **sets = gp_arena_alloc(c->arena, sizeof *sets * (size_t)g->nfields);
+    for (int i = 0; i < g->nfields; i++)
+        sets[i] = g->fields[i]->selections;
+    int failed = 0;
+    for (const gp_field_group_t *x = gp_select_collect(c, gp_typeref_named(f->type)->name, sets, g->nfields, &failed);
+         x != NULL; x = x->next)
+        if (strcmp(x->name, "returning") == 0)
+            return true;
+    return failed != 0; /* an error is reported again when the answer is written */
+}
+
+/* Starts the next write statement for root field `g` (`f`) in c->sql. */
+static void begin_write(gp_compile_t *c, write_t *w, const gp_field_t *f, const gp_field_group_t *g)
+{
+    gp_sql_init(&c->sql, c->arena);
+    *w = (write_t){.c = c, .keep_rows = reads_rows(c, f, g)};
+}
+
+/* Ends it: its text and parameters become writes->items[n]. */
+static int end_write(gp_compile_t *c, writes_t *writes, const char *key, long at)
+{
+    if (gp_sql_failed(&c->sql))
+        return gp_compile_fail_kind(c, GP_E_TOO_COMPLEX, at, "The mutation compiles to too large a statement.");
+    if (writes->n == writes->cap) {
+        int cap = writes->cap ? 2 * writes->cap : 4;
+        gp_plan_write_t *grown = gp_arena_alloc(c->arena, sizeof *grown * (size_t)cap);
+        if (writes->n > 0)
+            memcpy(grown, writes->items, sizeof *grown * (size_t)writes->n);
+        writes->items = grown;
+        writes->cap = cap;
+    }
+    writes->items[writes->n++] = (gp_plan_write_t){c->sql.text.data, {c->sql.nparams, c->sql.params}, key};
+    return 0;
+}
+
+/* The write of one update (of update_T, update_T_by_pk or an item of update_T_many). */
+static int compile_update(gp_compile_t *c, writes_t *writes, const gp_field_t *f, const gp_field_group_t *g,
+                          const json_t *args, const json_t *key, long at)
+{
+    write_t w;
+    begin_write(c, &w, f, g);
+    if (update_cte(&w, f->table, args, json_object_get(args, "where"), key, at) != 0)
+        return -1;
+    remember(&w, writes->n);
+    return end_write(c, writes, g->key, at);
+}
+
+/* All the arguments of g's field as one object (coerced values, null ones left out). */
+static json_t *args_object(gp_compile_t *c, const gp_field_group_t *g, long *at, int *failed)
+{
+    json_t *all = json_object();
+    for (const gp_argument_t *a = g->fields[0]->arguments; a != NULL && !*failed; a = a->next) {
+        json_t *v = arg_of(c, g, "mutation_root", a->name, NULL, failed);
+        if (v != NULL)
+            json_object_set_new(all, a->name, v);
+    }
+    *at = g->fields[0]->offset;
+    return all;
+}
+
+/* The writes of root field `g` (`f` of mutation_root): the first is writes->n on entry. */
+static int compile_field(gp_compile_t *c, writes_t *writes, const gp_field_t *f, const gp_field_group_t *g)
+{
+    long at;
+    int failed = 0, rc = -1;
+    json_t *args = args_object(c, g, &at, &failed);
+    if (failed)
+        goto Done;
+    const gp_table_t *t = f->table;
+    write_t w;
+    begin_write(c, &w, f, g);
+    switch (f->role) {
+    case GP_FIELD_INSERT:
+    case GP_FIELD_INSERT_ONE: {
+        json_t *objects = f->role == GP_FIELD_INSERT ? json_incref(json_object_get(args, "objects"))
+                                                     : json_pack("[O]", json_object_get(args, "object"));
+        rc = insert_rows(&w, t, objects, json_object_get(args, "on_conflict"), at, NULL, true);
+        json_decref(objects);
+        break;
+    }
+    case GP_FIELD_UPDATE:
+        rc = compile_update(c, writes, f, g, args, NULL, at);
+        goto Done;
+    case GP_FIELD_UPDATE_BY_PK:
+        rc = compile_update(c, writes, f, g, args, json_object_get(args, "pk_columns"), at);
+        goto Done;
+    case GP_FIELD_UPDATE_MANY: {
+        size_t i;
+        json_t *u;
+        rc = 0;
+        json_array_foreach(json_object_get(args, "updates"), i, u) {
+            if (!json_is_object(u)) {
+                rc = gp_compile_fail(c, at, "Expected an object of type \"%s_updates\", found null.", t->gql_name);
+                break;
+            }
+            if ((rc = compile_update(c, writes, f, g, u, NULL, at)) != 0)
+                break;
+        }
+        goto Done;
+    }
+    case GP_FIELD_DELETE:
+        rc = delete_cte(&w, t, json_object_get(args, "where"), NULL, at);
+        break;
+    case GP_FIELD_DELETE_BY_PK:
+        rc = delete_cte(&w, t, NULL, args, at);
+        break;
+    case GP_FIELD_MUTATION_FUNCTION:
+        if (f->function->returns == GP_FN_SCALAR) {
+            gp_strbuf_printf(&c->sql.text, "SELECT set_config('graphpost.w%d', json_build_object('v', ", writes->n);
+            if ((rc = gp_select_call(c, f->function, json_object_get(args, "args"), at)) == 0) {
+                gp_sql_raw(&c->sql, ")::text, true)");
+                rc = end_write(c, writes, g->key, at);
+            }
+            goto Done;
+        }
+        rc = function_cte(&w, f->function, json_object_get(args, "args"), at);
+        break;
+    default:
+        rc = gp_compile_unreachable(c, at, "the field \"%s\" on \"mutation_root\"", g->name);
+        goto Done;
+    }
+    if (rc == 0) {
+        remember(&w, writes->n);
+        rc = end_write(c, writes, g->key, at);
+    }
+Done:
+    json_decref(args);
+    return rc;
+}
+
+/* ---- reading back ---- */
+
+typedef struct {
+    const gp_field_group_t *groups;
+    const int *first;       /* by group, in list order: its first write */
+    const int *count;       /* and how many */
+} fields_t;
+
+typedef struct {
+    const gp_table_t *table;
+    const char *type;       /* T_mutation_response */
+    int write;
+} response_t;
+
+static void write_setting(gp_compile_t *c, int write)
+{
+    gp_strbuf_printf(&c->sql.text, "current_setting('graphpost.w%d')::json", write);
+}
+
+static const char *written_rows(gp_compile_t *c, const gp_table_t *t, int write)
+{
+    return gp_arena_printf(c->arena, "json_populate_recordset(NULL::%s, current_setting('graphpost.w%d')::json->'rows')",
+                           t->sql_name, write);
+}
+
+static int write_response_value(gp_compile_t *c, const gp_field_group_t *g, void *ctx)
+{
+    const response_t *r = ctx;
+    if (strcmp(g->name, "__typename") == 0) {
+        gp_sql_key(&c->sql, r->type);
+        return 0;
+    }
+    if (strcmp(g->name, "affected_rows") == 0) {
+        gp_sql_raw(&c->sql, "(");
+        write_setting(c, r->write);
+        gp_sql_raw(&c->sql, "->>'n')::int");
+        return 0;
+    }
+    if (strcmp(g->name, "returning") == 0)
+        return gp_select_written(c, r->table, written_rows(c, r->table, r->write), g, r->type, false);
+    return gp_compile_unreachable(c, g->fields[0]->offset, "the field \"%s\" on \"%s\"", g->name, r->type);
+}
+
+/* T_mutation_response for write `write`. */
+static int write_response(gp_compile_t *c, const gp_field_t *f, const gp_field_group_t *g, int write)
+{
+    response_t r = {f->table, gp_typeref_named(f->type)->name, write};
+    const gp_selection_t **sets = gp_arena_alloc(c->arena, sizeof *sets * (size_t)g->nfields);
+    for (int i = 0; i < g->nfields; i++)
+        sets[i] = g->fields[i]->selections;
+    int failed = 0;
+    gp_field_group_t *fields = gp_select_collect(c, r.type, sets, g->nfields, &failed);
+    if (failed)
+        return -1;
+    return gp_select_object_of(c, fields, write_response_value, &r);
+}
+
+static int write_result(gp_compile_t *c, const gp_field_group_t *g, void *ctx)
+{
+    const fields_t *fs = ctx;
+    int i = 0;
+    for (const gp_field_group_t *x = fs->groups; x != g; x = x->next)
+        i++;
+    if (strcmp(g->name, "__typename") == 0) {
+        gp_sql_key(&c->sql, "mutation_root");
+        return 0;
+    }
+    const gp_field_t *f = gp_type_field(c->schema->mutation, g->name);
+    int w = fs->first[i];
+    switch (f->role) {
+    case GP_FIELD_INSERT:
+    case GP_FIELD_UPDATE:
+    case GP_FIELD_DELETE:
+        return write_response(c, f, g, w);
+    case GP_FIELD_UPDATE_MANY:
+        if (fs->count[i] == 0) {
+            gp_sql_raw(&c->sql, "'[]'::json");
+            return 0;
+        }
+        gp_sql_raw(&c->sql, "array_to_json(ARRAY[");
+        for (int k = 0; k < fs->count[i]; k++) {
+            gp_sql_raw(&c->sql, k > 0 ? ", " : "");
+            if (write_response(c, f, g, w + k) != 0)
+                return -1;
+        }
+        gp_sql_raw(&c->sql, "]::json[])");
+        return 0;
+    case GP_FIELD_INSERT_ONE:
+    case GP_FIELD_UPDATE_BY_PK:
+    case GP_FIELD_DELETE_BY_PK:
+        return gp_select_written(c, f->table, written_rows(c, f->table, w), g, "mutation_root", true);
+    case GP_FIELD_MUTATION_FUNCTION: {
+        const gp_function_t *fn = f->function;
+        if (fn->returns == GP_FN_SCALAR) {
+            gp_sql_raw(&c->sql, "(");
+            write_setting(c, w);
+            gp_sql_raw(&c->sql, "->'v')");
+            return 0;
+        }
+        return gp_select_written(c, fn->table, written_rows(c, fn->table, w), g, "mutation_root",
+                                 fn->returns == GP_FN_ROW);
+    }
+    default:
+        return gp_compile_unreachable(c, g->fields[0]->offset, "the field \"%s\" on \"mutation_root\"", g->name);
+    }
+}
+
+int gp_mutation_compile(gp_compile_t *c, const gp_operation_t *op, const gp_plan_write_t **writes, int *nwrites)
+{
+    int failed = 0;
+    const gp_selection_t *sets[] = {op->selections};
+    gp_field_group_t *groups = gp_select_collect(c, "mutation_root", sets, 1, &failed);
+    if (failed)
+        return -1;
+    int n = 0;
+    for (const gp_field_group_t *g = groups; g != NULL; g = g->next)
+        n++;
+    int *first = gp_arena_alloc(c->arena, sizeof(int) * (size_t)(n + 1));
+    int *count = gp_arena_alloc(c->arena, sizeof(int) * (size_t)(n + 1));
+    writes_t ws = {0};
+    int i = 0;
+    for (const gp_field_group_t *g = groups; g != NULL; g = g->next, i++) {
+        first[i] = ws.n;
+        if (strcmp(g->name, "__typename") != 0) {
+            const gp_field_t *f = gp_type_field(c->schema->mutation, g->name);
+            if (f == NULL)
+                return gp_compile_unreachable(c, g->fields[0]->offset, "the field \"%s\" on \"mutation_root\"",
+                                              g->name);
+            if (compile_field(c, &ws, f, g) != 0)
+                return -1;
+        }
+        count[i] = ws.n - first[i];
+    }
+    gp_sql_init(&c->sql, c->arena);
+    gp_sql_raw(&c->sql, "SELECT ");
+    fields_t fs = {groups, first, count};
+    if (gp_select_object_of(c, groups, write_result, &fs) != 0)
+        return -1;
+    *writes = ws.items;
+    *nwrites = ws.n;
+    return 0;
+}

@@ -793,6 +793,8 @@ int gp_select_root_field(gp_compile_t *c, const gp_field_group_t *g)
     if (strcmp(g->name, "__schema") == 0 || strcmp(g->name, "__type") == 0)
         return gp_select_introspection_param(c, g); /* built by graphql/introspection.c, once per distinct selection */
     const gp_root_field_t *root = gp_model_root(c->model, g->name);
+    if (root == NULL && strcmp(g->name, GP_NO_QUERIES_FIELD) == 0)
+        return gp_compile_fail(c, g->fields[0]->offset, "There are no tables, views or functions to query.");
     if (root == NULL)
         return gp_compile_unreachable(c, g->fields[0]->offset, "the field \"%s\" on \"query_root\"", g->name);
     const gp_function_t *fn = root->function;

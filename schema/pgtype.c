@@ -110,6 +110,11 @@ bool gp_pgtype_is_json(const char *scalar)
     return cls == CLASS_JSON || cls == CLASS_JSONB;
 }
 
+bool gp_pgtype_sorts(const char *scalar)
+{
+    return scalar_class(scalar) != CLASS_JSON;
+}
+
 bool gp_pgtype_is_wide_number(const char *sql_type)
 {
     static const char *const wide[] = {"\"pg_catalog\".\"int8\"", "\"pg_catalog\".\"numeric\"",

@@ -40,6 +40,9 @@ bool gp_pgtype_is_json(const char *scalar);
 /* True for bigint, numeric and double precision (and arrays of them), by the column's
  * cast (gp_column_t.sql_type): the types whose values --stringify-numeric-types sends
  * as JSON strings, as Hasura's HASURA_GRAPHQL_STRINGIFY_NUMERIC_TYPES does. */
+/* False for json, which has neither an ordering nor an equality operator: no ORDER BY,
+ * DISTINCT ON or count(DISTINCT) (T_order_by and T_select_column leave it out). */
+bool gp_pgtype_sorts(const char *scalar);
 bool gp_pgtype_is_wide_number(const char *sql_type);
 
 #endif

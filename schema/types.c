@@ -168,14 +168,16 @@ static int cmp_input(const void *pa, const void *pb)
 
 static void set_fields(gp_type_t *ty, fields_t *l)
 {
-    qsort(l->v, (size_t)l->n, sizeof *l->v, cmp_field);
+    if (l->n > 1) /* qsort wants a non-NULL array even for none */
+        qsort(l->v, (size_t)l->n, sizeof *l->v, cmp_field);
     ty->fields = l->v;
     ty->nfields = l->n;
 }
 
 static void set_input_fields(gp_type_t *ty, inputs_t *l)
 {
-    qsort(l->v, (size_t)l->n, sizeof *l->v, cmp_input);
+    if (l->n > 1)
+        qsort(l->v, (size_t)l->n, sizeof *l->v, cmp_input);
     ty->input_fields = l->v;
     ty->ninput_fields = l->n;
 }
@@ -597,8 +599,7 @@ static void fill_order_by(builder_t *b, gp_type_t *ty, const gp_table_t *t)
     inputs_t l = {0};
     for (int i = 0; i < t->ncolumns; i++) {
         const gp_column_t *c = &t->columns[i];
-        /* json has no ordering operator; everything else sorts. */
-        if (strcmp(c->gql_type, "json") != 0)
+        if (gp_pgtype_sorts(c->gql_type))
             add_input(b, &l, c->gql_name, "order_by");
     }
     for (int i = 0; i < t->nrels; i++) {
@@ -611,7 +612,7 @@ static void fill_order_by(builder_t *b, gp_type_t *ty, const gp_table_t *t)
     }
     for (int i = 0; i < t->ncomputed; i++) {
         const gp_function_t *f = t->computed[i];
-        if (computed_comparable(f) && strcmp(f->result.gql_type, "json") != 0)
+        if (computed_comparable(f) && gp_pgtype_sorts(f->result.gql_type))
             add_input(b, &l, f->field, "order_by");
     }
     set_input_fields(ty, &l);
@@ -640,8 +641,10 @@ static void fill_select_column(builder_t *b, gp_type_t *ty, const gp_table_t *t)
     int n = 0;
     for (int i = 0; i < t->ncolumns; i++) {
         const char *c = t->columns[i].gql_name;
-        /* true, false and null are not allowed as enum values (schema/README "Columns"). */
-        if (strcmp(c, "true") != 0 && strcmp(c, "false") != 0 && strcmp(c, "null") != 0)
+        /* true, false and null are not allowed as enum values (schema/README "Columns"); json
+         * columns cannot be compared for distinct_on or count(distinct). */
+        if (strcmp(c, "true") != 0 && strcmp(c, "false") != 0 && strcmp(c, "null") != 0 &&
+            gp_pgtype_sorts(t->columns[i].gql_type))
             ty->enum_values[n++].name = c;
     }
     if (n == 0) /* an enum needs a value; a table without columns (or only true, false, null) still gets a type */
@@ -788,6 +791,9 @@ static void fill_query_root(builder_t *b, gp_type_t *ty)
             pk_args(b, add_field(b, &l, r->name, tn, GP_FIELD_ROOT_BY_PK, t), t);
         }
     }
+    if (l.n == 0) /* GraphQL wants a field; Hasura's placeholder, which resolvers/select.c answers with an error */
+        add_field(b, &l, GP_NO_QUERIES_FIELD, "String!", GP_FIELD_META, NULL)->description =
+            "There are no tables, views or functions in the exposed schemas.";
     set_fields(ty, &l);
 }
 

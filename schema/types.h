@@ -139,6 +139,9 @@ typedef struct gp_directive_def {
     bool is_repeatable;
 } gp_directive_def_t;
 
+/* query_root's only field when the database exposes nothing to query (GraphQL wants one). */
+#define GP_NO_QUERIES_FIELD "no_queries_available"
+
 typedef struct gp_schema {
     gp_arena_t *arena;             /* owns everything below, not the model */
     const gp_model_t *model;

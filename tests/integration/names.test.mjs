@@ -115,6 +115,17 @@ describe('names that are not GraphQL names, on blog', () => {
     assert.ok(names.includes('_typename') && names.includes('weird_name') && names.includes('weird_name_1'));
   });
 
+  it('leaves json (not jsonb) columns out of what PostgreSQL cannot compare: distinct_on, count(columns:), order_by', async () => {
+    for (const q of ['{ Odd_Table(distinct_on: [raw]) { id } }',
+      '{ Odd_Table_aggregate { aggregate { count(columns: [raw], distinct: true) } } }',
+      '{ Odd_Table(order_by: {raw: asc}) { id } }']) {
+      const r = await blog.post(q);
+      assert.equal(r.body.errors?.[0]?.extensions?.code, 'GRAPHQL_VALIDATION_FAILED', `${q}: ${r.text}`);
+    }
+    const d = await blog.data('{ Odd_Table(distinct_on: [doc], order_by: [{doc: asc}, {id: asc}]) { id } }');
+    assert.ok(Array.isArray(d.Odd_Table), 'jsonb compares');
+  });
+
   it('refuses a bad JSON path with BAD_USER_INPUT, from a literal and from a variable', async () => {
     let r = await blog.post('{ Odd_Table { doc(path: "a..b") } }');
     assert.equal(r.body.errors[0].extensions.code, 'BAD_USER_INPUT');

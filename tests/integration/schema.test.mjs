@@ -3,13 +3,13 @@
 // query validates against it; its printSchema is tests/unit/schema/golden/<db>.graphql,
 // the same file that tests/unit/schema/sdl.c compares our own SDL printer with. This
 // test only reads it: the unit test rewrites it (tests/README, "Golden SDL").
-import { describe, it } from 'node:test';
+import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { getIntrospectionQuery, buildClientSchema, assertValidSchema, validate, parse, printSchema } from 'graphql';
-import { need, post } from '../lib/gql.mjs';
+import { need, post, psql, startServer } from '../lib/gql.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
@@ -73,3 +73,35 @@ for (const [db, base] of Object.entries(servers)) {
     });
   });
 }
+
+// A database with nothing to expose still makes a valid schema: query_root needs a
+// field, and gets Hasura's placeholder, which answers a clear error.
+describe('an empty database', () => {
+  const DB = 'gp_empty';
+  let srv;
+  before(async () => {
+    const pg = { host: need('PGHOST'), port: need('PGPORT'), user: process.env.PGUSER || 'postgres' };
+    psql('postgres', `drop database if exists ${DB}`);
+    psql('postgres', `create database ${DB}`);
+    srv = await startServer({ args: ['--threads', '1'], env: { GRAPHPOST_DATABASE_URL: `postgres://${pg.user}@${pg.host}:${pg.port}/${DB}` } });
+  });
+  after(async () => {
+    if (srv) await srv.stop();
+    psql('postgres', `drop database if exists ${DB}`);
+  });
+
+  it('has a valid schema with query_root.no_queries_available, and no mutation_root', async () => {
+    const r = await post(srv.url, introspectionQuery);
+    assert.equal(r.body.errors, undefined, r.text);
+    const schema = buildClientSchema(r.body.data);
+    assertValidSchema(schema);
+    assert.deepEqual(Object.keys(schema.getQueryType().getFields()), ['no_queries_available']);
+    assert.ok(!schema.getMutationType());
+  });
+
+  it('answers a query of the placeholder with an error, not a crash', async () => {
+    const r = await post(srv.url, '{ no_queries_available }');
+    assert.equal(r.status, 200, r.text);
+    assert.match(r.body.errors[0].message, /no tables, views or functions/);
+  });
+});

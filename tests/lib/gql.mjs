@@ -147,12 +147,12 @@ export function cleanEnv() {
 }
 
 // Starts the binary on a free port (unless args already name one) and returns
-// { url, port, child, output(), stop() }. waitHealthy: resolve only once /health
+// { url, port, child, output(), stop() }; `bin` another binary than GP_BIN. waitHealthy: resolve only once /health
 // answers 200; otherwise once the port accepts connections.
-export async function startServer({ args = [], env: extraEnv = {}, waitHealthy = true, timeoutMs = 60000 } = {}) {
+export async function startServer({ args = [], env: extraEnv = {}, waitHealthy = true, timeoutMs = 60000, bin } = {}) {
   const port = await freePort();
   const all = ['--host', '127.0.0.1', '--port', String(port), ...args];
-  const child = spawn(need('GP_BIN'), all, { env: { ...cleanEnv(), ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(bin || need('GP_BIN'), all, { env: { ...cleanEnv(), ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));

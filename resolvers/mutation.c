@@ -16,8 +16,10 @@
  *
  * All of them run as one transaction (db/pool.c), root fields in document order. A
  * data-modifying CTE's outer query reads the snapshot from before the statement, so
- * relationships under `returning` are read by the later statement, which sees every
- * write; the written rows travel to it in a setting local to the transaction. */
+ * relationships under `returning` are read by a later statement, which sees every
+ * write; the written rows travel to it in a setting local to the transaction. A field
+ * followed by others that write is answered by a statement of its own right after its
+ * writes (kept in graphpost.a<i>), as Hasura answers each field in turn. */
 #include "resolvers/mutation.h"
 
 #include <string.h>
@@ -61,27 +63,23 @@ static int open_cte(write_t *w)
     return w->nctes;
 }
 
-/* The argument `name` of g's field on `type`, coerced (a new reference); NULL when it is
- * absent or null. */
-static json_t *arg_of(gp_compile_t *c, const gp_field_group_t *g, const char *type, const char *name, long *at,
-                      int *failed)
+/* "<verb> "schema"."t" AS _tN": the target of an INSERT, UPDATE or DELETE. */
+static void write_target(gp_compile_t *c, const char *verb, const gp_table_t *t, int alias)
 {
-    const gp_selection_t *f = g->fields[0]; /* validation made every field of the group agree */
-    for (const gp_argument_t *a = f->arguments; a != NULL; a = a->next) {
-        if (strcmp(a->name, name) != 0)
-            continue;
-        if (at != NULL)
-            *at = a->offset;
-        json_t *v = gp_values_json(c, gp_values_arg_type(c, type, f->name, name), a->value, failed);
-        if (v != NULL && json_is_null(v)) {
-            json_decref(v);
-            v = NULL;
-        }
-        return v;
-    }
-    if (at != NULL)
-        *at = f->offset;
-    return NULL;
+    gp_sql_raw(&c->sql, verb);
+    gp_sql_raw(&c->sql, t->sql_name);
+    gp_sql_raw(&c->sql, " AS ");
+    gp_sql_alias(&c->sql, alias);
+}
+
+/* Closes CTE `cte`, which returns the rows it wrote: " RETURNING _tN.*)". */
+static void close_returning(write_t *w, int cte, int alias, bool root)
+{
+    gp_sql_raw(&w->c->sql, " RETURNING ");
+    gp_sql_alias(&w->c->sql, alias);
+    gp_sql_raw(&w->c->sql, ".*)");
+    if (root)
+        add_root(w, cte);
 }
 
 /* $n::type for a value of `col`; an SQL NULL for null. */
@@ -194,10 +192,7 @@ static int insert_cte(write_t *w, const gp_table_t *t, const json_t *objects, co
         used[0] = true; /* every row all defaults: VALUES (DEFAULT), (DEFAULT) … */
     int cte = open_cte(w);
     int alias = ++c->next_alias;
-    gp_sql_raw(&c->sql, "INSERT INTO ");
-    gp_sql_raw(&c->sql, t->sql_name);
-    gp_sql_raw(&c->sql, " AS ");
-    gp_sql_alias(&c->sql, alias);
+    write_target(c, "INSERT INTO ", t, alias);
     gp_sql_raw(&c->sql, " (");
     for (int i = 0, n = 0; i < t->ncolumns; i++) {
         if (!used[i])
@@ -231,7 +226,7 @@ static int insert_cte(write_t *w, const gp_table_t *t, const json_t *objects, co
     }
     if (on_conflict != NULL && !json_is_null(on_conflict) && write_on_conflict(c, t, alias, on_conflict, at) != 0)
         return -1;
-    gp_sql_raw(&c->sql, " RETURNING *)");
+    close_returning(w, cte, alias, false); /* insert_rows knows whether these rows are the answer's */
     return cte;
 }
 
@@ -420,10 +415,7 @@ static int update_cte(write_t *w, const gp_table_t *t, const json_t *args, const
             ops[k] = NULL; /* null: no such operator */
     }
     int cte = open_cte(w), alias = ++c->next_alias;
-    gp_sql_raw(&c->sql, "UPDATE ");
-    gp_sql_raw(&c->sql, t->sql_name);
-    gp_sql_raw(&c->sql, " AS ");
-    gp_sql_alias(&c->sql, alias);
+    write_target(c, "UPDATE ", t, alias);
     int n = write_assignments(c, t, alias, ops, at);
     if (n < 0)
         return -1;
@@ -432,10 +424,7 @@ static int update_cte(write_t *w, const gp_table_t *t, const json_t *args, const
                                       "_delete_key, _delete_elem, _delete_at_path.", t->gql_name);
     if (write_match(c, t, alias, where, key, at) != 0)
         return -1;
-    gp_sql_raw(&c->sql, " RETURNING ");
-    gp_sql_alias(&c->sql, alias);
-    gp_sql_raw(&c->sql, ".*)");
-    add_root(w, cte);
+    close_returning(w, cte, alias, true);
     return 0;
 }
 
@@ -443,16 +432,10 @@ static int delete_cte(write_t *w, const gp_table_t *t, const json_t *where, cons
 {
     gp_compile_t *c = w->c;
     int cte = open_cte(w), alias = ++c->next_alias;
-    gp_sql_raw(&c->sql, "DELETE FROM ");
-    gp_sql_raw(&c->sql, t->sql_name);
-    gp_sql_raw(&c->sql, " AS ");
-    gp_sql_alias(&c->sql, alias);
+    write_target(c, "DELETE FROM ", t, alias);
     if (write_match(c, t, alias, where, key, at) != 0)
         return -1;
-    gp_sql_raw(&c->sql, " RETURNING ");
-    gp_sql_alias(&c->sql, alias);
-    gp_sql_raw(&c->sql, ".*)");
-    add_root(w, cte);
+    close_returning(w, cte, alias, true);
     return 0;
 }
 
@@ -509,11 +492,9 @@ static bool reads_rows(gp_compile_t *c, const gp_field_t *f, const gp_field_grou
     if (f->role != GP_FIELD_INSERT && f->role != GP_FIELD_UPDATE && f->role != GP_FIELD_UPDATE_MANY &&
         f->role != GP_FIELD_DELETE)
         return true;
-    const gp_selection_t **sets = gp_arena_alloc(c->arena, sizeof *sets * (size_t)g->nfields);
-    for (int i = 0; i < g->nfields; i++)
-        sets[i] = g->fields[i]->selections;
     int failed = 0;
-    for (const gp_field_group_t *x = gp_select_collect(c, gp_typeref_named(f->type)->name, sets, g->nfields, &failed);
+    const char *type = gp_typeref_named(f->type)->name;
+    for (const gp_field_group_t *x = gp_select_collect(c, type, gp_select_sub_selections(c, g), g->nfields, &failed);
          x != NULL; x = x->next)
         if (strcmp(x->name, "returning") == 0)
             return true;
@@ -556,25 +537,28 @@ static int compile_update(gp_compile_t *c, writes_t *writes, const gp_field_t *f
     return end_write(c, writes, g->key, at);
 }
 
-/* All the arguments of g's field as one object (coerced values, null ones left out). */
-static json_t *args_object(gp_compile_t *c, const gp_field_group_t *g, long *at, int *failed)
+/* The arguments of g's field (on mutation_root) as one object: coerced values, null ones
+ * left out. */
+static json_t *args_object(gp_compile_t *c, const gp_field_group_t *g, int *failed)
 {
+    const gp_selection_t *f = g->fields[0]; /* validation made every field of the group agree */
     json_t *all = json_object();
-    for (const gp_argument_t *a = g->fields[0]->arguments; a != NULL && !*failed; a = a->next) {
-        json_t *v = arg_of(c, g, "mutation_root", a->name, NULL, failed);
-        if (v != NULL)
+    for (const gp_argument_t *a = f->arguments; a != NULL && !*failed; a = a->next) {
+        json_t *v = gp_values_json(c, gp_values_arg_type(c, "mutation_root", f->name, a->name), a->value, failed);
+        if (v != NULL && !json_is_null(v))
             json_object_set_new(all, a->name, v);
+        else
+            json_decref(v);
     }
-    *at = g->fields[0]->offset;
     return all;
 }
 
 /* The writes of root field `g` (`f` of mutation_root): the first is writes->n on entry. */
 static int compile_field(gp_compile_t *c, writes_t *writes, const gp_field_t *f, const gp_field_group_t *g)
 {
-    long at;
+    long at = g->fields[0]->offset;
     int failed = 0, rc = -1;
-    json_t *args = args_object(c, g, &at, &failed);
+    json_t *args = args_object(c, g, &failed);
     if (failed)
         goto Done;
     const gp_table_t *t = f->table;
@@ -645,6 +629,7 @@ typedef struct {
     const gp_field_group_t *groups;
     const int *first;       /* by group, in list order: its first write */
     const int *count;       /* and how many */
+    const bool *stored;     /* its answer was read before the fields after it wrote: in graphpost.a<i> */
 } fields_t;
 
 typedef struct {
@@ -686,22 +671,16 @@ static int write_response_value(gp_compile_t *c, const gp_field_group_t *g, void
 static int write_response(gp_compile_t *c, const gp_field_t *f, const gp_field_group_t *g, int write)
 {
     response_t r = {f->table, gp_typeref_named(f->type)->name, write};
-    const gp_selection_t **sets = gp_arena_alloc(c->arena, sizeof *sets * (size_t)g->nfields);
-    for (int i = 0; i < g->nfields; i++)
-        sets[i] = g->fields[i]->selections;
     int failed = 0;
-    gp_field_group_t *fields = gp_select_collect(c, r.type, sets, g->nfields, &failed);
+    gp_field_group_t *fields = gp_select_collect(c, r.type, gp_select_sub_selections(c, g), g->nfields, &failed);
     if (failed)
         return -1;
     return gp_select_object_of(c, fields, write_response_value, &r);
 }
 
-static int write_result(gp_compile_t *c, const gp_field_group_t *g, void *ctx)
+/* The answer to root field `g`, the i-th group, from what its writes left. */
+static int write_answer(gp_compile_t *c, const gp_field_group_t *g, int i, const fields_t *fs)
 {
-    const fields_t *fs = ctx;
-    int i = 0;
-    for (const gp_field_group_t *x = fs->groups; x != g; x = x->next)
-        i++;
     if (strcmp(g->name, "__typename") == 0) {
         gp_sql_key(&c->sql, "mutation_root");
         return 0;
@@ -746,6 +725,32 @@ static int write_result(gp_compile_t *c, const gp_field_group_t *g, void *ctx)
     }
 }
 
+/* The `data` object: each field's answer, or the setting it was stored in. */
+static int write_result(gp_compile_t *c, const gp_field_group_t *g, void *ctx)
+{
+    const fields_t *fs = ctx;
+    int i = 0;
+    for (const gp_field_group_t *x = fs->groups; x != g; x = x->next)
+        i++;
+    if (!fs->stored[i])
+        return write_answer(c, g, i, fs);
+    gp_strbuf_printf(&c->sql.text, "current_setting('graphpost.a%d')::json", i);
+    return 0;
+}
+
+/* A statement that reads the answer to the i-th field into graphpost.a<i> now, before the
+ * fields after it write: as Hasura answers each field right after its writes, a later
+ * delete does not empty an earlier insert's `returning { comments }`. */
+static int store_answer(gp_compile_t *c, writes_t *ws, const gp_field_group_t *g, int i, const fields_t *fs)
+{
+    gp_sql_init(&c->sql, c->arena);
+    gp_strbuf_printf(&c->sql.text, "SELECT set_config('graphpost.a%d', coalesce((", i);
+    if (write_answer(c, g, i, fs) != 0)
+        return -1;
+    gp_sql_raw(&c->sql, ")::text, 'null'), true)");
+    return end_write(c, ws, g->key, g->fields[0]->offset);
+}
+
 int gp_mutation_compile(gp_compile_t *c, const gp_operation_t *op, const gp_plan_write_t **writes, int *nwrites)
 {
     int failed = 0;
@@ -756,25 +761,34 @@ int gp_mutation_compile(gp_compile_t *c, const gp_operation_t *op, const gp_plan
     int n = 0;
     for (const gp_field_group_t *g = groups; g != NULL; g = g->next)
         n++;
-    int *first = gp_arena_alloc(c->arena, sizeof(int) * (size_t)(n + 1));
-    int *count = gp_arena_alloc(c->arena, sizeof(int) * (size_t)(n + 1));
+    int *first = gp_arena_calloc(c->arena, sizeof(int) * (size_t)(n + 1));
+    int *count = gp_arena_calloc(c->arena, sizeof(int) * (size_t)(n + 1));
+    bool *stored = gp_arena_calloc(c->arena, sizeof(bool) * (size_t)(n + 1));
+    int last = -1, i = 0; /* the last field that writes */
+    for (const gp_field_group_t *g = groups; g != NULL; g = g->next, i++)
+        if (strcmp(g->name, "__typename") != 0)
+            last = i;
+    fields_t fs = {groups, first, count, stored};
     writes_t ws = {0};
-    int i = 0;
+    i = 0;
     for (const gp_field_group_t *g = groups; g != NULL; g = g->next, i++) {
         first[i] = ws.n;
-        if (strcmp(g->name, "__typename") != 0) {
-            const gp_field_t *f = gp_type_field(c->schema->mutation, g->name);
-            if (f == NULL)
-                return gp_compile_unreachable(c, g->fields[0]->offset, "the field \"%s\" on \"mutation_root\"",
-                                              g->name);
-            if (compile_field(c, &ws, f, g) != 0)
-                return -1;
-        }
+        if (strcmp(g->name, "__typename") == 0)
+            continue;
+        const gp_field_t *f = gp_type_field(c->schema->mutation, g->name);
+        if (f == NULL)
+            return gp_compile_unreachable(c, g->fields[0]->offset, "the field \"%s\" on \"mutation_root\"", g->name);
+        if (compile_field(c, &ws, f, g) != 0)
+            return -1;
         count[i] = ws.n - first[i];
+        if (i < last) {
+            if (store_answer(c, &ws, g, i, &fs) != 0)
+                return -1;
+            stored[i] = true;
+        }
     }
     gp_sql_init(&c->sql, c->arena);
     gp_sql_raw(&c->sql, "SELECT ");
-    fields_t fs = {groups, first, count};
     if (gp_select_object_of(c, groups, write_result, &fs) != 0)
         return -1;
     *writes = ws.items;

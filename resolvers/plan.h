@@ -51,7 +51,8 @@ typedef struct gp_param_binding {
 } gp_param_binding_t;
 
 /* A statement of a mutation that runs before the plan's own, in its transaction: the
- * writes of one root field (resolvers/mutation.c). */
+ * writes of one root field, or the answer to one that fields after it could change
+ * (resolvers/mutation.c). */
 typedef struct gp_plan_write {
     const char *sql;
     gp_params_t params;

@@ -53,8 +53,7 @@ gp_introspection_t *gp_select_introspection(gp_compile_t *c)
     return &c->meta;
 }
 
-/* The merged sub-selections of a group: one selection set per field node. */
-static const gp_selection_t **sub_selections(gp_compile_t *c, const gp_field_group_t *g)
+const gp_selection_t **gp_select_sub_selections(gp_compile_t *c, const gp_field_group_t *g)
 {
     const gp_selection_t **sets = gp_arena_alloc(c->arena, sizeof *sets * (size_t)g->nfields);
     for (int i = 0; i < g->nfields; i++)
@@ -207,7 +206,7 @@ static int write_row_value(gp_compile_t *c, const gp_field_group_t *g, void *ctx
 static int write_row(gp_compile_t *c, const gp_table_t *t, int alias, const gp_field_group_t *parent)
 {
     int failed = 0;
-    gp_field_group_t *groups = gp_select_collect(c, t->gql_name, sub_selections(c, parent), parent->nfields, &failed);
+    gp_field_group_t *groups = gp_select_collect(c, t->gql_name, gp_select_sub_selections(c, parent), parent->nfields, &failed);
     if (failed)
         return -1;
     row_t row = {t, alias};
@@ -354,7 +353,7 @@ typedef struct {
 
 static gp_field_group_t *collect_on(gp_compile_t *c, const char *type, const gp_field_group_t *g, int *failed)
 {
-    return gp_select_collect(c, type, sub_selections(c, g), g->nfields, failed);
+    return gp_select_collect(c, type, gp_select_sub_selections(c, g), g->nfields, failed);
 }
 
 /* The column a count(columns:) or a T_<fn>_fields field names; NULL after an error.

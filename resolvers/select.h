@@ -12,6 +12,9 @@
 gp_field_group_t *gp_select_collect(gp_compile_t *c, const char *type_name, const gp_selection_t *const *sets,
                                     int nsets, int *failed);
 
+/* The merged sub-selections of a group: one selection set per field node (g->nfields). */
+const gp_selection_t **gp_select_sub_selections(gp_compile_t *c, const gp_field_group_t *g);
+
 /* The introspection answers of this compilation (graphql/introspection.h), reading
  * values the same way; their memo lives as long as `c`. */
 gp_introspection_t *gp_select_introspection(gp_compile_t *c);

@@ -1139,6 +1139,24 @@ describe('several mutation fields in one request', () => {
         and not exists (select 1 from posts where title = '${t}-p')), '"the database does not show all five writes"')`,
   }));
 
+  it('each field is answered as of its own writes: a later delete does not empty an earlier returning', () => runCase(blog, {
+    name: 'answered in turn',
+    document: ({ t }) => `mutation {
+        a: insert_users_one(object: {name: "${t} a", email: "${email(t, 'a')}",
+                                     posts_by_author_id: {data: [{title: "${t}-p", comments: {data: [{body: "${t}-c", author_id: 1}]}}]}}) {
+          posts_by_author_id { title comments { body } } }
+        b: delete_comments(where: {body: {_eq: "${t}-c"}}) { affected_rows }
+        c: update_users(where: {email: {_eq: "${email(t, 'a')}"}}, _set: {bio: "b"}) {
+          returning { posts_by_author_id { comments_aggregate { aggregate { count } } } } } }`,
+    expect: ({ t }) => `select json_build_object(
+        'a', json_build_object('posts_by_author_id', json_build_array(json_build_object('title', '${t}-p',
+             'comments', json_build_array(json_build_object('body', '${t}-c'))))),
+        'b', json_build_object('affected_rows', 1),
+        'c', json_build_object('returning', json_build_array(json_build_object('posts_by_author_id', json_build_array(
+             json_build_object('comments_aggregate', json_build_object('aggregate', json_build_object('count',
+               (select count(*) from comments where body = '${t}-c'))))))))) `,
+  }));
+
   it('the same field twice under aliases: both applied, answered under their aliases in order', () => runCase(blog, {
     name: 'aliases',
     document: ({ t }) => `mutation {

@@ -1,8 +1,12 @@
 -- bench/request.lua — wrk script: POST the GraphQL body in BENCH_BODY to
 -- /graphql, replacing __ID__ with a random id in [1, BENCH_IDS] per request,
--- and print one machine-readable result line when done.
+-- and print one machine-readable result line when done. With BENCH_CHECK=1
+-- every response is read, and one without data (a mutation answers a failed
+-- write with 200 and "errors") is counted as nodata; without it wrk hands no
+-- response to Lua at all, as the read shapes have always run.
 local body = os.getenv("BENCH_BODY")
 local ids = tonumber(os.getenv("BENCH_IDS") or "1")
+local check = os.getenv("BENCH_CHECK") == "1"
 
 wrk.method = "POST"
 wrk.path = "/graphql"
@@ -19,9 +23,27 @@ function request()
   return wrk.format(nil, nil, nil, b)
 end
 
+local threads = {}
+if check then
+  -- Globals of each thread's Lua state, read by done() through thread:get.
+  nodata = 0
+  function setup(thread)
+    table.insert(threads, thread)
+  end
+  function response(status, headers, b)
+    if status == 200 and (b:sub(1, 8) ~= '{"data":' or b:find('"errors"', 1, true)) then
+      nodata = nodata + 1
+    end
+  end
+end
+
 function done(summary, latency, requests)
   local e = summary.errors
-  io.write(string.format("WRK_RESULT requests=%d duration_us=%d p50_us=%d p99_us=%d errors=%d non2xx=%d\n",
+  local bad = 0
+  for _, t in ipairs(threads) do
+    bad = bad + (t:get("nodata") or 0)
+  end
+  io.write(string.format("WRK_RESULT requests=%d duration_us=%d p50_us=%d p99_us=%d errors=%d non2xx=%d nodata=%d\n",
     summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
-    e.connect + e.read + e.write + e.timeout, e.status))
+    e.connect + e.read + e.write + e.timeout, e.status, bad))
 end

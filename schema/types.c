@@ -9,7 +9,8 @@
  * What the API has follows schema/README (SDL, Mutations): per table the row type,
  * T_bool_exp, T_order_by, T_select_column and the aggregate types, and the mutation types
  * of the mutations it has; a comparison input per scalar used by a column; the custom
- * scalars; enum order_by, query_root and mutation_root. Next to them
+ * scalars; enum order_by, query_root, mutation_root and subscription_root (with T_stream
+ * and its cursor inputs). Next to them
  * sit the built-in scalars, the introspection types and the built-in directives of
  * the GraphQL spec (October 2021, with graphql-js 16's specifiedByURL, isOneOf,
  * isRepeatable and @oneOf). */
@@ -55,6 +56,10 @@ typedef enum {
     D_UPDATES,
     D_MUTATION_RESPONSE,
     D_MUTATION_ROOT,
+    D_STREAM_CURSOR_INPUT,
+    D_STREAM_CURSOR_VALUE_INPUT,
+    D_CURSOR_ORDERING,
+    D_SUBSCRIPTION_ROOT,
 } decl_kind_t;
 
 typedef struct {
@@ -769,28 +774,34 @@ static void pk_args(builder_t *b, gp_field_t *f, const gp_table_t *t)
     set_args(f, &args);
 }
 
-static void fill_query_root(builder_t *b, gp_type_t *ty)
+/* The fields of query_root, which subscription_root has too (live queries). */
+static void query_fields(builder_t *b, fields_t *l)
 {
     gp_arena_t *a = b->a;
-    fields_t l = {0};
     for (int i = 0; i < b->m->nroots; i++) {
         const gp_root_field_t *r = &b->m->roots[i];
         const gp_table_t *t = r->table;
         if (r->kind == GP_ROOT_FUNCTION || r->kind == GP_ROOT_FUNCTION_AGGREGATE) {
-            function_field(b, &l, r->name, r->function,
+            function_field(b, l, r->name, r->function,
                            r->kind == GP_ROOT_FUNCTION ? GP_FIELD_ROOT_FUNCTION : GP_FIELD_ROOT_FUNCTION_AGGREGATE, t);
             continue;
         }
         const char *tn = t->gql_name;
         if (r->kind == GP_ROOT_LIST) {
-            list_args(b, add_field(b, &l, r->name, gp_arena_printf(a, "[%s!]!", tn), GP_FIELD_ROOT_LIST, t), tn);
+            list_args(b, add_field(b, l, r->name, gp_arena_printf(a, "[%s!]!", tn), GP_FIELD_ROOT_LIST, t), tn);
         } else if (r->kind == GP_ROOT_AGGREGATE) {
-            list_args(b, add_field(b, &l, r->name, gp_arena_printf(a, "%s_aggregate!", tn), GP_FIELD_ROOT_AGGREGATE, t),
+            list_args(b, add_field(b, l, r->name, gp_arena_printf(a, "%s_aggregate!", tn), GP_FIELD_ROOT_AGGREGATE, t),
                       tn);
         } else {
-            pk_args(b, add_field(b, &l, r->name, tn, GP_FIELD_ROOT_BY_PK, t), t);
+            pk_args(b, add_field(b, l, r->name, tn, GP_FIELD_ROOT_BY_PK, t), t);
         }
     }
+}
+
+static void fill_query_root(builder_t *b, gp_type_t *ty)
+{
+    fields_t l = {0};
+    query_fields(b, &l);
     if (l.n == 0) /* GraphQL wants a field; Hasura's placeholder, which resolvers/select.c answers with an error */
         add_field(b, &l, GP_NO_QUERIES_FIELD, "String!", GP_FIELD_META, NULL)->description =
             "There are no tables, views or functions in the exposed schemas.";
@@ -1086,8 +1097,9 @@ static int cmp_field_ptr(const void *pa, const void *pb)
 }
 
 /* Keeps the first field added of each name: update_users_many of `users` and update_users_many
- * of a table `users_many` cannot both be fields. */
-static void drop_duplicate_fields(builder_t *b, fields_t *l)
+ * of a table `users_many` (users_stream of `users` and the list field of a table `users_stream`)
+ * cannot both be fields. */
+static void drop_duplicate_fields(builder_t *b, fields_t *l, const char *root)
 {
     if (l->n < 2)
         return;
@@ -1098,7 +1110,7 @@ static void drop_duplicate_fields(builder_t *b, fields_t *l)
     qsort(order, (size_t)l->n, sizeof *order, cmp_field_ptr);
     for (int i = 1; i < l->n; i++)
         if (strcmp(order[i - 1]->name, order[i]->name) == 0) {
-            fprintf(stderr, "schema: two mutation_root fields are named %s; only the first is exposed\n", order[i]->name);
+            fprintf(stderr, "schema: two %s fields are named %s; only the first is exposed\n", root, order[i]->name);
             drop[order[i] - l->v] = true;
         }
     int n = 0;
@@ -1119,7 +1131,78 @@ static void fill_mutation_root(builder_t *b, gp_type_t *ty)
         if (f->mutation)
             function_field(b, &l, f->gql_name, f, GP_FIELD_MUTATION_FUNCTION, f->table);
     }
-    drop_duplicate_fields(b, &l);
+    drop_duplicate_fields(b, &l, "mutation_root");
+    set_fields(ty, &l);
+}
+
+/* ---- subscriptions -------------------------------------------------------------- */
+
+/* A column a stream's cursor can follow: one that sorts, not a list. */
+static bool cursor_column(const gp_column_t *c)
+{
+    return gp_pgtype_sorts(c->gql_type) && !c->is_array;
+}
+
+static const gp_enum_value_t cursor_ordering_values[] = {
+    {"ASC", "ascending ordering of the cursor", false, NULL},
+    {"DESC", "descending ordering of the cursor", false, NULL},
+};
+
+static void fill_cursor_ordering(builder_t *b, gp_type_t *ty)
+{
+    ty->description = "ordering argument of a cursor";
+    ty->enum_values = gp_arena_alloc(b->a, sizeof cursor_ordering_values);
+    memcpy(ty->enum_values, cursor_ordering_values, sizeof cursor_ordering_values);
+    ty->nenum_values = (int)(sizeof cursor_ordering_values / sizeof *cursor_ordering_values);
+}
+
+/* T_stream_cursor_input { initial_value: T_stream_cursor_value_input!, ordering: cursor_ordering } */
+static void fill_stream_cursor_input(builder_t *b, gp_type_t *ty, const gp_table_t *t)
+{
+    inputs_t l = {0};
+    ty->description = gp_arena_printf(b->a, "Streaming cursor of the table %s", table_label(b, t));
+    add_input(b, &l, "initial_value", gp_arena_printf(b->a, "%s_stream_cursor_value_input!", t->gql_name))->description =
+        "Stream column input with initial value";
+    add_input(b, &l, "ordering", "cursor_ordering")->description = "cursor ordering";
+    set_input_fields(ty, &l);
+}
+
+static void fill_stream_cursor_value_input(builder_t *b, gp_type_t *ty, const gp_table_t *t)
+{
+    inputs_t l = {0};
+    ty->description = "Initial value of the column from where the streaming should start";
+    for (int i = 0; i < t->ncolumns; i++)
+        if (cursor_column(&t->columns[i]))
+            add_input(b, &l, t->columns[i].gql_name, optional_type(b->a, &t->columns[i]));
+    set_input_fields(ty, &l);
+}
+
+/* T_stream(batch_size, cursor, where): [T!]! */
+static void stream_field(builder_t *b, fields_t *l, const gp_table_t *t)
+{
+    gp_arena_t *a = b->a;
+    const char *tn = t->gql_name;
+    gp_field_t *f = add_field(b, l, gp_arena_printf(a, "%s_stream", tn), gp_arena_printf(a, "[%s!]!", tn),
+                              GP_FIELD_ROOT_STREAM, t);
+    f->description = gp_arena_printf(a, "fetch data from the table in a streaming manner: %s", table_label(b, t));
+    inputs_t args = {0};
+    add_input(b, &args, "batch_size", "Int!")->description = "maximum number of rows returned in a single batch";
+    add_input(b, &args, "cursor", gp_arena_printf(a, "[%s_stream_cursor_input]!", tn))->description =
+        "cursor to stream the results returned by the query";
+    add_input(b, &args, "where", gp_arena_printf(a, "%s_bool_exp", tn))->description =
+        "filter the rows which have to be fetched";
+    set_args(f, &args);
+}
+
+/* subscription_root: every query field (a live query) and T_stream per table. */
+static void fill_subscription_root(builder_t *b, gp_type_t *ty)
+{
+    fields_t l = {0};
+    query_fields(b, &l);
+    for (int i = 0; i < b->m->ntables; i++)
+        if (any_column(&b->m->tables[i], cursor_column))
+            stream_field(b, &l, &b->m->tables[i]);
+    drop_duplicate_fields(b, &l, "subscription_root");
     set_fields(ty, &l);
 }
 
@@ -1269,8 +1352,15 @@ static void declare_all(builder_t *b)
         declare(b, (decl_t){meta_types[i].name, meta_types[i].kind, D_META, NULL, NULL, NULL, &meta_types[i], NULL});
     mark_array_targets(b);
     for (int i = 0; i < b->m->ntables; i++) {
-        declare_table(b, &b->m->tables[i]);
-        declare_mutation_types(b, &b->m->tables[i]);
+        const gp_table_t *t = &b->m->tables[i];
+        declare_table(b, t);
+        declare_mutation_types(b, t);
+        if (any_column(t, cursor_column)) {
+            declare(b, (decl_t){.name = gp_arena_printf(b->a, "%s_stream_cursor_input", t->gql_name),
+                                .kind = GP_KIND_INPUT_OBJECT, .what = D_STREAM_CURSOR_INPUT, .table = t});
+            declare(b, (decl_t){.name = gp_arena_printf(b->a, "%s_stream_cursor_value_input", t->gql_name),
+                                .kind = GP_KIND_INPUT_OBJECT, .what = D_STREAM_CURSOR_VALUE_INPUT, .table = t});
+        }
     }
     for (int i = 0; i < b->m->nfunctions; i++) /* each is one or the other: its <fn>_args is declared once */
         if (b->m->functions[i].exposed || b->m->functions[i].mutation)
@@ -1279,6 +1369,10 @@ static void declare_all(builder_t *b)
     declare(b, (decl_t){"query_root", GP_KIND_OBJECT, D_QUERY_ROOT, NULL, NULL, NULL, NULL, NULL});
     if (has_mutations(b->m))
         declare(b, (decl_t){.name = "mutation_root", .kind = GP_KIND_OBJECT, .what = D_MUTATION_ROOT});
+    if (b->m->nroots > 0) { /* something to subscribe to */
+        declare(b, (decl_t){.name = "subscription_root", .kind = GP_KIND_OBJECT, .what = D_SUBSCRIPTION_ROOT});
+        declare(b, (decl_t){.name = "cursor_ordering", .kind = GP_KIND_ENUM, .what = D_CURSOR_ORDERING});
+    }
 }
 
 static int cmp_decl(const void *pa, const void *pb)
@@ -1393,6 +1487,18 @@ static void fill(builder_t *b, gp_type_t *ty, const decl_t *d)
     case D_MUTATION_ROOT:
         fill_mutation_root(b, ty);
         break;
+    case D_STREAM_CURSOR_INPUT:
+        fill_stream_cursor_input(b, ty, d->table);
+        break;
+    case D_STREAM_CURSOR_VALUE_INPUT:
+        fill_stream_cursor_value_input(b, ty, d->table);
+        break;
+    case D_CURSOR_ORDERING:
+        fill_cursor_ordering(b, ty);
+        break;
+    case D_SUBSCRIPTION_ROOT:
+        fill_subscription_root(b, ty);
+        break;
     }
 }
 
@@ -1419,6 +1525,7 @@ gp_schema_t *gp_schema_build(const gp_model_t *m)
         fill(&b, &b.s->types[i], &b.decls[i]);
     b.s->query = gp_schema_type(b.s, "query_root");
     b.s->mutation = gp_schema_type(b.s, "mutation_root");
+    b.s->subscription = gp_schema_type(b.s, "subscription_root");
     build_directives(&b);
     return b.s;
 }

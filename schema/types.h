@@ -50,6 +50,7 @@ typedef enum {
     GP_FIELD_COMPUTED,             /* computed field `function` of `table` (scalar, row or rows) */
     GP_FIELD_ROOT_FUNCTION,        /* query_root.<fn> for `function` */
     GP_FIELD_ROOT_FUNCTION_AGGREGATE, /* query_root.<fn>_aggregate */
+    GP_FIELD_ROOT_STREAM,          /* subscription_root.T_stream(batch_size, cursor, where) */
     GP_FIELD_AGGREGATE,            /* a field of T_aggregate, T_aggregate_fields, T_*_fields */
     GP_FIELD_META,                 /* __schema, __type and the fields of the introspection types */
     /* mutation_root (schema/README, Mutations); each has `table` */
@@ -151,7 +152,8 @@ typedef struct gp_schema {
     int ntypes;
     const gp_type_t *query;        /* query_root */
     const gp_type_t *mutation;     /* mutation_root; NULL when the model has nothing to mutate */
-    const gp_type_t *subscription; /* NULL until subscriptions exist */
+    const gp_type_t *subscription; /* subscription_root: query_root's fields and T_stream; NULL
+                                    * when there is nothing to query */
     gp_directive_def_t *directives;/* skip, include, deprecated, specifiedBy, oneOf — sorted */
     int ndirectives;
     bool stringify_numeric;        /* values of bigint, numeric and double precision columns, and

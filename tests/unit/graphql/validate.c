@@ -42,8 +42,7 @@ static const vcase_t cases[] = {
     {"LoneAnonymousOperation", "{ users { id } }"},
     {"LoneAnonymousOperation", "query { users { id } }"},
     /* root operation types the schema has (graphql-js 17's KnownOperationTypes) */
-    {"KnownOperationTypes", "subscription { users { id } }",
-     "The subscription operation is not supported by the schema.", 1, 1},
+    {"KnownOperationTypes", "subscription { users { id } }"},
     {"KnownOperationTypes", "mutation M { delete_users_by_pk(id: 1) { id } }"},
     {"FieldsOnCorrectType", "mutation M { users { id } }", "Cannot query field \"users\" on type \"mutation_root\".",
      1, 14},
@@ -314,23 +313,31 @@ static void test_executable_definitions(void)
     gp_arena_free(a);
 }
 
-/* SingleFieldSubscriptions, on a copy of the schema whose subscription root is the query root. */
+/* KnownOperationTypes, on a copy of the schema without subscription_root. */
+static void test_unknown_operation_type(void)
+{
+    gp_schema_t none = *schema;
+    none.subscription = NULL;
+    static const vcase_t c = {"KnownOperationTypes", "subscription { users { id } }",
+                              "The subscription operation is not supported by the schema.", 1, 1};
+    check_case(&none, &c);
+}
+
 static void test_single_field_subscriptions(void)
 {
-    gp_schema_t sub = *schema;
-    sub.subscription = schema->query;
     static const vcase_t sub_cases[] = {
         {"SingleFieldSubscriptions", "subscription S { users { id } users_by_pk(id: 1) { id } }",
          "Subscription \"S\" must select only one top level field.", 1, 31},
-        {"SingleFieldSubscriptions", "subscription { users { id } ...F } fragment F on query_root { tags { name } }",
-         "Anonymous Subscription must select only one top level field.", 1, 63},
+        {"SingleFieldSubscriptions", "subscription { users { id } ...F } fragment F on subscription_root { tags { name } }",
+         "Anonymous Subscription must select only one top level field.", 1, 70},
         {"SingleFieldSubscriptions", "subscription { __typename }",
          "Anonymous Subscription must not select an introspection top level field.", 1, 16},
         {"SingleFieldSubscriptions", "subscription S { users { id } users { name } }"},
-        {"SingleFieldSubscriptions", "subscription S { ... on query_root { users { id } } }"},
+        {"SingleFieldSubscriptions", "subscription S { ... on subscription_root { users { id } } }"},
+        {"SingleFieldSubscriptions", "subscription S { users_stream(batch_size: 10, cursor: {initial_value: {id: 1}}) { id } }"},
     };
     for (size_t i = 0; i < sizeof sub_cases / sizeof *sub_cases; i++)
-        check_case(&sub, &sub_cases[i]);
+        check_case(schema, &sub_cases[i]);
 }
 
 /* Errors come in document order, all of them, whatever rule found them. */
@@ -524,6 +531,7 @@ static void test_all(void)
     test_every_rule_table();
     test_table_covers_every_rule();
     test_executable_definitions();
+    test_unknown_operation_type();
     test_single_field_subscriptions();
     test_all_errors_in_document_order();
     test_error_limit();

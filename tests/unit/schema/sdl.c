@@ -58,7 +58,10 @@ static void test_blog_pieces(void)
 {
     gp_arena_t *a = gp_arena_new(1 << 16);
     const char *s = print_sdl(a, "blog");
-    CHECK(strncmp(s, "schema {\n  query: query_root\n  mutation: mutation_root\n}\n", 56) == 0);
+    const char *head = "schema {\n  query: query_root\n  mutation: mutation_root\n  subscription: subscription_root\n}\n";
+    CHECK(strncmp(s, head, strlen(head)) == 0);
+    CHECK(strstr(s, "  users_stream(\n    \"\"\"maximum number of rows returned in a single batch\"\"\"\n    batch_size: Int!\n") != NULL);
+    CHECK(strstr(s, "enum cursor_ordering {\n") != NULL);
     CHECK(strstr(s, "\n\"\"\"mutation root\"\"\"\ntype mutation_root {\n") != NULL);
     CHECK(strstr(s, "  delete_post_tags_by_pk(post_id: Int!, tag_name: String!): post_tags\n") != NULL);
     CHECK(strstr(s, "  insert_users_one(\n    \"\"\"the row to be inserted\"\"\"\n    object: users_insert_input!\n\n"

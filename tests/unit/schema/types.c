@@ -126,12 +126,41 @@ static void test_blog_lookups(void)
     env_close(&e);
 }
 
+/* subscription_root: every query field (live queries) and T_stream for each table with a
+ * column a cursor can follow. */
+static void test_subscription_root(void)
+{
+    env_t e = env_open("blog");
+    const gp_type_t *sub = e.s->subscription;
+    CHECK(sub != NULL);
+    for (int i = 0; i < e.s->query->nfields; i++) {
+        const gp_field_t *q = &e.s->query->fields[i], *f = gp_type_field(sub, q->name);
+        CHECK(f != NULL && f->role == q->role && f->table == q->table);
+    }
+    const gp_field_t *f = gp_type_field(sub, "users_stream");
+    CHECK(f != NULL && f->role == GP_FIELD_ROOT_STREAM && f->table == gp_model_table(e.m, "users"));
+    CHECK_STR(gp_typeref_string(e.a, f->type), "[users!]!");
+    CHECK_STR(gp_typeref_string(e.a, gp_field_arg(f, "batch_size")->type), "Int!");
+    CHECK_STR(gp_typeref_string(e.a, gp_field_arg(f, "cursor")->type), "[users_stream_cursor_input]!");
+    CHECK_STR(gp_typeref_string(e.a, gp_field_arg(f, "where")->type), "users_bool_exp");
+    const gp_type_t *v = gp_schema_type(e.s, "posts_stream_cursor_value_input");
+    CHECK(v != NULL && gp_type_input_field(v, "id") != NULL && gp_type_input_field(v, "created_at") != NULL);
+    CHECK(gp_type_input_field(v, "tags") == NULL); /* a list: no cursor */
+    v = gp_schema_type(e.s, "Odd_Table_stream_cursor_value_input");
+    CHECK(v != NULL && gp_type_input_field(v, "raw") == NULL && gp_type_input_field(v, "doc") != NULL); /* json does not sort */
+    const gp_type_t *o = gp_schema_type(e.s, "cursor_ordering");
+    CHECK(o != NULL && o->nenum_values == 2 && gp_type_enum_value(o, "ASC") && gp_type_enum_value(o, "DESC"));
+    CHECK_INT(sub->nfields, e.s->query->nfields + e.m->ntables);
+    env_close(&e);
+}
+
 static void test_query_root(void)
 {
     env_t e = env_open("blog");
     const gp_type_t *q = e.s->query;
     CHECK(q != NULL && q == gp_schema_type(e.s, "query_root"));
-    CHECK(e.s->mutation == gp_schema_type(e.s, "mutation_root") && e.s->subscription == NULL);
+    CHECK(e.s->mutation == gp_schema_type(e.s, "mutation_root"));
+    CHECK(e.s->subscription == gp_schema_type(e.s, "subscription_root"));
     CHECK_INT(q->nfields, e.m->nroots);
     const gp_field_t *f = gp_type_field(q, "users");
     CHECK(f->role == GP_FIELD_ROOT_LIST && f->table == gp_model_table(e.m, "users"));
@@ -723,6 +752,6 @@ static void test_aggregate_functions(void)
     env_close(&e);
 }
 
-TEST_MAIN(test_sorted_and_unique, test_blog_lookups, test_query_root, test_functions, test_mutations,
+TEST_MAIN(test_sorted_and_unique, test_blog_lookups, test_query_root, test_subscription_root, test_functions, test_mutations,
           test_pagila_mutations, test_mutation_functions, test_mutation_edges, test_typeref_string, test_builtin_scalars,
           test_introspection_types, test_directives, test_walk_blog, test_walk_pagila, test_aggregate_functions)

@@ -137,7 +137,6 @@ struct gp_query {
     bool internal;            /* the pool's own (SET, DEALLOCATE): dies with its connection */
     bool prepare;             /* run as the named prepared statement gp_<stmt_id> */
     bool exclusive;           /* not known fast: nothing is pipelined behind it */
-    bool awaiting_prepare;    /* its Parse was sent just before it: that result comes first */
     bool partly_sent;         /* some of its statements went to libpq, not all: never re-sent */
     int attempts;
     int client_fd;            /* the caller's client socket, peeked while it runs; -1: none */
@@ -155,6 +154,10 @@ struct gp_query {
     void *data;
     int nstmts;                 /* 1, or a gp_pool_transaction's statements */
     gp_pool_statement_t *stmts; /* copies, in the query's own block */
+    struct stmt_name {
+        uint64_t id;            /* nonzero: sent as the prepared statement gp_<id> */
+        bool awaiting_prepare;  /* its Parse was sent just before it: that result comes first */
+    } *names;                   /* one per statement, in the same block */
 };
 
 struct gp_conn {
@@ -294,7 +297,7 @@ static void stmt_record(gp_query_t *q, uint64_t us)
 /* One block: the struct, the statements, their parameter arrays, then the text. */
 static gp_query_t *query_new(gp_pool_t *p, const gp_pool_statement_t *stmts, int n)
 {
-    size_t size = sizeof(gp_query_t) + (size_t)n * sizeof(gp_pool_statement_t);
+    size_t size = sizeof(gp_query_t) + (size_t)n * (sizeof(gp_pool_statement_t) + sizeof(struct stmt_name));
     for (int k = 0; k < n; k++) {
         size += (size_t)stmts[k].nparams * sizeof(char *) + strlen(stmts[k].sql) + 1;
         for (int i = 0; i < stmts[k].nparams; i++)
@@ -312,7 +315,8 @@ static gp_query_t *query_new(gp_pool_t *p, const gp_pool_statement_t *stmts, int
     q->stmt_slot = GP_POOL_NO_SLOT;
     q->nstmts = n;
     q->stmts = (gp_pool_statement_t *)(q + 1);
-    const char **vals = (const char **)(q->stmts + n);
+    q->names = (struct stmt_name *)(q->stmts + n);
+    const char **vals = (const char **)(q->names + n);
     for (int k = 0; k < n; k++) {
         q->stmts[k].nparams = stmts[k].nparams;
         q->stmts[k].values = vals;
@@ -793,44 +797,53 @@ static bool conn_send_internal(gp_conn_t *c, const char *sql)
     return conn_push_sent(c, q);
 }
 
-/* Sends q as its named statement, preparing it first on this backend if needed (the
- * Parse goes into q's own segment, just before its Bind). A full table of names is
- * emptied with DEALLOCATE ALL, so a backend never holds more than half of it. */
-static bool conn_send_prepared(gp_conn_t *c, gp_query_t *q)
+/* Sends statement k of q as gp_<id>, its Parse just before it if this backend has not
+ * prepared it yet. */
+static bool conn_send_named(gp_conn_t *c, gp_query_t *q, int k)
 {
+    struct stmt_name *nm = &q->names[k];
+    const gp_pool_statement_t *st = &q->stmts[k];
     char name[24];
-    statement_name(name, sizeof name, q->stmt_id);
-    q->awaiting_prepare = false;
-    if (!prepared_has(c, q->stmt_id)) {
-        if (c->nprepared >= GP_POOL_PREPARED_SLOTS / 2) {
-            if (!conn_send_internal(c, "DEALLOCATE ALL"))
-                return false;
-            prepared_clear(c);
-        }
-        if (!PQsendPrepare(c->pg, name, q->stmts[0].sql, q->stmts[0].nparams, NULL))
-            goto Error;
-        prepared_add(c, q->stmt_id);
-        q->awaiting_prepare = true;
+    statement_name(name, sizeof name, nm->id);
+    nm->awaiting_prepare = !prepared_has(c, nm->id);
+    if (nm->awaiting_prepare) {
+        if (!PQsendPrepare(c->pg, name, st->sql, st->nparams, NULL))
+            return false;
+        prepared_add(c, nm->id);
     }
-    if (!PQsendQueryPrepared(c->pg, name, q->stmts[0].nparams, q->stmts[0].values, NULL, NULL, 0))
-        goto Error;
-    return true;
-Error:
-    conn_fail(c, PQerrorMessage(c->pg)); /* q is still pending: it is re-dispatched */
-    return false;
+    return PQsendQueryPrepared(c->pg, name, st->nparams, st->values, NULL, NULL, 0) != 0;
 }
 
-/* Sends q's statements, unnamed unless q is prepared; its sync follows. Once the
- * first of several went to libpq it may reach the server (libpq writes as its buffer
- * fills), so a failure after that must not send q again. */
+/* How many of q's named statements this backend would have to prepare. */
+static int conn_missing_names(const gp_conn_t *c, const gp_query_t *q)
+{
+    int n = 0;
+    for (int k = 0; k < q->nstmts; k++)
+        n += q->names[k].id != 0 && !prepared_has(c, q->names[k].id);
+    return n;
+}
+
+/* Sends q's statements, each named (prepared) or unnamed; its sync follows. A backend
+ * whose table of names would pass half full is emptied first with DEALLOCATE ALL, before
+ * q's first statement (between them it would end q's transaction). Once the first of
+ * several went to libpq it may reach the server (libpq writes as its buffer fills), so
+ * a failure after that must not send q again. */
 static bool conn_send_one(gp_conn_t *c, gp_query_t *q)
 {
-    if (q->prepare && query_stmt(q) != NULL)
-        return conn_send_prepared(c, q);
+    if (q->nstmts == 1) /* a single statement's name is its slot's, unless it was evicted meanwhile */
+        q->names[0].id = q->prepare && query_stmt(q) != NULL ? q->stmt_id : 0;
+    int missing = conn_missing_names(c, q);
+    if (missing > 0 && c->nprepared + missing > GP_POOL_PREPARED_SLOTS / 2) {
+        if (!conn_send_internal(c, "DEALLOCATE ALL"))
+            return false;
+        prepared_clear(c);
+    }
     for (int k = 0; k < q->nstmts; k++) {
         const gp_pool_statement_t *st = &q->stmts[k];
         q->partly_sent = k > 0;
-        if (!PQsendQueryParams(c->pg, st->sql, st->nparams, NULL, st->values, NULL, NULL, 0)) {
+        bool sent = q->names[k].id != 0 ? conn_send_named(c, q, k)
+                                        : PQsendQueryParams(c->pg, st->sql, st->nparams, NULL, st->values, NULL, NULL, 0);
+        if (!sent) {
             conn_fail(c, PQerrorMessage(c->pg)); /* q is still pending: re-dispatched unless partly sent */
             return false;
         }
@@ -898,10 +911,11 @@ static void conn_enqueue(gp_conn_t *c, gp_query_t *q)
  * caller must see. */
 static void query_take_prepare_result(gp_conn_t *c, gp_query_t *q, PGresult *r)
 {
+    struct stmt_name *nm = &q->names[q->reading];
     if (r == NULL) {
-        q->awaiting_prepare = false;
-    } else if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-        prepared_remove(c, q->stmt_id);
+        nm->awaiting_prepare = false;
+    } else if (PQresultStatus(r) != PGRES_COMMAND_OK) { /* failed, or skipped after an error: not prepared */
+        prepared_remove(c, nm->id);
         if (q->res == NULL)
             q->res = r;
         else
@@ -966,7 +980,7 @@ static bool conn_read_results(gp_conn_t *c)
             conn_start_head(c);
             continue;
         }
-        if (q->awaiting_prepare) {
+        if (q->names[q->reading].awaiting_prepare) {
             query_take_prepare_result(c, q, r);
             continue;
         }
@@ -1527,13 +1541,18 @@ gp_query_t *gp_pool_query_prepared(gp_pool_t *p, uint64_t statement, const char 
     return q;
 }
 
-/* A write, unnamed and not remembered in the statement table: never known fast, so
- * exclusive on an otherwise idle connection, like any write. */
+/* A write: never known fast, so exclusive on an otherwise idle connection, like any
+ * write. Each statement is prepared under the name its text has in the statement table. */
 gp_query_t *gp_pool_transaction(gp_pool_t *p, const gp_pool_statement_t *statements, int n,
                                 gp_query_cb cb, void *data)
 {
     assert(n >= 1);
     gp_query_t *q = query_new(p, statements, n);
+    for (int k = 0; k < n; k++) { /* a mutation's text follows its document, not its values: worth a name */
+        const char *sql = statements[k].sql;
+        unsigned slot = stmt_lookup(p, gp_hash64(sql, strlen(sql), GP_POOL_HASH_SEED), sql);
+        q->names[k].id = slot != GP_POOL_NO_SLOT ? p->stmts[slot].id : 0;
+    }
     q->cb = cb;
     q->data = data;
     q->wait.cb = on_acquire_timeout;

@@ -79,7 +79,9 @@ typedef struct gp_pool_statement {
  * gp_pool_query), or the first error (and result->statement = its index). Never re-sent
  * once any of it may have reached the server; sent again on another connection only if
  * provably never sent. It runs like a write not known to be fast: on a connection with
- * nothing else outstanding, and nothing is pipelined behind it. Statements and values
+ * nothing else outstanding, and nothing is pipelined behind it. Each statement is a
+ * prepared statement of its connection (named by its full SQL, as gp_pool_query_prepared
+ * names them), so PostgreSQL parses it once per backend. Statements and values
  * are copied. Same callback contract as gp_pool_query; forget and watch_client apply
  * (a cancel rolls the whole transaction back). */
 gp_query_t *gp_pool_transaction(gp_pool_t *p, const gp_pool_statement_t *statements, int n,

@@ -822,6 +822,31 @@ static void test_transaction_failing_statement_applies_nothing(void)
     admin_finish();
 }
 
+/* A transaction's statements are prepared on their connection once and then reused;
+ * one whose Parse PostgreSQL skipped after an earlier error is prepared again the next
+ * time (the pool must not believe it exists). */
+static void test_transaction_statements_are_prepared(void)
+{
+    h2o_evloop_t *loop = h2o_evloop_create();
+    gp_pool_t *p = pool_new(loop, pg_url, 1, 1, 32, 5000);
+    static slot_t failed, ok[3];
+    answered = 0;
+    gp_pool_statement_t f[] = {ST0("select (1/0)::text"), ST0("select 'probe'::text")};
+    gp_pool_transaction(p, f, 2, on_result, &failed);
+    CHECK(run_until(loop, &answered, 1, 5000));
+    CHECK_STR(failed.sqlstate, "22012");
+    for (int i = 0; i < 3; i++) {
+        gp_pool_statement_t st[] = {
+            ST0("select 'probe'::text"),
+            ST0("select count(*)::text from pg_prepared_statements where statement = 'select ''probe''::text'")};
+        gp_pool_transaction(p, st, 2, on_result, &ok[i]);
+        CHECK(run_until(loop, &answered, 2 + i, 5000));
+        CHECK_STR(ok[i].error, "");
+        CHECK_STR(ok[i].cell, "1"); /* prepared by the first, reused by the others */
+    }
+    pool_finish(loop, p);
+}
+
 /* On a single connection busy with pipelined reads, the transaction waits until
  * nothing else is outstanding there, runs alone, and nobody's results get mixed up. */
 static void test_transaction_on_a_connection_with_queued_reads(void)
@@ -1009,6 +1034,7 @@ static void test_transaction_failing_mid_send_is_not_resent(void)
 }
 
 TEST_MAIN(test_start_postgres, test_200_concurrent_queries_on_two_connections, test_bad_statement_fails_alone, test_prepared_statements,
+          test_transaction_statements_are_prepared,
           test_prepared_names_are_keyed_by_full_sql, test_every_statement_is_its_own_transaction,
           test_statement_timeout_ends_a_runaway_statement, test_slow_statements_delay_nobody,
           test_forgotten_long_statement_is_cancelled, test_statement_of_a_closed_client_is_cancelled,

@@ -181,7 +181,9 @@ static int insert_cte(write_t *w, const gp_table_t *t, const json_t *objects, co
         bool given = false;
         size_t j;
         json_t *o;
-        json_array_foreach(objects, j, o) given = given || json_object_get(o, col->gql_name) != NULL;
+        json_array_foreach(objects, j, o) {
+            given = given || json_object_get(o, col->gql_name) != NULL;
+        }
         if (given && fill_of(fills, nfills, i, &k) != NULL)
             return gp_compile_fail(c, at, "\"%s\" of \"%s\" is set by its relationship; leave it out of the object.",
                                    col->gql_name, t->gql_name);

@@ -82,6 +82,8 @@ void gp_lex_fail(gp_lexer_t *lx, long offset, const char *fmt, ...)
     if (lx->failed)
         return;
     lx->failed = true;
+    if (lx->errs == NULL) /* a scan that only needs to know whether it failed */
+        return;
     va_list ap;
     va_start(ap, fmt);
     char *msg = gp_arena_vprintf(lx->errs->arena, fmt, ap);

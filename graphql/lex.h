@@ -50,6 +50,7 @@ typedef struct gp_lexer {
     bool failed;
 } gp_lexer_t;
 
+/* `errs` may be NULL: errors then only make the lexer fail, unrecorded. */
 void gp_lex_init(gp_lexer_t *lx, const char *src, size_t len, gp_errors_t *errs);
 
 /* Skips ignored tokens (white space, line terminators, commas, comments, BOMs) and

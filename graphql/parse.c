@@ -472,3 +472,68 @@ gp_document_t *gp_parse(gp_arena_t *a, const char *src, size_t len, gp_errors_t 
     advance(&p);
     return parse_document(&p);
 }
+
+static bool token_is(const gp_lexer_t *lx, const gp_token_t *t, const char *word, size_t n)
+{
+    return t->kind == GP_TOK_NAME && t->len == n && memcmp(lx->src + t->start, word, n) == 0;
+}
+
+/* Reads past one definition whose header starts at `t`: to the `}` that closes its
+ * selection set, with (), [] and {} of arguments and default values counted on the
+ * way. Returns the token after it, or GP_TOK_ERROR. */
+static gp_token_t skip_definition(gp_lexer_t *lx, gp_token_t t, long *tokens)
+{
+    for (int depth = 0;; t = gp_lex_next(lx)) {
+        if (t.kind == GP_TOK_EOF || t.kind == GP_TOK_ERROR || ++*tokens > GP_PARSE_MAX_TOKENS)
+            return (gp_token_t){GP_TOK_ERROR, t.start, 0};
+        if (t.kind == GP_TOK_PAREN_L || t.kind == GP_TOK_BRACKET_L || t.kind == GP_TOK_BRACE_L) {
+            depth++;
+        } else if (t.kind == GP_TOK_PAREN_R || t.kind == GP_TOK_BRACKET_R || t.kind == GP_TOK_BRACE_R) {
+            if (--depth < 0)
+                return (gp_token_t){GP_TOK_ERROR, t.start, 0};
+            if (depth == 0 && t.kind == GP_TOK_BRACE_R)
+                return gp_lex_next(lx);
+        }
+    }
+}
+
+bool gp_parse_operation_kind(const char *src, size_t len, const char *name, gp_operation_kind_t *kind)
+{
+    static const struct { const char *word; size_t len; gp_operation_kind_t kind; } words[] = {
+        {"query", 5, GP_OP_QUERY}, {"mutation", 8, GP_OP_MUTATION}, {"subscription", 12, GP_OP_SUBSCRIPTION}};
+    if (len > GP_PARSE_MAX_LENGTH)
+        return false;
+    gp_lexer_t lx;
+    gp_lex_init(&lx, src, len, NULL);
+    long tokens = 0;
+    int operations = 0, matches = 0;
+    gp_token_t t = gp_lex_next(&lx);
+    while (t.kind != GP_TOK_EOF) {
+        bool is_op = t.kind == GP_TOK_BRACE_L; /* the shorthand: an anonymous query */
+        gp_operation_kind_t k = GP_OP_QUERY;
+        gp_token_t op_name = {GP_TOK_EOF, 0, 0};
+        if (t.kind == GP_TOK_NAME) {
+            for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+                if (token_is(&lx, &t, words[i].word, words[i].len)) {
+                    is_op = true;
+                    k = words[i].kind;
+                }
+            t = gp_lex_next(&lx);
+            if (is_op && t.kind == GP_TOK_NAME)
+                op_name = t;
+        } else if (!is_op) {
+            return false;
+        }
+        t = skip_definition(&lx, t, &tokens);
+        if (t.kind == GP_TOK_ERROR)
+            return false;
+        if (!is_op)
+            continue; /* a fragment */
+        operations++;
+        if (name == NULL || (op_name.kind == GP_TOK_NAME && token_is(&lx, &op_name, name, strlen(name)))) {
+            matches++;
+            *kind = k;
+        }
+    }
+    return matches == 1 && (name != NULL || operations == 1);
+}

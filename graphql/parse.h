@@ -2,6 +2,7 @@
 #ifndef GP_PARSE_H
 #define GP_PARSE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "base/arena.h"
@@ -18,5 +19,13 @@
  * of the offending token). `src` must be NUL-terminated at `len` and outlive the
  * document: names point into the arena, but errors use `src` for locations. */
 gp_document_t *gp_parse(gp_arena_t *a, const char *src, size_t len, gp_errors_t *errs);
+
+/* The kind of the operation a request selects — the one named `name`, or the only
+ * one when `name` is NULL — read with the lexer alone: no AST, no allocation, no
+ * error recorded. Returns false when that cannot be told so cheaply (a lexical
+ * error, a limit, no such operation, several and no name, a name used twice):
+ * gp_parse and validation have the last word on all of those. For a transport that
+ * treats subscriptions apart before it runs anything. */
+bool gp_parse_operation_kind(const char *src, size_t len, const char *name, gp_operation_kind_t *kind);
 
 #endif

@@ -688,6 +688,48 @@ static void test_length_limit(void)
     CHECK(printed(src) != NULL); /* exactly the limit is fine */
 }
 
+/* -1: the scan cannot tell; else the gp_operation_kind_t it read. */
+static int kind_of(const char *src, const char *name)
+{
+    gp_operation_kind_t k;
+    return gp_parse_operation_kind(src, strlen(src), name, &k) ? (int)k : -1;
+}
+
+static void test_operation_kind(void)
+{
+    CHECK_INT(kind_of("{ a }", NULL), GP_OP_QUERY);
+    CHECK_INT(kind_of("query { a }", NULL), GP_OP_QUERY);
+    CHECK_INT(kind_of("mutation M { a }", NULL), GP_OP_MUTATION);
+    CHECK_INT(kind_of("subscription S($v: Int = 1) @d(x: {y: [1, {z: 2}]}) { a(b: {c: \"}\"}) { d } }", NULL),
+              GP_OP_SUBSCRIPTION);
+    CHECK_INT(kind_of("# subscription\n\"\"\" subscription { \"\"\" query Q { a }", NULL), -1); /* a description */
+    CHECK_INT(kind_of("# subscription {\n  query Q { a }", NULL), GP_OP_QUERY);
+    /* Fragments are read past, whatever their names, before and after. */
+    CHECK_INT(kind_of("fragment subscription on T { a { b } } subscription { ...subscription }", NULL),
+              GP_OP_SUBSCRIPTION);
+    CHECK_INT(kind_of("mutation { ...F } fragment F on T { a(x: [1]) }", NULL), GP_OP_MUTATION);
+    /* Several operations: the name picks one. */
+    const char *doc = "query A { a } subscription B { b } mutation C { c }";
+    CHECK_INT(kind_of(doc, "A"), GP_OP_QUERY);
+    CHECK_INT(kind_of(doc, "B"), GP_OP_SUBSCRIPTION);
+    CHECK_INT(kind_of(doc, "C"), GP_OP_MUTATION);
+    CHECK_INT(kind_of(doc, NULL), -1);
+    CHECK_INT(kind_of(doc, "D"), -1);
+    CHECK_INT(kind_of(doc, "Bb"), -1);
+    CHECK_INT(kind_of("query A { a } subscription A { b }", "A"), -1); /* the validator's to report */
+    CHECK_INT(kind_of("{ a } { b }", NULL), -1);
+    CHECK_INT(kind_of("subscription { a }", "S"), -1); /* an anonymous one has no name to match */
+    /* What the parser must report is not guessed at. */
+    CHECK_INT(kind_of("", NULL), -1);
+    CHECK_INT(kind_of("subscription { a", NULL), -1);
+    CHECK_INT(kind_of("subscription { a }}", NULL), -1);
+    CHECK_INT(kind_of("subscription { a(x: \"unterminated) }", NULL), -1);
+    CHECK_INT(kind_of("type T { a: Int }", NULL), -1); /* skipped as no operation: none left */
+    CHECK_INT(kind_of("42", NULL), -1);
+    CHECK_INT(kind_of(repeat("subscription ", "{a", 10000, ""), NULL), -1);
+    CHECK_INT(kind_of(repeat("subscription {", " a", GP_PARSE_MAX_TOKENS, "}"), NULL), -1);
+}
+
 static void test_setup(void)
 {
     arena = gp_arena_new(1 << 16);
@@ -702,4 +744,4 @@ TEST_MAIN(test_setup, test_kitchen_sink, test_spec_examples, test_variable_defin
           test_ignored_tokens, test_numbers, test_names_booleans_null_enums, test_lists_and_objects,
           test_string_escapes, test_block_strings, test_offsets, test_errors_expected, test_errors_definitions,
           test_errors_lexical, test_errors_escapes, test_error_locations, test_depth_limit, test_token_limit,
-          test_length_limit, test_teardown)
+          test_length_limit, test_operation_kind, test_teardown)

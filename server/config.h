@@ -38,6 +38,8 @@ typedef struct gp_config {
     int max_response_bytes;     /* bytes of one response (a whole batch) at most; more is an error */
     int max_request_memory;     /* bytes one operation may allocate to be planned; more is an error */
     int send_timeout_ms;        /* a client that accepts none of its response this long is disconnected */
+    int ws_init_timeout_ms;     /* a websocket without connection_init this long is closed 4408 */
+    int ws_keepalive_ms;        /* websocket ping (and the legacy `ka`) interval */
     const char *log_level_name; /* debug, info, warn or error */
     int log_level;              /* the same as a gp_log_level_t */
     bool print_schema;

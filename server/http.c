@@ -11,6 +11,7 @@
 #include "server/operation.h"
 #include "server/reply.h"
 #include "server/health.h"
+#include "server/ws.h"
 
 #define MAX_BATCH 100 /* operations in one POSTed array */
 
@@ -426,11 +427,25 @@ static int ops(gp_http_ctx_t *ctx, h2o_req_t *req)
     return 0;
 }
 
+/* GET /graphql with Upgrade: websocket (HTTP/1.1 only: HTTP/2 has no Upgrade). The
+ * session runs its operations as this worker runs HTTP requests. */
+static int websocket(gp_http_ctx_t *ctx, h2o_req_t *req)
+{
+    if (snapshot_or_503(ctx, req, GP_MEDIA_JSON) == NULL)
+        return 0;
+    gp_ws_env_t env = {ctx->pool, ctx->plans, ctx->snapshot, ctx->dev, ctx->limits->max_response,
+                       ctx->limits->max_memory};
+    gp_ws_upgrade(ctx->ws, req, &env);
+    return 0;
+}
+
 static int graphql(gp_http_ctx_t *ctx, h2o_req_t *req)
 {
     bool post = method_is(req, "POST");
     if (!post && !method_is(req, "GET"))
         return method_not_allowed(req, "GET, POST");
+    if (!post && gp_ws_is_upgrade(req))
+        return websocket(ctx, req);
     gp_media_t media;
     if (!negotiate(req, &media))
         return not_acceptable(req);

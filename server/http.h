@@ -1,5 +1,6 @@
-/* server/http.h — the HTTP routes: POST and GET /graphql, /health, /ready, /live,
- * /health/database; 404 elsewhere, 405 with Allow for a wrong method. One handler is
+/* server/http.h — the HTTP routes: POST and GET /graphql (and its websocket upgrade,
+ * handed to server/ws.c), /health, /ready, /live, /health/database; 404 elsewhere,
+ * 405 with Allow for a wrong method. One handler is
  * registered on the shared h2o configuration; the per-thread state it needs comes
  * from the worker's context, which starts with the h2o context. */
 #ifndef GP_HTTP_H
@@ -28,6 +29,7 @@ typedef struct gp_http_ctx {
     gp_compile_config_t compile; /* what it compiles with: --max-rows */
     bool dev;                   /* --dev */
     const struct gp_http_limits *limits; /* the handler's, set on every request */
+    struct gp_ws_ctx *ws;       /* the worker's websocket sessions (server/ws.h) */
 } gp_http_ctx_t;
 
 /* What one request may cost: fixed at configuration, read by every worker. */

@@ -195,6 +195,7 @@ static int start_workers(workers_t *ws, const gp_config_t *cf, gp_snapshot_slot_
             .pool = {cf->conn_keywords, cf->conn_values, cf->pool_min,
                      gp_config_pool_max_for_thread(cf, ws->started), cf->pool_acquire_timeout_ms,
                      POOL_MAX_IN_FLIGHT, cf->statement_timeout_ms},
+            .ws = {(uint64_t)cf->ws_init_timeout_ms, (uint64_t)cf->ws_keepalive_ms, (size_t)cf->max_body},
         };
         if ((ws->all[ws->started] = gp_worker_start(&wc)) == NULL)
             return -1;

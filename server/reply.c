@@ -23,6 +23,7 @@ static const char *reason(int status)
     case 406: return "Not Acceptable";
     case 413: return "Payload Too Large";
     case 415: return "Unsupported Media Type";
+    case 426: return "Upgrade Required";
     case 503: return "Service Unavailable";
     default: return status < 500 ? "Bad Request" : "Internal Server Error";
     }

@@ -2,10 +2,12 @@
  *
  * Stopping is a message on the context's multithread queue, so the loop wakes at
  * once. The order matters: close the listener (no new connections), ask h2o to
- * close idle connections, shut the pool down (queued queries fail as unavailable,
- * running ones finish and answer), wait for the remaining connections to finish
- * their responses, and only then dispose, because h2o cannot tear down a
- * connection whose request still awaits a response. */
+ * close idle connections, tell websocket sessions to close once their operations
+ * have answered, shut the pool down (queued queries fail as unavailable, running ones
+ * finish and answer), wait for the remaining connections to finish their responses
+ * and close handshakes, drop the websockets left (their runs hold pool queries) and
+ * only then dispose, because h2o cannot tear down a connection whose request still
+ * awaits a response. */
 #include "server/worker.h"
 
 #include <errno.h>
@@ -18,6 +20,7 @@
 
 #include "base/log.h"
 #include "server/http.h"
+#include "server/ws.h"
 
 #define DRAIN_TIMEOUT_MS 10000
 struct gp_worker {
@@ -63,7 +66,8 @@ static int list_length(const h2o_linklist_t *anchor)
 static bool over_share(gp_worker_t *w)
 {
     int n = atomic_load(&nworkers);
-    int mine = list_length(&w->ctx.h2o.http1._conns) + list_length(&w->ctx.h2o.http2._conns);
+    int mine = list_length(&w->ctx.h2o.http1._conns) + list_length(&w->ctx.h2o.http2._conns) +
+               gp_ws_count(w->ctx.ws); /* an upgraded connection leaves h2o's lists */
     atomic_store(&held[w->slot], mine);
     if (n < 2)
         return false;
@@ -118,6 +122,7 @@ static void on_stop(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messag
     h2o_socket_close(w->listener);
     w->listener = NULL;
     h2o_context_request_shutdown(&w->ctx.h2o);
+    gp_ws_stop(w->ctx.ws); /* each socket closes 1001 once its operations have answered */
     gp_pool_shutdown(w->ctx.pool, on_pool_done, w);
 }
 
@@ -130,31 +135,35 @@ static void signal_started(gp_worker_t *w, bool failed)
     pthread_mutex_unlock(&w->lock);
 }
 
-static bool has_connections(h2o_context_t *ctx)
+static bool has_connections(gp_http_ctx_t *ctx)
 {
-    return !h2o_linklist_is_empty(&ctx->http1._conns) || !h2o_linklist_is_empty(&ctx->http2._conns);
+    return !h2o_linklist_is_empty(&ctx->h2o.http1._conns) || !h2o_linklist_is_empty(&ctx->h2o.http2._conns) ||
+           gp_ws_count(ctx->ws) > 0;
 }
 
-/* Runs the loop until the last connection closed or DRAIN_TIMEOUT_MS passed.
- * Returns false if connections remain, which then must not be disposed. */
-static bool drain(gp_worker_t *w)
+/* Runs the loop until the last connection (websockets included) closed or
+ * DRAIN_TIMEOUT_MS passed. Connections that remain must not be disposed. */
+static void drain(gp_worker_t *w)
 {
     h2o_loop_t *loop = w->ctx.h2o.loop;
     uint64_t deadline = h2o_now(loop) + DRAIN_TIMEOUT_MS;
-    while (has_connections(&w->ctx.h2o) && h2o_now(loop) < deadline)
+    while (has_connections(&w->ctx) && h2o_now(loop) < deadline)
         if (h2o_evloop_run(loop, 100) != 0)
-            return false;
-    return !has_connections(&w->ctx.h2o);
+            return;
 }
 
 static void teardown(gp_worker_t *w)
 {
     h2o_context_t *ctx = &w->ctx.h2o;
     h2o_loop_t *loop = ctx->loop;
-    bool drained = drain(w);
+    drain(w);
     h2o_multithread_unregister_receiver(ctx->queue, &w->stop_receiver);
+    if (gp_ws_count(w->ctx.ws) > 0)
+        gp_warn("worker", "worker %d: dropping %d websocket sessions still open after %d ms", w->cf.id,
+                gp_ws_count(w->ctx.ws), DRAIN_TIMEOUT_MS);
+    gp_ws_abort(w->ctx.ws); /* their runs hold pool queries */
     gp_pool_destroy(w->ctx.pool);
-    if (!drained) {
+    if (has_connections(&w->ctx)) {
         /* Disposing would free what live connections still point at; the process
          * is exiting anyway. */
         gp_warn("worker", "worker %d: connections still open after %d ms; not disposing its loop", w->cf.id,
@@ -167,6 +176,7 @@ static void teardown(gp_worker_t *w)
         h2o_timeout_unlink(&ctx->http2._graceful_shutdown_timeout);
     h2o_evloop_run(loop, 0); /* let closed sockets be freed */
     h2o_timeout_dispose(loop, &w->accept_pause);
+    gp_ws_ctx_free(w->ctx.ws);
     gp_plan_cache_free(w->ctx.plans);
     h2o_context_dispose(ctx);
     h2o_evloop_destroy(loop);
@@ -196,6 +206,7 @@ static bool setup(gp_worker_t *w)
         return false;
     }
     h2o_timeout_init(loop, &w->accept_pause, GP_ACCEPT_PAUSE_MS);
+    w->ctx.ws = gp_ws_ctx_new(&w->ctx.h2o, &w->cf.ws);
     w->accept_pause_entry.cb = on_accept_pause_over;
     w->listener = h2o_evloop_socket_create(loop, fd, H2O_SOCKET_FLAG_DONT_READ);
     w->listener->data = w;

@@ -9,6 +9,7 @@
 
 #include "db/pool.h"
 #include "server/http.h"
+#include "server/ws.h"
 
 typedef struct gp_worker gp_worker_t;
 
@@ -21,6 +22,7 @@ typedef struct gp_worker_config {
     bool dev;
     int listen_fd;              /* bound and listening; the worker accepts on its own dup() */
     gp_pool_config_t pool;      /* its strings must outlive the worker */
+    gp_ws_config_t ws;          /* its websocket sessions' timeouts and message limit */
 } gp_worker_config_t;
 
 /* Starts the thread and returns once its loop is ready to accept, or returns NULL

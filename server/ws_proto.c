@@ -1,0 +1,417 @@
+/* server/ws_proto.c — graphql-transport-ws and the legacy graphql-ws over one socket:
+ * what each message does, what each run's answer becomes. */
+#include "server/ws_proto.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/arena.h"
+#include "base/json.h"
+#include "base/log.h"
+#include "base/strbuf.h"
+#include "graphql/parse.h"
+#include "server/operation.h"
+
+#define CLOSE_REASON_MAX 123
+#define MESSAGE_MAX ((size_t)1 << 30) /* a client id is at most --max-body, ×6 once escaped */
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+/* One operation the client started, by id. While it runs it is on `active`; once
+ * answered (or refused) it waits on `finished` for gp_ws_proto_reap. */
+typedef struct op {
+    gp_ws_proto_t *p;
+    struct op *next;
+    gp_run_t *run;
+    size_t id_len;
+    char id[];
+} op_t;
+
+struct gp_ws_proto {
+    gp_ws_protocol_t which;
+    gp_ws_env_t env;
+    const gp_ws_io_t *io;
+    void *io_data;
+    op_t *active, *finished;
+    int nactive;
+    bool initialised;           /* connection_init came (and was acknowledged) */
+    bool closed;                /* a close began: nothing more is sent or run */
+    bool draining;              /* the server stops: no new operation; close once none runs */
+};
+
+/* ---- sending ---- */
+
+static void send_sb(gp_ws_proto_t *p, gp_strbuf_t *sb)
+{
+    if (!p->closed && !sb->error)
+        p->io->send(p->io_data, sb->data, sb->len);
+}
+
+/* A message without payload, or with a small one written by `payload` (may be NULL). */
+static void send_simple(gp_ws_proto_t *p, const char *type, const char *id, size_t id_len, const char *payload)
+{
+    gp_arena_t *a = gp_arena_new(256);
+    gp_strbuf_t sb;
+    gp_strbuf_init(&sb, a, MESSAGE_MAX);
+    gp_ws_message_begin(&sb, type, id, id_len);
+    if (payload != NULL) {
+        gp_strbuf_lit(&sb, ",\"payload\":");
+        gp_strbuf_puts(&sb, payload);
+    }
+    gp_strbuf_putc(&sb, '}');
+    send_sb(p, &sb);
+    gp_arena_free(a);
+}
+
+/* An operation refused before it ran: graphql-transport-ws's `error` carries a list
+ * of GraphQL errors, the legacy protocol's one error object. */
+static void send_refusal(gp_ws_proto_t *p, const char *id, size_t id_len, const char *message, const char *code)
+{
+    gp_arena_t *a = gp_arena_new(256);
+    gp_strbuf_t sb;
+    gp_strbuf_init(&sb, a, MESSAGE_MAX);
+    gp_ws_message_begin(&sb, "error", id, id_len);
+    gp_strbuf_lit(&sb, ",\"payload\":");
+    if (p->which == GP_WS_TRANSPORT)
+        gp_strbuf_putc(&sb, '[');
+    gp_ws_message_error(&sb, message, code);
+    if (p->which == GP_WS_TRANSPORT)
+        gp_strbuf_putc(&sb, ']');
+    gp_strbuf_putc(&sb, '}');
+    send_sb(p, &sb);
+    gp_arena_free(a);
+}
+
+/* {"type":…,"id":…,"payload": + the run's response pieces + } in one buffer. */
+static void send_response(gp_ws_proto_t *p, const char *type, const op_t *op, const gp_run_result_t *r)
+{
+    gp_arena_t *a = gp_arena_new(256);
+    gp_strbuf_t head;
+    gp_strbuf_init(&head, a, MESSAGE_MAX);
+    gp_ws_message_begin(&head, type, op->id, op->id_len);
+    gp_strbuf_lit(&head, ",\"payload\":");
+    char *buf = head.error ? NULL : malloc(head.len + r->len + 1);
+    if (buf != NULL) {
+        size_t n = head.len;
+        memcpy(buf, head.data, n);
+        for (size_t i = 0; i < r->n; i++) {
+            memcpy(buf + n, r->pieces[i].base, r->pieces[i].len);
+            n += r->pieces[i].len;
+        }
+        buf[n++] = '}';
+        if (!p->closed)
+            p->io->send(p->io_data, buf, n);
+        free(buf);
+    }
+    gp_arena_free(a);
+}
+
+/* The `errors` list of a response the run answered without running (parse,
+ * validation, variables): graphql-transport-ws sends it alone, as `error`. Such
+ * bodies are small; NULL if this one is not the shape expected. */
+static char *errors_of(gp_arena_t *a, const gp_run_result_t *r)
+{
+    char *body = gp_arena_alloc(a, r->len + 1), *at = body;
+    for (size_t i = 0; i < r->n; i++) {
+        memcpy(at, r->pieces[i].base, r->pieces[i].len);
+        at += r->pieces[i].len;
+    }
+    json_t *v = gp_json_load(body, r->len, NULL);
+    const json_t *errors = json_object_get(v, "errors");
+    char *out = NULL;
+    if (json_is_array(errors) && json_array_size(errors) > 0) {
+        gp_strbuf_t sb;
+        gp_strbuf_init(&sb, a, MESSAGE_MAX);
+        gp_json_dump(&sb, errors);
+        out = sb.error ? NULL : sb.data;
+    }
+    json_decref(v);
+    return out;
+}
+
+/* ---- operations ---- */
+
+static void close_with(gp_ws_proto_t *p, int code, const char *reason)
+{
+    if (p->closed)
+        return;
+    gp_debug("ws", "closing %d: %s", code, reason);
+    char fit[CLOSE_REASON_MAX + 1];
+    size_t n = gp_ws_message_fit(reason, strlen(reason), CLOSE_REASON_MAX);
+    memcpy(fit, reason, n);
+    fit[n] = '\0';
+    p->io->close(p->io_data, code, fit);
+    gp_ws_proto_closed(p);
+}
+
+static op_t *find_active(gp_ws_proto_t *p, const char *id, size_t id_len)
+{
+    for (op_t *op = p->active; op != NULL; op = op->next)
+        if (op->id_len == id_len && memcmp(op->id, id, id_len) == 0)
+            return op;
+    return NULL;
+}
+
+static void unlink_active(gp_ws_proto_t *p, op_t *op)
+{
+    for (op_t **at = &p->active; *at != NULL; at = &(*at)->next)
+        if (*at == op) {
+            *at = op->next;
+            p->nactive--;
+            return;
+        }
+}
+
+/* Off `active` (if there) and onto `finished`: freed at the next reap. */
+static void op_retire(gp_ws_proto_t *p, op_t *op)
+{
+    unlink_active(p, op);
+    op->next = p->finished;
+    p->finished = op;
+    if (p->draining && p->active == NULL)
+        close_with(p, GP_WS_CLOSE_GOING_AWAY, "the server is shutting down");
+}
+
+/* The run answered: graphql-transport-ws sends what ran (data, database errors) as
+ * `next` then `complete`, and what stopped it before it ran (parse, validation,
+ * variables) as `error` with the errors list; the legacy protocol sends every answer
+ * as `data` then `complete`, as subscriptions-transport-ws does with execution and
+ * validation errors. The payload is the HTTP response body, byte for byte. */
+static void on_run_done(void *data, const gp_run_result_t *r)
+{
+    op_t *op = data;
+    gp_ws_proto_t *p = op->p;
+    bool not_run = r->outcome == GP_RUN_NOT_RUN || r->outcome == GP_RUN_MUTATION_REFUSED;
+    gp_arena_t *a = gp_arena_new(1024);
+    char *errors = p->which == GP_WS_TRANSPORT && not_run ? errors_of(a, r) : NULL;
+    if (errors != NULL) {
+        send_simple(p, "error", op->id, op->id_len, errors);
+    } else {
+        send_response(p, p->which == GP_WS_TRANSPORT ? "next" : "data", op, r);
+        send_simple(p, "complete", op->id, op->id_len, NULL);
+    }
+    gp_arena_free(a);
+    op_retire(p, op);
+}
+
+/* A subscription is refused for now: live queries are the next step (issue 10). */
+static bool is_subscription(const gp_ws_message_t *m)
+{
+    gp_operation_kind_t kind;
+    return gp_parse_operation_kind(m->query, m->query_len, m->operation_name, &kind) && kind == GP_OP_SUBSCRIPTION;
+}
+
+static void subscribe(gp_ws_proto_t *p, const gp_ws_message_t *m)
+{
+    if (!p->initialised) {
+        if (p->which == GP_WS_TRANSPORT)
+            close_with(p, GP_WS_CLOSE_UNAUTHORIZED, "Unauthorized");
+        else
+            send_refusal(p, m->id, m->id_len, "start received before the connection is initialised (connection_init)",
+                         "BAD_REQUEST");
+        return;
+    }
+    op_t *old = find_active(p, m->id, m->id_len);
+    if (old != NULL) {
+        if (p->which == GP_WS_TRANSPORT) {
+            char reason[CLOSE_REASON_MAX + 1];
+            size_t room = CLOSE_REASON_MAX - strlen("Subscriber for  already exists");
+            int n = (int)gp_ws_message_fit(m->id, m->id_len, room);
+            snprintf(reason, sizeof reason, "Subscriber for %.*s already exists", n, m->id);
+            close_with(p, GP_WS_CLOSE_SUBSCRIBER_EXISTS, reason);
+            return;
+        }
+        /* subscriptions-transport-ws stops the old operation of that id first */
+        gp_run_free(old->run);
+        old->run = NULL;
+        op_retire(p, old);
+    }
+    gp_snapshot_t *snap = atomic_load_explicit(p->env.snapshot, memory_order_acquire);
+    if (p->draining || snap == NULL) {
+        send_refusal(p, m->id, m->id_len,
+                     p->draining ? "the server is shutting down" : "the schema is not loaded yet",
+                     "SERVICE_UNAVAILABLE");
+        return;
+    }
+    if (p->nactive >= GP_WS_MAX_OPERATIONS) {
+        send_refusal(p, m->id, m->id_len,
+                     "too many operations at once on this socket (at most " STR(GP_WS_MAX_OPERATIONS) ")",
+                     "TOO_MANY_OPERATIONS");
+        return;
+    }
+    if (is_subscription(m)) {
+        send_refusal(p, m->id, m->id_len, "Subscriptions are not supported yet", "NOT_SUPPORTED");
+        return;
+    }
+    op_t *op = calloc(1, sizeof *op + m->id_len + 1);
+    if (op == NULL)
+        abort();
+    op->p = p;
+    op->id_len = m->id_len;
+    memcpy(op->id, m->id, m->id_len);
+    op->next = p->active;
+    p->active = op;
+    p->nactive++;
+    gp_operation_input_t in = {m->query, m->query_len, m->operation_name, m->variables, NULL};
+    gp_run_input_t run = {&in, 1, /* batch= */ false, /* queries_only= */ false, p->env.dev, p->env.max_response,
+                          p->env.max_memory, /* client_fd= */ -1};
+    /* The callback may come before this returns (an error found while planning,
+     * introspection): it retires the op, which then waits on `finished` with its
+     * run set here, for the reap. */
+    op->run = gp_run_start(p->env.pool, p->env.plans, snap, &run, on_run_done, op);
+}
+
+/* complete (stop): the run is forgotten, and nothing more goes out for its id. An
+ * id that is not running (done already, or never seen) is no error. */
+static void complete(gp_ws_proto_t *p, const gp_ws_message_t *m)
+{
+    op_t *op = find_active(p, m->id, m->id_len);
+    if (op == NULL)
+        return;
+    gp_run_free(op->run);
+    op->run = NULL;
+    op_retire(p, op);
+}
+
+static void init(gp_ws_proto_t *p)
+{
+    if (p->initialised && p->which == GP_WS_TRANSPORT) {
+        close_with(p, GP_WS_CLOSE_TOO_MANY_INITS, "Too many initialisation requests");
+        return;
+    }
+    p->initialised = true;
+    send_simple(p, "connection_ack", NULL, 0, NULL);
+    if (p->which == GP_WS_LEGACY)
+        send_simple(p, "ka", NULL, 0, NULL); /* right after the ack, as subscriptions-transport-ws does */
+}
+
+static void pong(gp_ws_proto_t *p, const json_t *payload)
+{
+    if (payload == NULL) {
+        send_simple(p, "pong", NULL, 0, NULL);
+        return;
+    }
+    gp_arena_t *a = gp_arena_new(256);
+    gp_strbuf_t sb;
+    gp_strbuf_init(&sb, a, MESSAGE_MAX);
+    gp_json_dump(&sb, payload);
+    if (!sb.error)
+        send_simple(p, "pong", NULL, 0, sb.data);
+    gp_arena_free(a);
+}
+
+/* A message that is not one of the protocol's: graphql-transport-ws closes 4400;
+ * the legacy protocol answers connection_error to what is not JSON and error to
+ * the rest, and goes on. */
+static void malformed(gp_ws_proto_t *p, const gp_ws_message_t *m)
+{
+    if (p->which == GP_WS_TRANSPORT) {
+        close_with(p, GP_WS_CLOSE_BAD_REQUEST, m->problem);
+        return;
+    }
+    gp_arena_t *a = gp_arena_new(512);
+    gp_strbuf_t sb;
+    gp_strbuf_init(&sb, a, MESSAGE_MAX);
+    gp_strbuf_lit(&sb, "{\"message\":");
+    gp_json_cstring(&sb, m->problem);
+    gp_strbuf_putc(&sb, '}');
+    if (m->kind == GP_WS_BAD_JSON)
+        send_simple(p, "connection_error", NULL, 0, sb.data);
+    else
+        send_simple(p, "error", m->id, m->id_len, sb.data);
+    gp_arena_free(a);
+}
+
+void gp_ws_proto_message(gp_ws_proto_t *p, const char *text, size_t len)
+{
+    if (p->closed)
+        return;
+    gp_ws_message_t m;
+    switch (gp_ws_message_read(p->which, text, len, &m)) {
+    case GP_WS_BAD_JSON:
+    case GP_WS_BAD_TYPE:
+    case GP_WS_BAD_FIELDS:
+        malformed(p, &m);
+        break;
+    case GP_WS_INIT:
+        init(p);
+        break;
+    case GP_WS_PING:
+        pong(p, m.payload);
+        break;
+    case GP_WS_PONG: /* an answer to nothing we asked, or a heartbeat: either is fine */
+        break;
+    case GP_WS_SUBSCRIBE:
+        subscribe(p, &m);
+        break;
+    case GP_WS_COMPLETE:
+        complete(p, &m);
+        break;
+    case GP_WS_TERMINATE:
+        close_with(p, GP_WS_CLOSE_NORMAL, "");
+        break;
+    }
+    gp_ws_message_release(&m);
+}
+
+gp_ws_proto_t *gp_ws_proto_new(gp_ws_protocol_t which, const gp_ws_env_t *env, const gp_ws_io_t *io, void *io_data)
+{
+    gp_ws_proto_t *p = calloc(1, sizeof *p);
+    if (p == NULL)
+        abort();
+    p->which = which;
+    p->env = *env;
+    p->io = io;
+    p->io_data = io_data;
+    return p;
+}
+
+void gp_ws_proto_init_timeout(gp_ws_proto_t *p)
+{
+    if (!p->initialised)
+        close_with(p, GP_WS_CLOSE_INIT_TIMEOUT, "Connection initialisation timeout");
+}
+
+void gp_ws_proto_keepalive(gp_ws_proto_t *p)
+{
+    if (p->which == GP_WS_LEGACY && p->initialised)
+        send_simple(p, "ka", NULL, 0, NULL);
+}
+
+void gp_ws_proto_drain(gp_ws_proto_t *p)
+{
+    p->draining = true;
+    if (p->active == NULL)
+        close_with(p, GP_WS_CLOSE_GOING_AWAY, "the server is shutting down");
+}
+
+void gp_ws_proto_closed(gp_ws_proto_t *p)
+{
+    p->closed = true;
+    while (p->active != NULL) {
+        op_t *op = p->active;
+        gp_run_free(op->run);
+        op->run = NULL;
+        op_retire(p, op);
+    }
+}
+
+void gp_ws_proto_reap(gp_ws_proto_t *p)
+{
+    while (p->finished != NULL) {
+        op_t *op = p->finished;
+        p->finished = op->next;
+        if (op->run != NULL)
+            gp_run_free(op->run);
+        free(op);
+    }
+}
+
+void gp_ws_proto_free(gp_ws_proto_t *p)
+{
+    gp_ws_proto_closed(p);
+    gp_ws_proto_reap(p);
+    free(p);
+}

@@ -382,8 +382,28 @@ static void test_request_limits(void)
                  "GRAPHPOST_SEND_TIMEOUT: expected an integer from 100 to 3600000, got \"5\"");
 }
 
+static void test_websocket_settings(void)
+{
+    gp_config_t cf;
+    char *const argv[] = {"graphpost"};
+    CHECK_INT(parse(&cf, 1, argv, ENV("HOME=/")), GP_CONFIG_OK);
+    CHECK_INT(cf.ws_init_timeout_ms, 3000);
+    CHECK_INT(cf.ws_keepalive_ms, 12000);
+    gp_config_free(&cf);
+    CHECK_INT(parse(&cf, NARGS("--ws-init-timeout", "50"), ARGS("--ws-init-timeout", "50"),
+                    ENV("GRAPHPOST_WS_INIT_TIMEOUT=9000", "GRAPHPOST_WS_KEEPALIVE=400")),
+              GP_CONFIG_OK);
+    CHECK_INT(cf.ws_init_timeout_ms, 50);
+    CHECK_INT(cf.ws_keepalive_ms, 400);
+    gp_config_free(&cf);
+    expect_error(1, ARGS(NULL), ENV("GRAPHPOST_WS_INIT_TIMEOUT=0"),
+                 "GRAPHPOST_WS_INIT_TIMEOUT: expected an integer from 1 to 600000, got \"0\"");
+    expect_error(NARGS("--ws-keepalive=10"), ARGS("--ws-keepalive=10"), ENV("HOME=/"),
+                 "--ws-keepalive: expected an integer from 100 to 3600000, got \"10\"");
+}
+
 TEST_MAIN(test_defaults, test_flags_beat_env, test_env_beats_default, test_graphpost_url_beats_database_url,
           test_db_parts_override_url, test_schema_beats_db_schema, test_bad_values, test_flag_value_forms,
           test_bad_env_overridden_by_flag_is_harmless, test_pool_split, test_help, test_max_body,
           test_describe_masks_secrets, test_flag_url_beats_env_parts, test_describe_masks_every_secret,
-          test_request_limits)
+          test_request_limits, test_websocket_settings)

@@ -232,6 +232,7 @@ static void on_message(h2o_websocket_conn_t *conn, const struct wslay_event_on_m
     case WSLAY_BINARY_FRAME: /* graphql-ws's server reads either as text */
         if (!s->closing)
             gp_ws_proto_message(s->proto, (const char *)arg->msg, arg->msg_length);
+        gp_ws_proto_reap(s->proto); /* what it completed: no run's callback is on the stack here */
         break;
     case WSLAY_CONNECTION_CLOSE: /* wslay queued the answer; nothing more goes out */
         gp_ws_proto_closed(s->proto);

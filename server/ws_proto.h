@@ -75,8 +75,9 @@ void gp_ws_proto_drain(gp_ws_proto_t *p);
  * forgotten and nothing more is sent. Idempotent. */
 void gp_ws_proto_closed(gp_ws_proto_t *p);
 
-/* Frees the runs that have answered. Call it where no run's callback can be on the
- * stack (the transport's flush, not inside gp_ws_io_t). */
+/* Frees the runs that have answered (or were completed by the client). Call it where
+ * no run's callback can be on the stack: after gp_ws_proto_message, in the transport's
+ * flush; never from inside gp_ws_io_t. */
 void gp_ws_proto_reap(gp_ws_proto_t *p);
 
 /* gp_ws_proto_closed, gp_ws_proto_reap, and frees the protocol. */

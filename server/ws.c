@@ -2,8 +2,8 @@
  * timers and teardown; the GraphQL protocols are server/ws_proto.c's.
  *
  * h2o calls on_message from inside wslay_event_recv, inside h2o_websocket_proceed:
- * nothing may be freed there, and proceed may not be re-entered. So the protocol only
- * ever queues (wslay copies each message), and a session's queue is flushed from the
+ * the session may not be freed there, and proceed may not be re-entered. So the
+ * protocol only ever queues (wslay copies each message), and a session's queue is flushed from the
  * context's zero timeout, at the end of the loop turn — one write for everything a
  * turn produced, from a frame where no run's callback and no wslay call is on the
  * stack. A session is freed where h2o reports the connection gone (on_message with
@@ -86,14 +86,12 @@ static void destroy(session_t *s, const char *why)
 /* Drops the socket without a handshake. Until the 101 is written h2o's HTTP/1
  * connection still holds the socket and this session as its upgrade callback's data,
  * so the session cannot go yet: the timer tries again later. */
-static bool drop(session_t *s, h2o_timeout_t *retry, h2o_timeout_entry_t *entry, const char *why)
+static void drop(session_t *s, h2o_timeout_t *retry, h2o_timeout_entry_t *entry, const char *why)
 {
-    if (s->conn->sock == NULL) {
+    if (s->conn->sock == NULL)
         h2o_timeout_link(s->ws->h2o->loop, retry, entry);
-        return false;
-    }
-    destroy(s, why);
-    return true;
+    else
+        destroy(s, why);
 }
 
 /* ---- queueing and flushing ---- */
@@ -116,7 +114,7 @@ static void queue(session_t *s, uint8_t opcode, const char *data, size_t len)
 {
     struct wslay_event_msg m = {opcode, (const uint8_t *)data, len};
     if (s->closing || wslay_event_queue_msg(s->conn->ws_ctx, &m) != 0)
-        return; /* closing, or wslay out of memory: the socket goes anyway */
+        return; /* closing: wslay takes no message once a close frame is queued */
     schedule_flush(s);
 }
 
@@ -218,7 +216,7 @@ static void on_close_wait(h2o_timeout_entry_t *e)
 
 /* ---- messages ---- */
 
-/* From inside wslay_event_recv: hand over, queue, never free (but for NULL). */
+/* From inside wslay_event_recv: hand over and queue; the session goes only on NULL. */
 static void on_message(h2o_websocket_conn_t *conn, const struct wslay_event_on_msg_recv_arg *arg)
 {
     session_t *s = conn->data;

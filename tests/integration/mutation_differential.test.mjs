@@ -431,14 +431,14 @@ class Printer {
 
 const lit = (s) => `'${String(s).replace(/'/g, "''")}'`;
 // The values PostgreSQL may refuse before it runs a statement (see Twin.statement), while
-// one statement of graphpost's is written: text it cannot read, numbers out of their
-// type's range, a domain's check (bound parameters), values too large for the column they
-// are assigned to (folded while planning).
+// one statement of graphpost's is written: `bound`, every value in the order graphpost
+// numbers its parameters (text a type cannot read, a number out of its type's range, a
+// domain's check); `planned`, values too large for the column they are assigned to.
 let parsed = null;
 // A value assigned to column `col` (insert or _set).
 function sqlAssigned(table, col, v) {
   const mod = TABLES[table].typmods?.[col];
-  if (parsed && mod && v !== null) parsed.push(`${v}::${mod}`);
+  if (parsed && mod && v !== null) parsed.planned.push(`${v}::${mod}`);
   return sqlValue(v, TABLES[table].cols[col]);
 }
 
@@ -450,7 +450,7 @@ function sqlValue(v, type) {
   else if (typeof v === 'number') text = `${v}::${sql}`;
   else if (Array.isArray(v)) text = v.length ? `ARRAY[${v.map(lit).join(', ')}]::${sql}` : `'{}'::${sql}`;
   else text = `${lit(v)}::${sql}`;
-  if (parsed) parsed.push(text);
+  if (parsed) parsed.bound.push(text);
   return text;
 }
 const COMPARE = { _eq: '=', _neq: '<>', _gt: '>', _lt: '<', _gte: '>=', _lte: '<=', _like: 'LIKE', _ilike: 'ILIKE', _nlike: 'NOT LIKE' };
@@ -740,7 +740,13 @@ class Gen {
     const sample = () => {
       const v = row ? row[col] : null;
       if (v !== null && v !== undefined && r.chance(0.8)) return v;
-      return type === 'timestamptz' ? '2024-06-01T00:00:00Z' : type === 'year' ? r.int(1950, 2024) : this.value(table, col);
+      // Values a filter compares with are always of their type: which of several wrong values
+      // PostgreSQL reports first would depend on the order graphpost's coercion gives a
+      // where's keys.
+      if (type === 'timestamptz') return '2024-06-01T00:00:00Z';
+      if (type === 'year') return r.int(1950, 2024);
+      if (type === 'smallint') return r.int(1, 200);
+      return this.value(table, col);
     };
     const v0 = sample();
     if (TYPES[type].ops === 'json') {
@@ -877,6 +883,12 @@ class Gen {
     if (!Object.keys(ops).length) {
       const c = r.pick(cols);
       ops._set = { [c]: setVal(c) };
+    }
+    // Keys in the input type's order, as graphpost coerces a variable (and so numbers its
+    // parameters: the first of two wrong values is the one PostgreSQL reports).
+    for (const [op, cols] of Object.entries(ops)) {
+      const order = Object.keys(this.schema.inputs[`${table}${op}_input`]);
+      ops[op] = Object.fromEntries(order.filter((k) => k in cols).map((k) => [k, cols[k]]));
     }
     return ops;
   }
@@ -1157,14 +1169,18 @@ class Twin {
 
   // The twin's statements for one statement of graphpost's (a root field, or one update of
   // update_T_many), written by `write`. graphpost sends the values as parameters of that
-  // one statement, which PostgreSQL reads (22007) and, planning it with them, folds into
-  // the columns' types (22003) before it runs any of it: the twin tries them first too.
+  // one statement, which PostgreSQL reads one after the other when they are bound (22007,
+  // 22003, a domain's 23514) and, planning the statement with them, folds into the columns'
+  // types (22003) before it runs any of it: the twin tries them first too, each on its own
+  // (PostgreSQL would convert some constants of one SELECT while parsing it, others later).
   statement(write) {
     const mark = this.lines.length;
-    parsed = [];
+    parsed = { bound: [], planned: [] };
     try {
       const plan = write();
-      if (parsed.length) this.lines.splice(mark, 0, `SELECT ${parsed.join(', ')} \\g /dev/null`);
+      const tries = parsed.bound.map((v) => `SELECT ${v} \\g /dev/null`);
+      if (parsed.planned.length) tries.push(`SELECT ${parsed.planned.join(', ')} \\g /dev/null`);
+      this.lines.splice(mark, 0, ...tries);
       return plan;
     } finally {
       parsed = null;

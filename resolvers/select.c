@@ -310,13 +310,14 @@ static int write_rows(gp_compile_t *c, const gp_table_t *t, const gp_function_t 
 
 /* A list of rows of `t`, optionally the array relationship `rel` of `outer`, or the rows
  * function `fn` returns (a computed field of `outer` when that is given). */
-static int write_list(gp_compile_t *c, const gp_table_t *t, const gp_function_t *fn, const gp_field_group_t *g,
-                      const char *parent_type, const gp_relationship_t *rel, const row_t *outer)
+static int write_list(gp_compile_t *c, const gp_table_t *t, const gp_function_t *fn, const char *source,
+                      const gp_field_group_t *g, const char *parent_type, const gp_relationship_t *rel,
+                      const row_t *outer)
 {
     list_args_t args;
     int rc = list_args(c, g->fields[0], parent_type, &args);
     if (rc == 0)
-        rc = write_rows(c, t, fn, NULL, g, rel, outer, &args);
+        rc = write_rows(c, t, fn, source, g, rel, outer, &args);
     list_args_free(&args);
     return rc;
 }
@@ -679,7 +680,7 @@ static int write_computed(gp_compile_t *c, const gp_function_t *fn, const gp_fie
         return write_function_value(c, fn, g, row->table->gql_name, row);
     if (++c->depth > GP_COMPILE_MAX_DEPTH) /* validation bounds the nesting of selections */
         return gp_compile_unreachable(c, g->fields[0]->offset, "fields nested more than %d deep", GP_COMPILE_MAX_DEPTH);
-    int rc = write_list(c, fn->table, fn, g, row->table->gql_name, NULL, row);
+    int rc = write_list(c, fn->table, fn, NULL, g, row->table->gql_name, NULL, row);
     c->depth--;
     return rc;
 }
@@ -711,7 +712,7 @@ static int write_row_value(gp_compile_t *c, const gp_field_group_t *g, void *ctx
                                       GP_COMPILE_MAX_DEPTH);
     int rc = aggregate                   ? write_aggregate(c, rel->target, NULL, g, t->gql_name, rel, row)
              : rel->kind == GP_REL_OBJECT ? write_object_relationship(c, g, rel, row)
-                                          : write_list(c, rel->target, NULL, g, t->gql_name, rel, row);
+                                          : write_list(c, rel->target, NULL, NULL, g, t->gql_name, rel, row);
     c->depth--;
     return rc;
 }
@@ -799,13 +800,13 @@ int gp_select_root_field(gp_compile_t *c, const gp_field_group_t *g)
     const gp_function_t *fn = root->function;
     switch (root->kind) {
     case GP_ROOT_LIST:
-        return write_list(c, root->table, NULL, g, "query_root", NULL, NULL);
+        return write_list(c, root->table, NULL, NULL, g, "query_root", NULL, NULL);
     case GP_ROOT_BY_PK:
         return write_by_pk(c, root->table, g);
     case GP_ROOT_AGGREGATE:
         return write_aggregate(c, root->table, NULL, g, "query_root", NULL, NULL);
     case GP_ROOT_FUNCTION:
-        return fn->returns == GP_FN_SETOF ? write_list(c, fn->table, fn, g, "query_root", NULL, NULL)
+        return fn->returns == GP_FN_SETOF ? write_list(c, fn->table, fn, NULL, g, "query_root", NULL, NULL)
                                           : write_function_value(c, fn, g, "query_root", NULL);
     case GP_ROOT_FUNCTION_AGGREGATE:
         return write_aggregate(c, fn->table, fn, g, "query_root", NULL, NULL);
@@ -831,10 +832,5 @@ int gp_select_written(gp_compile_t *c, const gp_table_t *t, const char *source, 
         gp_sql_raw(&c->sql, " LIMIT 1)");
         return 0;
     }
-    list_args_t args;
-    int rc = list_args(c, g->fields[0], parent_type, &args);
-    if (rc == 0)
-        rc = write_rows(c, t, NULL, source, g, NULL, NULL, &args);
-    list_args_free(&args);
-    return rc;
+    return write_list(c, t, NULL, source, g, parent_type, NULL, NULL);
 }

@@ -10,8 +10,8 @@
 #include "strbuf.h"
 
 /* X(kind, extensions.code, HTTP status). The database's error classes use Hasura's
- * codes (constraint-violation, data-exception, permission-error), which clients
- * written against Hasura look for. */
+ * codes (constraint-violation, data-exception, permission-error, not-supported),
+ * which clients written against Hasura look for. */
 #define GP_ERROR_KINDS(X)                                          \
     X(GP_E_PARSE, "GRAPHQL_PARSE_FAILED", 400)                     \
     X(GP_E_VALIDATION, "GRAPHQL_VALIDATION_FAILED", 400)           \
@@ -22,8 +22,14 @@
     X(GP_E_CONSTRAINT, "constraint-violation", 200)                \
     X(GP_E_DATA, "data-exception", 200)                            \
     X(GP_E_PERMISSION, "permission-error", 200)                    \
+    X(GP_E_NOT_SUPPORTED, "not-supported", 200)                    \
     X(GP_E_UNAVAILABLE, "SERVICE_UNAVAILABLE", 503)                \
     X(GP_E_INTERNAL, "INTERNAL_SERVER_ERROR", 500)
+
+/* The SQLSTATE graphpost's own statements raise when a nested insert cannot go on: a
+ * parent row was not written (on_conflict skipped it), so its children have no key.
+ * Class ZG lies in the range SQL leaves to implementations and PostgreSQL does not use. */
+#define GP_SQLSTATE_NO_ROW "ZG001"
 
 typedef enum {
 #define GP_X(kind, code, status) kind,

@@ -27,7 +27,8 @@
     X("42P10", false, GP_E_DATABASE, true, "distinct_on must match the start of order_by")  \
     X("23", false, GP_E_CONSTRAINT, true, "integrity_constraint_violation class")            \
     X("42501", false, GP_E_PERMISSION, true, "insufficient_privilege: row security, grants") \
-    X("P0001", false, GP_E_DATABASE, true, "raise_exception: a trigger's or policy's words")
+    X("P0001", false, GP_E_DATABASE, true, "raise_exception: a trigger's or policy's words")  \
+    X(GP_SQLSTATE_NO_ROW, false, GP_E_NOT_SUPPORTED, true, "a nested insert's parent row was not written")
 
 /* True if a read-only statement that failed with `sqlstate` may be sent again.
  * NULL (an error made by libpq itself, such as a lost connection) is not retryable

@@ -1,12 +1,10 @@
 /* resolvers/mutation.c — a mutation operation → its writes, then one statement that
- * reads them back. Each root field (each update of update_T_many) is one statement:
+ * reads them back. Each write is a statement of its own, with one data-modifying CTE:
  *
  *   WITH _w1 AS (INSERT INTO "public"."users" AS _t1 ("name", "email")
- *                VALUES ($1::text, $2::text) RETURNING *),
- *        _w2 AS (INSERT INTO "public"."posts" AS _t2 ("author_id", "title")
- *                VALUES ((SELECT "id" FROM _w1), $3::text) RETURNING *)
- *   SELECT set_config('graphpost.w0', json_build_object('n', <rows of every CTE>,
- *                     'rows', <the field's own rows as JSON>)::text, true)
+ *                VALUES ($1::text, $2::text) RETURNING _t1.*)
+ *   SELECT set_config('graphpost.w0', json_build_object('n', (SELECT count(*) FROM _w1),
+ *                     'rows', <its rows as JSON, when something reads them>)::text, true)
  *
  * and the last statement builds `data` from those settings:
  *
@@ -19,7 +17,11 @@
  * relationships under `returning` are read by a later statement, which sees every
  * write; the written rows travel to it in a setting local to the transaction. A field
  * followed by others that write is answered by a statement of its own right after its
- * writes (kept in graphpost.a<i>), as Hasura answers each field in turn. */
+ * writes (kept in graphpost.a<i>), as Hasura answers each field in turn.
+ *
+ * Root fields write once (update_T_many: once per update), except inserts with
+ * relationships, which take the steps Hasura takes, each a statement that sees the
+ * ones before it: an object's parents, the object, its children. */
 #include "resolvers/mutation.h"
 
 #include <string.h>
@@ -31,36 +33,24 @@
 
 #define MAX_FILLS 16 /* object relationships of one inserted row, plus its parent's key */
 
-/* One write statement: its CTEs are _w1 … _w<nctes>. */
+/* The statements written so far: write i keeps what it wrote in graphpost.w<i>. */
+typedef struct {
+    gp_plan_write_t *items;
+    int n, cap;
+} writes_t;
+
+/* One write statement, its CTE _w1. */
 typedef struct {
     gp_compile_t *c;
-    int nctes;
-    int *roots;             /* the CTEs holding the rows the field answers with */
-    int nroots, roots_cap;
-    bool keep_rows;         /* the answer reads the rows (returning, or a row itself) */
+    bool keep_rows;         /* something reads the rows (returning, a row itself, a child's key) */
 } write_t;
 
-static void add_root(write_t *w, int cte)
+/* Starts the next write statement in c->sql. */
+static void begin_write(gp_compile_t *c, write_t *w, bool keep_rows)
 {
-    if (!w->keep_rows)
-        return;
-    if (w->nroots == w->roots_cap) {
-        int cap = w->roots_cap ? 2 * w->roots_cap : 8;
-        int *grown = gp_arena_alloc(w->c->arena, sizeof *grown * (size_t)cap);
-        if (w->nroots > 0)
-            memcpy(grown, w->roots, sizeof *grown * (size_t)w->nroots);
-        w->roots = grown;
-        w->roots_cap = cap;
-    }
-    w->roots[w->nroots++] = cte;
-}
-
-/* Opens CTE _w<n>: "WITH _wN AS (" or ", _wN AS (". */
-static int open_cte(write_t *w)
-{
-    w->nctes++;
-    gp_strbuf_printf(&w->c->sql.text, "%s_w%d AS (", w->nctes == 1 ? "WITH " : ", ", w->nctes);
-    return w->nctes;
+    gp_sql_init(&c->sql, c->arena);
+    *w = (write_t){.c = c, .keep_rows = keep_rows};
+    gp_sql_raw(&c->sql, "WITH _w1 AS (");
 }
 
 /* "<verb> "schema"."t" AS _tN": the target of an INSERT, UPDATE or DELETE. */
@@ -72,14 +62,40 @@ static void write_target(gp_compile_t *c, const char *verb, const gp_table_t *t,
     gp_sql_alias(&c->sql, alias);
 }
 
-/* Closes CTE `cte`, which returns the rows it wrote: " RETURNING _tN.*)". */
-static void close_returning(write_t *w, int cte, int alias, bool root)
+/* Closes the CTE, which returns the rows it wrote: " RETURNING _tN.*)". */
+static void close_returning(gp_compile_t *c, int alias)
 {
-    gp_sql_raw(&w->c->sql, " RETURNING ");
-    gp_sql_alias(&w->c->sql, alias);
-    gp_sql_raw(&w->c->sql, ".*)");
-    if (root)
-        add_root(w, cte);
+    gp_sql_raw(&c->sql, " RETURNING ");
+    gp_sql_alias(&c->sql, alias);
+    gp_sql_raw(&c->sql, ".*)");
+}
+
+/* Ends the statement: SELECT set_config('graphpost.wK', {"n": <rows written>, "rows":
+ * <them, or [] when nothing reads them>}, true), K being the number the write gets. */
+static void remember(write_t *w, int index)
+{
+    gp_compile_t *c = w->c;
+    gp_strbuf_printf(&c->sql.text,
+                     " SELECT set_config('graphpost.w%d', json_build_object('n', (SELECT count(*) FROM _w1), 'rows', %s)"
+                     "::text, true)",
+                     index, w->keep_rows ? "(SELECT coalesce(json_agg(_w1), '[]') FROM _w1)" : "'[]'::json");
+}
+
+/* Makes c->sql the next write: its text and parameters become writes->items[n]. */
+static int end_write(gp_compile_t *c, writes_t *writes, const char *key, long at)
+{
+    if (gp_sql_failed(&c->sql))
+        return gp_compile_fail_kind(c, GP_E_TOO_COMPLEX, at, "The mutation compiles to too large a statement.");
+    if (writes->n == writes->cap) {
+        int cap = writes->cap ? 2 * writes->cap : 4;
+        gp_plan_write_t *grown = gp_arena_alloc(c->arena, sizeof *grown * (size_t)cap);
+        if (writes->n > 0)
+            memcpy(grown, writes->items, sizeof *grown * (size_t)writes->n);
+        writes->items = grown;
+        writes->cap = cap;
+    }
+    writes->items[writes->n++] = (gp_plan_write_t){c->sql.text.data, {c->sql.nparams, c->sql.params}, key};
+    return 0;
 }
 
 /* $n::type for a value of `col`; an SQL NULL for null. */
@@ -96,12 +112,42 @@ static void column_value(gp_compile_t *c, const gp_column_t *col, const json_t *
 
 /* ---- insert ---- */
 
-/* Columns of the rows being inserted that take their value from a row another CTE
- * inserted: an array relationship's children take their parent's key, a row takes the
- * key of the parent an object relationship inserted first. */
+/* A growing list of write numbers. */
 typedef struct {
-    int cte;
-    const gp_table_t *from; /* the table of that CTE's rows */
+    int *items;
+    int n, cap;
+} ints_t;
+
+static void ints_add(gp_arena_t *arena, ints_t *l, int v)
+{
+    if (l->n == l->cap) {
+        int cap = l->cap ? 2 * l->cap : 8;
+        int *grown = gp_arena_alloc(arena, sizeof *grown * (size_t)cap);
+        if (l->n > 0)
+            memcpy(grown, l->items, sizeof *grown * (size_t)l->n);
+        l->items = grown;
+        l->cap = cap;
+    }
+    l->items[l->n++] = v;
+}
+
+/* An insert field's steps. */
+typedef struct {
+    gp_compile_t *c;
+    writes_t *writes;
+    const char *key;        /* the root field's response key */
+    long at;
+    bool keep_rows;         /* the answer reads the rows the field inserts */
+    ints_t steps;           /* the writes that insert, in order */
+    ints_t roots;           /* those of them inserting the field's own objects */
+} insert_t;
+
+/* Columns of the rows a step inserts that take their value from a row an earlier step
+ * wrote: an array relationship's children take their parent's key, a row takes the key
+ * of the parent its object relationship inserted first. */
+typedef struct {
+    int write;              /* the step whose setting holds that row */
+    const gp_table_t *from; /* its table */
     int ncols;
     const int *cols;        /* columns of the rows being inserted */
     const int *from_cols;   /* pairwise: the columns of `from` they take */
@@ -116,6 +162,16 @@ static const fill_t *fill_of(const fill_t *fills, int nfills, int col, int *k)
                 return &fills[i];
             }
     return NULL;
+}
+
+/* (SELECT "col" FROM json_populate_record(NULL::"s"."t", <the row step K wrote>)) */
+static void fill_value(gp_compile_t *c, const fill_t *f, int k)
+{
+    gp_sql_raw(&c->sql, "(SELECT ");
+    gp_sql_ident(&c->sql, f->from->columns[f->from_cols[k]].name);
+    gp_sql_raw(&c->sql, " FROM json_populate_record(NULL::");
+    gp_sql_raw(&c->sql, f->from->sql_name);
+    gp_strbuf_printf(&c->sql.text, ", current_setting('graphpost.w%d')::json->'rows'->0))", f->write);
 }
 
 /* A key of an insert input object that is a relationship, not a column. */
@@ -167,12 +223,11 @@ static int write_on_conflict(gp_compile_t *c, const gp_table_t *t, int alias, co
     return 0;
 }
 
-/* One CTE inserting `objects` (their columns only) into `t`, with `fills` filling the
- * keys that come from other CTEs. A column no object gives takes its default. */
-static int insert_cte(write_t *w, const gp_table_t *t, const json_t *objects, const json_t *on_conflict, long at,
+/* The CTE inserting `objects` (their columns only) into `t`, with `fills` filling the
+ * keys that come from earlier steps. A column no object gives takes its default. */
+static int insert_cte(gp_compile_t *c, const gp_table_t *t, const json_t *objects, const json_t *on_conflict, long at,
                       const fill_t *fills, int nfills)
 {
-    gp_compile_t *c = w->c;
     bool *used = gp_arena_calloc(c->arena, sizeof(bool) * (size_t)(t->ncolumns > 0 ? t->ncolumns : 1));
     int nused = 0;
     for (int i = 0; i < t->ncolumns; i++) {
@@ -192,7 +247,6 @@ static int insert_cte(write_t *w, const gp_table_t *t, const json_t *objects, co
     }
     if (nused == 0 && t->ncolumns > 0)
         used[0] = true; /* every row all defaults: VALUES (DEFAULT), (DEFAULT) … */
-    int cte = open_cte(w);
     int alias = ++c->next_alias;
     write_target(c, "INSERT INTO ", t, alias);
     gp_sql_raw(&c->sql, " (");
@@ -214,101 +268,159 @@ static int insert_cte(write_t *w, const gp_table_t *t, const json_t *objects, co
             int k;
             const fill_t *f = fill_of(fills, nfills, i, &k);
             const json_t *v = json_object_get(o, t->columns[i].gql_name);
-            if (f != NULL) {
-                gp_sql_raw(&c->sql, "(SELECT ");
-                gp_sql_ident(&c->sql, f->from->columns[f->from_cols[k]].name);
-                gp_strbuf_printf(&c->sql.text, " FROM _w%d)", f->cte);
-            } else if (v != NULL) {
+            if (f != NULL)
+                fill_value(c, f, k);
+            else if (v != NULL)
                 column_value(c, &t->columns[i], v);
-            } else {
+            else
                 gp_sql_raw(&c->sql, "DEFAULT");
-            }
         }
         gp_sql_raw(&c->sql, ")");
     }
     if (on_conflict != NULL && !json_is_null(on_conflict) && write_on_conflict(c, t, alias, on_conflict, at) != 0)
         return -1;
-    close_returning(w, cte, alias, false); /* insert_rows knows whether these rows are the answer's */
-    return cte;
+    close_returning(c, alias);
+    return 0;
 }
 
-static int insert_rows(write_t *w, const gp_table_t *t, const json_t *objects, const json_t *on_conflict, long at,
-                       const fill_t *parent, bool roots);
-
-/* One object with relationships: the parents its object relationships insert first,
- * then the row (its own CTE, whose number *cte gets), then the children of its array
- * relationships. */
-static int insert_object(write_t *w, const gp_table_t *t, const json_t *object, const json_t *on_conflict, long at,
-                         const fill_t *parent, int *cte)
+/* One step: a statement inserting `objects` into `t`. `root`: they are the field's own
+ * objects; `parent`: later steps take keys from its row. Returns its write number, or
+ * -1 with an error added. */
+static int insert_step(insert_t *ins, const gp_table_t *t, const json_t *objects, const json_t *on_conflict,
+                       const fill_t *fills, int nfills, bool root, bool parent)
 {
-    gp_compile_t *c = w->c;
+    gp_compile_t *c = ins->c;
+    write_t w;
+    begin_write(c, &w, parent || (root && ins->keep_rows));
+    if (insert_cte(c, t, objects, on_conflict, ins->at, fills, nfills) != 0)
+        return -1;
+    int index = ins->writes->n;
+    remember(&w, index);
+    if (end_write(c, ins->writes, ins->key, ins->at) != 0)
+        return -1;
+    ints_add(c->arena, &ins->steps, index);
+    if (root)
+        ints_add(c->arena, &ins->roots, index);
+    return index;
+}
+
+/* A statement failing the transaction when step `write` (into `t`) inserted no row: the
+ * rows that need its key cannot have it (on_conflict skipped it, or a trigger did).
+ * Hasura's words; `what`: "object relation \"rel\"" or "array relations". GraphQL names
+ * need no quoting inside the SQL string. */
+static int require_row(insert_t *ins, int write, const char *what, const gp_table_t *t)
+{
+    gp_compile_t *c = ins->c;
+    gp_sql_init(&c->sql, c->arena);
+    gp_strbuf_printf(&c->sql.text,
+                     "DO $$BEGIN IF (current_setting('graphpost.w%d')::json->>'n')::int = 0 THEN RAISE EXCEPTION "
+                     "'cannot proceed to insert %s since insert to table \"%s\" affects zero rows' USING ERRCODE = '%s'; "
+                     "END IF; END$$",
+                     write, what, t->gql_name, GP_SQLSTATE_NO_ROW);
+    return end_write(c, ins->writes, ins->key, ins->at);
+}
+
+static int insert_objects(insert_t *ins, const gp_table_t *t, const json_t *objects, const json_t *on_conflict,
+                          const fill_t *parent, bool root);
+
+/* One object with relationships, as Hasura inserts it: each parent its object
+ * relationships name, then the row with their keys, then the children of its array
+ * relationships with its key. */
+static int insert_object(insert_t *ins, const gp_table_t *t, const json_t *object, const json_t *on_conflict,
+                         const fill_t *parent, bool root, int *write)
+{
+    gp_compile_t *c = ins->c;
     if (++c->depth > GP_COMPILE_MAX_DEPTH)
-        return gp_compile_fail(c, at, "Nested inserts go deeper than %d levels.", GP_COMPILE_MAX_DEPTH);
+        return gp_compile_fail(c, ins->at, "Nested inserts go deeper than %d levels.", GP_COMPILE_MAX_DEPTH);
     fill_t fills[MAX_FILLS];
     int nfills = 0;
     if (parent != NULL)
         fills[nfills++] = *parent;
+    bool children = false;
     const char *key;
     json_t *v;
     json_object_foreach((json_t *)object, key, v) {
         const gp_relationship_t *rel = gp_table_relationship(t, key);
-        if (rel == NULL || rel->kind != GP_REL_OBJECT || json_is_null(v))
+        if (rel == NULL || json_is_null(v))
             continue;
+        if (rel->kind == GP_REL_ARRAY) {
+            children = true;
+            continue;
+        }
         if (nfills == MAX_FILLS)
-            return gp_compile_fail(c, at, "An object of \"%s\" inserts more than %d parents.", t->gql_name,
+            return gp_compile_fail(c, ins->at, "An object of \"%s\" inserts more than %d parents.", t->gql_name,
                                    MAX_FILLS - 1);
-        json_t *row = json_pack("[O]", json_object_get(v, "data"));
-        int pc = 0;
-        int rc = insert_object(w, rel->target, json_array_get(row, 0), json_object_get(v, "on_conflict"), at, NULL, &pc);
-        json_decref(row);
-        if (rc != 0)
+        int pw = 0;
+        if (insert_object(ins, rel->target, json_object_get(v, "data"), json_object_get(v, "on_conflict"), NULL, false,
+                          &pw) != 0 ||
+            require_row(ins, pw, gp_arena_printf(c->arena, "object relation \"%s\"", key), rel->target) != 0)
             return -1;
-        fills[nfills++] = (fill_t){pc, rel->target, rel->ncols, rel->local_cols, rel->remote_cols};
+        fills[nfills++] = (fill_t){pw, rel->target, rel->ncols, rel->local_cols, rel->remote_cols};
     }
     json_t *one = json_pack("[O]", object);
-    *cte = insert_cte(w, t, one, on_conflict, at, fills, nfills);
+    *write = insert_step(ins, t, one, on_conflict, fills, nfills, root, true);
     json_decref(one);
-    if (*cte < 0)
+    if (*write < 0 || (children && require_row(ins, *write, "array relations", t) != 0))
         return -1;
     json_object_foreach((json_t *)object, key, v) {
         const gp_relationship_t *rel = gp_table_relationship(t, key);
         if (rel == NULL || rel->kind != GP_REL_ARRAY || json_is_null(v))
             continue;
-        fill_t children = {*cte, t, rel->ncols, rel->remote_cols, rel->local_cols};
-        if (insert_rows(w, rel->target, json_object_get(v, "data"), json_object_get(v, "on_conflict"), at, &children,
-                        false) != 0)
+        fill_t to_children = {*write, t, rel->ncols, rel->remote_cols, rel->local_cols};
+        if (insert_objects(ins, rel->target, json_object_get(v, "data"), json_object_get(v, "on_conflict"),
+                           &to_children, false) != 0)
             return -1;
     }
     c->depth--;
     return 0;
 }
 
-/* Inserts `objects` into `t`: all in one CTE when none has relationships to insert,
- * else one CTE per object (and more for its relationships). `roots`: these are the
- * rows the field answers with. */
-static int insert_rows(write_t *w, const gp_table_t *t, const json_t *objects, const json_t *on_conflict, long at,
-                       const fill_t *parent, bool roots)
+/* Inserts `objects` into `t`: in one step when none has relationships to insert, else
+ * object by object. */
+static int insert_objects(insert_t *ins, const gp_table_t *t, const json_t *objects, const json_t *on_conflict,
+                          const fill_t *parent, bool root)
 {
     if (json_array_size(objects) == 0)
         return 0;
-    if (!has_relationships(t, objects)) {
-        int cte = insert_cte(w, t, objects, on_conflict, at, parent, parent != NULL);
-        if (cte < 0)
-            return -1;
-        if (roots)
-            add_root(w, cte);
-        return 0;
-    }
+    if (!has_relationships(t, objects))
+        return insert_step(ins, t, objects, on_conflict, parent, parent != NULL, root, false) < 0 ? -1 : 0;
     size_t i;
     json_t *o;
     json_array_foreach(objects, i, o) {
-        int cte = 0;
-        if (insert_object(w, t, o, on_conflict, at, parent, &cte) != 0)
+        int write;
+        if (insert_object(ins, t, o, on_conflict, parent, root, &write) != 0)
             return -1;
-        if (roots)
-            add_root(w, cte);
     }
     return 0;
+}
+
+/* The writes of an insert field; when it took more than one step, a last one gathering
+ * what they wrote into one setting, as if one statement had written it all: n counts
+ * every row, parents and children too, and rows are the field's own objects'. */
+static int compile_insert(gp_compile_t *c, writes_t *writes, const gp_field_t *f, const gp_field_group_t *g,
+                          const json_t *objects, const json_t *on_conflict, bool keep_rows)
+{
+    insert_t ins = {c, writes, g->key, g->fields[0]->offset, keep_rows, {0}, {0}};
+    if (insert_objects(&ins, f->table, objects, on_conflict, NULL, true) != 0)
+        return -1;
+    if (ins.steps.n == 1 && writes->n == ins.steps.items[0] + 1)
+        return 0;
+    gp_sql_init(&c->sql, c->arena);
+    gp_strbuf_printf(&c->sql.text, "SELECT set_config('graphpost.w%d', json_build_object('n', 0", writes->n);
+    for (int i = 0; i < ins.steps.n; i++)
+        gp_strbuf_printf(&c->sql.text, " + (current_setting('graphpost.w%d')::json->>'n')::int", ins.steps.items[i]);
+    gp_sql_raw(&c->sql, ", 'rows', ");
+    if (!keep_rows || ins.roots.n == 0) {
+        gp_sql_raw(&c->sql, "'[]'::json");
+    } else {
+        gp_sql_raw(&c->sql, "(SELECT coalesce(json_agg(_r.r), '[]') FROM (");
+        for (int i = 0; i < ins.roots.n; i++)
+            gp_strbuf_printf(&c->sql.text, "%sSELECT json_array_elements(current_setting('graphpost.w%d')::json->'rows')",
+                             i > 0 ? " UNION ALL " : "", ins.roots.items[i]);
+        gp_sql_raw(&c->sql, ") AS _r(r))");
+    }
+    gp_sql_raw(&c->sql, ")::text, true)");
+    return end_write(c, writes, g->key, g->fields[0]->offset);
 }
 
 /* ---- update and delete ---- */
@@ -404,19 +516,18 @@ static int write_match(gp_compile_t *c, const gp_table_t *t, int alias, const js
     return gp_filter_where(c, t, alias, where, at);
 }
 
-/* One CTE updating the rows of `t` that `where` (or the key) picks with the operators of
+/* The CTE updating the rows of `t` that `where` (or the key) picks with the operators of
  * `args` (an object holding _set, _inc, …). */
-static int update_cte(write_t *w, const gp_table_t *t, const json_t *args, const json_t *where, const json_t *key,
+static int update_cte(gp_compile_t *c, const gp_table_t *t, const json_t *args, const json_t *where, const json_t *key,
                       long at)
 {
-    gp_compile_t *c = w->c;
     json_t *ops[NUPDATE_OPS];
     for (int k = 0; k < NUPDATE_OPS; k++) {
         ops[k] = json_object_get(args, update_ops[k].arg);
         if (ops[k] != NULL && !json_is_object(ops[k]))
             ops[k] = NULL; /* null: no such operator */
     }
-    int cte = open_cte(w), alias = ++c->next_alias;
+    int alias = ++c->next_alias;
     write_target(c, "UPDATE ", t, alias);
     int n = write_assignments(c, t, alias, ops, at);
     if (n < 0)
@@ -426,26 +537,23 @@ static int update_cte(write_t *w, const gp_table_t *t, const json_t *args, const
                                       "_delete_key, _delete_elem, _delete_at_path.", t->gql_name);
     if (write_match(c, t, alias, where, key, at) != 0)
         return -1;
-    close_returning(w, cte, alias, true);
+    close_returning(c, alias);
     return 0;
 }
 
-static int delete_cte(write_t *w, const gp_table_t *t, const json_t *where, const json_t *key, long at)
+static int delete_cte(gp_compile_t *c, const gp_table_t *t, const json_t *where, const json_t *key, long at)
 {
-    gp_compile_t *c = w->c;
-    int cte = open_cte(w), alias = ++c->next_alias;
+    int alias = ++c->next_alias;
     write_target(c, "DELETE FROM ", t, alias);
     if (write_match(c, t, alias, where, key, at) != 0)
         return -1;
-    close_returning(w, cte, alias, true);
+    close_returning(c, alias);
     return 0;
 }
 
 /* A VOLATILE function's rows: SELECT * FROM "schema"."fn"(…) AS _f. */
-static int function_cte(write_t *w, const gp_function_t *fn, const json_t *args, long at)
+static int function_cte(gp_compile_t *c, const gp_function_t *fn, const json_t *args, long at)
 {
-    gp_compile_t *c = w->c;
-    int cte = open_cte(w);
     gp_sql_raw(&c->sql, "SELECT * FROM ");
     if (gp_select_call(c, fn, args, at) != 0)
         return -1;
@@ -453,38 +561,10 @@ static int function_cte(write_t *w, const gp_function_t *fn, const json_t *args,
     if (fn->returns == GP_FN_ROW) /* no row: a row of nulls */
         gp_sql_raw(&c->sql, " WHERE NOT (_f IS NULL)");
     gp_sql_raw(&c->sql, ")");
-    add_root(w, cte);
     return 0;
 }
 
-/* SELECT set_config('graphpost.wK', {"n": <rows of every CTE>, "rows": <the roots' rows>}, true);
- * the rows only when the answer reads them (w->nroots is 0 otherwise). */
-static void remember(write_t *w, int index)
-{
-    gp_compile_t *c = w->c;
-    gp_strbuf_printf(&c->sql.text, " SELECT set_config('graphpost.w%d', json_build_object('n', ", index);
-    if (w->nctes == 0)
-        gp_sql_raw(&c->sql, "0");
-    for (int i = 1; i <= w->nctes; i++)
-        gp_strbuf_printf(&c->sql.text, "%s(SELECT count(*) FROM _w%d)", i > 1 ? " + " : "", i);
-    gp_sql_raw(&c->sql, ", 'rows', ");
-    if (w->nroots == 0) {
-        gp_sql_raw(&c->sql, "'[]'::json");
-    } else {
-        gp_sql_raw(&c->sql, "(SELECT coalesce(json_agg(_r), '[]') FROM (");
-        for (int i = 0; i < w->nroots; i++)
-            gp_strbuf_printf(&c->sql.text, "%sSELECT * FROM _w%d", i > 0 ? " UNION ALL " : "", w->roots[i]);
-        gp_sql_raw(&c->sql, ") AS _r)");
-    }
-    gp_sql_raw(&c->sql, ")::text, true)");
-}
-
 /* ---- the root fields ---- */
-
-typedef struct {
-    gp_plan_write_t *items;
-    int n, cap;
-} writes_t;
 
 /* Does the answer to root field `g` (`f`) read the rows written? A T_mutation_response
  * does only when `returning` is selected (a bulk insert that asks for affected_rows
@@ -503,37 +583,13 @@ static bool reads_rows(gp_compile_t *c, const gp_field_t *f, const gp_field_grou
     return failed != 0; /* an error is reported again when the answer is written */
 }
 
-/* Starts the next write statement for root field `g` (`f`) in c->sql. */
-static void begin_write(gp_compile_t *c, write_t *w, const gp_field_t *f, const gp_field_group_t *g)
-{
-    gp_sql_init(&c->sql, c->arena);
-    *w = (write_t){.c = c, .keep_rows = reads_rows(c, f, g)};
-}
-
-/* Ends it: its text and parameters become writes->items[n]. */
-static int end_write(gp_compile_t *c, writes_t *writes, const char *key, long at)
-{
-    if (gp_sql_failed(&c->sql))
-        return gp_compile_fail_kind(c, GP_E_TOO_COMPLEX, at, "The mutation compiles to too large a statement.");
-    if (writes->n == writes->cap) {
-        int cap = writes->cap ? 2 * writes->cap : 4;
-        gp_plan_write_t *grown = gp_arena_alloc(c->arena, sizeof *grown * (size_t)cap);
-        if (writes->n > 0)
-            memcpy(grown, writes->items, sizeof *grown * (size_t)writes->n);
-        writes->items = grown;
-        writes->cap = cap;
-    }
-    writes->items[writes->n++] = (gp_plan_write_t){c->sql.text.data, {c->sql.nparams, c->sql.params}, key};
-    return 0;
-}
-
 /* The write of one update (of update_T, update_T_by_pk or an item of update_T_many). */
 static int compile_update(gp_compile_t *c, writes_t *writes, const gp_field_t *f, const gp_field_group_t *g,
                           const json_t *args, const json_t *key, long at)
 {
     write_t w;
-    begin_write(c, &w, f, g);
-    if (update_cte(&w, f->table, args, json_object_get(args, "where"), key, at) != 0)
+    begin_write(c, &w, reads_rows(c, f, g));
+    if (update_cte(c, f->table, args, json_object_get(args, "where"), key, at) != 0)
         return -1;
     remember(&w, writes->n);
     return end_write(c, writes, g->key, at);
@@ -555,7 +611,8 @@ static json_t *args_object(gp_compile_t *c, const gp_field_group_t *g, int *fail
     return all;
 }
 
-/* The writes of root field `g` (`f` of mutation_root): the first is writes->n on entry. */
+/* The writes of root field `g` (`f` of mutation_root): the first is writes->n on entry,
+ * the answer reads the last (update_T_many: one per update). */
 static int compile_field(gp_compile_t *c, writes_t *writes, const gp_field_t *f, const gp_field_group_t *g)
 {
     long at = g->fields[0]->offset;
@@ -565,15 +622,14 @@ static int compile_field(gp_compile_t *c, writes_t *writes, const gp_field_t *f,
         goto Done;
     const gp_table_t *t = f->table;
     write_t w;
-    begin_write(c, &w, f, g);
     switch (f->role) {
     case GP_FIELD_INSERT:
     case GP_FIELD_INSERT_ONE: {
         json_t *objects = f->role == GP_FIELD_INSERT ? json_incref(json_object_get(args, "objects"))
                                                      : json_pack("[O]", json_object_get(args, "object"));
-        rc = insert_rows(&w, t, objects, json_object_get(args, "on_conflict"), at, NULL, true);
+        rc = compile_insert(c, writes, f, g, objects, json_object_get(args, "on_conflict"), reads_rows(c, f, g));
         json_decref(objects);
-        break;
+        goto Done;
     }
     case GP_FIELD_UPDATE:
         rc = compile_update(c, writes, f, g, args, NULL, at);
@@ -596,13 +652,14 @@ static int compile_field(gp_compile_t *c, writes_t *writes, const gp_field_t *f,
         goto Done;
     }
     case GP_FIELD_DELETE:
-        rc = delete_cte(&w, t, json_object_get(args, "where"), NULL, at);
-        break;
     case GP_FIELD_DELETE_BY_PK:
-        rc = delete_cte(&w, t, NULL, args, at);
+        begin_write(c, &w, reads_rows(c, f, g));
+        rc = f->role == GP_FIELD_DELETE ? delete_cte(c, t, json_object_get(args, "where"), NULL, at)
+                                        : delete_cte(c, t, NULL, args, at);
         break;
     case GP_FIELD_MUTATION_FUNCTION:
         if (f->function->returns == GP_FN_SCALAR) {
+            gp_sql_init(&c->sql, c->arena);
             gp_strbuf_printf(&c->sql.text, "SELECT set_config('graphpost.w%d', json_build_object('v', ", writes->n);
             if ((rc = gp_select_call(c, f->function, json_object_get(args, "args"), at)) == 0) {
                 gp_sql_raw(&c->sql, ")::text, true)");
@@ -610,7 +667,8 @@ static int compile_field(gp_compile_t *c, writes_t *writes, const gp_field_t *f,
             }
             goto Done;
         }
-        rc = function_cte(&w, f->function, json_object_get(args, "args"), at);
+        begin_write(c, &w, true);
+        rc = function_cte(c, f->function, json_object_get(args, "args"), at);
         break;
     default:
         rc = gp_compile_unreachable(c, at, "the field \"%s\" on \"mutation_root\"", g->name);
@@ -629,7 +687,7 @@ Done:
 
 typedef struct {
     const gp_field_group_t *groups;
-    const int *first;       /* by group, in list order: its first write */
+    const int *first;       /* by group, in list order: the first write its answer reads */
     const int *count;       /* and how many */
     const bool *stored;     /* its answer was read before the fields after it wrote: in graphpost.a<i> */
 } fields_t;
@@ -782,6 +840,8 @@ int gp_mutation_compile(gp_compile_t *c, const gp_operation_t *op, const gp_plan
             return gp_compile_unreachable(c, g->fields[0]->offset, "the field \"%s\" on \"mutation_root\"", g->name);
         if (compile_field(c, &ws, f, g) != 0)
             return -1;
+        if (f->role != GP_FIELD_UPDATE_MANY)
+            first[i] = ws.n - 1; /* an insert's steps came first: the answer reads the last */
         count[i] = ws.n - first[i];
         if (i < last) {
             if (store_answer(c, &ws, g, i, &fs) != 0)

@@ -1,5 +1,6 @@
 /* resolvers/mutation.h — a mutation operation → the statements that write (one per root
- * field, one per update of update_T_many) and the one that reads back what they wrote. */
+ * field, one per update of update_T_many, one per step of a nested insert) and the one
+ * that reads back what they wrote. */
 #ifndef GP_MUTATION_H
 #define GP_MUTATION_H
 

@@ -1211,6 +1211,51 @@ describe('several mutation fields in one request', () => {
         (select count(*) from posts where title like '${t}-%'), (select count(*) from comments where body like '${t}-%'))`), [0, 0, 0]);
   });
 
+  // Hasura inserts a nested object in steps (its parents, the row, its children) and
+  // stops when a step that others take a key from wrote no row; so does graphpost.
+  it('a parent that on_conflict skips stops the nested insert: not-supported, nothing written', async () => {
+    const t = tag();
+    const u = mkUser({ t, db: blog.db }, 'x');
+    await expectFailure(blog, `mutation { insert_posts_one(object: {title: "${t}-p", author_id: 1,
+        editor: {data: {name: "n", email: "${u.email}"}, on_conflict: {constraint: users_email_key, update_columns: []}}}) { id } }`,
+    undefined, { code: 'not-supported', sqlstate: 'ZG001',
+      message: /^cannot proceed to insert object relation "editor" since insert to table "users" affects zero rows$/ });
+    await expectFailure(blog, `mutation { insert_users_one(object: {name: "n", email: "${u.email}",
+        posts_by_author_id: {data: [{title: "${t}-p"}]}}, on_conflict: {constraint: users_email_key, update_columns: [name],
+        where: {karma: {_gt: 100}}}) { id } }`,
+    undefined, { code: 'not-supported', sqlstate: 'ZG001',
+      message: /^cannot proceed to insert array relations since insert to table "users" affects zero rows$/ });
+    // Without children to key, a skipped row is no error: it is simply not written.
+    const d = await blog.gql.data(`mutation { insert_users(objects: [{name: "n", email: "${u.email}"}],
+        on_conflict: {constraint: users_email_key, update_columns: []}) { affected_rows } }`);
+    assert.deepEqual(d, { insert_users: { affected_rows: 0 } });
+  });
+
+  it('two objects of one field upserting the same parent: the second sees the first\'s row', async () => {
+    const t = tag();
+    const d = await blog.gql.data(`mutation { insert_posts(objects: [
+        {title: "${t}-1", author: {data: {name: "first", email: "${email(t, 'a')}"}, on_conflict: {constraint: users_email_key, update_columns: [name]}}},
+        {title: "${t}-2", author: {data: {name: "second", email: "${email(t, 'a')}"}, on_conflict: {constraint: users_email_key, update_columns: [name]}}}]) {
+          affected_rows returning { title author { name email } } } }`);
+    assert.deepEqual(d.insert_posts, { affected_rows: 4, returning: [
+      { title: `${t}-1`, author: { name: 'second', email: email(t, 'a') } },
+      { title: `${t}-2`, author: { name: 'second', email: email(t, 'a') } }] });
+    assert.equal(sqlJson(blog.db, `select count(distinct author_id) from posts where title like '${t}-%'`), 1);
+  });
+
+  it('an on_conflict where over a relationship sees the rows earlier objects of the field wrote', async () => {
+    const t = tag();
+    const d = await blog.gql.data(`mutation { insert_users(objects: [
+        {name: "first", email: "${email(t, 'a')}", posts_by_author_id: {data: [{title: "${t}-p1"}]}},
+        {name: "second", email: "${email(t, 'a')}", posts_by_author_id: {data: [{title: "${t}-p2"}]}}],
+        on_conflict: {constraint: users_email_key, update_columns: [name], where: {posts_by_author_id: {title: {_eq: "${t}-p1"}}}}) {
+          affected_rows returning { name posts_by_author_id(order_by: {title: asc}) { title } } } }`);
+    // Each returned row as its step wrote it (Hasura's too); relationships as they are at the end.
+    const posts = [{ title: `${t}-p1` }, { title: `${t}-p2` }];
+    assert.deepEqual(d.insert_users, { affected_rows: 4, returning: [
+      { name: 'first', posts_by_author_id: posts }, { name: 'second', posts_by_author_id: posts }] });
+  });
+
   it('Pagila: a nested insert whose object relationship fails after the parent of another object succeeded', async () => {
     const t = tag();
     await expectFailure(pagila, `mutation {

@@ -13,6 +13,7 @@ static void test_kinds(void)
     CHECK_INT(gp_pgerror_kind("23503"), GP_E_CONSTRAINT);
     CHECK_INT(gp_pgerror_kind("23514"), GP_E_CONSTRAINT);
     CHECK_INT(gp_pgerror_kind("42501"), GP_E_PERMISSION);
+    CHECK_INT(gp_pgerror_kind(GP_SQLSTATE_NO_ROW), GP_E_NOT_SUPPORTED); /* graphpost's own */
     CHECK_INT(gp_pgerror_kind("42P10"), GP_E_DATABASE);
     CHECK_INT(gp_pgerror_kind("42703"), GP_E_DATABASE);
     CHECK_INT(gp_pgerror_kind("57014"), GP_E_DATABASE);
@@ -26,6 +27,7 @@ static void test_shown_and_retryable(void)
     CHECK(gp_pgerror_shown("23505"));
     CHECK(gp_pgerror_shown("22P02"));
     CHECK(gp_pgerror_shown("42501"));
+    CHECK(gp_pgerror_shown(GP_SQLSTATE_NO_ROW));
     CHECK(!gp_pgerror_shown("42703")); /* names a column: internals */
     CHECK(!gp_pgerror_shown(NULL));
     CHECK(gp_pgerror_retryable("57P01"));

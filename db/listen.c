@@ -1,0 +1,315 @@
+/* db/listen.c — one LISTEN connection on a thread of its own.
+ *
+ * The thread owns everything in the struct but cb/data and the eventfd, which the
+ * caller writes once to stop it. It only ever waits in poll() on its socket and that
+ * eventfd, so a stop ends a connect, a LISTEN, an idle wait or a backoff sleep at once.
+ * (A host name is still looked up by libpq's blocking getaddrinfo inside
+ * PQconnectStartParams; a stop during a slow lookup waits for it.) The connection is
+ * blocking, but the thread only reads after poll() said there is something, and only
+ * ever writes two tiny queries. PQconnectPoll ignores connect_timeout, so each connect
+ * attempt has a deadline of its own. */
+#define _GNU_SOURCE /* asprintf */
+#include "db/listen.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
+
+#include "base/log.h"
+
+#ifndef GP_LISTEN_IDLE_MS
+#define GP_LISTEN_IDLE_MS 30000 /* silence after which a SELECT 1 checks the connection */
+#endif
+#define GP_LISTEN_CONNECT_TIMEOUT_MS 5000
+#define GP_LISTEN_BACKOFF_MIN_MS 100
+#define GP_LISTEN_BACKOFF_MAX_MS 5000
+
+struct gp_listen {
+    pthread_t thread;
+    int wake_fd;       /* eventfd: readable once the caller wants the thread to stop */
+    int nparams;
+    char **keywords;   /* copies of nparams strings and a NULL; a value may be NULL */
+    char **values;
+    char *channel;     /* for the log */
+    char *listen_sql;  /* LISTEN "<channel>" */
+    gp_listen_cb cb;
+    void *data;
+    /* The thread's own: */
+    bool stopped;          /* the wake fd fired */
+    bool down;             /* an outage was logged and has not ended */
+    long long down_since;  /* ms, when `down` */
+    char reason[256];      /* why the last connection failed or was lost, one line */
+};
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static void set_reason(gp_listen_t *l, const char *why)
+{
+    gp_log_one_line(l->reason, sizeof l->reason, why);
+}
+
+/* Waits until fd (may be -1: just sleep) has `events`, the stop comes, or ms pass.
+ * Returns 1, -1 (stop: l->stopped is set) or 0 (time is up). */
+static int wait_fd(gp_listen_t *l, int fd, short events, long long ms)
+{
+    long long deadline = now_ms() + (ms > 0 ? ms : 0);
+    for (;;) {
+        struct pollfd p[2] = {{.fd = l->wake_fd, .events = POLLIN}, {.fd = fd, .events = events}};
+        long long left = deadline - now_ms();
+        int n = poll(p, 2, left > 0 ? (int)left : 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 || p[0].revents != 0) {
+            l->stopped = true; /* poll() itself failing leaves nothing to wait with */
+            return -1;
+        }
+        if (n > 0)
+            return 1; /* POLLERR/POLLHUP too: libpq then reports the error */
+        return 0;
+    }
+}
+
+static void on_notice(void *arg, const char *msg)
+{
+    char line[256];
+    gp_debug("listen", "notice: %s", gp_log_one_line(line, sizeof line, msg));
+}
+
+/* A connection ready for queries; NULL when it failed (l->reason says why) or the stop came. */
+static PGconn *open_conn(gp_listen_t *l)
+{
+    PGconn *pg = PQconnectStartParams((const char *const *)l->keywords, (const char *const *)l->values, 1);
+    if (pg == NULL) {
+        set_reason(l, "out of memory");
+        return NULL;
+    }
+    PQsetNoticeProcessor(pg, on_notice, NULL); /* else libpq prints server notices to stderr */
+    long long deadline = now_ms() + GP_LISTEN_CONNECT_TIMEOUT_MS;
+    PostgresPollingStatusType st = PGRES_POLLING_WRITING; /* libpq: the first wait is for write */
+    while (PQstatus(pg) != CONNECTION_BAD && st != PGRES_POLLING_OK && st != PGRES_POLLING_FAILED) {
+        /* PQsocket may change between steps: libpq tries hosts and addresses in turn. */
+        int r = wait_fd(l, PQsocket(pg), st == PGRES_POLLING_READING ? POLLIN : POLLOUT, deadline - now_ms());
+        if (r <= 0) {
+            if (r == 0)
+                set_reason(l, "connect timed out");
+            PQfinish(pg);
+            return NULL;
+        }
+        st = PQconnectPoll(pg);
+    }
+    if (st != PGRES_POLLING_OK) {
+        set_reason(l, PQerrorMessage(pg));
+        PQfinish(pg);
+        return NULL;
+    }
+    return pg;
+}
+
+static void on_listening(gp_listen_t *l, PGconn *pg)
+{
+    if (l->down)
+        gp_info("listen", "listening on channel %s again after %lld ms (backend pid %d)", l->channel,
+                now_ms() - l->down_since, PQbackendPID(pg));
+    else
+        gp_info("listen", "listening on channel %s (backend pid %d)", l->channel, PQbackendPID(pg));
+    l->down = false;
+    l->cb(l->data, NULL); /* whatever was sent while nobody listened is lost */
+}
+
+/* Reads what the server sent. False when the connection is lost (l->reason says why). */
+static bool drain(gp_listen_t *l, PGconn *pg, bool *listening, bool *waiting)
+{
+    if (!PQconsumeInput(pg)) {
+        set_reason(l, PQerrorMessage(pg));
+        return false;
+    }
+    PGresult *r;
+    while (!PQisBusy(pg) && (r = PQgetResult(pg)) != NULL) {
+        ExecStatusType st = PQresultStatus(r);
+        if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+            set_reason(l, PQresultErrorMessage(r));
+            PQclear(r);
+            return false;
+        }
+        PQclear(r);
+        *waiting = false;
+        if (!*listening && st == PGRES_COMMAND_OK) { /* LISTEN's; the probe returns tuples */
+            *listening = true;
+            on_listening(l, pg);
+        }
+    }
+    PGnotify *n;
+    while ((n = PQnotifies(pg)) != NULL) {
+        l->cb(l->data, n->extra);
+        PQfreemem(n);
+    }
+    if (PQstatus(pg) == CONNECTION_BAD) {
+        set_reason(l, PQerrorMessage(pg));
+        return false;
+    }
+    return true;
+}
+
+/* Runs LISTEN and hands notifications up until the connection is lost (l->reason says
+ * why) or the stop comes (l->stopped). True when LISTEN took effect. */
+static bool serve(gp_listen_t *l, PGconn *pg)
+{
+    bool listening = false, waiting = true; /* waiting: a query was sent, its answer is not in */
+    if (!PQsendQuery(pg, l->listen_sql)) {
+        set_reason(l, PQerrorMessage(pg));
+        return false;
+    }
+    long long heard = now_ms(); /* when the server last sent something */
+    for (;;) {
+        int r = wait_fd(l, PQsocket(pg), POLLIN, heard + GP_LISTEN_IDLE_MS - now_ms());
+        if (r < 0)
+            return listening;
+        if (r > 0) {
+            heard = now_ms();
+            if (!drain(l, pg, &listening, &waiting))
+                return listening;
+            continue;
+        }
+        /* A dead peer (host gone, cable cut) sends no RST: only a question notices. */
+        if (waiting) {
+            set_reason(l, "no answer from the server");
+            return listening;
+        }
+        if (!PQsendQuery(pg, "SELECT 1")) {
+            set_reason(l, PQerrorMessage(pg));
+            return listening;
+        }
+        waiting = true;
+        heard = now_ms();
+    }
+}
+
+static void *run(void *arg)
+{
+    gp_listen_t *l = arg;
+    int backoff = 0; /* ms; 0: the last connection was up, so the next retry waits the least */
+    while (!l->stopped) {
+        PGconn *pg = open_conn(l);
+        if (pg != NULL) {
+            if (serve(l, pg))
+                backoff = 0;
+            PQfinish(pg);
+        }
+        if (l->stopped)
+            break;
+        if (!l->down) {
+            gp_warn("listen", "no LISTEN connection: %s; reconnecting", l->reason);
+            l->down = true;
+            l->down_since = now_ms();
+        } else {
+            gp_debug("listen", "reconnect failed: %s", l->reason);
+        }
+        backoff = backoff == 0 ? GP_LISTEN_BACKOFF_MIN_MS : backoff * 2;
+        if (backoff > GP_LISTEN_BACKOFF_MAX_MS)
+            backoff = GP_LISTEN_BACKOFF_MAX_MS;
+        wait_fd(l, -1, 0, backoff);
+    }
+    return NULL;
+}
+
+/* ---- the caller's side ------------------------------------------------------------ */
+
+static void free_strv(char **v, int n)
+{
+    for (int i = 0; v != NULL && i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+/* A copy of n strings (any may be NULL) and a NULL after them; NULL when memory ran out. */
+static char **copy_strv(const char *const *v, int n)
+{
+    char **c = calloc((size_t)n + 1, sizeof *c);
+    for (int i = 0; c != NULL && i < n; i++)
+        if (v[i] != NULL && (c[i] = strdup(v[i])) == NULL) {
+            free_strv(c, n);
+            c = NULL;
+        }
+    return c;
+}
+
+static void listen_free(gp_listen_t *l)
+{
+    if (l->wake_fd >= 0)
+        close(l->wake_fd);
+    free_strv(l->keywords, l->nparams);
+    free_strv(l->values, l->nparams);
+    free(l->channel);
+    free(l->listen_sql);
+    free(l);
+}
+
+/* LISTEN takes an identifier: in double quotes, each one inside doubled. */
+static char *listen_sql(const char *channel)
+{
+    char *sql = malloc(strlen(channel) * 2 + sizeof "LISTEN \"\"");
+    if (sql == NULL)
+        return NULL;
+    char *o = stpcpy(sql, "LISTEN \"");
+    for (const char *c = channel; *c != '\0'; c++) {
+        if (*c == '"')
+            *o++ = '"';
+        *o++ = *c;
+    }
+    strcpy(o, "\"");
+    return sql;
+}
+
+gp_listen_t *gp_listen_start(const char *const *keywords, const char *const *values, const char *channel,
+                             gp_listen_cb cb, void *data)
+{
+    gp_listen_t *l = calloc(1, sizeof *l);
+    if (l == NULL)
+        return NULL;
+    while (keywords[l->nparams] != NULL)
+        l->nparams++;
+    l->cb = cb;
+    l->data = data;
+    l->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    int err = l->wake_fd < 0 ? errno : 0;
+    l->keywords = copy_strv(keywords, l->nparams);
+    l->values = copy_strv(values, l->nparams);
+    l->channel = strdup(channel);
+    l->listen_sql = listen_sql(channel);
+    if (err == 0 && (l->keywords == NULL || l->values == NULL || l->channel == NULL || l->listen_sql == NULL))
+        err = ENOMEM;
+    if (err == 0)
+        err = pthread_create(&l->thread, NULL, run, l);
+    if (err != 0) {
+        gp_error("listen", "cannot start the listener: %s", strerror(err));
+        listen_free(l);
+        return NULL;
+    }
+    return l;
+}
+
+void gp_listen_stop(gp_listen_t *l)
+{
+    if (l == NULL)
+        return;
+    uint64_t one = 1;
+    ssize_t ignored = write(l->wake_fd, &one, sizeof one); /* fails only when the count is full: awake anyway */
+    (void)ignored;
+    pthread_join(l->thread, NULL);
+    listen_free(l);
+}

@@ -1,0 +1,31 @@
+/* db/listen.h — the process's one LISTEN connection, on a thread of its own.
+ *
+ * A listener holds one blocking libpq connection that runs LISTEN on one channel and
+ * hands every notification's payload to a callback. It reconnects by itself, and
+ * because notifications sent while it was away are lost, it says so after every
+ * (re)connect with a NULL payload: the caller must then assume everything changed. */
+#ifndef GP_LISTEN_H
+#define GP_LISTEN_H
+
+/* payload: the NOTIFY payload (valid during the call only); NULL after a (re)connect,
+ * when notifications may have been lost: everything may have changed. Called on the
+ * listener's thread. */
+typedef void (*gp_listen_cb)(void *data, const char *payload);
+typedef struct gp_listen gp_listen_t;
+
+/* Starts the thread: connects with PQconnectStartParams(keywords, values, expand_dbname = 1)
+ * (both NULL-terminated lists are copied), runs LISTEN "<channel>", then hands each
+ * notification to cb. On a lost or failed connection it reconnects with exponential
+ * backoff (100 ms doubling to 5 s), logging a warning once per outage and an info line
+ * when back; after every successful (re)connect, including the first, it calls
+ * cb(data, NULL). A connection silent for GP_LISTEN_IDLE_MS gets a `SELECT 1`; one
+ * that does not answer within as long again counts as lost. Never blocks the caller.
+ * NULL when the thread could not be started. */
+gp_listen_t *gp_listen_start(const char *const *keywords, const char *const *values, const char *channel,
+                             gp_listen_cb cb, void *data);
+
+/* Wakes the thread at once (also from a backoff sleep or a connect), joins it, closes
+ * the connection and frees everything. cb is not called after this returns. NULL is a no-op. */
+void gp_listen_stop(gp_listen_t *l);
+
+#endif

@@ -84,10 +84,13 @@ static int wait_fd(gp_listen_t *l, int fd, short events, long long ms)
     }
 }
 
+/* Info, not debug: on this quiet connection a notice is rare, and the one that matters
+ * (FATAL: terminating connection due to administrator command) says why it was lost,
+ * which PQerrorMessage then does not. */
 static void on_notice(void *arg, const char *msg)
 {
     char line[256];
-    gp_debug("listen", "notice: %s", gp_log_one_line(line, sizeof line, msg));
+    gp_info("listen", "notice: %s", gp_log_one_line(line, sizeof line, msg));
 }
 
 /* A connection ready for queries; NULL when it failed (l->reason says why) or the stop came. */
@@ -98,7 +101,7 @@ static PGconn *open_conn(gp_listen_t *l)
         set_reason(l, "out of memory");
         return NULL;
     }
-    PQsetNoticeProcessor(pg, on_notice, NULL); /* else libpq prints server notices to stderr */
+    PQsetNoticeProcessor(pg, on_notice, NULL); /* else libpq prints them to stderr itself */
     long long deadline = now_ms() + GP_LISTEN_CONNECT_TIMEOUT_MS;
     PostgresPollingStatusType st = PGRES_POLLING_WRITING; /* libpq: the first wait is for write */
     while (PQstatus(pg) != CONNECTION_BAD && st != PGRES_POLLING_OK && st != PGRES_POLLING_FAILED) {

@@ -18,8 +18,8 @@ typedef struct gp_listen gp_listen_t;
  * notification to cb. On a lost or failed connection it reconnects with exponential
  * backoff (100 ms doubling to 5 s), logging a warning once per outage and an info line
  * when back; after every successful (re)connect, including the first, it calls
- * cb(data, NULL). A connection silent for GP_LISTEN_IDLE_MS gets a `SELECT 1`; one
- * that does not answer within as long again counts as lost. Never blocks the caller.
+ * cb(data, NULL). A connection silent for 30 s gets a `SELECT 1`; one that does not
+ * answer within 30 s more counts as lost. Never blocks the caller.
  * NULL when the thread could not be started. */
 gp_listen_t *gp_listen_start(const char *const *keywords, const char *const *values, const char *channel,
                              gp_listen_cb cb, void *data);

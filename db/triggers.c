@@ -35,9 +35,9 @@
 static void set_error(char *err, size_t errlen, const char *what, PGconn *pg, const PGresult *r)
 {
     const char *msg = r != NULL ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
-    char line[512];
-    gp_log_one_line(line, sizeof line, msg != NULL ? msg : PQerrorMessage(pg));
-    snprintf(err, errlen, "%s: %s", what, line);
+    int n = snprintf(err, errlen, "%s: ", what);
+    if (n >= 0 && (size_t)n + 1 < errlen)
+        gp_log_one_line(err + n, errlen - (size_t)n, msg != NULL ? msg : PQerrorMessage(pg));
 }
 
 /* Runs sql (one or more statements; the last one's result counts). On failure fills err

@@ -43,17 +43,39 @@ int gp_compile_unreachable(gp_compile_t *c, long offset, const char *fmt, ...)
     return -1;
 }
 
+void gp_compile_table(gp_compile_t *c, const gp_table_t *t)
+{
+    gp_sql_raw(&c->sql, t->sql_name);
+    int i = (int)(t - c->model->tables);
+    if (i < 0 || i >= c->model->ntables)
+        return;
+    if (c->reads == NULL)
+        c->reads = gp_arena_calloc(c->arena, (size_t)c->model->ntables / 8 + 1);
+    c->reads[i / 8] |= (uint8_t)(1u << (i % 8));
+}
+
+void gp_compile_function(gp_compile_t *c, const gp_function_t *fn)
+{
+    gp_sql_raw(&c->sql, fn->sql_name);
+    c->reads_any = true;
+}
+
 static int write_root_value(gp_compile_t *c, const gp_field_group_t *g, void *ctx)
 {
     (void)ctx;
     return gp_select_root_field(c, g);
 }
 
+/* A query, or a subscription: a live query, the same statement with its parameters
+ * named as columns of its subscriber's row (GP_SQL_LIVE_REF). */
 static int compile_query(gp_compile_t *c, const gp_operation_t *op)
 {
     int failed = 0;
     const gp_selection_t *sets[] = {op->selections};
-    gp_field_group_t *groups = gp_select_collect(c, "query_root", sets, 1, &failed);
+    bool live = op->kind == GP_OP_SUBSCRIPTION;
+    if (live)
+        c->sql.param_ref = GP_SQL_LIVE_REF;
+    gp_field_group_t *groups = gp_select_collect(c, live ? "subscription_root" : "query_root", sets, 1, &failed);
     if (failed)
         return -1;
     if (gp_introspection_only(groups)) { /* the server knows the whole answer: no statement */
@@ -78,10 +100,6 @@ gp_plan_t *gp_compile(gp_arena_t *a, const gp_plan_target_t *on, const gp_compil
     gp_plan_t *plan = NULL;
     const gp_plan_write_t *writes = NULL;
     int nwrites = 0;
-    if (op->kind == GP_OP_SUBSCRIPTION) {
-        gp_compile_fail_kind(&c, GP_E_REQUEST, op->offset, "Subscription operations are not supported yet.");
-        goto Done;
-    }
     if (op->kind == GP_OP_MUTATION ? gp_mutation_compile(&c, op, &writes, &nwrites) != 0 : compile_query(&c, op) != 0)
         goto Done;
     if (gp_sql_failed(&c.sql)) {
@@ -95,6 +113,9 @@ gp_plan_t *gp_compile(gp_arena_t *a, const gp_plan_target_t *on, const gp_compil
     gp_values_reserve_bindings(&c, c.sql.nparams);
     plan->bindings = c.bindings;
     plan->is_mutation = op->kind == GP_OP_MUTATION;
+    plan->is_subscription = op->kind == GP_OP_SUBSCRIPTION;
+    plan->reads = c.reads;
+    plan->reads_any = c.reads_any;
     plan->writes = writes;
     plan->nwrites = nwrites;
     /* A mutation's SQL follows its values (which columns, how many rows): compiled anew

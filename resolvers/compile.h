@@ -42,7 +42,16 @@ typedef struct gp_compile {
     gp_compile_config_t config; /* the server's caps: max_rows */
     int next_alias;         /* _t1, _t2, … : every table reference gets its own */
     int depth;
+    uint8_t *reads;         /* a bit per model table the statement reads (NULL: none yet) */
+    bool reads_any;         /* it calls a function, which may read any table */
 } gp_compile_t;
+
+/* Writes the SQL name of table `t`, which the statement then reads: a live query
+ * refreshes when it changes. */
+void gp_compile_table(gp_compile_t *c, const gp_table_t *t);
+
+/* Writes the SQL name of function `fn`, whose body may read any table. */
+void gp_compile_function(gp_compile_t *c, const gp_function_t *fn);
 
 /* Adds a GP_E_VALIDATION error at `offset` and returns -1, for `return fail(...)`: for
  * what validation cannot see, which values decide (a negative limit, a null that a

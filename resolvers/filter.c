@@ -189,7 +189,7 @@ static int relationship_condition(gp_compile_t *c, const gp_table_t *t, int alia
 {
     int inner = ++c->next_alias;
     gp_sql_raw(&c->sql, "EXISTS (SELECT 1 FROM ");
-    gp_sql_raw(&c->sql, rel->target->sql_name);
+    gp_compile_table(c, rel->target);
     gp_sql_raw(&c->sql, " AS ");
     gp_sql_alias(&c->sql, inner);
     gp_sql_raw(&c->sql, " WHERE ");
@@ -270,7 +270,7 @@ void gp_filter_value(gp_compile_t *c, int alias, const gp_column_t *col)
         gp_sql_column(&c->sql, alias, col->name);
         return;
     }
-    gp_sql_raw(&c->sql, col->computed->sql_name); /* its further parameters take their defaults */
+    gp_compile_function(c, col->computed); /* its further parameters take their defaults */
     gp_sql_raw(&c->sql, "(");
     gp_sql_alias(&c->sql, alias);
     gp_sql_raw(&c->sql, ")");
@@ -343,7 +343,7 @@ static void order_aggregate(gp_compile_t *c, const gp_table_t *t, int alias, con
         gp_sql_raw(&c->sql, ")");
     }
     gp_sql_raw(&c->sql, " FROM ");
-    gp_sql_raw(&c->sql, v->rel->target->sql_name);
+    gp_compile_table(c, v->rel->target);
     gp_sql_raw(&c->sql, " AS ");
     gp_sql_alias(&c->sql, inner);
     gp_sql_raw(&c->sql, " WHERE ");
@@ -364,7 +364,7 @@ static void order_term(gp_compile_t *c, const order_path_t *path, const order_va
         gp_filter_value(c, path->aliases[path->n], v->col);
     for (int i = path->n - 1; i >= 0; i--) {
         gp_sql_raw(&c->sql, " FROM ");
-        gp_sql_raw(&c->sql, path->rels[i]->target->sql_name);
+        gp_compile_table(c, path->rels[i]->target);
         gp_sql_raw(&c->sql, " AS ");
         gp_sql_alias(&c->sql, path->aliases[i + 1]);
         gp_sql_raw(&c->sql, " WHERE ");

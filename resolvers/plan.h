@@ -64,6 +64,11 @@ typedef struct gp_plan {
     gp_params_t params;
     const gp_param_binding_t *bindings; /* one per parameter */
     bool is_mutation;       /* goes to the writer */
+    bool is_subscription;   /* a live query: `sql` names its parameters _s.p1 … (GP_SQL_LIVE_REF) and
+                             * runs only inside the statement of its cohort (server/live.c) */
+    const uint8_t *reads;   /* a bit per model table (its index in model->tables) the statement
+                             * reads: directly, through relationships, in filters; NULL: none */
+    bool reads_any;         /* it calls functions, which may read any table */
     const gp_plan_write_t *writes; /* a mutation: statements that run first, in order, all of them
                             * and `sql` as ONE transaction; `sql` reads back what they wrote */
     int nwrites;

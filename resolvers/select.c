@@ -220,7 +220,7 @@ static int write_row(gp_compile_t *c, const gp_table_t *t, int alias, const gp_f
 static int write_call(gp_compile_t *c, const gp_function_t *fn, int row_alias, const json_t *args, long at)
 {
     int n = 0;
-    gp_sql_raw(&c->sql, fn->sql_name);
+    gp_compile_function(c, fn);
     gp_sql_raw(&c->sql, "(");
     if (row_alias > 0) {
         gp_sql_alias(&c->sql, row_alias);
@@ -257,7 +257,7 @@ static int write_from(gp_compile_t *c, const gp_table_t *t, const gp_function_t 
     if (source != NULL)
         gp_sql_raw(&c->sql, source);
     else if (fn == NULL)
-        gp_sql_raw(&c->sql, t->sql_name);
+        gp_compile_table(c, t);
     else if (write_call(c, fn, outer != NULL ? outer->alias : 0, args != NULL ? args->args : NULL,
                         args != NULL ? args->args_at : 0) != 0)
         return -1;
@@ -727,7 +727,7 @@ static int write_by_pk(gp_compile_t *c, const gp_table_t *t, const gp_field_grou
     if (write_row(c, t, alias, g) != 0)
         return -1;
     gp_sql_raw(&c->sql, " FROM ");
-    gp_sql_raw(&c->sql, t->sql_name);
+    gp_compile_table(c, t);
     gp_sql_raw(&c->sql, " AS ");
     gp_sql_alias(&c->sql, alias);
     for (int i = 0; i < t->npk; i++) {
@@ -771,9 +771,7 @@ int gp_select_introspection_param(gp_compile_t *c, const gp_field_group_t *g)
         return -1;
     for (const struct gp_introspection_param *e = c->introspection_params; e != NULL; e = e->next) {
         if (e->json == json) { /* the same parameter again: PostgreSQL receives the text once */
-            char ref[48];
-            snprintf(ref, sizeof ref, "$%d::\"pg_catalog\".\"json\"", e->param);
-            gp_sql_raw(&c->sql, ref);
+            gp_sql_param_again(&c->sql, e->param, "\"pg_catalog\".\"json\"");
             return 0;
         }
     }
@@ -787,12 +785,18 @@ int gp_select_introspection_param(gp_compile_t *c, const gp_field_group_t *g)
 int gp_select_root_field(gp_compile_t *c, const gp_field_group_t *g)
 {
     if (strcmp(g->name, "__typename") == 0) {
-        gp_sql_key(&c->sql, "query_root");
+        gp_sql_key(&c->sql, c->op->kind == GP_OP_SUBSCRIPTION ? "subscription_root" : "query_root");
         return 0;
     }
     if (strcmp(g->name, "__schema") == 0 || strcmp(g->name, "__type") == 0)
         return gp_select_introspection_param(c, g); /* built by graphql/introspection.c, once per distinct selection */
     const gp_root_field_t *root = gp_model_root(c->model, g->name);
+    if (root == NULL && c->op->kind == GP_OP_SUBSCRIPTION) { /* subscription_root's own: T_stream */
+        const gp_field_t *f = gp_type_field(c->schema->subscription, g->name);
+        if (f != NULL && f->role == GP_FIELD_ROOT_STREAM)
+            return gp_compile_fail_kind(c, GP_E_REQUEST, g->fields[0]->offset,
+                                        "Streaming subscriptions (%s) are not supported yet.", g->name);
+    }
     if (root == NULL && strcmp(g->name, GP_NO_QUERIES_FIELD) == 0)
         return gp_compile_fail(c, g->fields[0]->offset, "There are no tables, views or functions to query.");
     if (root == NULL)

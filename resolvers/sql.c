@@ -10,6 +10,7 @@ void gp_sql_init(gp_sql_t *s, gp_arena_t *a)
     s->nparams = 0;
     s->params = gp_arena_alloc(a, sizeof *s->params * (size_t)s->cap);
     s->too_many_params = false;
+    s->param_ref = "$";
 }
 
 void gp_sql_raw(gp_sql_t *s, const char *text)
@@ -68,7 +69,12 @@ void gp_sql_param(gp_sql_t *s, const char *value, const char *cast)
         s->cap *= 2;
     }
     s->params[s->nparams++] = value;
-    gp_strbuf_printf(&s->text, "$%d::%s", s->nparams, cast);
+    gp_sql_param_again(s, s->nparams, cast);
+}
+
+void gp_sql_param_again(gp_sql_t *s, int n, const char *cast)
+{
+    gp_strbuf_printf(&s->text, "%s%d::%s", s->param_ref, n, cast);
 }
 
 bool gp_sql_failed(const gp_sql_t *s)

@@ -19,7 +19,12 @@ typedef struct gp_sql {
     int nparams;
     int cap;
     bool too_many_params;
+    const char *param_ref;       /* how a parameter is named: "$" ($n), or GP_SQL_LIVE_REF */
 } gp_sql_t;
+
+/* A live query's parameters are columns of the row of its subscriber, _s.p1 … (see
+ * server/live.c), so that one statement runs the query for every subscriber at once. */
+#define GP_SQL_LIVE_REF "_s.p"
 
 void gp_sql_init(gp_sql_t *s, gp_arena_t *a);
 
@@ -35,6 +40,8 @@ void gp_sql_column(gp_sql_t *s, int alias, const char *column);
 void gp_sql_key(gp_sql_t *s, const char *key);
 /* $n::cast, binding `value` (copied by reference: it must outlive the plan). */
 void gp_sql_param(gp_sql_t *s, const char *value, const char *cast);
+/* $n::cast again, for parameter n bound before. */
+void gp_sql_param_again(gp_sql_t *s, int n, const char *cast);
 
 /* The text of a PostgreSQL array literal, {"a","b\"c",NULL}, for a text[] parameter;
  * a NULL item is an SQL NULL. */

@@ -40,6 +40,9 @@ typedef struct gp_config {
     int send_timeout_ms;        /* a client that accepts none of its response this long is disconnected */
     int ws_init_timeout_ms;     /* a websocket without connection_init this long is closed 4408 */
     int ws_keepalive_ms;        /* websocket ping (and the legacy `ka`) interval */
+    int live_coalesce_ms;       /* a live query refreshes this long after the first change */
+    int live_poll_ms;           /* live queries over untriggered relations refresh this often */
+    bool no_triggers;           /* install no NOTIFY triggers: every live query is polled */
     const char *log_level_name; /* debug, info, warn or error */
     int log_level;              /* the same as a gp_log_level_t */
     bool print_schema;

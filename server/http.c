@@ -433,7 +433,7 @@ static int websocket(gp_http_ctx_t *ctx, h2o_req_t *req)
 {
     if (snapshot_or_503(ctx, req, GP_MEDIA_JSON) == NULL)
         return 0;
-    gp_ws_env_t env = {ctx->pool, ctx->plans, ctx->snapshot, ctx->dev, ctx->limits->max_response,
+    gp_ws_env_t env = {ctx->pool, ctx->plans, ctx->snapshot, ctx->live, ctx->dev, ctx->limits->max_response,
                        ctx->limits->max_memory};
     gp_ws_upgrade(ctx->ws, req, &env);
     return 0;

@@ -30,6 +30,7 @@ typedef struct gp_http_ctx {
     bool dev;                   /* --dev */
     const struct gp_http_limits *limits; /* the handler's, set on every request */
     struct gp_ws_ctx *ws;       /* the worker's websocket sessions (server/ws.h) */
+    struct gp_live *live;       /* the worker's live queries (server/live.h) */
 } gp_http_ctx_t;
 
 /* What one request may cost: fixed at configuration, read by every worker. */

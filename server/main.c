@@ -19,6 +19,8 @@
 #include "base/arena.h"
 #include "base/log.h"
 #include "base/strbuf.h"
+#include "db/listen.h"
+#include "db/triggers.h"
 #include "resolvers/sql.h"
 #include "schema/catalog.h"
 #include "schema/sdl.h"
@@ -196,6 +198,8 @@ static int start_workers(workers_t *ws, const gp_config_t *cf, gp_snapshot_slot_
                      gp_config_pool_max_for_thread(cf, ws->started), cf->pool_acquire_timeout_ms,
                      POOL_MAX_IN_FLIGHT, cf->statement_timeout_ms},
             .ws = {(uint64_t)cf->ws_init_timeout_ms, (uint64_t)cf->ws_keepalive_ms, (size_t)cf->max_body},
+            .live = {cf->live_coalesce_ms, cf->live_poll_ms, (size_t)cf->max_response_bytes,
+                     (size_t)cf->max_request_memory},
         };
         if ((ws->all[ws->started] = gp_worker_start(&wc)) == NULL)
             return -1;
@@ -224,9 +228,53 @@ static void wait_for_stop(const sigset_t *signals)
     gp_info("server", "%s: finishing requests in flight, then exiting", sig == SIGINT ? "SIGINT" : "SIGTERM");
 }
 
-/* Connects (retrying until a stop signal) and introspects. NULL when stopped by a
- * signal, or with *failed set when introspection failed. */
-static gp_model_t *load_model(const gp_config_t *cf, const sigset_t *signals, bool once, bool *failed)
+/* The NOTIFY channel of graphpost's triggers (db/triggers.h) and of its listener. */
+#define CHANGE_CHANNEL "graphpost_change"
+
+/* Installs the NOTIFY trigger on every table of `model` (not on views: they have no
+ * statements of their own to report); a bit per table that has it, or NULL when none
+ * does. Live queries over the rest are polled. */
+static uint8_t *install_triggers(PGconn *pg, const gp_model_t *model)
+{
+    int n = model->ntables;
+    const char **names = calloc((size_t)n + 1, sizeof *names);
+    int *index = calloc((size_t)n + 1, sizeof *index);
+    bool *done = calloc((size_t)n + 1, sizeof *done);
+    uint8_t *bits = calloc((size_t)n / 8 + 1, 1);
+    if (names == NULL || index == NULL || done == NULL || bits == NULL)
+        abort();
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+        const gp_table_t *t = &model->tables[i];
+        if (t->kind == GP_TABLE_ORDINARY || t->kind == GP_TABLE_PARTITIONED) {
+            index[k] = i;
+            names[k++] = t->sql_name;
+        }
+    }
+    char err[512] = "";
+    int got = gp_triggers_install(pg, CHANGE_CHANNEL, names, k, done, err, sizeof err);
+    if (got < 0)
+        gp_warn("live", "cannot install the NOTIFY triggers (%s): live queries are polled (--live-poll-ms)", err);
+    else
+        gp_info("live", "NOTIFY triggers on %d of %d tables; live queries over the rest and over views are polled",
+                got, k);
+    for (int j = 0; got > 0 && j < k; j++)
+        if (done[j])
+            bits[index[j] / 8] |= (uint8_t)(1u << (index[j] % 8));
+    free(names);
+    free(index);
+    free(done);
+    if (got > 0)
+        return bits;
+    free(bits);
+    return NULL;
+}
+
+/* Connects (retrying until a stop signal) and introspects; with `triggered`, also
+ * installs the NOTIFY triggers (unless --no-triggers) and says where. NULL when
+ * stopped by a signal, or with *failed set when introspection failed. */
+static gp_model_t *load_model(const gp_config_t *cf, const sigset_t *signals, bool once, bool *failed,
+                              uint8_t **triggered)
 {
     *failed = false;
     PGconn *pg = connect_database(cf, signals, once);
@@ -237,9 +285,20 @@ static gp_model_t *load_model(const gp_config_t *cf, const sigset_t *signals, bo
         return NULL;
     }
     gp_model_t *model = read_catalog(pg, cf);
+    if (model != NULL && triggered != NULL)
+        *triggered = cf->no_triggers ? NULL : install_triggers(pg, model);
     PQfinish(pg);
     *failed = model == NULL;
     return model;
+}
+
+/* A NOTIFY (or a reconnect: payload NULL), on the listener's thread: every worker
+ * hears of it. */
+static void on_change(void *data, const char *payload)
+{
+    const workers_t *ws = data;
+    for (int i = 0; i < ws->started; i++)
+        gp_worker_changed(ws->all[i], payload);
 }
 
 /* Serves from the start, /live and /health included, while the database may still
@@ -254,12 +313,19 @@ static int serve(const gp_config_t *cf, const sigset_t *signals)
     int status = 1;
     gp_model_t *model = NULL;
     bool failed = false;
+    uint8_t *triggered = NULL;
     if (start_workers(&ws, cf, &slot, listen_fd) == 0 &&
-        (model = load_model(cf, signals, /* once= */ false, &failed)) != NULL) {
+        (model = load_model(cf, signals, /* once= */ false, &failed, &triggered)) != NULL) {
         gp_snapshot_t *snap = gp_snapshot_new(model, 1);
         snap->schema->stringify_numeric = cf->stringify_numeric; /* before any worker can see it */
+        snap->triggered = triggered;
         atomic_store_explicit(&slot, snap, memory_order_release); /* the slot's reference */
+        gp_listen_t *listener = triggered != NULL
+                                    ? gp_listen_start(cf->conn_keywords, cf->conn_values, CHANGE_CHANNEL, on_change, &ws)
+                                    : NULL;
         wait_for_stop(signals);
+        if (listener != NULL)
+            gp_listen_stop(listener); /* before the workers: nothing is posted to them after */
         status = 0;
     } else if (ws.started == cf->threads && !failed) {
         status = 0; /* stopped by a signal while connecting */
@@ -299,7 +365,7 @@ int main(int argc, char **argv)
 
     if (cf.print_schema) {
         bool failed;
-        gp_model_t *model = load_model(&cf, &signals, /* once= */ true, &failed);
+        gp_model_t *model = load_model(&cf, &signals, /* once= */ true, &failed, NULL);
         status = model != NULL ? print_schema(model) : failed;
         if (model != NULL)
             gp_model_free(model);

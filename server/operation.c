@@ -319,6 +319,10 @@ static void op_run(op_t *op, const gp_operation_input_t *in)
         op_fail(op, GP_RUN_MUTATION_REFUSED, 405, "BAD_REQUEST", "mutations are only accepted with POST");
         return;
     }
+    if (plan->is_subscription) {
+        op_fail(op, GP_RUN_NOT_RUN, 400, "BAD_REQUEST", GP_RUN_SUBSCRIPTION_REFUSAL);
+        return;
+    }
     if (plan->answer != NULL) {
         reply_answer(op, plan->answer);
         return;

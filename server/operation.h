@@ -43,6 +43,10 @@ typedef struct gp_run_input {
     int client_fd;              /* the client's socket, watched while a statement runs; -1: none */
 } gp_run_input_t;
 
+/* A subscription is a live query: it needs a socket to send its changes on. */
+#define GP_RUN_SUBSCRIPTION_REFUSAL \
+    "subscriptions are served over a websocket (graphql-transport-ws or graphql-ws) on /graphql"
+
 /* How the run ended; `status` is HTTP-like (200, or the error's own 4xx/5xx). */
 typedef enum {
     GP_RUN_OK,                  /* data (possibly RESPONSE_TOO_LARGE with data null), or a batch */

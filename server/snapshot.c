@@ -27,6 +27,7 @@ void gp_snapshot_unref(gp_snapshot_t *snap)
     if (snap == NULL || __atomic_sub_fetch(&snap->refs, 1, __ATOMIC_ACQ_REL) != 0)
         return;
     gp_introspection_answers_free(snap->answers);
+    free(snap->triggered);
     gp_schema_free(snap->schema);
     gp_model_free(snap->model);
     free(snap);

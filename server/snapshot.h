@@ -18,6 +18,8 @@ typedef struct gp_snapshot {
     gp_model_t *model;
     gp_schema_t *schema;        /* built on model */
     gp_introspection_answers_t *answers; /* __schema/__type answers, built once for all requests */
+    uint8_t *triggered;         /* a bit per model table whose changes graphpost's trigger NOTIFYs
+                                 * (malloc'd; NULL: none): live queries over the others are polled */
     unsigned refs;              /* __atomic_*: workers share a snapshot */
 } gp_snapshot_t;
 

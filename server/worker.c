@@ -162,6 +162,7 @@ static void teardown(gp_worker_t *w)
         gp_warn("worker", "worker %d: dropping %d websocket sessions still open after %d ms", w->cf.id,
                 gp_ws_count(w->ctx.ws), DRAIN_TIMEOUT_MS);
     gp_ws_abort(w->ctx.ws); /* their runs hold pool queries */
+    gp_live_free(w->ctx.live); /* so do refreshes */
     gp_pool_destroy(w->ctx.pool);
     if (has_connections(&w->ctx)) {
         /* Disposing would free what live connections still point at; the process
@@ -207,6 +208,7 @@ static bool setup(gp_worker_t *w)
     }
     h2o_timeout_init(loop, &w->accept_pause, GP_ACCEPT_PAUSE_MS);
     w->ctx.ws = gp_ws_ctx_new(&w->ctx.h2o, &w->cf.ws);
+    w->ctx.live = gp_live_new(&w->ctx.h2o, w->ctx.pool, &w->cf.live);
     w->accept_pause_entry.cb = on_accept_pause_over;
     w->listener = h2o_evloop_socket_create(loop, fd, H2O_SOCKET_FLAG_DONT_READ);
     w->listener->data = w;
@@ -264,6 +266,11 @@ Error:
     pthread_mutex_destroy(&w->lock);
     free(w);
     return NULL;
+}
+
+void gp_worker_changed(gp_worker_t *w, const char *payload)
+{
+    gp_live_post(w->ctx.live, payload);
 }
 
 void gp_worker_stop(gp_worker_t *w)

@@ -9,6 +9,7 @@
 
 #include "db/pool.h"
 #include "server/http.h"
+#include "server/live.h"
 #include "server/ws.h"
 
 typedef struct gp_worker gp_worker_t;
@@ -23,6 +24,7 @@ typedef struct gp_worker_config {
     int listen_fd;              /* bound and listening; the worker accepts on its own dup() */
     gp_pool_config_t pool;      /* its strings must outlive the worker */
     gp_ws_config_t ws;          /* its websocket sessions' timeouts and message limit */
+    gp_live_config_t live;      /* its live queries' windows */
 } gp_worker_config_t;
 
 /* Starts the thread and returns once its loop is ready to accept, or returns NULL
@@ -32,6 +34,10 @@ gp_worker_t *gp_worker_start(const gp_worker_config_t *wc);
 /* Asks the worker to stop, from any thread, once: it stops accepting, lets the
  * requests in flight finish (gp_pool_shutdown) and closes its connections. */
 void gp_worker_stop(gp_worker_t *w);
+
+/* A table changed (the NOTIFY payload "schema.table"; NULL: any may have): from any
+ * thread, to the worker's live queries. */
+void gp_worker_changed(gp_worker_t *w, const char *payload);
 
 /* Waits for the stopped worker's thread to end and frees the worker. */
 void gp_worker_join(gp_worker_t *w);

@@ -165,7 +165,9 @@ static void on_written(h2o_socket_t *sock, const char *err)
         on_message(conn, NULL);
         return;
     }
-    release_close(conn->data);
+    session_t *s = conn->data;
+    gp_ws_proto_writable(s->proto); /* held live results, now that some of the backlog went */
+    release_close(s);
     h2o_websocket_proceed(conn); /* may end in on_message(NULL) */
 }
 
@@ -184,7 +186,13 @@ static ssize_t send_frame(wslay_event_context_ptr ctx, const uint8_t *data, size
     return (ssize_t)len;
 }
 
-static const gp_ws_io_t io = {io_send, io_close};
+static size_t io_backlog(void *data)
+{
+    session_t *s = data;
+    return wslay_event_get_queued_msg_length(s->conn->ws_ctx);
+}
+
+static const gp_ws_io_t io = {io_send, io_close, io_backlog};
 
 /* ---- timers ---- */
 

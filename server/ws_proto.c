@@ -26,6 +26,9 @@ typedef struct op {
     gp_ws_proto_t *p;
     struct op *next;
     gp_run_t *run;
+    gp_live_sub_t *sub;         /* a subscription: runs until completed */
+    char *held;                 /* its latest message, waiting for the socket's backlog to shrink */
+    size_t held_len;
     size_t id_len;
     char id[];
 } op_t;
@@ -85,8 +88,8 @@ static void send_refusal(gp_ws_proto_t *p, const char *id, size_t id_len, const 
     gp_arena_free(a);
 }
 
-/* {"type":…,"id":…,"payload": + the run's response pieces + } in one buffer. */
-static void send_response(gp_ws_proto_t *p, const char *type, const op_t *op, const gp_run_result_t *r)
+/* {"type":…,"id":…,"payload": + the run's response pieces + }, malloc'd; *len its length. */
+static char *message_of(const char *type, const op_t *op, const gp_run_result_t *r, size_t *len)
 {
     gp_arena_t *a = gp_arena_new(256);
     gp_strbuf_t head;
@@ -103,10 +106,18 @@ static void send_response(gp_ws_proto_t *p, const char *type, const op_t *op, co
         n += r->pieces[i].len;
     }
     buf[n++] = '}';
-    if (!p->closed)
-        p->io->send(p->io_data, buf, n);
-    free(buf);
     gp_arena_free(a);
+    *len = n;
+    return buf;
+}
+
+static void send_response(gp_ws_proto_t *p, const char *type, const op_t *op, const gp_run_result_t *r)
+{
+    size_t len;
+    char *msg = message_of(type, op, r, &len);
+    if (!p->closed)
+        p->io->send(p->io_data, msg, len);
+    free(msg);
 }
 
 /* The `errors` list of a response the run answered without running (parse,
@@ -197,7 +208,55 @@ static void on_run_done(void *data, const gp_run_result_t *r)
     op_retire(p, op);
 }
 
-/* A subscription is refused for now: live queries are the next step (issue 10). */
+/* A live query's result: each change is a `next` (`data`); an error before it ran
+ * ends it as a query's would. While the socket's backlog is large, only the latest
+ * result waits (GP_WS_BACKLOG_MAX): an older one held is stale anyway. */
+static void on_live_result(void *data, const gp_run_result_t *r)
+{
+    op_t *op = data;
+    gp_ws_proto_t *p = op->p;
+    if (r->outcome == GP_RUN_NOT_RUN) {
+        on_run_done(data, r);
+        return;
+    }
+    size_t len;
+    char *msg = message_of(p->which == GP_WS_TRANSPORT ? "next" : "data", op, r, &len);
+    if (op->held == NULL && p->io->backlog(p->io_data) <= GP_WS_BACKLOG_MAX) {
+        if (!p->closed)
+            p->io->send(p->io_data, msg, len);
+        free(msg);
+        return;
+    }
+    free(op->held);
+    op->held = msg;
+    op->held_len = len;
+}
+
+void gp_ws_proto_writable(gp_ws_proto_t *p)
+{
+    for (op_t *op = p->active; op != NULL && p->io->backlog(p->io_data) <= GP_WS_BACKLOG_MAX; op = op->next) {
+        if (op->held == NULL)
+            continue;
+        if (!p->closed)
+            p->io->send(p->io_data, op->held, op->held_len);
+        free(op->held);
+        op->held = NULL;
+    }
+}
+
+/* Ends op's run or subscription: nothing more comes for its id. */
+static void op_stop(gp_ws_proto_t *p, op_t *op)
+{
+    if (op->run != NULL)
+        gp_run_free(op->run);
+    op->run = NULL;
+    gp_live_unsubscribe(op->sub);
+    op->sub = NULL;
+    free(op->held);
+    op->held = NULL;
+    op_retire(p, op);
+}
+
 static bool is_subscription(const gp_ws_message_t *m)
 {
     gp_operation_kind_t kind;
@@ -225,9 +284,7 @@ static void subscribe(gp_ws_proto_t *p, const gp_ws_message_t *m)
             return;
         }
         /* subscriptions-transport-ws stops the old operation of that id first */
-        gp_run_free(old->run);
-        old->run = NULL;
-        op_retire(p, old);
+        op_stop(p, old);
     }
     gp_snapshot_t *snap = atomic_load_explicit(p->env.snapshot, memory_order_acquire);
     if (p->draining || snap == NULL) {
@@ -242,10 +299,6 @@ static void subscribe(gp_ws_proto_t *p, const gp_ws_message_t *m)
                      "TOO_MANY_OPERATIONS");
         return;
     }
-    if (is_subscription(m)) {
-        send_refusal(p, m->id, m->id_len, "Subscriptions are not supported yet", "NOT_SUPPORTED");
-        return;
-    }
     op_t *op = calloc(1, sizeof *op + m->id_len + 1);
     if (op == NULL)
         abort();
@@ -256,6 +309,10 @@ static void subscribe(gp_ws_proto_t *p, const gp_ws_message_t *m)
     p->active = op;
     p->nactive++;
     gp_operation_input_t in = {m->query, m->query_len, m->operation_name, m->variables, NULL};
+    if (is_subscription(m)) { /* an error found while planning retires the op at once */
+        op->sub = gp_live_subscribe(p->env.live, p->env.plans, snap, &in, on_live_result, op);
+        return;
+    }
     gp_run_input_t run = {&in, 1, /* batch= */ false, /* queries_only= */ false, p->env.dev, p->env.max_response,
                           p->env.max_memory, /* client_fd= */ -1};
     /* The callback may come before this returns (an error found while planning,
@@ -269,11 +326,8 @@ static void subscribe(gp_ws_proto_t *p, const gp_ws_message_t *m)
 static void complete(gp_ws_proto_t *p, const gp_ws_message_t *m)
 {
     op_t *op = find_active(p, m->id, m->id_len);
-    if (op == NULL)
-        return;
-    gp_run_free(op->run);
-    op->run = NULL;
-    op_retire(p, op);
+    if (op != NULL)
+        op_stop(p, op);
 }
 
 static void init(gp_ws_proto_t *p)
@@ -384,6 +438,13 @@ void gp_ws_proto_keepalive(gp_ws_proto_t *p)
 void gp_ws_proto_drain(gp_ws_proto_t *p)
 {
     p->draining = true;
+    for (op_t *op = p->active, *next; op != NULL; op = next) { /* subscriptions never end by themselves */
+        next = op->next;
+        if (op->sub != NULL) {
+            send_simple(p, "complete", op->id, op->id_len, NULL);
+            op_stop(p, op);
+        }
+    }
     if (p->active == NULL)
         close_with(p, GP_WS_CLOSE_GOING_AWAY, "the server is shutting down");
 }
@@ -391,12 +452,8 @@ void gp_ws_proto_drain(gp_ws_proto_t *p)
 void gp_ws_proto_closed(gp_ws_proto_t *p)
 {
     p->closed = true;
-    while (p->active != NULL) {
-        op_t *op = p->active;
-        gp_run_free(op->run);
-        op->run = NULL;
-        op_retire(p, op);
-    }
+    while (p->active != NULL)
+        op_stop(p, p->active);
 }
 
 void gp_ws_proto_reap(gp_ws_proto_t *p)

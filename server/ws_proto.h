@@ -4,8 +4,9 @@
  * 4408, 4409, 4429) and the legacy graphql-ws of subscriptions-transport-ws
  * (connection_init → connection_ack + ka, start → data → complete or error, stop,
  * connection_terminate, connection_error). A query or mutation runs through
- * gp_run_start exactly as over HTTP; its answer is the payload of `next` (`data`).
- * Subscriptions are answered with an error until live queries exist.
+ * gp_run_start exactly as over HTTP; its answer is the payload of `next` (`data`). A
+ * subscription is a live query (server/live.c): a `next` with its result at once, then
+ * one whenever the result changed, until the client completes (stops) it.
  *
  * It knows no h2o: the transport (server/ws.c) hands it each text message and its
  * timer ticks, and it talks back through gp_ws_io_t, which only queues. Nothing is
@@ -20,10 +21,15 @@
 
 #include "db/pool.h"
 #include "resolvers/plan_cache.h"
+#include "server/live.h"
 #include "server/snapshot.h"
 #include "server/ws_message.h"
 
 #define GP_WS_MAX_OPERATIONS 100 /* ids running at once on one socket; more get an error each */
+/* Bytes queued for a socket above which a live query's new result is held back, not
+ * queued: a client that reads slowly gets each subscription's latest result once it
+ * catches up, and the server keeps at most one result per subscription meanwhile. */
+#define GP_WS_BACKLOG_MAX (1u << 20)
 
 /* Close codes of graphql-transport-ws (graphql-ws's CloseCode) and of RFC 6455. */
 enum {
@@ -36,11 +42,12 @@ enum {
     GP_WS_CLOSE_TOO_MANY_INITS = 4429,
 };
 
-/* How the protocol talks to its socket. Both only queue: neither calls back into
- * the protocol, so either may be called from anywhere in it. */
+/* How the protocol talks to its socket. They only queue: none calls back into the
+ * protocol, so any may be called from anywhere in it. */
 typedef struct gp_ws_io {
     void (*send)(void *io, const char *text, size_t len); /* one text message; copied */
     void (*close)(void *io, int code, const char *reason); /* a close frame; reason is UTF-8, ≤ 123 bytes */
+    size_t (*backlog)(void *io);                           /* bytes queued and not yet written */
 } gp_ws_io_t;
 
 /* What operations run with: the worker's, as an HTTP request has them. */
@@ -48,6 +55,7 @@ typedef struct gp_ws_env {
     gp_pool_t *pool;
     gp_plan_cache_t *plans;
     gp_snapshot_slot_t *snapshot;
+    gp_live_t *live;            /* the worker's live queries */
     bool dev;                   /* --dev */
     size_t max_response;        /* --max-response-bytes */
     size_t max_memory;          /* --max-request-memory */
@@ -60,6 +68,9 @@ gp_ws_proto_t *gp_ws_proto_new(gp_ws_protocol_t which, const gp_ws_env_t *env, c
 
 /* One text (or binary) message from the client. */
 void gp_ws_proto_message(gp_ws_proto_t *p, const char *text, size_t len);
+
+/* The socket took some of its backlog: held live results go out while it stays small. */
+void gp_ws_proto_writable(gp_ws_proto_t *p);
 
 /* The init timeout passed: closes 4408 unless connection_init came. */
 void gp_ws_proto_init_timeout(gp_ws_proto_t *p);

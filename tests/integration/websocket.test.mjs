@@ -266,16 +266,22 @@ describe('graphql-transport-ws, raw', () => {
     raw.ws.close();
   });
 
-  it('answers a subscription with an error: not supported yet', async () => {
+  it('a subscription is a live query: its result at once, no complete until the client\'s', async () => {
     const raw = await Raw.ready();
-    const over = await run(raw, 's', 'subscription { users { id } }');
-    assert.deepEqual(over, { error: [{ message: 'Subscriptions are not supported yet', extensions: { code: 'NOT_SUPPORTED' } }] });
     // The operation picked by name decides, fragments and other operations aside.
-    const doc = 'fragment F on users { id } query Q { users { ...F } } subscription S { users { ...F } }';
-    assert.deepEqual((await run(raw, 's2', doc, undefined, 'S')).error[0].extensions.code, 'NOT_SUPPORTED');
+    const doc = 'fragment F on users { id } query Q { users(order_by: {id: asc}) { ...F } } subscription S { users(order_by: {id: asc}) { ...F } }';
     const http = await post(srv.url, doc, undefined, { operationName: 'Q' });
     assert.ok(http.body.data, http.text);
+    raw.send({ id: 's', type: 'subscribe', payload: { query: doc, operationName: 'S' } });
+    assert.deepEqual((await raw.next((m) => m.id === 's')), { id: 's', type: 'next', payload: http.body });
     assert.deepEqual(await run(raw, 'q2', doc, undefined, 'Q'), { next: http.body });
+    raw.send({ id: 's', type: 'complete' });
+    assert.deepEqual(await run(raw, 'q3', '{ __typename }'), { next: { data: { __typename: 'query_root' } } });
+    assert.deepEqual(raw.of('s').map((m) => m.type), ['next'], 'nothing after the client\'s complete, no complete either');
+    // Over HTTP a subscription has no socket to send its changes on.
+    const over = await post(srv.url, 'subscription { users { id } }');
+    assert.equal(over.body.errors[0].extensions.code, 'BAD_REQUEST', over.text);
+    assert.match(over.body.errors[0].message, /websocket/);
     raw.ws.close();
   });
 
@@ -449,7 +455,7 @@ describe('graphql-ws (the npm client)', () => {
     }
   });
 
-  it('gets validation errors and the subscription refusal as errors', async () => {
+  it('gets validation errors as errors, for queries and subscriptions alike', async () => {
     const c = client();
     try {
       const bad = '{ users { nope } }';
@@ -460,8 +466,11 @@ describe('graphql-ws (the npm client)', () => {
         assert.equal(errors[0].extensions.code, 'GRAPHQL_VALIDATION_FAILED');
         return true;
       });
-      await assert.rejects(once(c, { query: 'subscription { users { id } }' }), (errors) => {
-        assert.deepEqual(errors, [{ message: 'Subscriptions are not supported yet', extensions: { code: 'NOT_SUPPORTED' } }]);
+      const badSubscription = 'subscription { users { nope } }';
+      const expectedToo = (await http(badSubscription)).errors; // validation comes first over HTTP too
+      await assert.rejects(once(c, { query: badSubscription }), (errors) => {
+        assert.deepEqual(errors, expectedToo);
+        assert.equal(errors[0].extensions.code, 'GRAPHQL_VALIDATION_FAILED');
         return true;
       });
       assert.ok((await once(c, { query: '{ __typename }' }))[0].data, 'the socket goes on');
@@ -544,7 +553,7 @@ describe('graphql-ws, the legacy subprotocol (subscriptions-transport-ws)', () =
     raw.ws.close();
   });
 
-  it('refuses start before connection_init, and subscriptions for now, with error', async () => {
+  it('refuses start before connection_init with error; a subscription then runs until stop', async () => {
     const raw = await Raw.open(url, 'graphql-ws');
     raw.send({ id: 'early', type: 'start', payload: { query: '{ __typename }' } });
     const early = await raw.next((m) => m.id === 'early');
@@ -552,9 +561,12 @@ describe('graphql-ws, the legacy subprotocol (subscriptions-transport-ws)', () =
     assert.match(early.payload.message, /before the connection is initialised/);
     raw.send({ type: 'connection_init' });
     await raw.next((m) => m.type === 'connection_ack');
-    assert.deepEqual(await runLegacy(raw, 'sub', 'subscription { users { id } }'), {
-      error: { message: 'Subscriptions are not supported yet', extensions: { code: 'NOT_SUPPORTED' } },
-    });
+    raw.send({ id: 'sub', type: 'start', payload: { query: 'subscription { users_by_pk(id: 1) { name } }' } });
+    assert.deepEqual(await raw.next((m) => m.id === 'sub'),
+      { id: 'sub', type: 'data', payload: { data: { users_by_pk: { name: 'Ada Lovelace' } } } });
+    raw.send({ id: 'sub', type: 'stop' });
+    assert.ok((await runLegacy(raw, 'after', '{ __typename }')).data);
+    assert.deepEqual(raw.of('sub').map((m) => m.type), ['data'], 'nothing after stop');
     raw.ws.close();
   });
 
@@ -578,10 +590,12 @@ describe('graphql-ws, the legacy subprotocol (subscriptions-transport-ws)', () =
       assert.deepEqual(sqlRow(DB, `select name from tags where name = '${t}'`), { name: t });
       const [invalid] = await once({ query: '{ users { nope } }' });
       assert.deepEqual(invalid.errors, (await http('{ users { nope } }')).errors);
-      await assert.rejects(once({ query: 'subscription { users { id } }' }), (error) => { // the client passes on the first
-        assert.deepEqual(error, { message: 'Subscriptions are not supported yet', extensions: { code: 'NOT_SUPPORTED' } });
-        return true;
+      const first = await new Promise((resolve, reject) => {
+        const s = c.request({ query: 'subscription { users_by_pk(id: 2) { name } }' }).subscribe({
+          next: (v) => { s.unsubscribe(); resolve(v); }, error: reject,
+        });
       });
+      assert.deepEqual(first, { data: { users_by_pk: { name: 'Alan Turing' } } });
     } finally {
       c.close();
     }

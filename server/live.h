@@ -1,0 +1,64 @@
+/* server/live.h — live queries of one worker. A subscription is a query whose
+ * subscriber gets its result at once and then again whenever it changed. Subscribers
+ * whose plans have the same SQL (the same document, whatever their variables) form a
+ * cohort, and a refresh is ONE statement for the whole cohort: every subscriber's
+ * parameters go in as arrays, unnest gives a row per subscriber, and the plan runs
+ * LATERAL to it (its parameters are that row's columns, GP_SQL_LIVE_REF). A refresh
+ * runs only when a table the plan reads changed (gp_live_changed: a NOTIFY from the
+ * triggers main installs), coalesced over a short window; views and tables without the
+ * trigger are polled. Each subscriber keeps a hash of its last result, and only a
+ * change is sent. Everything here runs on the worker's loop, except gp_live_post. */
+#ifndef GP_LIVE_H
+#define GP_LIVE_H
+
+#include <h2o.h>
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "db/pool.h"
+#include "resolvers/plan_cache.h"
+#include "server/operation.h"
+#include "server/snapshot.h"
+
+typedef struct gp_live_config {
+    int coalesce_ms;            /* --live-coalesce-ms: changes within this window make one refresh */
+    int poll_ms;                /* --live-poll-ms: how often queries over untriggered relations refresh */
+    size_t max_response;        /* --max-response-bytes, per result */
+    size_t max_memory;          /* --max-request-memory, for planning */
+} gp_live_config_t;
+
+typedef struct gp_live gp_live_t;
+typedef struct gp_live_sub gp_live_sub_t;
+
+/* A result for the subscriber, as a run answers (server/operation.h): GP_RUN_NOT_RUN
+ * (errors before it ran: the subscription is over, the handle already freed), or
+ * GP_RUN_OK / GP_RUN_FAILED (a response body, `{"data":…}` or errors, that differs from
+ * the last one sent). Never called from inside gp_live_subscribe. */
+typedef void (*gp_live_cb)(void *data, const gp_run_result_t *result);
+
+gp_live_t *gp_live_new(h2o_context_t *ctx, gp_pool_t *pool, const gp_live_config_t *cf);
+
+/* Everything is dropped; call it before the pool is destroyed. */
+void gp_live_free(gp_live_t *live);
+
+/* Starts a subscription (`in` as for gp_run_start; copied). The first result comes
+ * after a coalescing window, so that subscribers arriving together share it. */
+gp_live_sub_t *gp_live_subscribe(gp_live_t *live, gp_plan_cache_t *plans, gp_snapshot_t *snap,
+                                 const gp_operation_input_t *in, gp_live_cb cb, void *data);
+
+/* Ends it: nothing more is sent. NULL is ignored. Not from inside its callback. */
+void gp_live_unsubscribe(gp_live_sub_t *sub);
+
+/* Table `table` (its index in the snapshot's model) changed; -1: any may have (the
+ * LISTEN connection was lost and is back). */
+void gp_live_changed(gp_live_t *live, int table);
+
+/* From any thread: the NOTIFY payload "schema.table", or NULL for "anything may have
+ * changed". The worker's loop looks it up and calls gp_live_changed. */
+void gp_live_post(gp_live_t *live, const char *payload);
+
+/* Live queries and their cohorts, for logs and tests. */
+int gp_live_count(const gp_live_t *live, int *cohorts);
+
+#endif

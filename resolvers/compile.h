@@ -44,6 +44,7 @@ typedef struct gp_compile {
     int depth;
     uint8_t *reads;         /* a bit per model table the statement reads (NULL: none yet) */
     bool reads_any;         /* it calls a function, which may read any table */
+    const char *cursor_sql; /* a stream: its cursor's next value (gp_select_stream) */
 } gp_compile_t;
 
 /* Writes the SQL name of table `t`, which the statement then reads: a live query

@@ -68,7 +68,11 @@ typedef struct gp_plan {
                              * runs only inside the statement of its cohort (server/live.c) */
     const uint8_t *reads;   /* a bit per model table (its index in model->tables) the statement
                              * reads: directly, through relationships, in filters; NULL: none */
+    size_t reads_size;      /* bytes of `reads` */
     bool reads_any;         /* it calls functions, which may read any table */
+    const char *cursor_sql; /* a stream (T_stream): the statement giving the cursor's value after
+                             * the batch `sql` answers, NULL when it is empty; both read the
+                             * subscriber's cursor as GP_SQL_LIVE_CURSOR */
     const gp_plan_write_t *writes; /* a mutation: statements that run first, in order, all of them
                             * and `sql` as ONE transaction; `sql` reads back what they wrote */
     int nwrites;

@@ -148,6 +148,13 @@ static gp_plan_t *keep_plan(gp_arena_t *a, const gp_plan_t *plan)
     }
     kept->params.values = values;
     kept->bindings = bindings;
+    if (plan->reads != NULL) {
+        uint8_t *reads = gp_arena_alloc(a, plan->reads_size);
+        memcpy(reads, plan->reads, plan->reads_size);
+        kept->reads = reads;
+    }
+    if (plan->cursor_sql != NULL)
+        kept->cursor_sql = gp_arena_strdup(a, plan->cursor_sql);
     if (plan->answer != NULL) /* its distinct texts once each, as the compile shared them */
         kept->answer = gp_introspection_answer_copy(a, plan->answer);
     kept->statement = gp_hash64(kept->sql, strlen(kept->sql), 0) | 2; /* never 0 (unnamed) */

@@ -791,12 +791,6 @@ int gp_select_root_field(gp_compile_t *c, const gp_field_group_t *g)
     if (strcmp(g->name, "__schema") == 0 || strcmp(g->name, "__type") == 0)
         return gp_select_introspection_param(c, g); /* built by graphql/introspection.c, once per distinct selection */
     const gp_root_field_t *root = gp_model_root(c->model, g->name);
-    if (root == NULL && c->op->kind == GP_OP_SUBSCRIPTION) { /* subscription_root's own: T_stream */
-        const gp_field_t *f = gp_type_field(c->schema->subscription, g->name);
-        if (f != NULL && f->role == GP_FIELD_ROOT_STREAM)
-            return gp_compile_fail_kind(c, GP_E_REQUEST, g->fields[0]->offset,
-                                        "Streaming subscriptions (%s) are not supported yet.", g->name);
-    }
     if (root == NULL && strcmp(g->name, GP_NO_QUERIES_FIELD) == 0)
         return gp_compile_fail(c, g->fields[0]->offset, "There are no tables, views or functions to query.");
     if (root == NULL)
@@ -816,6 +810,137 @@ int gp_select_root_field(gp_compile_t *c, const gp_field_group_t *g)
         return write_aggregate(c, fn->table, fn, g, "query_root", NULL, NULL);
     }
     return gp_compile_unreachable(c, g->fields[0]->offset, "the field \"%s\" on \"query_root\"", g->name);
+}
+
+/* ---- streams ----
+ *
+ * T_stream(batch_size, cursor: [{initial_value: {col: v}, ordering}], where) is a live
+ * query over the rows past a cursor: each refresh answers the next batch_size rows in
+ * cursor order, and the cursor moves to the last of them. The cursor is the
+ * subscriber's (server/live.c keeps it as GP_SQL_LIVE_CURSOR, NULL until a batch moved
+ * it; the initial value is an ordinary parameter), and a second expression, the
+ * cursor's next value, reads the same rows:
+ *
+ *   (SELECT coalesce(json_agg(_s.j), '[]') FROM (SELECT <row> AS j FROM t AS _tN WHERE <where>
+ *      AND _tN."col" > coalesce(_live.c::type, $k::type) ORDER BY _tN."col" LIMIT $b) AS _s)
+ *   (SELECT max(_s.v)::text FROM (SELECT _tM."col" AS v FROM … the same …) AS _s)
+ */
+
+typedef struct {
+    const gp_table_t *t;
+    const gp_column_t *col;     /* the cursor */
+    bool desc;
+    json_t *initial, *where, *batch;
+    long at;
+} stream_t;
+
+static void stream_free(stream_t *s)
+{
+    json_decref(s->initial);
+    json_decref(s->where);
+    json_decref(s->batch);
+}
+
+static int stream_args(gp_compile_t *c, const gp_field_group_t *g, const gp_table_t *t, stream_t *s)
+{
+    const gp_selection_t *f = g->fields[0];
+    *s = (stream_t){.t = t, .at = f->offset};
+    for (const gp_argument_t *a = f->arguments; a != NULL; a = a->next) {
+        int failed = 0;
+        json_t *v = gp_values_json(c, gp_values_arg_type(c, "subscription_root", f->name, a->name), a->value, &failed);
+        if (failed)
+            return -1;
+        if (strcmp(a->name, "batch_size") == 0) {
+            s->batch = v;
+        } else if (strcmp(a->name, "where") == 0) {
+            s->where = v;
+        } else if (strcmp(a->name, "cursor") == 0) {
+            const json_t *cursor = json_array_get(v, 0);
+            const json_t *initial = json_object_get(cursor, "initial_value");
+            const char *key = NULL, *k;
+            json_t *x;
+            int n = 0;
+            json_object_foreach((json_t *)initial, k, x)
+                if (!json_is_null(x))
+                    key = k, n++;
+            if (json_array_size(v) != 1 || n != 1) {
+                json_decref(v);
+                return gp_compile_fail(c, a->offset, "A stream takes exactly one cursor with exactly one column.");
+            }
+            s->col = gp_table_column(t, key);
+            s->initial = json_incref(json_object_get(initial, key));
+            const json_t *ordering = json_object_get(cursor, "ordering");
+            s->desc = json_is_string(ordering) && strcmp(json_string_value(ordering), "DESC") == 0;
+            json_decref(v);
+        } else {
+            json_decref(v);
+        }
+    }
+    if (s->col == NULL)
+        return gp_compile_unreachable(c, s->at, "\"%s\" without its cursor", f->name);
+    if (!json_is_integer(s->batch) || json_integer_value(s->batch) < 0)
+        return gp_compile_fail(c, s->at, "batch_size must not be negative.");
+    return 0;
+}
+
+/* FROM t AS _tN WHERE <where> AND <past the cursor> ORDER BY <cursor> LIMIT <batch_size> */
+static int stream_rows(gp_compile_t *c, const stream_t *s, int alias)
+{
+    gp_sql_raw(&c->sql, " FROM ");
+    gp_compile_table(c, s->t);
+    gp_sql_raw(&c->sql, " AS ");
+    gp_sql_alias(&c->sql, alias);
+    gp_sql_raw(&c->sql, " WHERE ");
+    if (s->where != NULL && !json_is_null(s->where)) {
+        gp_sql_raw(&c->sql, "(");
+        if (gp_filter_where(c, s->t, alias, s->where, s->at) != 0)
+            return -1;
+        gp_sql_raw(&c->sql, ") AND ");
+    }
+    gp_filter_value(c, alias, s->col);
+    gp_sql_raw(&c->sql, s->desc ? " < coalesce(" GP_SQL_LIVE_CURSOR "::" : " > coalesce(" GP_SQL_LIVE_CURSOR "::");
+    gp_sql_raw(&c->sql, s->col->sql_type);
+    gp_sql_raw(&c->sql, ", ");
+    gp_values_param(c, s->initial, GP_PARAM_TEXT, s->col->sql_type);
+    gp_sql_raw(&c->sql, ") ORDER BY ");
+    gp_filter_value(c, alias, s->col);
+    gp_sql_raw(&c->sql, s->desc ? " DESC LIMIT " : " ASC LIMIT ");
+    gp_values_param_checked(c, s->batch, GP_PARAM_TEXT, "\"pg_catalog\".\"int4\"", GP_CHECK_COUNT);
+    return 0;
+}
+
+int gp_select_stream(gp_compile_t *c, const gp_field_group_t *g, const char **cursor_sql)
+{
+    const gp_field_t *f = gp_type_field(c->schema->subscription, g->name);
+    if (f == NULL || f->role != GP_FIELD_ROOT_STREAM)
+        return gp_compile_unreachable(c, g->fields[0]->offset, "the field \"%s\" on \"subscription_root\"", g->name);
+    stream_t s;
+    int rc = stream_args(c, g, f->table, &s);
+    if (rc != 0)
+        goto Done;
+    int alias = ++c->next_alias;
+    gp_sql_raw(&c->sql, "SELECT json_build_object(");
+    gp_sql_key(&c->sql, g->key);
+    gp_sql_raw(&c->sql, ", (SELECT coalesce(json_agg(_s.j), '[]') FROM (SELECT ");
+    if ((rc = write_row(c, s.t, alias, g)) != 0)
+        goto Done;
+    gp_sql_raw(&c->sql, " AS j");
+    if ((rc = stream_rows(c, &s, alias)) != 0)
+        goto Done;
+    gp_sql_raw(&c->sql, ") AS _s))");
+    size_t mark = c->sql.text.len;
+    alias = ++c->next_alias;
+    gp_sql_raw(&c->sql, s.desc ? "SELECT min(_s.v)::text FROM (SELECT " : "SELECT max(_s.v)::text FROM (SELECT ");
+    gp_filter_value(c, alias, s.col);
+    gp_sql_raw(&c->sql, " AS v");
+    if ((rc = stream_rows(c, &s, alias)) != 0)
+        goto Done;
+    gp_sql_raw(&c->sql, ") AS _s");
+    *cursor_sql = gp_arena_strdup(c->arena, c->sql.text.data + mark);
+    gp_strbuf_truncate(&c->sql.text, mark);
+Done:
+    stream_free(&s);
+    return rc;
 }
 
 /* ---- what a mutation wrote ---- */

@@ -26,6 +26,12 @@ int gp_select_introspection_param(gp_compile_t *c, const gp_field_group_t *g);
 /* Writes the value of a root field of query_root (a list, a by-pk lookup). */
 int gp_select_root_field(gp_compile_t *c, const gp_field_group_t *g);
 
+/* A subscription of one T_stream field `g`: `SELECT json_build_object(<key>, <the next
+ * batch>)` into c->sql, and in *cursor_sql a statement giving the cursor's value after
+ * that batch (NULL when it is empty). Both read the subscriber's cursor as
+ * GP_SQL_LIVE_CURSOR. */
+int gp_select_stream(gp_compile_t *c, const gp_field_group_t *g, const char **cursor_sql);
+
 /* Writes json_build_object(...) for the groups, or an equivalent when there are
  * more pairs than one call of json_build_object takes. `write_value` writes the
  * value of group i. */

@@ -24,7 +24,9 @@ typedef struct gp_sql {
 
 /* A live query's parameters are columns of the row of its subscriber, _s.p1 … (see
  * server/live.c), so that one statement runs the query for every subscriber at once. */
-#define GP_SQL_LIVE_REF "_s.p"
+#define GP_SQL_LIVE_REF "_live.p"
+/* A stream's cursor, the subscriber's own: NULL until its first batch moved it. */
+#define GP_SQL_LIVE_CURSOR "_live.c"
 
 void gp_sql_init(gp_sql_t *s, gp_arena_t *a);
 

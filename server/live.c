@@ -1,12 +1,15 @@
 /* server/live.c — cohorts of live queries, refreshed by one statement each:
  *
- *   SELECT string_agg(_s.i::text || ':' || octet_length(_r.d)::text || ':' || _r.d, '' ORDER BY _s.i)
- *   FROM unnest($1::int4[], $2::text[], $3::text[]) AS _s(i, p1, p2)
+ *   SELECT string_agg(_live.i::text || ':' || octet_length(_r.d)::text || ':' || _r.d, '' ORDER BY _live.i)
+ *   FROM unnest($1::int4[], $2::text[], $3::text[]) AS _live(i, p1, p2)
  *   CROSS JOIN LATERAL (SELECT <the plan's `data`, or '!' and its size when too large> AS d) AS _r
  *
- * The plan reads its parameters as _s.p1, _s.p2 (GP_SQL_LIVE_REF), so the same text
- * runs for every subscriber at once, and the answer is one cell of length-prefixed
- * frames "i:len:data", split here without parsing any JSON. */
+ * The plan reads its parameters as _live.p1, _live.p2 (GP_SQL_LIVE_REF), so the same
+ * text runs for every subscriber at once, and the answer is one cell of length-prefixed
+ * frames "i:len:data", split here without parsing any JSON. A stream (T_stream) also
+ * passes each subscriber's cursor (_live.c) and gets its next value back
+ * ("i:len:data:len:cursor", len -1 when the batch was empty); a batch that moved the
+ * cursor makes its subscriber stale again, until a batch comes back empty. */
 #include "server/live.h"
 
 #include <stdio.h>
@@ -35,8 +38,10 @@ struct gp_live_sub {
     cohort_t *cohort;           /* NULL: an introspection-only query, answered once */
     gp_live_sub_t *next;        /* in its cohort */
     char **params;              /* its values of the plan's parameters (NULL: SQL NULL) */
+    char *cursor;               /* a stream's: the last row sent's cursor value; NULL: the initial */
     uint64_t last;              /* hash of the last body sent */
     bool sent;                  /* it has had a result */
+    bool stale;                 /* its result may have changed since it was last refreshed */
     int slot;                   /* its index in the refresh in flight, or -1 */
     gp_live_cb cb;
     void *data;
@@ -50,12 +55,13 @@ struct cohort {
     char *sql;                  /* the refresh statement */
     uint64_t statement;         /* hash of sql: a prepared statement per connection */
     int nparams;                /* the plan's */
+    bool stream;                /* a T_stream: subscribers carry cursors */
     uint8_t *reads;             /* the plan's tables, a bit per index in snap->model->tables */
     bool reads_any;             /* it calls functions */
     bool polled;                /* it reads a relation no trigger reports (a view, say) */
     gp_live_sub_t *subs;
     int nsubs;
-    bool dirty;                 /* a table it reads changed since its last refresh began */
+    bool dirty;                 /* a table it reads changed: every subscriber is stale */
     bool retry;                 /* the last refresh found no database: try again at the next poll */
     bool queued;                /* on live->due */
     cohort_t *due_next;
@@ -152,19 +158,26 @@ static char *cohort_sql(const gp_plan_t *plan, size_t limit)
     gp_arena_t *a = gp_arena_new(1024);
     gp_strbuf_t sb;
     gp_strbuf_init(&sb, a, SIZE_MAX / 2);
-    gp_strbuf_lit(&sb, "SELECT string_agg(_s.i::text || ':' || octet_length(_r.d)::text || ':' || _r.d, '' "
-                       "ORDER BY _s.i) FROM unnest($1::\"pg_catalog\".\"int4\"[]");
-    for (int i = 0; i < plan->params.count; i++)
+    bool stream = plan->cursor_sql != NULL;
+    int n = plan->params.count;
+    gp_strbuf_lit(&sb, "SELECT string_agg(_live.i::text || ':' || octet_length(_r.d)::text || ':' || _r.d");
+    if (stream)
+        gp_strbuf_lit(&sb, " || ':' || coalesce(octet_length(_r.c)::text, '-1') || ':' || coalesce(_r.c, '')");
+    gp_strbuf_lit(&sb, ", '' ORDER BY _live.i) FROM unnest($1::\"pg_catalog\".\"int4\"[]");
+    for (int i = 0; i < n + stream; i++)
         gp_strbuf_printf(&sb, ", $%d::\"pg_catalog\".\"text\"[]", i + 2);
-    gp_strbuf_lit(&sb, ") AS _s(i");
-    for (int i = 0; i < plan->params.count; i++)
+    gp_strbuf_lit(&sb, ") AS _live(i");
+    for (int i = 0; i < n; i++)
         gp_strbuf_printf(&sb, ", p%d", i + 1);
+    gp_strbuf_puts(&sb, stream ? ", c" : "");
     /* OFFSET 0 keeps the planner from inlining the data three times (operation.c). */
     gp_strbuf_printf(&sb,
                      ") CROSS JOIN LATERAL (SELECT CASE WHEN octet_length(_q.d) <= %zu THEN _q.d "
-                     "ELSE '!' || octet_length(_q.d)::text END AS d FROM (SELECT coalesce((%s)::text, 'null') AS d "
-                     "OFFSET 0) AS _q) AS _r",
-                     limit, plan->sql);
+                     "ELSE '!' || octet_length(_q.d)::text END AS d",
+                     limit);
+    if (stream)
+        gp_strbuf_printf(&sb, ", (%s) AS c", plan->cursor_sql);
+    gp_strbuf_printf(&sb, " FROM (SELECT coalesce((%s)::text, 'null') AS d OFFSET 0) AS _q) AS _r", plan->sql);
     char *sql = strdup(sb.data);
     gp_arena_free(a);
     if (sql == NULL)
@@ -186,9 +199,9 @@ static cohort_t *cohort_for(gp_live_t *live, gp_snapshot_t *snap, const gp_plan_
     c->sql = cohort_sql(plan, live->cf.max_response - DATA_WRAP_LEN);
     c->statement = gp_hash64(c->sql, strlen(c->sql), 0x11e) | 1;
     c->nparams = plan->params.count;
-    size_t bytes = (size_t)snap->model->ntables / 8 + 1;
-    if (plan->reads != NULL && (c->reads = malloc(bytes)) != NULL)
-        memcpy(c->reads, plan->reads, bytes);
+    c->stream = plan->cursor_sql != NULL;
+    if (plan->reads != NULL && (c->reads = malloc(plan->reads_size)) != NULL)
+        memcpy(c->reads, plan->reads, plan->reads_size);
     c->reads_any = plan->reads_any;
     c->polled = needs_polling(plan, snap);
     if (c->plan_sql == NULL || (plan->reads != NULL && c->reads == NULL))
@@ -229,14 +242,14 @@ static void cohort_free(cohort_t *c)
 
 static void on_refresh(void *data, const gp_query_result_t *r);
 
-/* Runs the cohort's statement for the subscribers whose result may be stale: all of
- * them after a change, else those that have none yet. */
+/* Runs the cohort's statement for its stale subscribers (all of them after a change). */
 static void refresh(cohort_t *c)
 {
-    bool all = c->dirty;
     int n = 0;
-    for (gp_live_sub_t *s = c->subs; s != NULL; s = s->next)
-        n += all || !s->sent;
+    for (gp_live_sub_t *s = c->subs; s != NULL; s = s->next) {
+        s->stale = s->stale || c->dirty;
+        n += s->stale;
+    }
     c->dirty = false;
     if (n == 0)
         return;
@@ -245,12 +258,13 @@ static void refresh(cohort_t *c)
         abort();
     c->nbatch = 0;
     for (gp_live_sub_t *s = c->subs; s != NULL; s = s->next)
-        if (all || !s->sent) {
+        if (s->stale) {
+            s->stale = false;
             s->slot = c->nbatch;
             c->batch[c->nbatch++] = s;
         }
     gp_arena_t *a = gp_arena_new(4096);
-    const char **values = gp_arena_alloc(a, sizeof *values * (size_t)(c->nparams + 1));
+    const char **values = gp_arena_alloc(a, sizeof *values * (size_t)(c->nparams + 2));
     const char **column = gp_arena_alloc(a, sizeof *column * (size_t)c->nbatch);
     gp_strbuf_t slots;
     gp_strbuf_init(&slots, a, SIZE_MAX / 2);
@@ -263,7 +277,12 @@ static void refresh(cohort_t *c)
             column[i] = c->batch[i]->params[k];
         values[k + 1] = gp_sql_array_literal(a, column, c->nbatch);
     }
-    c->query = gp_pool_query_prepared(c->live->pool, c->statement, c->sql, c->nparams + 1, values,
+    if (c->stream) {
+        for (int i = 0; i < c->nbatch; i++)
+            column[i] = c->batch[i]->cursor;
+        values[c->nparams + 1] = gp_sql_array_literal(a, column, c->nbatch);
+    }
+    c->query = gp_pool_query_prepared(c->live->pool, c->statement, c->sql, c->nparams + 1 + c->stream, values,
                                       /* read_only= */ true, on_refresh, c);
     gp_arena_free(a);
 }
@@ -283,9 +302,26 @@ static void deliver_frames(cohort_t *c, const char *cell, size_t len)
             break;
         const char *d = next + 1;
         p = d + n;
+        const char *cursor = NULL;
+        long cursor_len = -1;
+        if (c->stream) { /* ":len:cursor" */
+            cursor_len = *p == ':' ? strtol(p + 1, &next, 10) : -2;
+            if (cursor_len < -1 || *next != ':' || cursor_len > end - next - 1)
+                break;
+            cursor = next + 1;
+            p = cursor + (cursor_len > 0 ? cursor_len : 0);
+        }
         gp_live_sub_t *sub = slot >= 1 && slot <= c->nbatch ? c->batch[slot - 1] : NULL;
         if (sub == NULL)
             continue;
+        if (c->stream && cursor_len >= 0) { /* rows came: there may be more past them */
+            free(sub->cursor);
+            if ((sub->cursor = strndup(cursor, (size_t)cursor_len)) == NULL)
+                abort();
+            sub->stale = true;
+        } else if (c->stream && sub->sent) {
+            continue; /* nothing new: a stream sends only rows */
+        }
         gp_strbuf_t sb;
         gp_strbuf_init(&sb, a, SIZE_MAX / 2);
         if (n > 0 && d[0] == '!') {
@@ -335,8 +371,8 @@ static void on_refresh(void *data, const gp_query_result_t *r)
     if (r->unavailable) {
         c->retry = true; /* the next poll tries again; meanwhile each keeps what it has */
         for (int i = 0; i < c->nbatch; i++)
-            if (c->batch[i] != NULL && !c->batch[i]->sent)
-                c->dirty = true;
+            if (c->batch[i] != NULL)
+                c->batch[i]->stale = true;
     } else if (r->error != NULL) {
         gp_warn("live", "a refresh failed: %s", r->error);
         deliver_error(c, r);
@@ -349,10 +385,10 @@ static void on_refresh(void *data, const gp_query_result_t *r)
     free(c->batch);
     c->batch = NULL;
     c->nbatch = 0;
-    bool unsent = false;
+    bool stale = false;
     for (gp_live_sub_t *s = c->subs; s != NULL; s = s->next)
-        unsent = unsent || !s->sent;
-    if (!c->retry && (c->dirty || unsent))
+        stale = stale || s->stale;
+    if (!c->retry && (c->dirty || stale))
         queue(c);
 }
 
@@ -476,7 +512,7 @@ gp_live_sub_t *gp_live_subscribe(gp_live_t *live, gp_plan_cache_t *plans, gp_sna
     gp_live_sub_t *sub = calloc(1, sizeof *sub);
     if (sub == NULL)
         abort();
-    *sub = (gp_live_sub_t){.live = live, .slot = -1, .cb = cb, .data = data};
+    *sub = (gp_live_sub_t){.live = live, .slot = -1, .stale = true, .cb = cb, .data = data};
     live->nsubs++;
     if (plan->answer != NULL) { /* introspection alone: it never changes */
         size_t len = gp_introspection_answer_len(plan->answer);
@@ -529,6 +565,7 @@ void gp_live_unsubscribe(gp_live_sub_t *sub)
             cohort_free(c);
     }
     free(sub->params);
+    free(sub->cursor);
     free(sub);
 }
 
@@ -565,6 +602,7 @@ void gp_live_free(gp_live_t *live)
             for (int i = 0; i < c->nparams; i++)
                 free(s->params[i]);
             free(s->params);
+            free(s->cursor);
             free(s);
         }
         cohort_free(c);

@@ -43,19 +43,21 @@ const QUERY = 'subscription ($id: Int!) { items_by_pk(id: $id) { id n } }';
 // /proc/<pid>/stat after "(comm) ": state, ppid, …, utime and stime (fields 14, 15).
 const stat = (pid) => readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
 const cpuSeconds = () => { const f = stat(PID); return (+f[11] + +f[12]) / CLK_TCK; }; // every thread
-// PostgreSQL's: the backends alive (graphpost's connections, the writer's) and the
-// postmaster's other children, where the refreshes' work is done.
-function pgCpuSeconds() {
-  let t = 0;
+// PostgreSQL's, where the refreshes' work is done: pid → seconds of the postmaster's
+// children (graphpost's connections, the writer's, autovacuum); pgDelta counts what those
+// alive at the end used since the start (one that exited in between is not counted).
+function pgCpu() {
+  const m = new Map();
   for (const pid of readdirSync('/proc')) {
     if (!/^[0-9]+$/.test(pid)) continue;
     try {
       const f = stat(pid);
-      if (f[1] === PG_PID) t += +f[11] + +f[12];
+      if (f[1] === PG_PID) m.set(pid, (+f[11] + +f[12]) / CLK_TCK);
     } catch { /* gone meanwhile */ }
   }
-  return t / CLK_TCK;
+  return m;
 }
+const pgDelta = (a, b) => [...b].reduce((t, [pid, s]) => t + s - (a.get(pid) ?? 0), 0);
 const rssMB = () => +readFileSync(`/proc/${PID}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)[1] / 1024;
 
 // Statements graphpost ran in the bench database: the refreshes (server/live.c's
@@ -71,6 +73,15 @@ function statements() {
   const [refresh, all] = out.trim().split(' ').map(Number);
   return { refresh, all };
 }
+
+// The machine, from /proc/stat's first line: [all ticks of all cores, busy ones], so that
+// what other programs took during the rounds can be told apart (a shared machine).
+function machine() {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const all = f.reduce((a, b) => a + b, 0);
+  return [all / CLK_TCK, (all - f[3] - f[4]) / CLK_TCK]; // idle, iowait
+}
+const selfSeconds = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
 
 // ---- subscribers ----
 
@@ -176,7 +187,8 @@ async function main() {
   const initialMs = performance.now() - t0;
   const cpu1 = cpuSeconds();
   await sleep(300); // anything still in flight after the initial results is an extra
-  const st0 = statements(), cpu2 = cpuSeconds(), pg2 = pgCpuSeconds(), r0 = performance.now();
+  const st0 = statements(), cpu2 = cpuSeconds(), pg2 = pgCpu(), m0 = machine(), me0 = selfSeconds();
+  const r0 = performance.now();
 
   const lat1 = [], latAll = []; // latencies in 1%-rounds and in all-rows rounds, ms
   let delivered = 0, want = 0, missing = 0;
@@ -200,7 +212,9 @@ async function main() {
     if (rest > 0) await sleep(rest);
   }
   await sleep(300); // late or repeated messages land as extras
-  const wall = (performance.now() - r0) / 1000, cpu3 = cpuSeconds(), pg3 = pgCpuSeconds(), st1 = statements(), rss = rssMB();
+  const wall = (performance.now() - r0) / 1000, cpu3 = cpuSeconds(), pg3 = pgCpu();
+  const m1 = machine(), me1 = selfSeconds(), st1 = statements(), rss = rssMB();
+  const others = (m1[1] - m0[1]) - (cpu3 - cpu2) - pgDelta(pg2, pg3) - (me1 - me0); // seconds of CPU
   closing = true;
   writer.stdin.end();
   for (const ws of sockets) ws.terminate();
@@ -213,7 +227,8 @@ async function main() {
     all_p50: fmt(pct(latAll, 0.5)), all_p99: fmt(pct(latAll, 0.99)), all_max: fmt(latAll[latAll.length - 1]),
     delivered, expected: want, missing, wrong, extra, errors,
     cpu_initial_s: (cpu1 - cpu0).toFixed(2), cpu_pct: (100 * (cpu3 - cpu2) / wall).toFixed(0),
-    pg_cpu_pct: (100 * (pg3 - pg2) / wall).toFixed(0), rss_mb: rss.toFixed(0),
+    pg_cpu_pct: (100 * pgDelta(pg2, pg3) / wall).toFixed(0), node_cpu_pct: (100 * (me1 - me0) / wall).toFixed(0),
+    other_pct: Math.max(0, 100 * others / (m1[0] - m0[0])).toFixed(0), rss_mb: rss.toFixed(0),
     refresh_per_round: ((st1.refresh - st0.refresh) / ROUNDS).toFixed(2),
     stmts_per_round: ((st1.all - st0.all) / ROUNDS).toFixed(2),
   };

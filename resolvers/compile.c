@@ -78,16 +78,9 @@ static int compile_query(gp_compile_t *c, const gp_operation_t *op)
     gp_field_group_t *groups = gp_select_collect(c, live ? "subscription_root" : "query_root", sets, 1, &failed);
     if (failed)
         return -1;
-    bool stream = false;
-    for (const gp_field_group_t *g = groups; live && g != NULL; g = g->next) {
-        const gp_field_t *f = gp_type_field(c->schema->subscription, g->name);
-        stream = stream || (f != NULL && f->role == GP_FIELD_ROOT_STREAM);
-    }
-    if (stream) { /* its cursor moves with what it sent: one field, no neighbours to answer at other times */
-        if (groups->next != NULL)
-            return gp_compile_fail(c, op->offset, "A streaming subscription has exactly one root field.");
+    const gp_field_t *f = live && groups != NULL ? gp_type_field(c->schema->subscription, groups->name) : NULL;
+    if (f != NULL && f->role == GP_FIELD_ROOT_STREAM) /* validation: a subscription selects one root field */
         return gp_select_stream(c, groups, &c->cursor_sql);
-    }
     if (gp_introspection_only(groups)) { /* the server knows the whole answer: no statement */
         c->answer = gp_introspection_answer(gp_select_introspection(c), groups);
         return c->answer != NULL ? 0 : -1;

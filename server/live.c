@@ -42,6 +42,8 @@ struct gp_live_sub {
     uint64_t last;              /* hash of the last body sent */
     bool sent;                  /* it has had a result */
     bool stale;                 /* its result may have changed since it was last refreshed */
+    bool alone;                 /* its statement failed when it ran alone: it runs alone, so that
+                                 * its values do not fail the others' refreshes */
     int slot;                   /* its index in the refresh in flight, or -1 */
     gp_live_cb cb;
     void *data;
@@ -63,6 +65,8 @@ struct cohort {
     int nsubs;
     bool dirty;                 /* a table it reads changed: every subscriber is stale */
     bool retry;                 /* the last refresh found no database: try again at the next poll */
+    bool isolate;               /* a refresh of several failed: one subscriber's values may be to
+                                 * blame, so each stale one runs alone until none is left */
     bool queued;                /* on live->due */
     cohort_t *due_next;
     gp_query_t *query;          /* the refresh in flight */
@@ -242,23 +246,28 @@ static void cohort_free(cohort_t *c)
 
 static void on_refresh(void *data, const gp_query_result_t *r);
 
-/* Runs the cohort's statement for its stale subscribers (all of them after a change). */
+/* Runs the cohort's statement for its stale subscribers (all of them after a change):
+ * together, or one alone (while isolating, or one that failed alone before: the others
+ * go first, it follows in a refresh of its own). */
 static void refresh(cohort_t *c)
 {
-    int n = 0;
+    int together = 0, alone = 0;
     for (gp_live_sub_t *s = c->subs; s != NULL; s = s->next) {
         s->stale = s->stale || c->dirty;
-        n += s->stale;
+        alone += s->stale && s->alone;
+        together += s->stale && !s->alone;
     }
     c->dirty = false;
-    if (n == 0)
+    if (together + alone == 0)
         return;
+    bool single = c->isolate || together == 0;
+    int n = single ? 1 : together;
     c->batch = calloc((size_t)n, sizeof *c->batch);
     if (c->batch == NULL)
         abort();
     c->nbatch = 0;
-    for (gp_live_sub_t *s = c->subs; s != NULL; s = s->next)
-        if (s->stale) {
+    for (gp_live_sub_t *s = c->subs; s != NULL && c->nbatch < n; s = s->next)
+        if (s->stale && (single || !s->alone)) {
             s->stale = false;
             s->slot = c->nbatch;
             c->batch[c->nbatch++] = s;
@@ -373,11 +382,20 @@ static void on_refresh(void *data, const gp_query_result_t *r)
         for (int i = 0; i < c->nbatch; i++)
             if (c->batch[i] != NULL)
                 c->batch[i]->stale = true;
+    } else if (r->error != NULL && c->nbatch > 1) {
+        c->isolate = true; /* the errors go to the subscribers whose statements fail alone */
+        for (int i = 0; i < c->nbatch; i++)
+            if (c->batch[i] != NULL)
+                c->batch[i]->stale = true;
     } else if (r->error != NULL) {
-        gp_warn("live", "a refresh failed: %s", r->error);
+        gp_debug("live", "a refresh failed: %s", r->error);
         deliver_error(c, r);
+        if (c->batch[0] != NULL)
+            c->batch[0]->alone = true;
     } else if (r->cell != NULL) {
         deliver_frames(c, r->cell, r->cell_len);
+        if (c->nbatch == 1 && c->batch[0] != NULL)
+            c->batch[0]->alone = false; /* its values work now: back with the others */
     }
     for (int i = 0; i < c->nbatch; i++)
         if (c->batch[i] != NULL)
@@ -388,6 +406,7 @@ static void on_refresh(void *data, const gp_query_result_t *r)
     bool stale = false;
     for (gp_live_sub_t *s = c->subs; s != NULL; s = s->next)
         stale = stale || s->stale;
+    c->isolate = c->isolate && stale; /* each has run alone: together again */
     if (!c->retry && (c->dirty || stale))
         queue(c);
 }

@@ -564,6 +564,11 @@ gp_live_sub_t *gp_live_subscribe(gp_live_t *live, gp_plan_cache_t *plans, gp_sna
     return sub;
 }
 
+bool gp_live_is_stream(const gp_live_sub_t *sub)
+{
+    return sub->cohort != NULL && sub->cohort->stream;
+}
+
 void gp_live_unsubscribe(gp_live_sub_t *sub)
 {
     if (sub == NULL)

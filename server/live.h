@@ -47,6 +47,9 @@ void gp_live_free(gp_live_t *live);
 gp_live_sub_t *gp_live_subscribe(gp_live_t *live, gp_plan_cache_t *plans, gp_snapshot_t *snap,
                                  const gp_operation_input_t *in, gp_live_cb cb, void *data);
 
+/* A T_stream: each result carries rows sent once, so none may be dropped for a newer one. */
+bool gp_live_is_stream(const gp_live_sub_t *sub);
+
 /* Ends it: nothing more is sent. NULL is ignored. Not from inside its callback. */
 void gp_live_unsubscribe(gp_live_sub_t *sub);
 

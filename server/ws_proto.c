@@ -29,6 +29,7 @@ typedef struct op {
     gp_live_sub_t *sub;         /* a subscription: runs until completed */
     char *held;                 /* its latest message, waiting for the socket's backlog to shrink */
     size_t held_len;
+    bool retired;               /* on `finished`: nothing more is sent for it */
     size_t id_len;
     char id[];
 } op_t;
@@ -179,6 +180,7 @@ static void unlink_active(gp_ws_proto_t *p, op_t *op)
 /* Off `active` (if there) and onto `finished`: freed at the next reap. */
 static void op_retire(gp_ws_proto_t *p, op_t *op)
 {
+    op->retired = true;
     unlink_active(p, op);
     op->next = p->finished;
     p->finished = op;
@@ -210,18 +212,31 @@ static void on_run_done(void *data, const gp_run_result_t *r)
 
 /* A live query's result: each change is a `next` (`data`); an error before it ran
  * ends it as a query's would. While the socket's backlog is large, only the latest
- * result waits (GP_WS_BACKLOG_MAX): an older one held is stale anyway. */
+ * result waits (GP_WS_BACKLOG_MAX): an older one held is stale anyway. A stream's
+ * batches are not stale, so a stream that would have to hold one ends with an error:
+ * the client resubscribes from the last row it has. */
 static void on_live_result(void *data, const gp_run_result_t *r)
 {
     op_t *op = data;
     gp_ws_proto_t *p = op->p;
+    if (op->retired)
+        return; /* a stream ended by overflow, its subscription dropped at the reap */
     if (r->outcome == GP_RUN_NOT_RUN) {
         on_run_done(data, r);
         return;
     }
+    bool backlogged = op->held != NULL || p->io->backlog(p->io_data) > GP_WS_BACKLOG_MAX;
+    if (backlogged && gp_live_is_stream(op->sub)) {
+        send_refusal(p, op->id, op->id_len,
+                     "the client reads this stream more slowly than its rows come: resubscribe from the last row "
+                     "received",
+                     "STREAM_OVERFLOW");
+        op_retire(p, op); /* the reap unsubscribes: not from inside its own callback */
+        return;
+    }
     size_t len;
     char *msg = message_of(p->which == GP_WS_TRANSPORT ? "next" : "data", op, r, &len);
-    if (op->held == NULL && p->io->backlog(p->io_data) <= GP_WS_BACKLOG_MAX) {
+    if (!backlogged) {
         if (!p->closed)
             p->io->send(p->io_data, msg, len);
         free(msg);
@@ -463,6 +478,8 @@ void gp_ws_proto_reap(gp_ws_proto_t *p)
         p->finished = op->next;
         if (op->run != NULL)
             gp_run_free(op->run);
+        gp_live_unsubscribe(op->sub);
+        free(op->held);
         free(op);
     }
 }

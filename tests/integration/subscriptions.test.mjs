@@ -340,6 +340,23 @@ describe('live queries over graphql-transport-ws (the graphql-ws client)', () =>
   });
 });
 
+describe('functions and computed fields', () => {
+  it('refresh on a change to a table only their bodies read', async (t) => {
+    const s = await serve(t);
+    const c = s.client();
+    // total_karma() reads users; posts' comment_count (a computed field) reads comments.
+    const karma = subscribe(c, 'subscription { total_karma }');
+    const counts = subscribe(c, 'subscription { posts_by_pk(id: 1) { id comment_count } }');
+    const before = await karma.next();
+    const first = await counts.next();
+    let since = await s.write('mutation { update_users_by_pk(pk_columns: {id: 1}, _inc: {karma: 5}) { id } }');
+    await expectUpdate(karma, { data: { total_karma: before.data.total_karma + 5 } }, since);
+    since = await s.write('mutation { insert_comments_one(object: {post_id: 1, author_id: 2, body: "hear, hear"}) { id } }');
+    await expectUpdate(counts, { data: { posts_by_pk: { id: 1, comment_count: first.data.posts_by_pk.comment_count + 1 } } }, since);
+    await karma.none(); // refreshed too (a function may read anything), but its result is the same
+  });
+});
+
 describe('the legacy graphql-ws subprotocol', () => {
   it('serves SubscriptionClient: data at once, then data after a change', async (t) => {
     const s = await serve(t);
@@ -602,6 +619,31 @@ describe('a client that does not read', () => {
     assert.ok(titles.length < ROUNDS - 5, `${titles.length} of ${ROUNDS} results were queued for a client that read nothing`);
     const rounds = titles.map((x) => Number(x.split(' ')[1]));
     assert.deepEqual(rounds, [...rounds].sort((a, b) => a - b), 'in order');
+  });
+
+  it('ends a stream it would have to drop rows of, with STREAM_OVERFLOW, and keeps the socket', async (t) => {
+    const s = await serve(t);
+    const raw = await s.raw();
+    const feed = raw.start('st', 'subscription { posts_stream(batch_size: 1, cursor: {initial_value: {id: 5}}) { id body } }');
+    assert.deepEqual(await feed.next(), { data: { posts_stream: [] } });
+    raw.ws.pause();
+    psql(s.db, `insert into posts (author_id, title, body) select 1, 'big ' || i, repeat(md5(i::text), 32768) from generate_series(1, 30) i`);
+    await sleep(1500);
+    raw.ws.resume();
+    const ids = [];
+    for (;;) {
+      const m = await feed.next(3000);
+      if (m.type === 'error') {
+        assert.equal(m.payload[0].extensions.code, 'STREAM_OVERFLOW', JSON.stringify(m));
+        break;
+      }
+      ids.push(m.data.posts_stream[0].id);
+    }
+    assert.ok(ids.length < 30, `${ids.length} batches`);
+    assert.deepEqual(ids, Array.from({ length: ids.length }, (_, i) => 6 + i), 'no row skipped before the end');
+    await feed.none(300);
+    const other = raw.start('other', USER, { id: 1 });
+    assert.deepEqual(await other.next(), { data: { users_by_pk: SEED_USERS[0] } });
   });
 });
 

@@ -26,6 +26,7 @@
 #include <libpq-fe.h>
 
 #include "base/log.h"
+#include "db/triggers.h"
 
 #ifndef GP_LISTEN_IDLE_MS
 #define GP_LISTEN_IDLE_MS 30000 /* silence after which a SELECT 1 checks the connection */
@@ -34,9 +35,18 @@
 #define GP_LISTEN_BACKOFF_MIN_MS 100
 #define GP_LISTEN_BACKOFF_MAX_MS 5000
 
+/* A set of table names ("schema.table"). */
+typedef struct {
+    char **items;
+    int n, cap;
+} names_t;
+
 struct gp_listen {
     pthread_t thread;
     int wake_fd;       /* eventfd: readable once the caller wants the thread to stop */
+    int work_fd;       /* eventfd: readable when `want` changed */
+    pthread_mutex_t lock; /* guards `want` */
+    names_t want;      /* the tables the caller watches (gp_listen_watch) */
     int nparams;
     char **keywords;   /* copies of nparams strings and a NULL; a value may be NULL */
     char **values;
@@ -49,7 +59,55 @@ struct gp_listen {
     bool down;             /* an outage was logged and has not ended */
     long long down_since;  /* ms, when `down` */
     char reason[256];      /* why the last connection failed or was lost, one line */
+    names_t recorded;      /* in graphpost.watched for this connection's backend */
+    names_t recording;     /* what `recorded` becomes once the statement in flight is done */
+    names_t announce;      /* the tables it adds: cb hears of each then */
+    bool syncing;          /* that statement is in flight */
+    bool sync_failed;      /* and failed: `recorded` stays as it was */
 };
+
+static bool names_has(const names_t *s, const char *name)
+{
+    for (int i = 0; i < s->n; i++)
+        if (strcmp(s->items[i], name) == 0)
+            return true;
+    return false;
+}
+
+static void names_add(names_t *s, const char *name)
+{
+    if (s->n == s->cap) {
+        s->cap = s->cap ? 2 * s->cap : 16;
+        if ((s->items = realloc(s->items, sizeof *s->items * (size_t)s->cap)) == NULL)
+            abort();
+    }
+    if ((s->items[s->n++] = strdup(name)) == NULL)
+        abort();
+}
+
+static void names_remove(names_t *s, const char *name)
+{
+    for (int i = 0; i < s->n; i++)
+        if (strcmp(s->items[i], name) == 0) {
+            free(s->items[i]);
+            s->items[i] = s->items[--s->n];
+            return;
+        }
+}
+
+static void names_clear(names_t *s)
+{
+    for (int i = 0; i < s->n; i++)
+        free(s->items[i]);
+    s->n = 0;
+}
+
+static void names_free(names_t *s)
+{
+    names_clear(s);
+    free(s->items);
+    *s = (names_t){0};
+}
 
 static long long now_ms(void)
 {
@@ -63,20 +121,28 @@ static void set_reason(gp_listen_t *l, const char *why)
     gp_log_one_line(l->reason, sizeof l->reason, why);
 }
 
-/* Waits until fd (may be -1: just sleep) has `events`, the stop comes, or ms pass.
- * Returns 1, -1 (stop: l->stopped is set) or 0 (time is up). */
-static int wait_fd(gp_listen_t *l, int fd, short events, long long ms)
+/* Waits until fd (may be -1: just sleep) has `events`, the stop comes, or ms pass;
+ * with `work`, also until the watched tables changed. Returns 1, 2 (work), -1 (stop:
+ * l->stopped is set) or 0 (time is up). */
+static int wait_fd(gp_listen_t *l, int fd, short events, long long ms, bool work)
 {
     long long deadline = now_ms() + (ms > 0 ? ms : 0);
     for (;;) {
-        struct pollfd p[2] = {{.fd = l->wake_fd, .events = POLLIN}, {.fd = fd, .events = events}};
+        struct pollfd p[3] = {{.fd = l->wake_fd, .events = POLLIN}, {.fd = fd, .events = events},
+                              {.fd = work ? l->work_fd : -1, .events = POLLIN}};
         long long left = deadline - now_ms();
-        int n = poll(p, 2, left > 0 ? (int)left : 0);
+        int n = poll(p, 3, left > 0 ? (int)left : 0);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0 || p[0].revents != 0) {
             l->stopped = true; /* poll() itself failing leaves nothing to wait with */
             return -1;
+        }
+        if (p[2].revents != 0) {
+            uint64_t count;
+            ssize_t ignored = read(l->work_fd, &count, sizeof count);
+            (void)ignored;
+            return 2;
         }
         if (n > 0)
             return 1; /* POLLERR/POLLHUP too: libpq then reports the error */
@@ -106,7 +172,7 @@ static PGconn *open_conn(gp_listen_t *l)
     PostgresPollingStatusType st = PGRES_POLLING_WRITING; /* libpq: the first wait is for write */
     while (PQstatus(pg) != CONNECTION_BAD && st != PGRES_POLLING_OK && st != PGRES_POLLING_FAILED) {
         /* PQsocket may change between steps: libpq tries hosts and addresses in turn. */
-        int r = wait_fd(l, PQsocket(pg), st == PGRES_POLLING_READING ? POLLIN : POLLOUT, deadline - now_ms());
+        int r = wait_fd(l, PQsocket(pg), st == PGRES_POLLING_READING ? POLLIN : POLLOUT, deadline - now_ms(), false);
         if (r <= 0) {
             if (r == 0)
                 set_reason(l, "connect timed out");
@@ -134,6 +200,56 @@ static void on_listening(gp_listen_t *l, PGconn *pg)
     l->cb(l->data, NULL); /* whatever was sent while nobody listened is lost */
 }
 
+/* Records in graphpost.watched what the caller watches now and did not before (and
+ * drops what it no longer does), unless it is so already; on a new connection, first
+ * drops the rows of backends that are gone. True when a statement went out. */
+static bool send_watch(gp_listen_t *l, PGconn *pg, bool first)
+{
+    names_clear(&l->recording);
+    names_clear(&l->announce);
+    pthread_mutex_lock(&l->lock);
+    for (int i = 0; i < l->want.n; i++)
+        names_add(&l->recording, l->want.items[i]);
+    pthread_mutex_unlock(&l->lock);
+    const char **on = calloc((size_t)l->recording.n + 1, sizeof *on);
+    const char **off = calloc((size_t)l->recorded.n + 1, sizeof *off);
+    int non = 0, noff = 0;
+    for (int i = 0; on != NULL && i < l->recording.n; i++)
+        if (!names_has(&l->recorded, l->recording.items[i])) {
+            on[non++] = l->recording.items[i];
+            names_add(&l->announce, l->recording.items[i]);
+        }
+    for (int i = 0; off != NULL && i < l->recorded.n; i++)
+        if (!names_has(&l->recording, l->recorded.items[i]))
+            off[noff++] = l->recorded.items[i];
+    char *watch = on != NULL && off != NULL ? gp_triggers_watch_sql(pg, on, non, off, noff) : NULL;
+    char *sql = NULL; /* the first time anything is watched, the rows of gone backends go too */
+    if (watch != NULL && non + noff > 0 && asprintf(&sql, "%s%s", first ? GP_TRIGGERS_FORGET_GONE ";" : "", watch) < 0)
+        sql = NULL;
+    bool sent = sql != NULL && PQsendQuery(pg, sql);
+    free(on);
+    free(off);
+    free(watch);
+    free(sql);
+    l->syncing = sent;
+    l->sync_failed = false;
+    return sent;
+}
+
+/* The watch statement is done: the tables it added may have changed unheard before. */
+static void watch_done(gp_listen_t *l)
+{
+    l->syncing = false;
+    if (l->sync_failed)
+        return;
+    names_t done = l->recorded;
+    l->recorded = l->recording;
+    l->recording = done;
+    for (int i = 0; i < l->announce.n; i++)
+        l->cb(l->data, l->announce.items[i]);
+    names_clear(&l->announce);
+}
+
 /* Reads what the server sent. False when the connection is lost (l->reason says why). */
 static bool drain(gp_listen_t *l, PGconn *pg, bool *listening, bool *waiting)
 {
@@ -141,16 +257,31 @@ static bool drain(gp_listen_t *l, PGconn *pg, bool *listening, bool *waiting)
         set_reason(l, PQerrorMessage(pg));
         return false;
     }
-    PGresult *r;
-    while (!PQisBusy(pg) && (r = PQgetResult(pg)) != NULL) {
+    while (!PQisBusy(pg)) {
+        PGresult *r = PQgetResult(pg);
+        if (r == NULL) { /* the statement in flight is done */
+            if (l->syncing)
+                watch_done(l);
+            *waiting = false;
+            break;
+        }
         ExecStatusType st = PQresultStatus(r);
+        if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && l->syncing) {
+            /* graphpost.watched is gone (dropped by hand?): the connection is fine, the
+             * tables are not heard; the next change of the set tries again. */
+            char line[256];
+            gp_warn("listen", "cannot record the watched tables, their changes go unheard: %s",
+                    gp_log_one_line(line, sizeof line, PQresultErrorMessage(r)));
+            l->sync_failed = true;
+            PQclear(r);
+            continue;
+        }
         if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
             set_reason(l, PQresultErrorMessage(r));
             PQclear(r);
             return false;
         }
         PQclear(r);
-        *waiting = false;
         if (!*listening && st == PGRES_COMMAND_OK) { /* LISTEN's; the probe returns tuples */
             *listening = true;
             on_listening(l, pg);
@@ -178,10 +309,21 @@ static bool serve(gp_listen_t *l, PGconn *pg)
         return false;
     }
     long long heard = now_ms(); /* when the server last sent something */
+    bool first = true, work = true; /* work: the watched tables may differ from those recorded */
+    names_clear(&l->recorded);  /* a new backend: its pid has no rows yet */
     for (;;) {
-        int r = wait_fd(l, PQsocket(pg), POLLIN, heard + GP_LISTEN_IDLE_MS - now_ms());
+        if (listening && !waiting && work) {
+            work = false;
+            waiting = send_watch(l, pg, first);
+            first = first && !waiting;
+        }
+        int r = wait_fd(l, PQsocket(pg), POLLIN, heard + GP_LISTEN_IDLE_MS - now_ms(), true);
         if (r < 0)
             return listening;
+        if (r == 2) {
+            work = true;
+            continue;
+        }
         if (r > 0) {
             heard = now_ms();
             if (!drain(l, pg, &listening, &waiting))
@@ -225,7 +367,7 @@ static void *run(void *arg)
         backoff = backoff == 0 ? GP_LISTEN_BACKOFF_MIN_MS : backoff * 2;
         if (backoff > GP_LISTEN_BACKOFF_MAX_MS)
             backoff = GP_LISTEN_BACKOFF_MAX_MS;
-        wait_fd(l, -1, 0, backoff);
+        wait_fd(l, -1, 0, backoff, false);
     }
     return NULL;
 }
@@ -239,15 +381,17 @@ static void free_strv(char **v, int n)
     free(v);
 }
 
-/* A copy of n strings (any may be NULL) and a NULL after them; NULL when memory ran out. */
-static char **copy_strv(const char *const *v, int n)
+/* A copy of n strings (any may be NULL), then `last`, then a NULL; NULL when memory ran out. */
+static char **copy_strv(const char *const *v, int n, const char *last)
 {
-    char **c = calloc((size_t)n + 1, sizeof *c);
-    for (int i = 0; c != NULL && i < n; i++)
-        if (v[i] != NULL && (c[i] = strdup(v[i])) == NULL) {
-            free_strv(c, n);
+    char **c = calloc((size_t)n + 2, sizeof *c);
+    for (int i = 0; c != NULL && i <= n; i++) {
+        const char *s = i < n ? v[i] : last;
+        if (s != NULL && (c[i] = strdup(s)) == NULL) {
+            free_strv(c, n + 1);
             c = NULL;
         }
+    }
     return c;
 }
 
@@ -255,6 +399,13 @@ static void listen_free(gp_listen_t *l)
 {
     if (l->wake_fd >= 0)
         close(l->wake_fd);
+    if (l->work_fd >= 0)
+        close(l->work_fd);
+    pthread_mutex_destroy(&l->lock);
+    names_free(&l->want);
+    names_free(&l->recorded);
+    names_free(&l->recording);
+    names_free(&l->announce);
     free_strv(l->keywords, l->nparams);
     free_strv(l->values, l->nparams);
     free(l->channel);
@@ -288,10 +439,13 @@ gp_listen_t *gp_listen_start(const char *const *keywords, const char *const *val
         l->nparams++;
     l->cb = cb;
     l->data = data;
+    pthread_mutex_init(&l->lock, NULL);
     l->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    int err = l->wake_fd < 0 ? errno : 0;
-    l->keywords = copy_strv(keywords, l->nparams);
-    l->values = copy_strv(values, l->nparams);
+    l->work_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    int err = l->wake_fd < 0 || l->work_fd < 0 ? errno : 0;
+    l->keywords = copy_strv(keywords, l->nparams, "application_name");
+    l->values = copy_strv(values, l->nparams, GP_LISTEN_APPLICATION_NAME);
+    l->nparams++;
     l->channel = strdup(channel);
     l->listen_sql = listen_sql(channel);
     if (err == 0 && (l->keywords == NULL || l->values == NULL || l->channel == NULL || l->listen_sql == NULL))
@@ -304,6 +458,19 @@ gp_listen_t *gp_listen_start(const char *const *keywords, const char *const *val
         return NULL;
     }
     return l;
+}
+
+void gp_listen_watch(gp_listen_t *l, const char *table, bool on)
+{
+    pthread_mutex_lock(&l->lock);
+    if (on && !names_has(&l->want, table))
+        names_add(&l->want, table);
+    else if (!on)
+        names_remove(&l->want, table);
+    pthread_mutex_unlock(&l->lock);
+    uint64_t one = 1;
+    ssize_t ignored = write(l->work_fd, &one, sizeof one);
+    (void)ignored;
 }
 
 void gp_listen_stop(gp_listen_t *l)

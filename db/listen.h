@@ -7,10 +7,16 @@
 #ifndef GP_LISTEN_H
 #define GP_LISTEN_H
 
+#include <stdbool.h>
+
 /* payload: the NOTIFY payload (valid during the call only); NULL after a (re)connect,
  * when notifications may have been lost: everything may have changed. Called on the
  * listener's thread. */
 typedef void (*gp_listen_cb)(void *data, const char *payload);
+
+/* The listener's application_name, whatever the connection string says: its backend is
+ * told apart from the pool's in pg_stat_activity. */
+#define GP_LISTEN_APPLICATION_NAME "graphpost listener"
 typedef struct gp_listen gp_listen_t;
 
 /* Starts the thread: connects with PQconnectStartParams(keywords, values, expand_dbname = 1)
@@ -23,6 +29,13 @@ typedef struct gp_listen gp_listen_t;
  * NULL when the thread could not be started. */
 gp_listen_t *gp_listen_start(const char *const *keywords, const char *const *values, const char *channel,
                              gp_listen_cb cb, void *data);
+
+/* The trigger stays silent for a table no listening backend watches (db/triggers.h):
+ * from any thread, starts (`on`) or stops watching `table` ("schema.table", as the
+ * payload names it). The thread records it in graphpost.watched under its backend's
+ * pid, again after each reconnect, and once recorded calls cb(data, table) for each
+ * table it added: a change just before was not heard. */
+void gp_listen_watch(gp_listen_t *l, const char *table, bool on);
 
 /* Wakes the thread at once (also from a backoff sleep or a connect), joins it, closes
  * the connection and frees everything. cb is not called after this returns. NULL is a no-op. */

@@ -24,4 +24,13 @@
 int gp_triggers_install(PGconn *pg, const char *channel, const char *const *tables, int n, bool *triggered,
                         char *err, size_t errlen);
 
+/* The trigger notifies only for tables a listening backend watches: this SQL (malloc'd;
+ * NULL when out of memory) records the `on` tables ("schema.table", as the payload names
+ * them) for the backend that runs it and drops its `off` ones; "" when both are empty. */
+char *gp_triggers_watch_sql(PGconn *pg, const char *const *on, int non, const char *const *off, int noff);
+
+/* Rows of backends that are gone (a server that crashed or lost its connection). */
+#define GP_TRIGGERS_FORGET_GONE \
+    "DELETE FROM graphpost.watched w WHERE NOT EXISTS (SELECT FROM pg_stat_activity a WHERE a.pid = w.pid)"
+
 #endif

@@ -142,6 +142,15 @@ static bool reads_table(const cohort_t *c, int table)
     return c->reads != NULL && (c->reads[table / 8] & (1u << (table % 8))) != 0;
 }
 
+/* The tables the cohort reads get NOTIFYs while it lives (+1) and not after (-1); one
+ * that calls functions may read any. */
+static void watch(const cohort_t *c, int delta)
+{
+    for (int i = 0; i < c->snap->model->ntables; i++)
+        if (c->reads_any || reads_table(c, i))
+            gp_snapshot_watch(c->snap, i, delta);
+}
+
 /* Does the plan read a relation no trigger reports? */
 static bool needs_polling(const gp_plan_t *plan, const gp_snapshot_t *snap)
 {
@@ -208,6 +217,7 @@ static cohort_t *cohort_for(gp_live_t *live, gp_snapshot_t *snap, const gp_plan_
         memcpy(c->reads, plan->reads, plan->reads_size);
     c->reads_any = plan->reads_any;
     c->polled = needs_polling(plan, snap);
+    watch(c, +1);
     if (c->plan_sql == NULL || (plan->reads != NULL && c->reads == NULL))
         abort();
     c->next = live->cohorts;
@@ -233,6 +243,7 @@ static void cohort_free(cohort_t *c)
         }
     if (c->query != NULL)
         gp_pool_query_forget(c->query);
+    watch(c, -1);
     live->ncohorts--;
     gp_snapshot_unref(c->snap);
     free(c->batch);

@@ -319,13 +319,16 @@ static int serve(const gp_config_t *cf, const sigset_t *signals)
         gp_snapshot_t *snap = gp_snapshot_new(model, 1);
         snap->schema->stringify_numeric = cf->stringify_numeric; /* before any worker can see it */
         snap->triggered = triggered;
+        snap->listener = triggered != NULL
+                             ? gp_listen_start(cf->conn_keywords, cf->conn_values, CHANGE_CHANNEL, on_change, &ws)
+                             : NULL;
         atomic_store_explicit(&slot, snap, memory_order_release); /* the slot's reference */
-        gp_listen_t *listener = triggered != NULL
-                                    ? gp_listen_start(cf->conn_keywords, cf->conn_values, CHANGE_CHANNEL, on_change, &ws)
-                                    : NULL;
         wait_for_stop(signals);
-        if (listener != NULL)
-            gp_listen_stop(listener); /* before the workers: nothing is posted to them after */
+        gp_listen_t *listener = snap->listener;
+        pthread_mutex_lock(&snap->watch_lock); /* the workers' cohorts may still end: they find none */
+        snap->listener = NULL;
+        pthread_mutex_unlock(&snap->watch_lock);
+        gp_listen_stop(listener); /* before the workers: nothing is posted to them after */
         status = 0;
     } else if (ws.started == cf->threads && !failed) {
         status = 0; /* stopped by a signal while connecting */

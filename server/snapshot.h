@@ -7,7 +7,10 @@
 #ifndef GP_SNAPSHOT_H
 #define GP_SNAPSHOT_H
 
+#include <pthread.h>
 #include <stdint.h>
+
+#include "db/listen.h"
 
 #include "schema/model.h"
 #include "graphql/introspection.h"
@@ -20,6 +23,10 @@ typedef struct gp_snapshot {
     gp_introspection_answers_t *answers; /* __schema/__type answers, built once for all requests */
     uint8_t *triggered;         /* a bit per model table whose changes graphpost's trigger NOTIFYs
                                  * (malloc'd; NULL: none): live queries over the others are polled */
+    gp_listen_t *listener;      /* NULL: none (no table triggered) */
+    pthread_mutex_t watch_lock; /* guards `watching` and keeps the listener's updates in order */
+    int *watching;              /* per model table: the cohorts of every worker that read it; the
+                                 * trigger notifies for it while that is not 0 (gp_snapshot_watch) */
     unsigned refs;              /* __atomic_*: workers share a snapshot */
 } gp_snapshot_t;
 
@@ -34,6 +41,11 @@ typedef _Atomic(gp_snapshot_t *) gp_snapshot_slot_t;
 gp_snapshot_t *gp_snapshot_new(gp_model_t *model, uint64_t version);
 
 gp_snapshot_t *gp_snapshot_ref(gp_snapshot_t *snap);
+
+/* A live query's cohort that reads `table` (its index in the model) starts (+1) or
+ * ends (-1): the first one asks the listener for the table's NOTIFYs, the last one
+ * gives them up. Any thread. */
+void gp_snapshot_watch(gp_snapshot_t *snap, int table, int delta);
 
 /* The last reference frees the type system and the model. NULL is ignored. */
 void gp_snapshot_unref(gp_snapshot_t *snap);

@@ -211,7 +211,7 @@ function statementCalls(db, { refreshOnly = false } = {}) {
 }
 
 const listenerPids = (db) => sqlJson('postgres', `select coalesce(json_agg(pid order by pid), '[]') from pg_stat_activity
-  where datname = '${db}' and query ilike 'LISTEN%'`);
+  where datname = '${db}' and application_name = 'graphpost listener'`);
 
 // A psql session of its own that stays connected (for writes while nothing new may connect).
 function session(db) {
@@ -471,6 +471,26 @@ describe('change detection', () => {
     assert.deepEqual(await feed.next(), ids(1, 3, 5));
     const answered = await s.write('mutation { update_posts_by_pk(pk_columns: {id: 2}, _set: {status: published}) { id } }');
     await expectUpdate(feed, ids(1, 2, 3, 5), answered, POLL_MS);
+  });
+
+  it('has the trigger notify only for tables a live query reads, while it does', async (t) => {
+    // A NOTIFY serialises its transaction's commit with every other notifying one: a
+    // table nobody watches must not pay it (tests/unit/db/triggers.c checks the silence).
+    const s = await serve(t);
+    const watched = () => sqlJson(s.db, "select coalesce(json_agg(tab order by tab), '[]') from graphpost.watched");
+    const until = async (want) => {
+      for (let i = 0; i < 100 && JSON.stringify(watched()) !== JSON.stringify(want); i++) await sleep(20);
+      assert.deepEqual(watched(), want);
+    };
+    assert.deepEqual(watched(), []);
+    const feed = subscribe(s.client(), 'subscription { users_by_pk(id: 1) { name posts_by_author_id(order_by: {id: asc}) { id } } }');
+    await feed.next();
+    await until(['public.posts', 'public.users']);
+    const since = await s.write(ADD_POST, { a: 1, t: 'heard' });
+    assert.equal((await feed.next()).data.users_by_pk.posts_by_author_id.length, 3);
+    assert.ok(feed.at - since < FAST_MS, 'heard through the trigger, not polled');
+    feed.stop();
+    await until([]); // the last cohort over a table gave its NOTIFYs up
   });
 
   it('with --no-triggers installs nothing and polls every live query', async (t) => {

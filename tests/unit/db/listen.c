@@ -13,7 +13,7 @@
 #include "tests/unit/test.h"
 
 #define CHANNEL "graphpost_change"
-#define APP_NAME "gp_listen_test"
+#define APP_NAME GP_LISTEN_APPLICATION_NAME /* whatever the connection string says */
 
 typedef struct {
     pthread_mutex_t mu;

@@ -109,6 +109,15 @@ static void test_setup(void)
     }
 }
 
+/* Records (on) or drops (off) `pg`'s wish for the NOTIFYs of these tables. */
+static bool watch(PGconn *pg, const char *const *on, int non, const char *const *off, int noff)
+{
+    char *sql = gp_triggers_watch_sql(pg, on, non, off, noff);
+    bool ok = sql != NULL && exec(pg, sql);
+    free(sql);
+    return ok;
+}
+
 static const char *const tables[] = {"\"public\".\"a\"", "\"public\".\"b\"", "\"public\".\"Odd \"\"T\"\"\"",
                                      "\"public\".\"theirs\"", "\"public\".\"missing\""};
 #define NTABLES 5
@@ -125,6 +134,10 @@ static void test_install_notifies_once_per_statement(void)
     CHECK(triggered[0] && triggered[1] && triggered[2] && !triggered[3] && !triggered[4]);
     CHECK(exec(lis, "LISTEN " CHANNEL));
     const char *ch = "'" CHANNEL "'";
+    /* Nobody watches a: its trigger stays silent (a NOTIFY would serialise its commits). */
+    CHECK_STR(notified_by(su, lis, ch, "INSERT INTO a VALUES (0)", buf, sizeof buf), "");
+    const char *const watched[] = {"public.a", "public.b", "public.Odd \"T\"", "public.theirs"};
+    CHECK(watch(lis, watched, 4, NULL, 0));
     CHECK_STR(notified_by(su, lis, ch, "INSERT INTO a VALUES (1), (2), (3)", buf, sizeof buf), "public.a");
     CHECK_STR(notified_by(su, lis, ch, "UPDATE a SET id = id + 1", buf, sizeof buf), "public.a");
     CHECK_STR(notified_by(su, lis, ch, "DELETE FROM a WHERE id > 2", buf, sizeof buf), "public.a");
@@ -141,6 +154,21 @@ static void test_install_notifies_once_per_statement(void)
     CHECK_STR(cell(su, "SELECT count(*) FROM pg_trigger WHERE tgname = 'graphpost_notify'", buf, sizeof buf), "3");
     CHECK_STR(notified_by(su, lis, ch, "INSERT INTO b VALUES (2)", buf, sizeof buf), "public.b");
     CHECK(PQtransactionStatus(app) == PQTRANS_IDLE);
+    /* Watching twice is no error; unwatched, b is silent again, a still heard. */
+    CHECK(watch(lis, watched, 2, NULL, 0));
+    CHECK(watch(lis, NULL, 0, watched + 1, 1));
+    CHECK_STR(notified_by(su, lis, ch, "INSERT INTO b VALUES (3)", buf, sizeof buf), "");
+    CHECK_STR(notified_by(su, lis, ch, "INSERT INTO a VALUES (4)", buf, sizeof buf), "public.a");
+    /* Any role records its wishes (the owner granted it), and a gone backend's are forgotten. */
+    PGconn *gone = connect_to("gp_triggers", "gp_app");
+    CHECK(watch(gone, watched + 1, 1, NULL, 0));
+    CHECK_STR(notified_by(su, lis, ch, "INSERT INTO b VALUES (4)", buf, sizeof buf), "public.b");
+    PQfinish(gone);
+    CHECK(exec(su, "DO $$BEGIN FOR i IN 1..200 LOOP EXIT WHEN (SELECT count(*) FROM pg_stat_activity WHERE "
+                   "usename = 'gp_app') = 1; PERFORM pg_sleep(0.01); END LOOP; END$$"));
+    CHECK(exec(app, GP_TRIGGERS_FORGET_GONE));
+    CHECK_STR(notified_by(su, lis, ch, "INSERT INTO b VALUES (5)", buf, sizeof buf), "");
+    CHECK_STR(notified_by(su, lis, ch, "INSERT INTO a VALUES (5)", buf, sizeof buf), "public.a");
     /* Once installed, the owner's trigger serves a role that could not have made it. */
     CHECK(exec(su, "ALTER TABLE theirs OWNER TO gp_app"));
     CHECK_INT(gp_triggers_install(app, CHANNEL, tables + 3, 1, triggered, err, sizeof err), 1);
@@ -178,6 +206,7 @@ static void test_channel_is_quoted(void)
     CHECK_INT(gp_triggers_install(su, channel, tables, 1, triggered, err, sizeof err), 1);
     CHECK_STR(err, "");
     CHECK(exec(lis, "LISTEN \"it's \\ odd\""));
+    CHECK(watch(lis, (const char *const[]){"public.a"}, 1, NULL, 0));
     CHECK_STR(notified_by(su, lis, "E'it''s \\\\ odd'", "INSERT INTO a VALUES (1)", buf, sizeof buf), "public.a");
     PQfinish(su);
     PQfinish(lis);

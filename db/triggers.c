@@ -174,9 +174,25 @@ static bool commit(PGconn *pg, char *err, size_t errlen)
     return ok;
 }
 
+/* Writes `head`, then each of names as a string literal, `wrap`ped (before, after) and
+ * joined by ", ", at o; the end of what it wrote, or NULL when out of memory. */
+static char *put_literals(char *o, PGconn *pg, const char *head, const char *before, const char *after,
+                          const char *const *names, int n)
+{
+    o = stpcpy(o, head);
+    for (int i = 0; i < n; i++) {
+        char *lit = PQescapeLiteral(pg, names[i], strlen(names[i]));
+        if (lit == NULL)
+            return NULL;
+        o += sprintf(o, "%s%s%s%s", i == 0 ? "" : ", ", before, lit, after);
+        PQfreemem(lit);
+    }
+    return o;
+}
+
 char *gp_triggers_watch_sql(PGconn *pg, const char *const *on, int non, const char *const *off, int noff)
 {
-    size_t cap = 256;
+    size_t cap = 256; /* the statements' words; a literal takes at most 2 n + 4 bytes */
     for (int i = 0; i < non; i++)
         cap += 2 * strlen(on[i]) + 48;
     for (int i = 0; i < noff; i++)
@@ -185,30 +201,18 @@ char *gp_triggers_watch_sql(PGconn *pg, const char *const *on, int non, const ch
     if (sql == NULL)
         return NULL;
     *o = '\0';
-    for (int i = 0; i < non; i++) {
-        char *lit = PQescapeLiteral(pg, on[i], strlen(on[i]));
-        if (lit == NULL)
-            goto Error;
-        o += sprintf(o, "%s(%s, pg_backend_pid())", i == 0 ? "INSERT INTO graphpost.watched (tab, pid) VALUES " : ", ",
-                     lit);
-        PQfreemem(lit);
-    }
-    if (non > 0)
+    if (non > 0 && (o = put_literals(o, pg, "INSERT INTO graphpost.watched (tab, pid) VALUES ", "(",
+                                     ", pg_backend_pid())", on, non)) != NULL)
         o = stpcpy(o, " ON CONFLICT DO NOTHING;");
-    for (int i = 0; i < noff; i++) {
-        char *lit = PQescapeLiteral(pg, off[i], strlen(off[i]));
-        if (lit == NULL)
-            goto Error;
-        o += sprintf(o, "%s%s", i == 0 ? " DELETE FROM graphpost.watched WHERE pid = pg_backend_pid() AND tab IN (" : ", ",
-                     lit);
-        PQfreemem(lit);
-    }
-    if (noff > 0)
+    if (o != NULL && noff > 0 &&
+        (o = put_literals(o, pg, " DELETE FROM graphpost.watched WHERE pid = pg_backend_pid() AND tab IN (", "", "",
+                          off, noff)) != NULL)
         o = stpcpy(o, ");");
+    if (o == NULL) {
+        free(sql);
+        return NULL;
+    }
     return sql;
-Error:
-    free(sql);
-    return NULL;
 }
 
 int gp_triggers_install(PGconn *pg, const char *channel, const char *const *tables, int n, bool *triggered,

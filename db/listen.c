@@ -34,6 +34,7 @@
 #define GP_LISTEN_CONNECT_TIMEOUT_MS 5000
 #define GP_LISTEN_BACKOFF_MIN_MS 100
 #define GP_LISTEN_BACKOFF_MAX_MS 5000
+#define GP_LISTEN_RETRY_MS 1000 /* after a failed watch statement */
 
 /* A set of table names ("schema.table"). */
 typedef struct {
@@ -64,6 +65,7 @@ struct gp_listen {
     names_t announce;      /* the tables it adds: cb hears of each then */
     bool syncing;          /* that statement is in flight */
     bool sync_failed;      /* and failed: `recorded` stays as it was */
+    long long failed_at;   /* ms, when it failed */
 };
 
 static bool names_has(const names_t *s, const char *name)
@@ -245,8 +247,8 @@ static void watch_done(gp_listen_t *l)
     names_t done = l->recorded;
     l->recorded = l->recording;
     l->recording = done;
-    for (int i = 0; i < l->announce.n; i++)
-        l->cb(l->data, l->announce.items[i]);
+    if (l->announce.n > 0)
+        l->cb(l->data, NULL);
     names_clear(&l->announce);
 }
 
@@ -270,9 +272,10 @@ static bool drain(gp_listen_t *l, PGconn *pg, bool *listening, bool *waiting)
             /* graphpost.watched is gone (dropped by hand?): the connection is fine, the
              * tables are not heard; the next change of the set tries again. */
             char line[256];
-            gp_warn("listen", "cannot record the watched tables, their changes go unheard: %s",
+            gp_warn("listen", "cannot record the watched tables (trying again in %d ms): %s", GP_LISTEN_RETRY_MS,
                     gp_log_one_line(line, sizeof line, PQresultErrorMessage(r)));
             l->sync_failed = true;
+            l->failed_at = now_ms();
             PQclear(r);
             continue;
         }
@@ -317,10 +320,13 @@ static bool serve(gp_listen_t *l, PGconn *pg)
             waiting = send_watch(l, pg, first);
             first = first && !waiting;
         }
-        int r = wait_fd(l, PQsocket(pg), POLLIN, heard + GP_LISTEN_IDLE_MS - now_ms(), true);
+        long long until = heard + GP_LISTEN_IDLE_MS;
+        if (l->sync_failed && !l->syncing && !work) /* try again in a while */
+            until = until < l->failed_at + GP_LISTEN_RETRY_MS ? until : l->failed_at + GP_LISTEN_RETRY_MS;
+        int r = wait_fd(l, PQsocket(pg), POLLIN, until - now_ms(), true);
         if (r < 0)
             return listening;
-        if (r == 2) {
+        if (r == 2 || (r == 0 && l->sync_failed && now_ms() >= l->failed_at + GP_LISTEN_RETRY_MS)) {
             work = true;
             continue;
         }

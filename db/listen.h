@@ -31,10 +31,11 @@ gp_listen_t *gp_listen_start(const char *const *keywords, const char *const *val
                              gp_listen_cb cb, void *data);
 
 /* The trigger stays silent for a table no listening backend watches (db/triggers.h):
- * from any thread, starts (`on`) or stops watching `table` ("schema.table", as the
- * payload names it). The thread records it in graphpost.watched under its backend's
- * pid, again after each reconnect, and once recorded calls cb(data, table) for each
- * table it added: a change just before was not heard. */
+ * from any thread, starts (`on`) or stops watching `table` (its quoted SQL name). The
+ * thread records it in graphpost.watched under its backend's pid (giving the table its
+ * trigger the first time), again after each reconnect, and once it added tables calls
+ * cb(data, NULL): a change just before was not heard. A failure (a table locked past
+ * lock_timeout) is logged and tried again a second later. */
 void gp_listen_watch(gp_listen_t *l, const char *table, bool on);
 
 /* Wakes the thread at once (also from a backoff sleep or a connect), joins it, closes

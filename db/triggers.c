@@ -1,11 +1,13 @@
-/* db/triggers.c — installs the NOTIFY triggers live subscriptions listen for.
+/* db/triggers.c — the NOTIFY triggers live subscriptions listen for.
  *
  * A NOTIFY is not free: at commit PostgreSQL queues it under a lock that every notifying
  * transaction of the database takes in turn, which cut single-row inserts from 19.6k to
- * 10.8k tps at c=1 and from 22.2k to 6.1k at c=16 (pgbench, this machine). So the
- * trigger notifies only for a table some server watches: graphpost.watched has a row
- * per table and listening backend (gp_triggers_watch_sql), and the others' writes pay
- * one index lookup.
+ * 10.8k tps at c=1 and from 22.2k to 6.1k at c=16 (pgbench, this machine); and even a
+ * trigger that notifies nothing cost them 15-25 %. So a table gets its trigger only when
+ * a live query first reads it (graphpost.watch, from the listener's connection), and the
+ * trigger notifies only while some listening backend watches the table (graphpost.watched
+ * has a row per table and backend). Installing makes the functions and says which tables
+ * could have the trigger.
  *
  * Everything happens in one transaction on the caller's blocking connection; the
  * advisory lock makes a second server starting at the same moment wait for the first
@@ -26,18 +28,39 @@
  * INSERT 4 | DELETE 8 | UPDATE 16 | TRUNCATE 32: pg_trigger.tgtype of our trigger. */
 #define TGTYPE "60"
 
-#define FUNCTION_SRC                                                                        \
-    "SELECT p.prosrc = $1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "    \
-    "WHERE n.nspname = 'graphpost' AND p.proname = 'notify_change' AND p.pronargs = 0"
+/* Are both functions there with these bodies ($1 notify_change's, $2 watch's)? */
+#define FUNCTIONS_SRC                                                                       \
+    "SELECT count(*) = 2 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "     \
+    "WHERE n.nspname = 'graphpost' AND ((p.proname = 'notify_change' AND p.pronargs = 0 AND p.prosrc = $1) " \
+    "OR (p.proname = 'watch' AND p.pronargs = 2 AND p.prosrc = $2))"
 
-/* Catalog joins rather than to_regprocedure: a name lookup fails outright in a schema
- * the role has no USAGE on, and this must only answer "is it there?". */
-#define HAS_TRIGGER                                                                         \
-    "SELECT EXISTS (SELECT FROM pg_trigger t "                          \
+/* Can table $1 have our trigger: has it one, or may this role make it? Catalog joins
+ * rather than to_regprocedure: a name lookup fails outright in a schema the role has no
+ * USAGE on, and this must only answer "is it there?". */
+#define TRIGGERABLE                                                                         \
+    "SELECT r IS NOT NULL AND (has_table_privilege(r, 'TRIGGER') OR EXISTS (SELECT FROM pg_trigger t " \
     "JOIN pg_proc p ON p.oid = t.tgfoid JOIN pg_namespace n ON n.oid = p.pronamespace "     \
-    "WHERE t.tgrelid = %s::regclass AND t.tgname = 'graphpost_notify' AND n.nspname = 'graphpost' " \
-    "AND p.proname = 'notify_change' AND t.tgtype = " TGTYPE " AND t.tgenabled IN ('O', 'A') "  \
-    "AND t.tgqual IS NULL)"
+    "WHERE t.tgrelid = r AND t.tgname = 'graphpost_notify' AND n.nspname = 'graphpost' "    \
+    "AND p.proname = 'notify_change' AND t.tgtype = " TGTYPE " AND t.tgenabled IN ('O', 'A') " \
+    "AND t.tgqual IS NULL)) FROM to_regclass($1) AS r"
+
+/* graphpost.watch(rel, watching): records (or drops) the calling backend's wish for rel's
+ * NOTIFYs, and gives rel the trigger the first time any server watches it, so that the
+ * tables no live query ever read pay nothing. With the caller's rights (CREATE TRIGGER
+ * needs TRIGGER on the table); the advisory lock keeps two servers from racing to make
+ * it, lock_timeout a table busy for long from holding the listener. */
+#define WATCH_BODY                                                                          \
+    "DECLARE t text; BEGIN "                                                                \
+    "SELECT n.nspname || '.' || c.relname INTO t FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace " \
+    "WHERE c.oid = rel; "                                                                   \
+    "IF NOT watching THEN DELETE FROM graphpost.watched w WHERE w.tab = t AND w.pid = pg_backend_pid(); " \
+    "RETURN; END IF; "                                                                      \
+    "PERFORM pg_advisory_xact_lock(hashtext('graphpost.notify_change')); "                 \
+    "IF NOT EXISTS (SELECT FROM pg_trigger g WHERE g.tgrelid = rel AND g.tgname = 'graphpost_notify') THEN " \
+    "PERFORM set_config('lock_timeout', '5s', true); "                                      \
+    "EXECUTE format('CREATE TRIGGER graphpost_notify AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON %s " \
+    "FOR EACH STATEMENT EXECUTE FUNCTION graphpost.notify_change()', rel); END IF; "        \
+    "INSERT INTO graphpost.watched (tab, pid) VALUES (t, pg_backend_pid()) ON CONFLICT DO NOTHING; END"
 
 static void set_error(char *err, size_t errlen, const char *what, PGconn *pg, const PGresult *r)
 {
@@ -85,8 +108,8 @@ static bool make_function(PGconn *pg, const char *channel, char *err, size_t err
         set_error(err, errlen, what, pg, NULL);
         return false;
     }
-    const char *params[] = {body};
-    PGresult *r = PQexecParams(pg, FUNCTION_SRC, 1, NULL, params, NULL, NULL, 0);
+    const char *params[] = {body, WATCH_BODY};
+    PGresult *r = PQexecParams(pg, FUNCTIONS_SRC, 2, NULL, params, NULL, NULL, 0);
     bool ok = PQresultStatus(r) == PGRES_TUPLES_OK;
     if (!ok)
         set_error(err, errlen, what, pg, r);
@@ -100,7 +123,10 @@ static bool make_function(PGconn *pg, const char *channel, char *err, size_t err
                            "CREATE UNLOGGED TABLE IF NOT EXISTS graphpost.watched (tab text, pid int, "
                            "PRIMARY KEY (tab, pid)); GRANT SELECT, INSERT, DELETE ON graphpost.watched TO PUBLIC; "
                            "CREATE OR REPLACE FUNCTION graphpost.notify_change() RETURNS trigger LANGUAGE plpgsql "
-                           "SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS %s", lit) < 0) {
+                           "SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS %s; "
+                           "CREATE OR REPLACE FUNCTION graphpost.watch(rel regclass, watching boolean) RETURNS void "
+                           "LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $gp$%s$gp$",
+                     lit, WATCH_BODY) < 0) {
             sql = NULL;
             set_error(err, errlen, what, pg, NULL);
             ok = false;
@@ -115,50 +141,21 @@ static bool make_function(PGconn *pg, const char *channel, char *err, size_t err
     return ok;
 }
 
-/* 1 when `table` has our trigger, 0 when not, -1 on an error (then `why` says it). */
-static int has_trigger(PGconn *pg, const char *table, char *why, size_t whylen)
+/* Whether `table` has our trigger or this role may give it one (graphpost.watch does,
+ * when a live query first reads it); otherwise its live queries are polled. */
+static bool triggerable(PGconn *pg, const char *table)
 {
-    char *lit = PQescapeLiteral(pg, table, strlen(table)), *sql = NULL;
-    int has = -1;
-    if (lit == NULL || asprintf(&sql, HAS_TRIGGER, lit) < 0) {
-        snprintf(why, whylen, "out of memory");
-        PQfreemem(lit);
-        return -1;
+    const char *params[] = {table};
+    PGresult *r = PQexecParams(pg, TRIGGERABLE, 1, NULL, params, NULL, NULL, 0);
+    bool yes = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+    if (!yes) {
+        char why[256] = "no TRIGGER right on it";
+        if (PQresultStatus(r) != PGRES_TUPLES_OK)
+            set_error(why, sizeof why, "cannot read its rights", pg, r);
+        gp_info("triggers", "%s: its changes will be polled: %s", table, why);
     }
-    PGresult *r = PQexec(pg, sql);
-    if (PQresultStatus(r) == PGRES_TUPLES_OK)
-        has = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
-    else
-        set_error(why, whylen, "cannot read its triggers", pg, r);
     PQclear(r);
-    PQfreemem(lit);
-    free(sql);
-    return has;
-}
-
-/* Whether `table` has the trigger afterwards. Under a savepoint, so a table that is
- * gone, not ours (42501) or locked past lock_timeout fails alone. */
-static bool trigger_table(PGconn *pg, const char *table)
-{
-    char why[512], *sql = NULL;
-    int has = -1;
-    if (run(pg, "SAVEPOINT gp_table", "cannot make a savepoint", why, sizeof why))
-        has = has_trigger(pg, table, why, sizeof why);
-    if (has == 0) {
-        if (asprintf(&sql, "CREATE OR REPLACE TRIGGER graphpost_notify AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE "
-                           "ON %s FOR EACH STATEMENT EXECUTE FUNCTION graphpost.notify_change()", table) < 0) {
-            sql = NULL;
-            snprintf(why, sizeof why, "out of memory");
-        } else if (run(pg, sql, "cannot create its trigger", why, sizeof why)) {
-            has = 1;
-        }
-        free(sql);
-    }
-    if (has == 1) /* a failure here fails the COMMIT */
-        return run(pg, "RELEASE SAVEPOINT gp_table", "cannot release its savepoint", why, sizeof why);
-    gp_info("triggers", "%s: not triggered, its changes will be polled: %s", table, why);
-    run(pg, "ROLLBACK TO SAVEPOINT gp_table; RELEASE SAVEPOINT gp_table", "", why, sizeof why);
-    return false;
+    return yes;
 }
 
 /* COMMIT of a failed transaction "succeeds" as a ROLLBACK; only the tag tells. */
@@ -174,43 +171,24 @@ static bool commit(PGconn *pg, char *err, size_t errlen)
     return ok;
 }
 
-/* Writes `head`, then each of names as a string literal, `wrap`ped (before, after) and
- * joined by ", ", at o; the end of what it wrote, or NULL when out of memory. */
-static char *put_literals(char *o, PGconn *pg, const char *head, const char *before, const char *after,
-                          const char *const *names, int n)
-{
-    o = stpcpy(o, head);
-    for (int i = 0; i < n; i++) {
-        char *lit = PQescapeLiteral(pg, names[i], strlen(names[i]));
-        if (lit == NULL)
-            return NULL;
-        o += sprintf(o, "%s%s%s%s", i == 0 ? "" : ", ", before, lit, after);
-        PQfreemem(lit);
-    }
-    return o;
-}
-
 char *gp_triggers_watch_sql(PGconn *pg, const char *const *on, int non, const char *const *off, int noff)
 {
-    size_t cap = 256; /* the statements' words; a literal takes at most 2 n + 4 bytes */
-    for (int i = 0; i < non; i++)
-        cap += 2 * strlen(on[i]) + 48;
-    for (int i = 0; i < noff; i++)
-        cap += 2 * strlen(off[i]) + 8;
+    size_t cap = 1;
+    for (int i = 0; i < non + noff; i++)
+        cap += 2 * strlen(i < non ? on[i] : off[i - non]) + 64; /* a literal takes at most 2 n + 4 bytes */
     char *sql = malloc(cap), *o = sql;
     if (sql == NULL)
         return NULL;
     *o = '\0';
-    if (non > 0 && (o = put_literals(o, pg, "INSERT INTO graphpost.watched (tab, pid) VALUES ", "(",
-                                     ", pg_backend_pid())", on, non)) != NULL)
-        o = stpcpy(o, " ON CONFLICT DO NOTHING;");
-    if (o != NULL && noff > 0 &&
-        (o = put_literals(o, pg, " DELETE FROM graphpost.watched WHERE pid = pg_backend_pid() AND tab IN (", "", "",
-                          off, noff)) != NULL)
-        o = stpcpy(o, ");");
-    if (o == NULL) {
-        free(sql);
-        return NULL;
+    for (int i = 0; i < non + noff; i++) {
+        const char *name = i < non ? on[i] : off[i - non];
+        char *lit = PQescapeLiteral(pg, name, strlen(name));
+        if (lit == NULL) {
+            free(sql);
+            return NULL;
+        }
+        o += sprintf(o, "SELECT graphpost.watch(%s::regclass, %s);", lit, i < non ? "true" : "false");
+        PQfreemem(lit);
     }
     return sql;
 }
@@ -228,7 +206,7 @@ int gp_triggers_install(PGconn *pg, const char *channel, const char *const *tabl
         !run(pg, "SET LOCAL lock_timeout = '5s'", what, err, errlen) || !make_function(pg, channel, err, errlen))
         goto Error;
     for (int i = 0; i < n; i++)
-        count += triggered[i] = trigger_table(pg, tables[i]);
+        count += triggered[i] = triggerable(pg, tables[i]);
     if (!commit(pg, err, errlen))
         goto Error;
     return count;

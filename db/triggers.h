@@ -12,21 +12,23 @@
 #include <libpq-fe.h>
 
 /* On the blocking, idle connection `pg`, in one transaction that pg_advisory_xact_lock
- * serialises (so servers starting together do not collide): makes the trigger function
- * graphpost.notify_change() (schema graphpost, pg_notify(channel, …)) unless it is
- * already there as this would make it, then gives each of `tables` (n quoted, qualified
- * SQL names like "public"."users") the statement trigger graphpost_notify for INSERT,
- * UPDATE, DELETE and TRUNCATE unless it has it already, each under a savepoint of its
- * own, so a table this role may not alter (or one locked for seconds) fails alone and
- * is left to polling. triggered[i] says whether table i has the trigger afterwards.
- * Returns the number triggered, or -1 with `err` (one line) filled when even the function
- * could not be made (e.g. no CREATE right on the database): then none is triggered. */
+ * serialises (so servers starting together do not collide): makes, unless they are
+ * there as this would make them, schema graphpost, its table `watched`, the trigger
+ * function graphpost.notify_change() (pg_notify(channel, …) for a watched table) and
+ * graphpost.watch(rel, watching), which gives a table the statement trigger
+ * graphpost_notify (INSERT, UPDATE, DELETE, TRUNCATE) the first time it is watched.
+ * triggered[i] says whether table i of `tables` (n quoted, qualified SQL names like
+ * "public"."users") has the trigger or may get it (this role has TRIGGER on it); the
+ * others are left to polling. Returns the number triggered, or -1 with `err` (one line)
+ * filled when the functions could not be made (e.g. no CREATE right on the database):
+ * then none is triggered. */
 int gp_triggers_install(PGconn *pg, const char *channel, const char *const *tables, int n, bool *triggered,
                         char *err, size_t errlen);
 
 /* The trigger notifies only for tables a listening backend watches: this SQL (malloc'd;
- * NULL when out of memory) records the `on` tables ("schema.table", as the payload names
- * them) for the backend that runs it and drops its `off` ones; "" when both are empty. */
+ * NULL when out of memory) records the `on` tables (quoted SQL names) for the backend
+ * that runs it, giving each its trigger if it has none yet, and drops its `off` ones;
+ * "" when both are empty. */
 char *gp_triggers_watch_sql(PGconn *pg, const char *const *on, int non, const char *const *off, int noff);
 
 /* Rows of backends that are gone (a server that crashed or lost its connection). */

@@ -1,7 +1,6 @@
 /* server/snapshot.c — a refcount over the model and its type system. */
 #include "server/snapshot.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 
 gp_snapshot_t *gp_snapshot_new(gp_model_t *model, uint64_t version)
@@ -30,10 +29,7 @@ void gp_snapshot_watch(gp_snapshot_t *snap, int table, int delta)
     int before = snap->watching[table];
     snap->watching[table] += delta;
     if (snap->listener != NULL && (before == 0) != (snap->watching[table] == 0)) {
-        const gp_table_t *t = &snap->model->tables[table];
-        char name[512];
-        snprintf(name, sizeof name, "%s.%s", t->schema, t->name);
-        gp_listen_watch(snap->listener, name, before == 0);
+        gp_listen_watch(snap->listener, snap->model->tables[table].sql_name, before == 0);
     }
     pthread_mutex_unlock(&snap->watch_lock);
 }

@@ -72,6 +72,7 @@ struct cohort {
     gp_query_t *query;          /* the refresh in flight */
     gp_live_sub_t **batch;      /* the subscribers it refreshes, by slot (NULL: left since) */
     int nbatch;
+    uint64_t started;           /* the loop's clock when the refresh went out, for the log */
 };
 
 struct gp_live {
@@ -302,6 +303,7 @@ static void refresh(cohort_t *c)
             column[i] = c->batch[i]->cursor;
         values[c->nparams + 1] = gp_sql_array_literal(a, column, c->nbatch);
     }
+    c->started = h2o_now(c->live->loop);
     c->query = gp_pool_query_prepared(c->live->pool, c->statement, c->sql, c->nparams + 1 + c->stream, values,
                                       /* read_only= */ true, on_refresh, c);
     gp_arena_free(a);
@@ -388,6 +390,9 @@ static void on_refresh(void *data, const gp_query_result_t *r)
 {
     cohort_t *c = data;
     c->query = NULL;
+    gp_debug("live", "refresh of %d of %d subscribers: %llu ms, %s", c->nbatch, c->nsubs,
+             (unsigned long long)(h2o_now(c->live->loop) - c->started),
+             r->unavailable ? "no database" : r->error != NULL ? r->error : "ok");
     if (r->unavailable) {
         c->retry = true; /* the next poll tries again; meanwhile each keeps what it has */
         for (int i = 0; i < c->nbatch; i++)

@@ -231,9 +231,9 @@ static void wait_for_stop(const sigset_t *signals)
 /* The NOTIFY channel of graphpost's triggers (db/triggers.h) and of its listener. */
 #define CHANGE_CHANNEL "graphpost_change"
 
-/* Installs the NOTIFY trigger on every table of `model` (not on views: they have no
- * statements of their own to report); a bit per table that has it, or NULL when none
- * does. Live queries over the rest are polled. */
+/* Makes the NOTIFY trigger's functions (db/triggers.h) for the tables of `model` (not
+ * views: they have no statements of their own to report); a bit per table that has the
+ * trigger or may get it, or NULL when none does. Live queries over the rest are polled. */
 static uint8_t *install_triggers(PGconn *pg, const gp_model_t *model)
 {
     int n = model->ntables;
@@ -256,7 +256,8 @@ static uint8_t *install_triggers(PGconn *pg, const gp_model_t *model)
     if (got < 0)
         gp_warn("live", "cannot install the NOTIFY triggers (%s): live queries are polled (--live-poll-ms)", err);
     else
-        gp_info("live", "NOTIFY triggers on %d of %d tables; live queries over the rest and over views are polled",
+        gp_info("live", "%d of %d tables can have the NOTIFY trigger (each gets it when a live query first reads "
+                        "it); live queries over the rest and over views are polled",
                 got, k);
     for (int j = 0; got > 0 && j < k; j++)
         if (done[j])

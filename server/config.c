@@ -94,7 +94,8 @@ static const setting_t settings[] = {
     {"live-poll-ms", {"GRAPHPOST_LIVE_POLL_MS"}, S_INT, OFF(live_poll_ms), "1000", NULL, 10, 3600000, NULL, false,
      "MS", "milliseconds between refreshes of live queries over views and tables without graphpost's trigger"},
     {"no-triggers", {"GRAPHPOST_NO_TRIGGERS"}, S_BOOL, OFF(no_triggers), "false", NULL, 0, 0, NULL, false, NULL,
-     "install no NOTIFY triggers (schema graphpost, a statement trigger per table): live queries are polled"},
+     "install no NOTIFY triggers (schema graphpost; a statement trigger on a table a live query reads): live "
+     "queries are polled"},
     {"plan-cache", {"GRAPHPOST_PLAN_CACHE"}, S_INT, OFF(plan_cache), "512", NULL, 0, 1000000, NULL, false, "N",
      "operations each thread keeps parsed, validated and compiled (0: prepare every request anew)"},
     {"stringify-numeric-types", {"GRAPHPOST_STRINGIFY_NUMERIC_TYPES"}, S_BOOL, OFF(stringify_numeric), "false", NULL,

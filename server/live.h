@@ -32,9 +32,10 @@ typedef struct gp_live gp_live_t;
 typedef struct gp_live_sub gp_live_sub_t;
 
 /* A result for the subscriber, as a run answers (server/operation.h): GP_RUN_NOT_RUN
- * (errors before it ran: the subscription is over, the handle already freed), or
+ * (errors before it ran: the subscription is over, gp_live_subscribe returns NULL), or
  * GP_RUN_OK / GP_RUN_FAILED (a response body, `{"data":…}` or errors, that differs from
- * the last one sent). Never called from inside gp_live_subscribe. */
+ * the last one sent). May come from inside gp_live_subscribe: GP_RUN_NOT_RUN, or the
+ * one answer of a query of introspection alone. */
 typedef void (*gp_live_cb)(void *data, const gp_run_result_t *result);
 
 gp_live_t *gp_live_new(h2o_context_t *ctx, gp_pool_t *pool, const gp_live_config_t *cf);
@@ -43,7 +44,8 @@ gp_live_t *gp_live_new(h2o_context_t *ctx, gp_pool_t *pool, const gp_live_config
 void gp_live_free(gp_live_t *live);
 
 /* Starts a subscription (`in` as for gp_run_start; copied). The first result comes
- * after a coalescing window, so that subscribers arriving together share it. */
+ * after a coalescing window, so that subscribers arriving together share it. NULL when
+ * it ended at once (cb had GP_RUN_NOT_RUN). */
 gp_live_sub_t *gp_live_subscribe(gp_live_t *live, gp_plan_cache_t *plans, gp_snapshot_t *snap,
                                  const gp_operation_input_t *in, gp_live_cb cb, void *data);
 

@@ -7,6 +7,8 @@
 #define GP_TEST_PG_H
 
 #include <arpa/inet.h>
+#include <libpq-fe.h>
+#include <stdbool.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,6 +18,20 @@
 #include <unistd.h>
 
 #define PGBIN "/usr/lib/postgresql/15/bin"
+
+/* Runs sql on pg: the first cell of its result goes to buf ("" when there is none);
+ * false, with PostgreSQL's message on stderr, when it failed. */
+static __attribute__((unused)) bool pg_query_cell(PGconn *pg, const char *sql, char *buf, size_t size)
+{
+    PGresult *r = PQexec(pg, sql);
+    ExecStatusType st = PQresultStatus(r);
+    bool ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+    if (!ok)
+        fprintf(stderr, "%s: %s", sql, PQresultErrorMessage(r));
+    snprintf(buf, size, "%s", st == PGRES_TUPLES_OK && PQntuples(r) > 0 ? PQgetvalue(r, 0, 0) : "");
+    PQclear(r);
+    return ok;
+}
 
 static char pg_url[256];
 static char pg_dir[64];

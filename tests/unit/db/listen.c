@@ -98,13 +98,7 @@ static PGconn *admin;
 /* The first cell of sql's result, or "" (and a failed check) on an error. */
 static const char *admin_exec(const char *sql, char *buf, size_t size)
 {
-    PGresult *r = PQexec(admin, sql);
-    ExecStatusType st = PQresultStatus(r);
-    CHECK(st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK);
-    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
-        fprintf(stderr, "%s: %s", sql, PQresultErrorMessage(r));
-    snprintf(buf, size, "%s", st == PGRES_TUPLES_OK && PQntuples(r) > 0 ? PQgetvalue(r, 0, 0) : "");
-    PQclear(r);
+    CHECK(pg_query_cell(admin, sql, buf, size));
     return buf;
 }
 

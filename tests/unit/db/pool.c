@@ -574,13 +574,7 @@ static PGconn *admin;
  * pool); returns the first cell, or "" (and a failed check if it was an error). */
 static const char *admin_exec(const char *sql, char *buf, size_t size)
 {
-    PGresult *r = PQexec(admin, sql);
-    ExecStatusType st = PQresultStatus(r);
-    CHECK(st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK);
-    if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK)
-        fprintf(stderr, "admin_exec(%s): %s", sql, PQresultErrorMessage(r));
-    snprintf(buf, size, "%s", st == PGRES_TUPLES_OK && PQntuples(r) > 0 ? PQgetvalue(r, 0, 0) : "");
-    PQclear(r);
+    CHECK(pg_query_cell(admin, sql, buf, size));
     return buf;
 }
 

@@ -28,20 +28,13 @@ static PGconn *connect_to(const char *db, const char *user)
 
 static bool exec(PGconn *pg, const char *sql)
 {
-    PGresult *r = PQexec(pg, sql);
-    ExecStatusType st = PQresultStatus(r);
-    bool ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
-    if (!ok)
-        fprintf(stderr, "%s: %s", sql, PQresultErrorMessage(r));
-    PQclear(r);
-    return ok;
+    char ignored[8];
+    return pg_query_cell(pg, sql, ignored, sizeof ignored);
 }
 
 static const char *cell(PGconn *pg, const char *sql, char *buf, size_t size)
 {
-    PGresult *r = PQexec(pg, sql);
-    snprintf(buf, size, "%s", PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0 ? PQgetvalue(r, 0, 0) : "");
-    PQclear(r);
+    pg_query_cell(pg, sql, buf, size);
     return buf;
 }
 

@@ -34,15 +34,17 @@
     "WHERE n.nspname = 'graphpost' AND ((p.proname = 'notify_change' AND p.pronargs = 0 AND p.prosrc = $1) " \
     "OR (p.proname = 'watch' AND p.pronargs = 2 AND p.prosrc = $2))"
 
-/* Can table $1 have our trigger: has it one, or may this role make it? Catalog joins
- * rather than to_regprocedure: a name lookup fails outright in a schema the role has no
- * USAGE on, and this must only answer "is it there?". */
+/* Can each table of the array (%s) have our trigger: has it one, or may this role make
+ * it? A row per table, in order. Catalog joins rather than to_regprocedure: a name lookup
+ * fails outright in a schema the role has no USAGE on, and this must only answer "is it
+ * there?". */
 #define TRIGGERABLE                                                                         \
     "SELECT r IS NOT NULL AND (has_table_privilege(r, 'TRIGGER') OR EXISTS (SELECT FROM pg_trigger t " \
     "JOIN pg_proc p ON p.oid = t.tgfoid JOIN pg_namespace n ON n.oid = p.pronamespace "     \
     "WHERE t.tgrelid = r AND t.tgname = 'graphpost_notify' AND n.nspname = 'graphpost' "    \
     "AND p.proname = 'notify_change' AND t.tgtype = " TGTYPE " AND t.tgenabled IN ('O', 'A') " \
-    "AND t.tgqual IS NULL)) FROM to_regclass($1) AS r"
+    "AND t.tgqual IS NULL)) FROM unnest(ARRAY[%s]::text[]) WITH ORDINALITY AS x(name, i) "   \
+    "CROSS JOIN LATERAL to_regclass(x.name) AS r ORDER BY x.i"
 
 /* graphpost.watch(rel, watching): records (or drops) the calling backend's wish for rel's
  * NOTIFYs, and gives rel the trigger the first time any server watches it, so that the
@@ -141,21 +143,42 @@ static bool make_function(PGconn *pg, const char *channel, char *err, size_t err
     return ok;
 }
 
-/* Whether `table` has our trigger or this role may give it one (graphpost.watch does,
- * when a live query first reads it); otherwise its live queries are polled. */
-static bool triggerable(PGconn *pg, const char *table)
+/* Whether each table has our trigger or this role may give it one (graphpost.watch does,
+ * when a live query first reads it), in one round trip; the others' live queries are
+ * polled. The count, or -1 with err filled. */
+static int triggerable(PGconn *pg, const char *const *tables, int n, bool *triggered, char *err, size_t errlen)
 {
-    const char *params[] = {table};
-    PGresult *r = PQexecParams(pg, TRIGGERABLE, 1, NULL, params, NULL, NULL, 0);
-    bool yes = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "t") == 0;
-    if (!yes) {
-        char why[256] = "no TRIGGER right on it";
-        if (PQresultStatus(r) != PGRES_TUPLES_OK)
-            set_error(why, sizeof why, "cannot read its rights", pg, r);
-        gp_info("triggers", "%s: its changes will be polled: %s", table, why);
+    const char *what = "cannot read the tables' rights";
+    size_t cap = sizeof TRIGGERABLE;
+    for (int i = 0; i < n; i++)
+        cap += 2 * strlen(tables[i]) + 8; /* a literal takes at most 2 n + 4 bytes, and ", " */
+    char *list = malloc(cap), *o = list, *sql = NULL;
+    for (int i = 0; list != NULL && i < n; i++) {
+        char *lit = PQescapeLiteral(pg, tables[i], strlen(tables[i]));
+        if (lit == NULL)
+            break;
+        o += sprintf(o, "%s%s", i == 0 ? "" : ", ", lit);
+        PQfreemem(lit);
+    }
+    if (list == NULL || (n > 0 && o == list) || asprintf(&sql, TRIGGERABLE, list) < 0) {
+        free(list);
+        set_error(err, errlen, what, pg, NULL);
+        return -1;
+    }
+    PGresult *r = PQexec(pg, sql);
+    int count = 0;
+    bool ok = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == n;
+    if (!ok)
+        set_error(err, errlen, what, pg, r);
+    for (int i = 0; ok && i < n; i++) {
+        count += triggered[i] = strcmp(PQgetvalue(r, i, 0), "t") == 0;
+        if (!triggered[i])
+            gp_info("triggers", "%s: its changes will be polled: no TRIGGER right on it", tables[i]);
     }
     PQclear(r);
-    return yes;
+    free(list);
+    free(sql);
+    return ok ? count : -1;
 }
 
 /* COMMIT of a failed transaction "succeeds" as a ROLLBACK; only the tag tells. */
@@ -205,8 +228,8 @@ int gp_triggers_install(PGconn *pg, const char *channel, const char *const *tabl
         !run(pg, "SELECT pg_advisory_xact_lock(hashtext('graphpost.notify_change'))", what, err, errlen) ||
         !run(pg, "SET LOCAL lock_timeout = '5s'", what, err, errlen) || !make_function(pg, channel, err, errlen))
         goto Error;
-    for (int i = 0; i < n; i++)
-        count += triggered[i] = triggerable(pg, tables[i]);
+    if (n > 0 && (count = triggerable(pg, tables, n, triggered, err, errlen)) < 0)
+        goto Error;
     if (!commit(pg, err, errlen))
         goto Error;
     return count;

@@ -488,9 +488,14 @@ static void on_changes(h2o_multithread_receiver_t *receiver, h2o_linklist_t *mes
         if (m->all) {
             gp_live_changed(live, -1);
         } else {
-            /* Each cohort's own model: a table's index is per snapshot. */
+            /* Each cohort's own model: a table's index is per snapshot (looked up once each). */
+            const gp_snapshot_t *seen = NULL;
+            int t = -1;
             for (cohort_t *c = live->cohorts; c != NULL; c = c->next) {
-                int t = table_index(c->snap->model, m->payload);
+                if (c->snap != seen) {
+                    seen = c->snap;
+                    t = table_index(seen->model, m->payload);
+                }
                 if (c->reads_any || (t >= 0 && reads_table(c, t))) {
                     c->dirty = true;
                     queue(c);

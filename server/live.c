@@ -9,9 +9,18 @@
  * frames "i:len:data", split here without parsing any JSON. A stream (T_stream) also
  * passes each subscriber's cursor (_live.c) and gets its next value back
  * ("i:len:data:len:cursor", len -1 when the batch was empty); a batch that moved the
- * cursor makes its subscriber stale again, until a batch comes back empty. */
+ * cursor makes its subscriber stale again, until a batch comes back empty.
+ *
+ * A cohort lives on one worker of the process, its home (chosen by its SQL's hash),
+ * whichever workers its subscribers' sockets are on: so a change runs one statement per
+ * cohort however many threads serve. A subscriber's worker sends its home JOIN and
+ * LEAVE, the home sends back RESULTs, all through the loops' multithread queues (the
+ * hub routes them; a worker that stopped takes no more). A subscriber is shared by the
+ * two: its worker owns the callback and `gone`, its home the cohort's fields, and a
+ * reference count frees it once neither (nor a message on its way) holds it. */
 #include "server/live.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,10 +43,21 @@
 typedef struct cohort cohort_t;
 
 struct gp_live_sub {
-    gp_live_t *live;
-    cohort_t *cohort;           /* NULL: an introspection-only query, answered once */
-    gp_live_sub_t *next;        /* in its cohort */
+    int refs;                   /* its worker's, its home's, and one per message about it */
+    /* Its worker's: */
+    gp_live_t *owner;
+    int worker;                 /* owner's id: what its home sends to (owner may be gone by then) */
+    int home;                   /* the worker its cohort lives on; -1: answered once, no cohort */
+    bool stream;                /* its plan is a T_stream */
+    bool gone;                  /* unsubscribed: nothing more reaches the callback */
+    gp_live_cb cb;
+    void *data;
+    /* Its home's (set by its worker before JOIN, read-only after): */
+    int nparams;
     char **params;              /* its values of the plan's parameters (NULL: SQL NULL) */
+    /* Its home's: */
+    cohort_t *cohort;
+    gp_live_sub_t *next;        /* in its cohort */
     char *cursor;               /* a stream's: the last row sent's cursor value; NULL: the initial */
     uint64_t last;              /* hash of the last body sent */
     bool sent;                  /* it has had a result */
@@ -45,12 +65,10 @@ struct gp_live_sub {
     bool alone;                 /* its statement failed when it ran alone: it runs alone, so that
                                  * its values do not fail the others' refreshes */
     int slot;                   /* its index in the refresh in flight, or -1 */
-    gp_live_cb cb;
-    void *data;
 };
 
 struct cohort {
-    gp_live_t *live;
+    gp_live_t *live;            /* its home; NULL while on its way there in a JOIN */
     cohort_t *next;             /* in live->cohorts */
     gp_snapshot_t *snap;        /* the schema its plan was made on (a reference) */
     char *plan_sql;             /* what its subscribers share */
@@ -79,24 +97,132 @@ struct gp_live {
     h2o_loop_t *loop;
     gp_pool_t *pool;
     gp_live_config_t cf;
-    cohort_t *cohorts;
+    gp_live_hub_t *hub;
+    int id;                     /* its index in the hub */
+    cohort_t *cohorts;          /* those whose home it is */
     cohort_t *due;              /* to refresh when the coalescing window closes */
     h2o_timeout_t coalesce, poll;
     h2o_timeout_entry_t coalesce_entry, poll_entry;
     h2o_multithread_receiver_t receiver;
-    int nsubs, ncohorts;
+    int nsubs, ncohorts;        /* its sockets' subscribers; the cohorts it is home to */
 };
 
-/* A NOTIFY payload on its way from the listener's thread to the worker's. */
+struct gp_live_hub {
+    pthread_mutex_t lock;       /* guards lives[]: no message goes to a worker that stopped */
+    int n;
+    gp_live_t *lives[];         /* by worker id; NULL: not started, or stopped */
+};
+
+/* What the loops tell each other. */
+typedef enum {
+    M_CHANGE,                   /* from the listener: payload "schema.table"; `all`: anything may have changed */
+    M_JOIN,                     /* to a home: `sub` joins `spec`'s cohort (`spec` is it, unless the home has one) */
+    M_LEAVE,                    /* to a home: `sub` unsubscribed */
+    M_RESULT,                   /* to a subscriber's worker: a body for `sub` */
+} message_kind_t;
+
 typedef struct {
     h2o_multithread_message_t super;
-    bool all;                   /* the listener reconnected: anything may have changed */
-    char payload[];
-} change_t;
+    message_kind_t kind;
+    gp_live_sub_t *sub;         /* a reference */
+    cohort_t *spec;
+    bool all;
+    gp_run_outcome_t outcome;
+    size_t len;
+    char text[];                /* the payload, or the body */
+} message_t;
+
+/* ---- subscribers and messages ---- */
+
+static gp_live_sub_t *sub_ref(gp_live_sub_t *sub)
+{
+    __atomic_add_fetch(&sub->refs, 1, __ATOMIC_RELAXED);
+    return sub;
+}
+
+static void sub_unref(gp_live_sub_t *sub)
+{
+    if (__atomic_sub_fetch(&sub->refs, 1, __ATOMIC_ACQ_REL) != 0)
+        return;
+    for (int i = 0; i < sub->nparams; i++)
+        free(sub->params[i]);
+    free(sub->params);
+    free(sub->cursor);
+    free(sub);
+}
+
+static message_t *message_new(message_kind_t kind, gp_live_sub_t *sub, const char *text, size_t len)
+{
+    message_t *m = calloc(1, sizeof *m + len + 1);
+    if (m == NULL)
+        abort();
+    m->kind = kind;
+    m->sub = sub;
+    m->len = len;
+    if (len > 0)
+        memcpy(m->text, text, len);
+    return m;
+}
+
+static void cohort_discard(cohort_t *c);
+
+/* A message that will not be handled: what it holds is let go. */
+static void message_drop(message_t *m)
+{
+    if (m->spec != NULL)
+        cohort_discard(m->spec);
+    if (m->sub != NULL)
+        sub_unref(m->sub);
+    free(m);
+}
+
+/* Sends `m` to worker `to`'s loop, or drops it when that worker stopped. */
+static void post(gp_live_hub_t *hub, int to, message_t *m)
+{
+    pthread_mutex_lock(&hub->lock);
+    gp_live_t *live = hub->lives[to];
+    if (live != NULL)
+        h2o_multithread_send_message(&live->receiver, &m->super);
+    pthread_mutex_unlock(&hub->lock);
+    if (live == NULL)
+        message_drop(m);
+}
+
+/* The home of a cohort whose SQL hashes to `h`: one of the workers running. */
+static int home_for(gp_live_hub_t *hub, uint64_t h)
+{
+    pthread_mutex_lock(&hub->lock);
+    int running = 0, home = -1;
+    for (int i = 0; i < hub->n; i++)
+        running += hub->lives[i] != NULL;
+    for (int i = 0, k = running > 0 ? (int)(h % (uint64_t)running) : 0; i < hub->n && home < 0; i++)
+        if (hub->lives[i] != NULL && k-- == 0)
+            home = i;
+    pthread_mutex_unlock(&hub->lock);
+    return home;
+}
+
+gp_live_hub_t *gp_live_hub_new(int workers)
+{
+    gp_live_hub_t *hub = calloc(1, sizeof *hub + sizeof hub->lives[0] * (size_t)workers);
+    if (hub == NULL)
+        abort();
+    pthread_mutex_init(&hub->lock, NULL);
+    hub->n = workers;
+    return hub;
+}
+
+void gp_live_hub_free(gp_live_hub_t *hub)
+{
+    if (hub == NULL)
+        return;
+    pthread_mutex_destroy(&hub->lock);
+    free(hub);
+}
 
 /* ---- sending ---- */
 
-/* Sends `body` unless it is what the subscriber last got. */
+/* Sends `body` to the subscriber's worker unless it is what the subscriber last got. */
 static void deliver(gp_live_sub_t *sub, gp_run_outcome_t outcome, const char *body, size_t len)
 {
     uint64_t h = gp_hash64(body, len, 0);
@@ -104,9 +230,20 @@ static void deliver(gp_live_sub_t *sub, gp_run_outcome_t outcome, const char *bo
         return;
     sub->sent = true;
     sub->last = h;
-    gp_run_piece_t piece = {body, len};
-    gp_run_result_t r = {outcome, 200, &piece, 1, len};
-    sub->cb(sub->data, &r);
+    message_t *m = message_new(M_RESULT, sub_ref(sub), body, len);
+    m->outcome = outcome;
+    post(sub->cohort->live->hub, sub->worker, m);
+}
+
+/* On the subscriber's worker. */
+static void on_result(message_t *m)
+{
+    gp_live_sub_t *sub = m->sub;
+    if (!sub->gone) {
+        gp_run_piece_t piece = {m->text, m->len};
+        gp_run_result_t r = {m->outcome, 200, &piece, 1, m->len};
+        sub->cb(sub->data, &r);
+    }
 }
 
 /* {"errors":[…]} (and "data":null when it ran) for `errs`, into `a`. */
@@ -199,18 +336,15 @@ static char *cohort_sql(const gp_plan_t *plan, size_t limit)
     return sql;
 }
 
-static cohort_t *cohort_for(gp_live_t *live, gp_snapshot_t *snap, const gp_plan_t *plan)
+/* A cohort for `plan`, not yet at its home. */
+static cohort_t *cohort_spec(const gp_live_config_t *cf, gp_snapshot_t *snap, const gp_plan_t *plan)
 {
-    for (cohort_t *c = live->cohorts; c != NULL; c = c->next)
-        if (c->snap == snap && strcmp(c->plan_sql, plan->sql) == 0)
-            return c;
     cohort_t *c = calloc(1, sizeof *c);
     if (c == NULL)
         abort();
-    c->live = live;
     c->snap = gp_snapshot_ref(snap);
     c->plan_sql = strdup(plan->sql);
-    c->sql = cohort_sql(plan, live->cf.max_response - DATA_WRAP_LEN);
+    c->sql = cohort_sql(plan, cf->max_response - DATA_WRAP_LEN);
     c->statement = gp_hash64(c->sql, strlen(c->sql), 0x11e) | 1;
     c->nparams = plan->params.count;
     c->stream = plan->cursor_sql != NULL;
@@ -218,9 +352,23 @@ static cohort_t *cohort_for(gp_live_t *live, gp_snapshot_t *snap, const gp_plan_
         memcpy(c->reads, plan->reads, plan->reads_size);
     c->reads_any = plan->reads_any;
     c->polled = needs_polling(plan, snap);
-    watch(c, +1);
     if (c->plan_sql == NULL || (plan->reads != NULL && c->reads == NULL))
         abort();
+    return c;
+}
+
+/* At the home: the cohort `spec` stands for, which is `spec` itself when the home has
+ * none yet (else `spec` is discarded). */
+static cohort_t *cohort_adopt(gp_live_t *live, cohort_t *spec)
+{
+    for (cohort_t *c = live->cohorts; c != NULL; c = c->next)
+        if (c->snap == spec->snap && strcmp(c->plan_sql, spec->plan_sql) == 0) {
+            cohort_discard(spec);
+            return c;
+        }
+    cohort_t *c = spec;
+    c->live = live;
+    watch(c, +1);
     c->next = live->cohorts;
     live->cohorts = c;
     live->ncohorts++;
@@ -229,6 +377,17 @@ static cohort_t *cohort_for(gp_live_t *live, gp_snapshot_t *snap, const gp_plan_
     return c;
 }
 
+static void cohort_discard(cohort_t *c)
+{
+    gp_snapshot_unref(c->snap);
+    free(c->batch);
+    free(c->reads);
+    free(c->sql);
+    free(c->plan_sql);
+    free(c);
+}
+
+/* Its subscribers have left it (or are let go by a home that stops). */
 static void cohort_free(cohort_t *c)
 {
     gp_live_t *live = c->live;
@@ -246,12 +405,7 @@ static void cohort_free(cohort_t *c)
         gp_pool_query_forget(c->query);
     watch(c, -1);
     live->ncohorts--;
-    gp_snapshot_unref(c->snap);
-    free(c->batch);
-    free(c->reads);
-    free(c->sql);
-    free(c->plan_sql);
-    free(c);
+    cohort_discard(c);
 }
 
 /* ---- refreshing ---- */
@@ -479,42 +633,86 @@ static int table_index(const gp_model_t *model, const char *payload)
     return -1;
 }
 
-static void on_changes(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages)
+/* Marks the cohorts that read the table "schema.table" (`payload`) dirty. */
+static void on_change(gp_live_t *live, const char *payload)
+{
+    /* Each cohort's own model: a table's index is per snapshot (looked up once each). */
+    const gp_snapshot_t *seen = NULL;
+    int t = -1;
+    for (cohort_t *c = live->cohorts; c != NULL; c = c->next) {
+        if (c->snap != seen) {
+            seen = c->snap;
+            t = table_index(seen->model, payload);
+        }
+        if (c->reads_any || (t >= 0 && reads_table(c, t))) {
+            c->dirty = true;
+            queue(c);
+        }
+    }
+}
+
+/* At the home: the subscriber (the message's reference now its cohort's) joins. */
+static void on_join(gp_live_t *live, message_t *m)
+{
+    cohort_t *c = cohort_adopt(live, m->spec);
+    gp_live_sub_t *sub = m->sub;
+    m->spec = NULL;
+    m->sub = NULL;
+    sub->cohort = c;
+    sub->next = c->subs;
+    c->subs = sub;
+    c->nsubs++;
+    queue(c);
+}
+
+/* Takes the subscriber out of its cohort, and drops the cohort's reference. */
+static void unlink_sub(gp_live_sub_t *sub)
+{
+    cohort_t *c = sub->cohort;
+    for (gp_live_sub_t **at = &c->subs; *at != NULL; at = &(*at)->next)
+        if (*at == sub) {
+            *at = sub->next;
+            break;
+        }
+    if (sub->slot >= 0 && sub->slot < c->nbatch)
+        c->batch[sub->slot] = NULL;
+    sub->cohort = NULL;
+    if (--c->nsubs == 0)
+        cohort_free(c);
+    sub_unref(sub);
+}
+
+static void on_messages(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages)
 {
     gp_live_t *live = H2O_STRUCT_FROM_MEMBER(gp_live_t, receiver, receiver);
     while (!h2o_linklist_is_empty(messages)) {
-        change_t *m = H2O_STRUCT_FROM_MEMBER(change_t, super.link, messages->next);
+        message_t *m = H2O_STRUCT_FROM_MEMBER(message_t, super.link, messages->next);
         h2o_linklist_unlink(&m->super.link);
-        if (m->all) {
-            gp_live_changed(live, -1);
-        } else {
-            /* Each cohort's own model: a table's index is per snapshot (looked up once each). */
-            const gp_snapshot_t *seen = NULL;
-            int t = -1;
-            for (cohort_t *c = live->cohorts; c != NULL; c = c->next) {
-                if (c->snap != seen) {
-                    seen = c->snap;
-                    t = table_index(seen->model, m->payload);
-                }
-                if (c->reads_any || (t >= 0 && reads_table(c, t))) {
-                    c->dirty = true;
-                    queue(c);
-                }
-            }
+        switch (m->kind) {
+        case M_CHANGE:
+            if (m->all)
+                gp_live_changed(live, -1);
+            else
+                on_change(live, m->text);
+            break;
+        case M_JOIN:
+            on_join(live, m);
+            break;
+        case M_LEAVE:
+            unlink_sub(m->sub);
+            break;
+        case M_RESULT:
+            on_result(m);
+            break;
         }
-        free(m);
+        message_drop(m);
     }
 }
 
 void gp_live_post(gp_live_t *live, const char *payload)
 {
-    size_t n = payload != NULL ? strlen(payload) : 0;
-    change_t *m = calloc(1, sizeof *m + n + 1);
-    if (m == NULL)
-        abort();
+    message_t *m = message_new(M_CHANGE, NULL, payload, payload != NULL ? strlen(payload) : 0);
     m->all = payload == NULL;
-    if (payload != NULL)
-        memcpy(m->payload, payload, n + 1);
     h2o_multithread_send_message(&live->receiver, &m->super);
 }
 
@@ -549,11 +747,6 @@ gp_live_sub_t *gp_live_subscribe(gp_live_t *live, gp_plan_cache_t *plans, gp_sna
         gp_arena_free(a);
         return NULL;
     }
-    gp_live_sub_t *sub = calloc(1, sizeof *sub);
-    if (sub == NULL)
-        abort();
-    *sub = (gp_live_sub_t){.live = live, .slot = -1, .stale = true, .cb = cb, .data = data};
-    live->nsubs++;
     if (plan->answer != NULL) { /* introspection alone: it never changes */
         size_t len = gp_introspection_answer_len(plan->answer);
         char *body = gp_arena_alloc(a, len + DATA_WRAP_LEN), *p = body;
@@ -565,53 +758,49 @@ gp_live_sub_t *gp_live_subscribe(gp_live_t *live, gp_plan_cache_t *plans, gp_sna
             p += n;
         }
         *p++ = '}';
-        deliver(sub, GP_RUN_OK, body, (size_t)(p - body));
-        gp_arena_free(a);
-        return sub;
+        gp_run_piece_t piece = {body, (size_t)(p - body)};
+        gp_run_result_t r = {GP_RUN_OK, 200, &piece, 1, piece.len};
+        cb(data, &r);
     }
-    cohort_t *c = cohort_for(live, snap, plan);
-    sub->cohort = c;
-    sub->params = calloc((size_t)(plan->params.count > 0 ? plan->params.count : 1), sizeof *sub->params);
-    if (sub->params == NULL)
+    gp_live_sub_t *sub = calloc(1, sizeof *sub);
+    if (sub == NULL)
         abort();
-    for (int i = 0; i < plan->params.count; i++)
-        if (plan->params.values[i] != NULL && (sub->params[i] = strdup(plan->params.values[i])) == NULL)
+    *sub = (gp_live_sub_t){.refs = 1, .owner = live, .worker = live->id, .home = -1, .cb = cb, .data = data, .slot = -1, .stale = true};
+    live->nsubs++;
+    if (plan->answer == NULL) {
+        cohort_t *spec = cohort_spec(&live->cf, snap, plan);
+        sub->stream = spec->stream;
+        sub->nparams = plan->params.count;
+        sub->params = calloc((size_t)(sub->nparams > 0 ? sub->nparams : 1), sizeof *sub->params);
+        if (sub->params == NULL)
             abort();
-    sub->next = c->subs;
-    c->subs = sub;
-    c->nsubs++;
-    queue(c);
+        for (int i = 0; i < sub->nparams; i++)
+            if (plan->params.values[i] != NULL && (sub->params[i] = strdup(plan->params.values[i])) == NULL)
+                abort();
+        sub->home = home_for(live->hub, gp_hash64(spec->plan_sql, strlen(spec->plan_sql), 0));
+        message_t *m = message_new(M_JOIN, sub_ref(sub), NULL, 0);
+        m->spec = spec;
+        post(live->hub, sub->home, m);
+    }
     gp_arena_free(a);
     return sub;
 }
 
 bool gp_live_is_stream(const gp_live_sub_t *sub)
 {
-    return sub->cohort != NULL && sub->cohort->stream;
+    return sub->stream;
 }
 
 void gp_live_unsubscribe(gp_live_sub_t *sub)
 {
     if (sub == NULL)
         return;
-    cohort_t *c = sub->cohort;
-    sub->live->nsubs--;
-    if (c != NULL) {
-        for (int i = 0; i < c->nparams; i++)
-            free(sub->params[i]);
-        for (gp_live_sub_t **at = &c->subs; *at != NULL; at = &(*at)->next)
-            if (*at == sub) {
-                *at = sub->next;
-                break;
-            }
-        if (sub->slot >= 0 && sub->slot < c->nbatch)
-            c->batch[sub->slot] = NULL;
-        if (--c->nsubs == 0)
-            cohort_free(c);
-    }
-    free(sub->params);
-    free(sub->cursor);
-    free(sub);
+    sub->gone = true;
+    sub->owner->nsubs--;
+    if (sub->home >= 0)
+        post(sub->owner->hub, sub->home, message_new(M_LEAVE, sub, NULL, 0)); /* with this worker's reference */
+    else
+        sub_unref(sub);
 }
 
 int gp_live_count(const gp_live_t *live, int *cohorts)
@@ -621,7 +810,7 @@ int gp_live_count(const gp_live_t *live, int *cohorts)
     return live->nsubs;
 }
 
-gp_live_t *gp_live_new(h2o_context_t *ctx, gp_pool_t *pool, const gp_live_config_t *cf)
+gp_live_t *gp_live_new(h2o_context_t *ctx, gp_pool_t *pool, const gp_live_config_t *cf, gp_live_hub_t *hub, int id)
 {
     gp_live_t *live = calloc(1, sizeof *live);
     if (live == NULL)
@@ -629,35 +818,37 @@ gp_live_t *gp_live_new(h2o_context_t *ctx, gp_pool_t *pool, const gp_live_config
     live->loop = ctx->loop;
     live->pool = pool;
     live->cf = *cf;
+    live->hub = hub;
+    live->id = id;
     h2o_timeout_init(live->loop, &live->coalesce, (uint64_t)cf->coalesce_ms);
     h2o_timeout_init(live->loop, &live->poll, (uint64_t)cf->poll_ms);
     live->coalesce_entry.cb = on_coalesce;
     live->poll_entry.cb = on_poll;
-    h2o_multithread_register_receiver(ctx->queue, &live->receiver, on_changes);
+    h2o_multithread_register_receiver(ctx->queue, &live->receiver, on_messages);
+    pthread_mutex_lock(&hub->lock);
+    hub->lives[id] = live;
+    pthread_mutex_unlock(&hub->lock);
     return live;
 }
 
 void gp_live_free(gp_live_t *live)
 {
-    while (live->cohorts != NULL) {
-        cohort_t *c = live->cohorts;
-        while (c->subs != NULL) { /* their owners are gone: websockets are freed first */
-            gp_live_sub_t *s = c->subs;
-            c->subs = s->next;
-            for (int i = 0; i < c->nparams; i++)
-                free(s->params[i]);
-            free(s->params);
-            free(s->cursor);
-            free(s);
-        }
-        cohort_free(c);
-    }
-    /* The listener stops before the workers: nothing is sent any more. */
+    pthread_mutex_lock(&live->hub->lock);
+    live->hub->lives[live->id] = NULL; /* no message comes after this */
+    pthread_mutex_unlock(&live->hub->lock);
+    /* Those that came are handled, except that no cohort is made any more; the
+     * subscribers' own websockets were aborted first, so no result reaches one. */
     while (!h2o_linklist_is_empty(&live->receiver._messages)) {
-        change_t *m = H2O_STRUCT_FROM_MEMBER(change_t, super.link, live->receiver._messages.next);
+        message_t *m = H2O_STRUCT_FROM_MEMBER(message_t, super.link, live->receiver._messages.next);
         h2o_linklist_unlink(&m->super.link);
-        free(m);
+        if (m->kind == M_LEAVE)
+            unlink_sub(m->sub);
+        else if (m->kind == M_RESULT)
+            on_result(m);
+        message_drop(m);
     }
+    while (live->cohorts != NULL) /* a cohort has a subscriber while it lives; it goes with its last */
+        unlink_sub(live->cohorts->subs);
     h2o_multithread_unregister_receiver(live->receiver.queue, &live->receiver);
     if (h2o_timeout_is_linked(&live->coalesce_entry))
         h2o_timeout_unlink(&live->coalesce_entry);

@@ -1,13 +1,14 @@
-/* server/live.h — live queries of one worker. A subscription is a query whose
+/* server/live.h — live queries, a part on each worker. A subscription is a query whose
  * subscriber gets its result at once and then again whenever it changed. Subscribers
  * whose plans have the same SQL (the same document, whatever their variables) form a
- * cohort, and a refresh is ONE statement for the whole cohort: every subscriber's
- * parameters go in as arrays, unnest gives a row per subscriber, and the plan runs
- * LATERAL to it (its parameters are that row's columns, GP_SQL_LIVE_REF). A refresh
- * runs only when a table the plan reads changed (gp_live_changed: a NOTIFY from the
- * triggers main installs), coalesced over a short window; views and tables without the
- * trigger are polled. Each subscriber keeps a hash of its last result, and only a
- * change is sent. Everything here runs on the worker's loop, except gp_live_post. */
+ * cohort, whichever worker their sockets are on, and a refresh is ONE statement for
+ * the whole cohort: every subscriber's parameters go in as arrays, unnest gives a row
+ * per subscriber, and the plan runs LATERAL to it (its parameters are that row's
+ * columns, GP_SQL_LIVE_REF). A refresh runs only when a table the plan reads changed
+ * (gp_live_changed: a NOTIFY from the triggers main installs), coalesced over a short
+ * window; views and tables without the trigger are polled. Each subscriber keeps a
+ * hash of its last result, and only a change is sent. Everything here runs on the
+ * worker's loop, except the hub's functions and gp_live_post. */
 #ifndef GP_LIVE_H
 #define GP_LIVE_H
 
@@ -31,6 +32,13 @@ typedef struct gp_live_config {
 typedef struct gp_live gp_live_t;
 typedef struct gp_live_sub gp_live_sub_t;
 
+/* The workers' live queries together: a cohort lives on one worker, its subscribers on
+ * any (see live.c). Made before the workers start, freed after they stopped. */
+typedef struct gp_live_hub gp_live_hub_t;
+
+gp_live_hub_t *gp_live_hub_new(int workers);
+void gp_live_hub_free(gp_live_hub_t *hub);
+
 /* A result for the subscriber, as a run answers (server/operation.h): GP_RUN_NOT_RUN
  * (errors before it ran: the subscription is over, gp_live_subscribe returns NULL), or
  * GP_RUN_OK / GP_RUN_FAILED (a response body, `{"data":…}` or errors, that differs from
@@ -38,9 +46,11 @@ typedef struct gp_live_sub gp_live_sub_t;
  * one answer of a query of introspection alone. */
 typedef void (*gp_live_cb)(void *data, const gp_run_result_t *result);
 
-gp_live_t *gp_live_new(h2o_context_t *ctx, gp_pool_t *pool, const gp_live_config_t *cf);
+/* Worker `id`'s (below the hub's `workers`). */
+gp_live_t *gp_live_new(h2o_context_t *ctx, gp_pool_t *pool, const gp_live_config_t *cf, gp_live_hub_t *hub, int id);
 
-/* Everything is dropped; call it before the pool is destroyed. */
+/* Everything is dropped, after the worker's websockets (their subscriptions end
+ * first); call it before the pool is destroyed. */
 void gp_live_free(gp_live_t *live);
 
 /* Starts a subscription (`in` as for gp_run_start; copied). The first result comes
@@ -52,7 +62,7 @@ gp_live_sub_t *gp_live_subscribe(gp_live_t *live, gp_plan_cache_t *plans, gp_sna
 /* A T_stream: each result carries rows sent once, so none may be dropped for a newer one. */
 bool gp_live_is_stream(const gp_live_sub_t *sub);
 
-/* Ends it: nothing more is sent. NULL is ignored. Not from inside its callback. */
+/* Ends it: nothing more is sent. NULL is ignored. */
 void gp_live_unsubscribe(gp_live_sub_t *sub);
 
 /* Table `table` (its index in the snapshot's model) changed; -1: any may have (the
@@ -63,7 +73,7 @@ void gp_live_changed(gp_live_t *live, int table);
  * changed". The worker's loop looks it up and calls gp_live_changed. */
 void gp_live_post(gp_live_t *live, const char *payload);
 
-/* Live queries and their cohorts, for logs and tests. */
+/* The worker's subscribers, and the cohorts it is home to, for logs and tests. */
 int gp_live_count(const gp_live_t *live, int *cohorts);
 
 #endif

@@ -176,6 +176,7 @@ typedef struct workers {
     h2o_globalconf_t conf;
     gp_worker_t **all;
     int started;
+    gp_live_hub_t *live_hub;
 } workers_t;
 
 static int start_workers(workers_t *ws, const gp_config_t *cf, gp_snapshot_slot_t *slot, int listen_fd)
@@ -185,6 +186,7 @@ static int start_workers(workers_t *ws, const gp_config_t *cf, gp_snapshot_slot_
                                (uint64_t)cf->send_timeout_ms};
     gp_http_configure(&ws->conf, (size_t)cf->max_body, &limits);
     ws->all = calloc((size_t)cf->threads, sizeof *ws->all);
+    ws->live_hub = gp_live_hub_new(cf->threads);
     for (ws->started = 0; ws->started < cf->threads; ws->started++) {
         gp_worker_config_t wc = {
             .id = ws->started,
@@ -200,6 +202,7 @@ static int start_workers(workers_t *ws, const gp_config_t *cf, gp_snapshot_slot_
             .ws = {(uint64_t)cf->ws_init_timeout_ms, (uint64_t)cf->ws_keepalive_ms, (size_t)cf->max_body},
             .live = {cf->live_coalesce_ms, cf->live_poll_ms, (size_t)cf->max_response_bytes,
                      (size_t)cf->max_request_memory},
+            .live_hub = ws->live_hub,
         };
         if ((ws->all[ws->started] = gp_worker_start(&wc)) == NULL)
             return -1;
@@ -217,6 +220,7 @@ static void stop_workers(workers_t *ws, int listen_fd)
     for (int i = 0; i < ws->started; i++)
         gp_worker_join(ws->all[i]);
     free(ws->all);
+    gp_live_hub_free(ws->live_hub);
     h2o_config_dispose(&ws->conf);
 }
 

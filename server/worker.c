@@ -208,7 +208,7 @@ static bool setup(gp_worker_t *w)
     }
     h2o_timeout_init(loop, &w->accept_pause, GP_ACCEPT_PAUSE_MS);
     w->ctx.ws = gp_ws_ctx_new(&w->ctx.h2o, &w->cf.ws);
-    w->ctx.live = gp_live_new(&w->ctx.h2o, w->ctx.pool, &w->cf.live);
+    w->ctx.live = gp_live_new(&w->ctx.h2o, w->ctx.pool, &w->cf.live, w->cf.live_hub, w->cf.id);
     w->accept_pause_entry.cb = on_accept_pause_over;
     w->listener = h2o_evloop_socket_create(loop, fd, H2O_SOCKET_FLAG_DONT_READ);
     w->listener->data = w;

@@ -25,6 +25,7 @@ typedef struct gp_worker_config {
     gp_pool_config_t pool;      /* its strings must outlive the worker */
     gp_ws_config_t ws;          /* its websocket sessions' timeouts and message limit */
     gp_live_config_t live;      /* its live queries' windows */
+    gp_live_hub_t *live_hub;    /* every worker's live queries; outlives the worker */
 } gp_worker_config_t;
 
 /* Starts the thread and returns once its loop is ready to accept, or returns NULL

@@ -392,7 +392,8 @@ describe('cohorts', () => {
   it('updates 1,000 subscribers in 10 cohorts, each with its own data, with one statement per cohort', async (t) => {
     const COHORTS = 10, PER = 100, SOCKETS = 10; // 100 operations per socket, the server's limit
     const s = await serve(t, {
-      args: ['--threads', '1'], // one worker: every cohort is one set of subscribers
+      // Two workers: the sockets are spread over both, and still each cohort is one statement.
+      args: ['--threads', '2'],
       prepare: `insert into users (id, name, email, karma)
         select i, 'user ' || i, 'u' || i || '@example.com', 10 * i from generate_series(101, ${100 + PER}) i`,
     });

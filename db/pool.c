@@ -98,6 +98,9 @@
 #define GP_POOL_STMT_WAYS 4
 #define GP_POOL_STMT_SQL_MAX 65536 /* longer SQL is not remembered: exclusive, unnamed */
 #define GP_POOL_HASH_SEED 0x6770706f6f6c3031ULL
+/* How often idle connections are looked at: retired for age or idleness, pinged, and
+ * the pool filled back to min_size. */
+#define GP_POOL_HOUSEKEEPING_MS 1000
 #define GP_POOL_NO_SLOT UINT_MAX
 
 typedef enum {
@@ -139,6 +142,7 @@ struct gp_query {
     bool exclusive;           /* not known fast: nothing is pipelined behind it */
     bool partly_sent;         /* some of its statements went to libpq, not all: never re-sent */
     int attempts;
+    uint64_t waited_at;       /* now_us() when it last began to wait in the acquire queue */
     int client_fd;            /* the caller's client socket, peeked while it runs; -1: none */
     unsigned stmt_slot;       /* in pool->stmts, or GP_POOL_NO_SLOT */
     uint64_t stmt_id;         /* the slot's id when the query came: a changed id means evicted */
@@ -177,6 +181,9 @@ struct gp_conn {
     bool was_connected;        /* counts reconnects */
     bool exclusive;            /* an exclusive statement is queued or in flight: take nothing */
     bool cancelling;           /* a cancel thread works for it: take nothing, free nothing */
+    bool pinging;              /* a health check is in flight */
+    uint64_t expires_at;       /* h2o_now() after which it takes no work (max lifetime); 0: never */
+    uint64_t used_at;          /* h2o_now() when it last became idle (or was pinged) */
     uint64_t started_us;       /* when the FIFO's head statement started */
     gp_query_t **fifo;         /* ring of what was sent: a query, or NULL for a sync */
     size_t fifo_cap, fifo_head, fifo_len;
@@ -206,19 +213,22 @@ struct gp_pool {
     int nwaiting;
     int nwaiting_exclusive;
     h2o_linklist_t rejected;
-    h2o_timeout_t zero, retry, connect, acquire, cancel_delay;
-    h2o_timeout_entry_t tick; /* zero timeout: reject, free closed conns, shutdown steps */
+    h2o_timeout_t zero, retry, connect, acquire, cancel_delay, housekeeping;
+    h2o_timeout_t ping;       /* a health check's answer: within its period, and the connect timeout */
+    h2o_timeout_entry_t tick; /* zero timeout: reject, retire, free closed conns, shutdown steps */
+    h2o_timeout_entry_t housekeeping_entry;
     unsigned next_id;
     bool ever_connected;
     bool shutting_down;
     void (*done)(void *data);
     void *done_data;
-    gp_pool_stats_t stats;
+    gp_pool_stats_t stats;     /* read by other threads: written with relaxed atomics only */
     stmt_t stmts[GP_POOL_STMT_SETS * GP_POOL_STMT_WAYS];
     uint64_t next_stmt_id, stmt_clock;
     int cancel_fds[2];         /* socketpair: cancel threads write their finished job */
     h2o_socket_t *cancel_sock; /* watches cancel_fds[0] */
     int cancels_running;
+    uint64_t rng;            /* xorshift state: max lifetimes' jitter */
     gp_resolver_t *resolver; /* host names looked up off the loop before each connect */
 };
 
@@ -227,6 +237,28 @@ static void conn_connect(gp_conn_t *c);
 static void query_dispatch(gp_query_t *q, bool front);
 static void pool_schedule_tick(gp_pool_t *p);
 static void pool_drain_waiting(gp_pool_t *p);
+
+static void stat_add(unsigned long long *counter, unsigned long long n)
+{
+    __atomic_fetch_add(counter, n, __ATOMIC_RELAXED);
+}
+
+static void stat_set(int *gauge, int value)
+{
+    __atomic_store_n(gauge, value, __ATOMIC_RELAXED);
+}
+
+static int pool_nconns(const gp_pool_t *p);
+
+/* The gauges, after the counts they come from changed. */
+static void publish(gp_pool_t *p)
+{
+    stat_set(&p->stats.idle, p->counts[CONN_IDLE]);
+    stat_set(&p->stats.busy, p->counts[CONN_BUSY]);
+    stat_set(&p->stats.connecting, p->counts[CONN_CONNECTING] + p->counts[CONN_BACKOFF]);
+    stat_set(&p->stats.total, pool_nconns(p));
+    stat_set(&p->stats.waiting, p->nwaiting);
+}
 
 static uint64_t now_us(void)
 {
@@ -354,7 +386,7 @@ static void query_complete(gp_query_t *q, const gp_query_result_t *r)
 {
     gp_pool_t *p = q->pool;
     if (r->error != NULL)
-        p->stats.errors++;
+        stat_add(&p->stats.errors, 1);
     if (!q->forgotten && q->cb != NULL) {
         q->state = Q_DONE;
         q->cb(q->data, r);
@@ -375,6 +407,8 @@ static void query_unwait(gp_query_t *q)
     q->pool->nwaiting--;
     if (q->exclusive)
         q->pool->nwaiting_exclusive--;
+    stat_add(&q->pool->stats.wait_us, now_us() - q->waited_at);
+    publish(q->pool);
 }
 
 /* The statement did not run, or ran read-only: send it again elsewhere. */
@@ -390,7 +424,7 @@ static void query_retry(gp_query_t *q)
         query_free(q);
         return;
     }
-    q->pool->stats.retries++;
+    stat_add(&q->pool->stats.retries, 1);
     if (++q->attempts >= GP_POOL_MAX_ATTEMPTS) {
         query_fail(q, "the database connection failed repeatedly", /* unavailable= */ true);
         return;
@@ -442,7 +476,7 @@ static void query_abandon(gp_query_t *q, const char *msg)
 {
     gp_query_result_t r = {.error = msg, .statement = -1, .unavailable = true};
     query_state_t was = q->state;
-    q->pool->stats.errors++;
+    stat_add(&q->pool->stats.errors, 1);
     if (!q->forgotten && q->cb != NULL) {
         q->state = Q_DONE;
         q->cb(q->data, &r);
@@ -469,11 +503,18 @@ static void conn_set_state(gp_conn_t *c, conn_state_t to)
     c->state = to;
     h2o_linklist_insert(to == CONN_IDLE ? p->lists[to].next : &p->lists[to], &c->link);
     p->counts[to]++;
+    publish(p);
 }
 
 static bool conn_ready(const gp_conn_t *c)
 {
     return c->state == CONN_IDLE || c->state == CONN_BUSY;
+}
+
+/* Past its max lifetime: it finishes what it has, takes nothing more, and closes. */
+static bool conn_expired(const gp_conn_t *c)
+{
+    return c->expires_at != 0 && h2o_now(c->pool->loop) >= c->expires_at;
 }
 
 /* Idle when nothing is queued or outstanding, busy otherwise. */
@@ -484,8 +525,11 @@ static void conn_update_load_state(gp_conn_t *c)
     conn_state_t want = c->load > 0 || c->fifo_len > 0 ? CONN_BUSY : CONN_IDLE;
     if (c->state != want)
         conn_set_state(c, want);
-    if (want == CONN_IDLE && c->pool->shutting_down)
-        pool_schedule_tick(c->pool);
+    if (want == CONN_IDLE) {
+        c->used_at = h2o_now(c->pool->loop);
+        if (c->pool->shutting_down || conn_expired(c))
+            pool_schedule_tick(c->pool); /* not here: we may be inside its socket's callback */
+    }
 }
 
 static int pool_nconns(const gp_pool_t *p)
@@ -683,7 +727,11 @@ static void conn_teardown(gp_conn_t *c, conn_state_t to)
 static void conn_fail(gp_conn_t *c, const char *reason)
 {
     gp_pool_t *p = c->pool;
-    log_reason(c, c->state == CONN_CONNECTING ? "connect failed" : "broken", reason);
+    log_reason(c, c->state == CONN_CONNECTING ? "connect failed" : c->pinging ? "health check failed" : "broken",
+               reason);
+    if (c->pinging)
+        stat_add(&p->stats.health_failures, 1);
+    c->pinging = false;
     conn_teardown(c, CONN_BACKOFF);
     c->failures++;
     h2o_timeout_link(p->loop, c->failures == 1 ? &p->zero : &p->retry, &c->timer);
@@ -781,13 +829,15 @@ static void on_internal_result(void *data, const gp_query_result_t *r)
         gp_warn("pool", "a statement the pool sent for itself failed: %s", r->error);
 }
 
-/* Sends one of the pool's own statements (no parameters, result only logged). */
-static bool conn_send_internal(gp_conn_t *c, const char *sql)
+/* Sends one of the pool's own statements (no parameters; cb NULL: the result is only
+ * logged). It dies with its connection, its callback uncalled. */
+static bool conn_send_internal(gp_conn_t *c, const char *sql, gp_query_cb cb, void *data)
 {
     gp_pool_statement_t st = {.sql = sql};
     gp_query_t *q = query_new(c->pool, &st, 1);
     q->internal = true;
-    q->cb = on_internal_result;
+    q->cb = cb != NULL ? cb : on_internal_result;
+    q->data = data;
     if (!PQsendQueryParams(c->pg, sql, 0, NULL, NULL, NULL, NULL, 0)) {
         query_free(q);
         conn_fail(c, PQerrorMessage(c->pg));
@@ -834,7 +884,7 @@ static bool conn_send_one(gp_conn_t *c, gp_query_t *q)
         q->names[0].id = q->prepare && query_stmt(q) != NULL ? q->stmt_id : 0;
     int missing = conn_missing_names(c, q);
     if (missing > 0 && c->nprepared + missing > GP_POOL_PREPARED_SLOTS / 2) {
-        if (!conn_send_internal(c, "DEALLOCATE ALL"))
+        if (!conn_send_internal(c, "DEALLOCATE ALL", NULL, NULL))
             return false;
         prepared_clear(c);
     }
@@ -1047,23 +1097,36 @@ static void on_connected(gp_conn_t *c)
     }
     h2o_socket_read_start(c->sock, on_readable);
     if (c->was_connected)
-        p->stats.reconnects++;
+        stat_add(&p->stats.reconnects, 1);
     c->was_connected = true;
     c->failures = 0;
-    p->ever_connected = true;
+    __atomic_store_n(&p->ever_connected, true, __ATOMIC_RELAXED);
     gp_info("pool", "conn %u: connected (backend pid %d)", c->id, PQbackendPID(c->pg));
+    uint64_t now = h2o_now(p->loop);
+    c->used_at = now;
+    c->expires_at = 0;
+    if (p->cf.max_lifetime_ms > 0) {
+        p->rng ^= p->rng << 13, p->rng ^= p->rng >> 7, p->rng ^= p->rng << 17; /* xorshift64 */
+        c->expires_at = now + (uint64_t)p->cf.max_lifetime_ms - p->rng % ((uint64_t)p->cf.max_lifetime_ms / 10 + 1);
+    }
     conn_set_state(c, CONN_IDLE);
     /* First in the pipeline, so every statement after them runs under them. JIT off: the
      * planner multiplies the cost of a correlated subquery by the rows it expects to run it
      * for, so a nested GraphQL query on tiny tables passes jit_above_cost and PostgreSQL
      * spends seconds compiling what runs in milliseconds (7 ms vs 1.4 s measured). The
      * user's own statement_timeout (e.g. from the URL) stays as it is when ours is 0. */
-    if (!conn_send_internal(c, "SET jit = off"))
+    if (!conn_send_internal(c, "SET jit = off", NULL, NULL))
         return;
     if (p->cf.statement_timeout_ms > 0) {
         char set[64];
         snprintf(set, sizeof set, "SET statement_timeout = %d", p->cf.statement_timeout_ms);
-        if (!conn_send_internal(c, set))
+        if (!conn_send_internal(c, set, NULL, NULL))
+            return;
+    }
+    if (p->cf.idle_in_transaction_ms > 0) {
+        char set[80];
+        snprintf(set, sizeof set, "SET idle_in_transaction_session_timeout = %d", p->cf.idle_in_transaction_ms);
+        if (!conn_send_internal(c, set, NULL, NULL))
             return;
     }
     if (!conn_flush(c))
@@ -1156,6 +1219,10 @@ static void on_conn_timer(h2o_timeout_entry_t *e)
         conn_fail(c, "connect timed out");
         return;
     }
+    if (conn_ready(c)) { /* only a ping links it while connected */
+        conn_fail(c, "SELECT 1 unanswered");
+        return;
+    }
     assert(c->state == CONN_BACKOFF);
     if (p->shutting_down)
         conn_close(c, "shutdown");
@@ -1189,7 +1256,7 @@ static void pool_open_conn(gp_pool_t *p)
  * for itself; a write takes only an idle connection. */
 static bool conn_takes(const gp_conn_t *c, const gp_query_t *q)
 {
-    if (!conn_ready(c) || c->exclusive || c->cancelling || c->load >= c->pool->cf.max_in_flight)
+    if (!conn_ready(c) || c->exclusive || c->cancelling || c->load >= c->pool->cf.max_in_flight || conn_expired(c))
         return false;
     return q->read_only || c->load == 0;
 }
@@ -1254,6 +1321,11 @@ static void query_wait(gp_query_t *q, bool front)
     p->nwaiting++;
     if (q->exclusive)
         p->nwaiting_exclusive++;
+    q->waited_at = now_us();
+    stat_add(&p->stats.waits, 1);
+    if (pool_nconns(p) >= p->cf.max_size)
+        stat_add(&p->stats.exhausted, 1);
+    publish(p);
 }
 
 static void query_dispatch(gp_query_t *q, bool front)
@@ -1302,7 +1374,7 @@ static void on_acquire_timeout(h2o_timeout_entry_t *e)
     gp_query_t *q = H2O_STRUCT_FROM_MEMBER(gp_query_t, wait, e);
     gp_pool_t *p = q->pool;
     char msg[96];
-    p->stats.acquire_timeouts++;
+    stat_add(&p->stats.acquire_timeouts, 1);
     switch (q->state) {
     case Q_WAITING:
         query_unwait(q);
@@ -1375,7 +1447,7 @@ static void conn_cancel(gp_conn_t *c)
     } else {
         c->cancelling = true;
         p->cancels_running++;
-        p->stats.cancels++;
+        stat_add(&p->stats.cancels, 1);
         gp_info("pool", "conn %u: cancelling a statement whose client left", c->id);
     }
     pthread_attr_destroy(&attr);
@@ -1437,6 +1509,79 @@ static bool pool_open_cancel_channel(gp_pool_t *p)
     return true;
 }
 
+/* ---- recycling ------------------------------------------------------------------ */
+
+static void on_ping_result(void *data, const gp_query_result_t *r)
+{
+    gp_conn_t *c = data;
+    c->pinging = false;
+    if (h2o_timeout_is_linked(&c->timer))
+        h2o_timeout_unlink(&c->timer);
+    if (r->error != NULL)
+        log_reason(c, "health check", r->error);
+}
+
+/* A backend that died quietly (a host gone, a network cut: no FIN reaches us) would
+ * take the next statement and hold it until TCP gives up; a ping that goes unanswered
+ * (p->ping) breaks the connection first. */
+static void conn_ping(gp_conn_t *c)
+{
+    gp_pool_t *p = c->pool;
+    c->pinging = true;
+    c->used_at = h2o_now(p->loop);
+    stat_add(&p->stats.health_checks, 1);
+    if (!conn_send_internal(c, "SELECT 1", on_ping_result, c) || !conn_flush(c))
+        return;
+    h2o_timeout_link(p->loop, &p->ping, &c->timer);
+    conn_update_load_state(c);
+}
+
+/* Closes the idle connections past their max lifetime and, with `idle_too`, those idle
+ * longer than max_idle beyond min_size; pings those unused for a health-check period.
+ * Busy ones are left alone: a connection is never closed under a statement. True when
+ * it closed any. */
+static bool pool_retire(gp_pool_t *p, bool idle_too)
+{
+    uint64_t now = h2o_now(p->loop);
+    bool closed = false;
+    for (h2o_linklist_t *l = p->lists[CONN_IDLE].next; l != &p->lists[CONN_IDLE];) {
+        gp_conn_t *c = H2O_STRUCT_FROM_MEMBER(gp_conn_t, link, l);
+        l = l->next;
+        const char *why = NULL;
+        if (conn_expired(c))
+            why = "older than --pool-max-lifetime";
+        else if (idle_too && p->cf.max_idle_ms > 0 && now - c->used_at >= (uint64_t)p->cf.max_idle_ms &&
+                 pool_nconns(p) > p->cf.min_size)
+            why = "idle for --pool-max-idle";
+        if (why != NULL) {
+            stat_add(&p->stats.recycled, 1);
+            conn_close(c, why);
+            closed = true;
+        } else if (idle_too && p->cf.health_check_ms > 0 && now - c->used_at >= (uint64_t)p->cf.health_check_ms) {
+            conn_ping(c);
+        }
+    }
+    return closed;
+}
+
+/* Opens what min_size and the waiting queries need. */
+static void pool_refill(gp_pool_t *p)
+{
+    while (pool_nconns(p) < p->cf.min_size)
+        pool_open_conn(p);
+    pool_grow(p, NULL);
+}
+
+static void on_housekeeping(h2o_timeout_entry_t *e)
+{
+    gp_pool_t *p = H2O_STRUCT_FROM_MEMBER(gp_pool_t, housekeeping_entry, e);
+    if (p->shutting_down)
+        return;
+    pool_retire(p, /* idle_too= */ true);
+    pool_refill(p);
+    h2o_timeout_link(p->loop, &p->housekeeping, &p->housekeeping_entry);
+}
+
 /* ---- pool tick: deferred work that must not run inside someone's callback ------ */
 
 static void on_tick(h2o_timeout_entry_t *e)
@@ -1458,6 +1603,8 @@ static void on_tick(h2o_timeout_entry_t *e)
             while (!h2o_linklist_is_empty(&p->lists[closable[i]]))
                 conn_close(H2O_STRUCT_FROM_MEMBER(gp_conn_t, link, p->lists[closable[i]].next), "shutdown");
     }
+    if (!p->shutting_down && pool_retire(p, /* idle_too= */ false))
+        pool_refill(p);
     for (h2o_linklist_t *l = p->lists[CONN_CLOSED].next; l != &p->lists[CONN_CLOSED];) {
         gp_conn_t *c = H2O_STRUCT_FROM_MEMBER(gp_conn_t, link, l);
         l = l->next;
@@ -1510,7 +1657,15 @@ gp_pool_t *gp_pool_create(h2o_loop_t *loop, const gp_pool_config_t *cf)
     h2o_timeout_init(loop, &p->connect, GP_POOL_CONNECT_TIMEOUT_MS);
     h2o_timeout_init(loop, &p->acquire, (uint64_t)p->cf.acquire_timeout_ms);
     h2o_timeout_init(loop, &p->cancel_delay, GP_POOL_CANCEL_AFTER_MS);
+    h2o_timeout_init(loop, &p->housekeeping, GP_POOL_HOUSEKEEPING_MS);
+    h2o_timeout_init(loop, &p->ping,
+                     (uint64_t)(p->cf.health_check_ms > 0 && p->cf.health_check_ms < GP_POOL_CONNECT_TIMEOUT_MS
+                                    ? p->cf.health_check_ms
+                                    : GP_POOL_CONNECT_TIMEOUT_MS));
     p->tick.cb = on_tick;
+    p->housekeeping_entry.cb = on_housekeeping;
+    h2o_timeout_link(loop, &p->housekeeping, &p->housekeeping_entry);
+    p->rng = now_us() | 1;
     p->resolver = gp_resolver_create(loop, p->cf.conn_keywords, p->cf.conn_values);
     for (int i = 0; i < p->cf.min_size; i++)
         pool_open_conn(p);
@@ -1536,7 +1691,7 @@ gp_query_t *gp_pool_query_prepared(gp_pool_t *p, uint64_t statement, const char 
     q->cb = cb;
     q->data = data;
     q->wait.cb = on_acquire_timeout;
-    p->stats.queries++;
+    stat_add(&p->stats.queries, 1);
     query_dispatch(q, /* front= */ false);
     return q;
 }
@@ -1556,7 +1711,7 @@ gp_query_t *gp_pool_transaction(gp_pool_t *p, const gp_pool_statement_t *stateme
     q->cb = cb;
     q->data = data;
     q->wait.cb = on_acquire_timeout;
-    p->stats.queries++;
+    stat_add(&p->stats.queries, 1);
     query_dispatch(q, /* front= */ false);
     return q;
 }
@@ -1596,23 +1751,27 @@ void gp_pool_query_watch_client(gp_query_t *q, int fd)
 
 void gp_pool_stats(const gp_pool_t *p, gp_pool_stats_t *out)
 {
-    *out = p->stats;
-    out->idle = p->counts[CONN_IDLE];
-    out->busy = p->counts[CONN_BUSY];
-    out->connecting = p->counts[CONN_CONNECTING] + p->counts[CONN_BACKOFF];
-    out->total = pool_nconns(p);
-    out->waiting = p->nwaiting;
+    const gp_pool_stats_t *s = &p->stats;
+#define GAUGE(f) out->f = __atomic_load_n(&s->f, __ATOMIC_RELAXED)
+    GAUGE(total), GAUGE(idle), GAUGE(busy), GAUGE(connecting), GAUGE(waiting);
+    GAUGE(queries), GAUGE(errors), GAUGE(acquire_timeouts), GAUGE(reconnects), GAUGE(retries), GAUGE(cancels);
+    GAUGE(waits), GAUGE(wait_us), GAUGE(exhausted), GAUGE(recycled), GAUGE(health_checks), GAUGE(health_failures);
+#undef GAUGE
+    out->max = p->cf.max_size;
 }
 
 bool gp_pool_is_healthy(const gp_pool_t *p)
 {
-    return p->ever_connected && p->counts[CONN_IDLE] + p->counts[CONN_BUSY] > 0;
+    return __atomic_load_n(&p->ever_connected, __ATOMIC_RELAXED) &&
+           __atomic_load_n(&p->stats.idle, __ATOMIC_RELAXED) + __atomic_load_n(&p->stats.busy, __ATOMIC_RELAXED) > 0;
 }
 
 void gp_pool_shutdown(gp_pool_t *p, void (*done)(void *data), void *data)
 {
     assert(!p->shutting_down);
     p->shutting_down = true;
+    if (h2o_timeout_is_linked(&p->housekeeping_entry))
+        h2o_timeout_unlink(&p->housekeeping_entry);
     p->done = done;
     p->done_data = data;
     pool_schedule_tick(p);
@@ -1675,6 +1834,10 @@ void gp_pool_destroy(gp_pool_t *p)
         free(p->stmts[i].sql);
     if (h2o_timeout_is_linked(&p->tick))
         h2o_timeout_unlink(&p->tick);
+    if (h2o_timeout_is_linked(&p->housekeeping_entry))
+        h2o_timeout_unlink(&p->housekeeping_entry);
+    h2o_timeout_dispose(p->loop, &p->housekeeping);
+    h2o_timeout_dispose(p->loop, &p->ping);
     h2o_timeout_dispose(p->loop, &p->zero);
     h2o_timeout_dispose(p->loop, &p->retry);
     h2o_timeout_dispose(p->loop, &p->connect);

@@ -26,6 +26,11 @@ typedef struct gp_pool_config {
     int acquire_timeout_ms;           /* a query not started this long after it came fails (503) */
     int max_in_flight;                /* statements queued on one connection at most */
     int statement_timeout_ms;         /* SET statement_timeout on every connection; 0: leave it */
+    int idle_in_transaction_ms;       /* SET idle_in_transaction_session_timeout likewise; 0: leave it */
+    int max_lifetime_ms;              /* a connection this old (less up to a tenth, so that they do not
+                                       * all go at once) takes no more work and closes once idle; 0: never */
+    int max_idle_ms;                  /* an idle connection beyond min_size closes after this; 0: never */
+    int health_check_ms;              /* an idle connection unused this long is pinged (SELECT 1); 0: never */
 } gp_pool_config_t;
 
 /* The outcome of one query, handed to its callback. At most one of `cell` and
@@ -101,11 +106,19 @@ void gp_pool_query_forget(gp_query_t *q);
  * while a request is pending). `fd` must stay open until cb or gp_pool_query_forget. */
 void gp_pool_query_watch_client(gp_query_t *q, int fd);
 
+/* Gauges and counters since the pool started. */
 typedef struct gp_pool_stats {
-    int total, idle, busy, connecting, waiting;
+    int total, idle, busy, connecting, waiting, max;
     unsigned long long queries, errors, acquire_timeouts, reconnects, retries, cancels;
+    unsigned long long waits;        /* queries that waited for a connection */
+    unsigned long long wait_us;      /* how long they waited, all together */
+    unsigned long long exhausted;    /* times a query waited with every connection open and taken */
+    unsigned long long recycled;     /* connections closed for their age or idleness */
+    unsigned long long health_checks, health_failures; /* pings sent; connections they found broken */
 } gp_pool_stats_t;
 
+/* From any thread (a snapshot that /health/database and /metrics sum over workers): the
+ * pool publishes its numbers with relaxed atomics as it changes them. */
 void gp_pool_stats(const gp_pool_t *p, gp_pool_stats_t *out);
 
 /* True once at least one connection has been established since the pool started

@@ -66,12 +66,25 @@ static const setting_t settings[] = {
      "N", "worker threads, each with its own event loop and connections"},
     {"schema", {"GRAPHPOST_SCHEMA", "GRAPHPOST_DB_SCHEMA"}, S_STRING, OFF(schema), "public", NULL, 0, 0, NULL, false,
      "LIST", "comma-separated schemas to expose; the first one's tables get no name prefix"},
-    {"pool-min", {"GRAPHPOST_POOL_MIN"}, S_INT, OFF(pool_min), "1", NULL, 0, 1000, NULL, false, "N",
-     "database connections each thread keeps open"},
+    {"pool-min", {"GRAPHPOST_POOL_MIN"}, S_INT, OFF(pool_min), NULL, "1 per thread", 0, 100000, NULL, false, "N",
+     "database connections kept open and warm, all threads together (split as --pool-max is)"},
     {"pool-max", {"GRAPHPOST_POOL_MAX"}, S_INT, OFF(pool_max), NULL, "8 per thread", 1, 100000, NULL, false, "N",
      "database connections at most, all threads together (split evenly; pipelining lets one carry many requests)"},
     {"pool-acquire-timeout", {"GRAPHPOST_POOL_ACQUIRE_TIMEOUT"}, S_INT, OFF(pool_acquire_timeout_ms), "5000", NULL, 1,
      3600000, NULL, false, "MS", "milliseconds a request may wait for a connection before it gets a 503"},
+    {"pool-max-lifetime", {"GRAPHPOST_POOL_MAX_LIFETIME"}, S_INT, OFF(pool_max_lifetime_ms), "3600000", NULL, 0,
+     INT_MAX, NULL, false, "MS",
+     "milliseconds a database connection lives (less up to a tenth, at random), then closes once idle (0: forever)"},
+    {"pool-max-idle", {"GRAPHPOST_POOL_MAX_IDLE"}, S_INT, OFF(pool_max_idle_ms), "1800000", NULL, 0, INT_MAX, NULL,
+     false, "MS", "milliseconds an idle connection beyond --pool-min stays open (0: forever)"},
+    {"pool-health-check-period", {"GRAPHPOST_POOL_HEALTH_CHECK_PERIOD"}, S_INT, OFF(pool_health_check_ms), "60000",
+     NULL, 0, INT_MAX, NULL, false, "MS",
+     "milliseconds an idle connection goes unused before it is checked with SELECT 1 (0: never)"},
+    {"idle-in-transaction-timeout", {"GRAPHPOST_IDLE_IN_TRANSACTION_TIMEOUT"}, S_INT,
+     OFF(idle_in_transaction_timeout_ms), "60000", NULL, 0, INT_MAX, NULL, false, "MS",
+     "PostgreSQL's idle_in_transaction_session_timeout on every connection (0: the server's own)"},
+    {"application-name", {"GRAPHPOST_APPLICATION_NAME"}, S_STRING, OFF(application_name), NULL, "graphpost", 0, 0,
+     NULL, false, "NAME", "application_name of the database connections (pg_stat_activity); overrides the URL's"},
     {"statement-timeout", {"GRAPHPOST_STATEMENT_TIMEOUT"}, S_INT, OFF(statement_timeout_ms), "30000", NULL, 0,
      86400000, NULL, false, "MS", "milliseconds one statement may run before PostgreSQL cancels it (0: no limit)"},
     {"max-response-bytes", {"GRAPHPOST_MAX_RESPONSE_BYTES"}, S_INT, OFF(max_response_bytes), "67108864", NULL, 1024,
@@ -325,6 +338,7 @@ static void build_conn_params(gp_config_t *cf, const raw_t *raw)
     conn_param(cf, &n, "fallback_application_name", "graphpost");
     conn_param(cf, &n, "connect_timeout", "10");
     conn_param(cf, &n, "dbname", cf->database_url != NULL ? cf->database_url : "postgresql://");
+    conn_param(cf, &n, "application_name", cf->application_name);
     for (size_t i = 0; i < sizeof conn_parts / sizeof *conn_parts; i++) {
         const setting_t *s = find_flag(conn_parts[i].flag, strlen(conn_parts[i].flag));
         bool overridden =
@@ -346,16 +360,15 @@ static int check_pool(gp_config_t *cf, const raw_t *raw_min, const raw_t *raw_ma
 {
     if (raw_max->value == NULL)
         cf->pool_max = POOL_MAX_PER_THREAD_DEFAULT * cf->threads;
+    if (raw_min->value == NULL)
+        cf->pool_min = cf->threads < cf->pool_max ? cf->threads : cf->pool_max;
     if (cf->pool_max < cf->threads) {
         fail(err, errlen, "%s: %d is fewer than the %d threads; every thread needs a connection", raw_max->source,
              cf->pool_max, cf->threads);
         return -1;
     }
-    int per_thread = cf->pool_max / cf->threads; /* the smallest share */
-    if (cf->pool_min > per_thread) {
-        fail(err, errlen, "%s: %d per thread is more than --pool-max %d split across %d threads (%d each)",
-             raw_min->source, cf->pool_min, cf->pool_max, cf->threads,
-             per_thread);
+    if (cf->pool_min > cf->pool_max) {
+        fail(err, errlen, "%s: %d is more than --pool-max %d", raw_min->source, cf->pool_min, cf->pool_max);
         return -1;
     }
     return 0;
@@ -407,10 +420,9 @@ void gp_config_free(gp_config_t *cf)
     cf->arena = NULL;
 }
 
-int gp_config_pool_max_for_thread(const gp_config_t *cf, int i)
+int gp_config_pool_share(const gp_config_t *cf, int total, int i)
 {
-    int share = cf->pool_max / cf->threads;
-    return share + (i < cf->pool_max % cf->threads ? 1 : 0);
+    return total / cf->threads + (i < total % cf->threads ? 1 : 0);
 }
 
 void gp_config_usage(FILE *out)

@@ -26,9 +26,14 @@ typedef struct gp_config {
     int port;
     int threads;
     const char *schema;         /* comma-separated list, as given */
-    int pool_min;               /* connections kept open per thread */
+    int pool_min;               /* connections kept open, all threads together */
     int pool_max;               /* connections at most, all threads together */
     int pool_acquire_timeout_ms;
+    int pool_max_lifetime_ms;   /* a connection this old closes once idle; 0: never */
+    int pool_max_idle_ms;       /* an idle connection beyond pool_min closes after this; 0: never */
+    int pool_health_check_ms;   /* an idle connection unused this long is pinged; 0: never */
+    int idle_in_transaction_timeout_ms; /* idle_in_transaction_session_timeout; 0: the server's */
+    const char *application_name; /* NULL: the URL's, else "graphpost" */
     bool dev;                   /* database errors carry PostgreSQL's message and the SQL */
     int plan_cache;             /* entries of each worker's plan cache; 0 disables it */
     bool stringify_numeric;     /* bigint, numeric, double precision values as JSON strings */
@@ -78,7 +83,8 @@ void gp_config_usage(FILE *out);
  * Allocated in the config's arena. */
 const char *gp_config_describe(gp_config_t *cf);
 
-/* Splits pool_max across `threads`: the connections thread `i` may open (at least 1). */
-int gp_config_pool_max_for_thread(const gp_config_t *cf, int i);
+/* Thread `i`'s share of `total` connections (pool_min or pool_max) split across the
+ * threads, the first ones taking the remainder; the shares of pool_max are at least 1. */
+int gp_config_pool_share(const gp_config_t *cf, int total, int i);
 
 #endif

@@ -1,6 +1,7 @@
 /* Unit tests for db/pool against a real PostgreSQL (tests/unit/pg.h: a throwaway
  * cluster, or the one named by GP_TEST_PGURL). Each test drives its own h2o
  * event loop and ends with a graceful shutdown, so ASan/LSan see every free. */
+#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <time.h>
@@ -948,6 +949,105 @@ static void test_transaction_failing_mid_send_is_not_resent(void)
     admin_finish();
 }
 
+/* ---- recycling ------------------------------------------------------------------- */
+
+static gp_pool_t *pool_with(h2o_evloop_t *loop, gp_pool_config_t cf)
+{
+    values[0] = pg_url;
+    cf.conn_keywords = keywords;
+    cf.conn_values = values;
+    if (cf.acquire_timeout_ms == 0)
+        cf.acquire_timeout_ms = 5000;
+    if (cf.max_in_flight == 0)
+        cf.max_in_flight = 32;
+    return gp_pool_create(loop, &cf);
+}
+
+/* Runs `sql` (one cell) through the pool and waits for it; the answer in s. */
+static void pool_ask(h2o_evloop_t *loop, gp_pool_t *p, const char *sql, slot_t *s)
+{
+    memset(s, 0, sizeof *s);
+    int before = answered;
+    gp_pool_query(p, sql, 0, NULL, /* read_only= */ true, on_result, s);
+    CHECK(run_until(loop, &answered, before + 1, 5000));
+}
+
+/* A connection past its lifetime finishes the statement it runs (never closed under
+ * one), takes nothing new, and is replaced: the backend changes, no query fails. */
+static void test_max_lifetime_recycles_between_statements(void)
+{
+    h2o_evloop_t *loop = h2o_evloop_create();
+    gp_pool_t *p = pool_with(loop, (gp_pool_config_t){.min_size = 1, .max_size = 1, .max_lifetime_ms = 300});
+    static slot_t first, slow, later;
+    pool_ask(loop, p, "select pg_backend_pid()::text", &first);
+    CHECK(first.cell[0] != '\0');
+    pool_ask(loop, p, "select pg_backend_pid()::text from pg_sleep(0.6)", &slow); /* outlives its lifetime */
+    CHECK(slow.error[0] == '\0');
+    CHECK_STR(slow.cell, first.cell);
+    pool_ask(loop, p, "select pg_backend_pid()::text", &later);
+    CHECK(later.error[0] == '\0');
+    CHECK(later.cell[0] != '\0' && strcmp(later.cell, first.cell) != 0);
+    gp_pool_stats_t st;
+    gp_pool_stats(p, &st);
+    CHECK(st.recycled >= 1);
+    CHECK_INT(st.errors, 0);
+    pool_finish(loop, p);
+}
+
+/* Connections opened for a burst close after max_idle, down to min_size. */
+static void test_max_idle_closes_down_to_min(void)
+{
+    h2o_evloop_t *loop = h2o_evloop_create();
+    gp_pool_t *p = pool_with(loop, (gp_pool_config_t){.min_size = 1, .max_size = 3, .max_idle_ms = 200});
+    static slot_t s[3];
+    answered = 0;
+    for (int i = 0; i < 3; i++) /* slow, so each takes a connection of its own */
+        gp_pool_query(p, "select 'x' from pg_sleep(0.2)", 0, NULL, true, on_result, &s[i]);
+    CHECK(run_until(loop, &answered, 3, 5000));
+    gp_pool_stats_t st;
+    gp_pool_stats(p, &st);
+    CHECK_INT(st.total, 3);
+    for (long long end = now_ms() + 3000; st.total > 1 && now_ms() < end; h2o_evloop_run(loop, 50))
+        gp_pool_stats(p, &st);
+    CHECK_INT(st.total, 1);
+    CHECK_INT(st.recycled, 2);
+    run_for(loop, 1200); /* and min_size stays open */
+    gp_pool_stats(p, &st);
+    CHECK_INT(st.total, 1);
+    pool_finish(loop, p);
+}
+
+/* A backend that stops answering (SIGSTOP: what a host gone or a network cut looks
+ * like, no FIN reaching the pool) is found by the health check, and the connection is
+ * replaced before a query needs it; the settings the pool gives its backends hold. */
+static void test_health_check_finds_an_unanswering_backend(void)
+{
+    h2o_evloop_t *loop = h2o_evloop_create();
+    gp_pool_t *p = pool_with(loop, (gp_pool_config_t){.min_size = 1, .max_size = 1, .health_check_ms = 200,
+                                                      .idle_in_transaction_ms = 4000, .statement_timeout_ms = 7000});
+    static slot_t pid, settings, after;
+    pool_ask(loop, p, "select pg_backend_pid()::text", &pid);
+    pool_ask(loop, p,
+             "select current_setting('idle_in_transaction_session_timeout') || ' ' || "
+             "current_setting('statement_timeout') || ' ' || current_setting('application_name')",
+             &settings);
+    CHECK_STR(settings.cell, "4s 7s " APP_NAME);
+    pid_t backend = (pid_t)atoi(pid.cell);
+    CHECK(backend > 0 && kill(backend, SIGSTOP) == 0);
+    gp_pool_stats_t st = {0};
+    for (long long end = now_ms() + 4000; (st.health_failures < 1 || st.idle < 1) && now_ms() < end;
+         h2o_evloop_run(loop, 50))
+        gp_pool_stats(p, &st);
+    kill(backend, SIGCONT); /* it reads the pool's goodbye and exits */
+    CHECK(st.health_checks >= 1);
+    CHECK_INT(st.health_failures, 1);
+    CHECK_INT(st.idle, 1);
+    pool_ask(loop, p, "select pg_backend_pid()::text", &after);
+    CHECK(after.error[0] == '\0');
+    CHECK(after.cell[0] != '\0' && atoi(after.cell) != backend);
+    pool_finish(loop, p);
+}
+
 TEST_MAIN(test_start_postgres, test_200_concurrent_queries_on_two_connections, test_bad_statement_fails_alone, test_prepared_statements,
           test_transaction_statements_are_prepared,
           test_prepared_names_are_keyed_by_full_sql, test_every_statement_is_its_own_transaction,
@@ -959,4 +1059,5 @@ TEST_MAIN(test_start_postgres, test_200_concurrent_queries_on_two_connections, t
           test_transaction_returns_the_last_cell, test_transaction_failing_statement_applies_nothing,
           test_transaction_on_a_connection_with_queued_reads, test_forgotten_transaction_before_send_applies_nothing,
           test_forgotten_running_transaction_is_cancelled_whole, test_transaction_is_not_resent_after_a_break,
-          test_transaction_failing_mid_send_is_not_resent)
+          test_transaction_failing_mid_send_is_not_resent, test_max_lifetime_recycles_between_statements,
+          test_max_idle_closes_down_to_min, test_health_check_finds_an_unanswering_backend)

@@ -35,8 +35,13 @@ static void test_defaults(void)
     CHECK_STR(cf.host, "127.0.0.1");
     CHECK_INT(cf.port, 8080);
     CHECK(cf.threads >= 1);
-    CHECK_INT(cf.pool_min, 1);
+    CHECK_INT(cf.pool_min, cf.threads);
     CHECK_INT(cf.pool_max, 8 * cf.threads);
+    CHECK_INT(cf.pool_max_lifetime_ms, 3600000);
+    CHECK_INT(cf.pool_max_idle_ms, 1800000);
+    CHECK_INT(cf.pool_health_check_ms, 60000);
+    CHECK_INT(cf.idle_in_transaction_timeout_ms, 60000);
+    CHECK(cf.application_name == NULL);
     CHECK_INT(cf.pool_acquire_timeout_ms, 5000);
     CHECK_INT(cf.max_body, 1 << 20);
     CHECK_STR(cf.log_level_name, "info");
@@ -159,8 +164,8 @@ static void test_bad_values(void)
                  "--schema: empty schema name in \"a,,b\"");
     expect_error(NARGS("--threads=4", "--pool-max=3"), ARGS("--threads=4", "--pool-max=3"), noenv,
                  "--pool-max: 3 is fewer than the 4 threads; every thread needs a connection");
-    expect_error(NARGS("--threads=2", "--pool-max=5", "--pool-min=3"), ARGS("--threads=2", "--pool-max=5", "--pool-min=3"),
-                 noenv, "--pool-min: 3 per thread is more than --pool-max 5 split across 2 threads (2 each)");
+    expect_error(NARGS("--threads=2", "--pool-max=5", "--pool-min=6"), ARGS("--threads=2", "--pool-max=5", "--pool-min=6"),
+                 noenv, "--pool-min: 6 is more than --pool-max 5");
     expect_error(1, ARGS(NULL), ENV("DATABASE_URL=postgres://h/db?bogus=1"),
                  "DATABASE_URL: not a valid connection string: invalid URI query parameter: \"bogus\"");
 }
@@ -197,9 +202,11 @@ static void test_pool_split(void)
     CHECK_INT(parse(&cf, NARGS("--threads", "3", "--pool-max", "7"), ARGS("--threads", "3", "--pool-max", "7"),
                     ENV("X=1")),
               GP_CONFIG_OK);
-    CHECK_INT(gp_config_pool_max_for_thread(&cf, 0), 3);
-    CHECK_INT(gp_config_pool_max_for_thread(&cf, 1), 2);
-    CHECK_INT(gp_config_pool_max_for_thread(&cf, 2), 2);
+    CHECK_INT(gp_config_pool_share(&cf, cf.pool_max, 0), 3);
+    CHECK_INT(gp_config_pool_share(&cf, cf.pool_max, 1), 2);
+    CHECK_INT(gp_config_pool_share(&cf, cf.pool_max, 2), 2);
+    CHECK_INT(cf.pool_min, 3); /* one per thread */
+    CHECK_INT(gp_config_pool_share(&cf, cf.pool_min, 2), 1);
     gp_config_free(&cf);
 }
 
@@ -222,7 +229,8 @@ static void test_help(void)
         "GRAPHPOST_DB_SCHEMA", "GRAPHPOST_HOST", "GRAPHPOST_PORT", "GRAPHPOST_THREADS", "GRAPHPOST_SCHEMA",
         "GRAPHPOST_POOL_MIN", "GRAPHPOST_POOL_MAX", "GRAPHPOST_POOL_ACQUIRE_TIMEOUT", "GRAPHPOST_LOG_LEVEL",
         "GRAPHPOST_MAX_BODY", "--max-body", "default: 1048576", "--database-url", "--host", "--port", "--threads", "--schema", "--pool-min", "--pool-max",
-        "--pool-acquire-timeout", "--log-level", "--print-schema", "--help", "default: 8080",
+        "--pool-acquire-timeout", "--pool-max-lifetime", "GRAPHPOST_POOL_MAX_IDLE", "--pool-health-check-period",
+        "GRAPHPOST_IDLE_IN_TRANSACTION_TIMEOUT", "--application-name", "--log-level", "--print-schema", "--help", "default: 8080",
         "default: 127.0.0.1", "default: public", "default: 5000", "default: info", "default: number of cores",
     };
     for (size_t i = 0; i < sizeof must / sizeof *must; i++) {

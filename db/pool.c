@@ -101,6 +101,10 @@
 /* How often idle connections are looked at: retired for age or idleness, pinged, and
  * the pool filled back to min_size. */
 #define GP_POOL_HOUSEKEEPING_MS 1000
+/* A pool with more than 80 % of its connections in use for this long is worth a
+ * warning (then at most one a minute): requests are about to wait. */
+#define GP_POOL_HOT_WARN_MS 10000
+#define GP_POOL_HOT_REPEAT_MS 60000
 #define GP_POOL_NO_SLOT UINT_MAX
 
 typedef enum {
@@ -229,6 +233,8 @@ struct gp_pool {
     h2o_socket_t *cancel_sock; /* watches cancel_fds[0] */
     int cancels_running;
     uint64_t rng;            /* xorshift state: max lifetimes' jitter */
+    uint64_t hot_since;      /* h2o_now() since when over 80 % of max_size is in use; 0: not */
+    uint64_t hot_warned;     /* when that was last logged */
     gp_resolver_t *resolver; /* host names looked up off the loop before each connect */
 };
 
@@ -1579,6 +1585,19 @@ static void on_housekeeping(h2o_timeout_entry_t *e)
         return;
     pool_retire(p, /* idle_too= */ true);
     pool_refill(p);
+    uint64_t now = h2o_now(p->loop);
+    int in_use = p->counts[CONN_BUSY];
+    if (in_use * 5 <= p->cf.max_size * 4) {
+        p->hot_since = 0;
+    } else if (p->hot_since == 0) {
+        p->hot_since = now;
+    } else if (now - p->hot_since >= GP_POOL_HOT_WARN_MS &&
+               (p->hot_warned == 0 || now - p->hot_warned >= GP_POOL_HOT_REPEAT_MS)) {
+        p->hot_warned = now;
+        gp_warn("pool", "%d of this thread's %d connections in use for %llu s (%d queries waiting): raise --pool-max "
+                        "or find the slow statements",
+                in_use, p->cf.max_size, (unsigned long long)((now - p->hot_since) / 1000), p->nwaiting);
+    }
     h2o_timeout_link(p->loop, &p->housekeeping, &p->housekeeping_entry);
 }
 

@@ -1,37 +1,51 @@
 /* server/health.c — health, readiness, liveness and pool statistics. */
 #include "server/health.h"
 
-#include <stdio.h>
+#ifndef GP_VERSION
+#define GP_VERSION "unknown"
+#endif
 
-static const char ok[] = "{\"status\":\"ok\"}";
-static const char unavailable[] = "{\"status\":\"unavailable\"}";
-
-int gp_health_health(const gp_pool_t *pool, bool schema_loaded, const char **body, size_t *len)
+int gp_health_live(gp_strbuf_t *out)
 {
-    bool healthy = schema_loaded && gp_pool_is_healthy(pool);
-    *body = healthy ? ok : unavailable;
-    *len = healthy ? sizeof ok - 1 : sizeof unavailable - 1;
-    return healthy ? 200 : 503;
-}
-
-int gp_health_live(const char **body, size_t *len)
-{
-    *body = ok;
-    *len = sizeof ok - 1;
+    gp_strbuf_lit(out, "{\"status\":\"ok\"}");
     return 200;
 }
 
-int gp_health_database(const gp_pool_t *pool, bool schema_loaded, char *buf, size_t bufsize, size_t *len)
+static bool ready(gp_metrics_t *m, bool schema_loaded)
 {
     gp_pool_stats_t s;
-    gp_pool_stats(pool, &s);
-    bool healthy = schema_loaded && gp_pool_is_healthy(pool);
-    int n = snprintf(buf, bufsize,
-                     "{\"status\":\"%s\",\"pool\":{\"total\":%d,\"idle\":%d,\"busy\":%d,\"connecting\":%d,"
-                     "\"waiting\":%d,\"queries\":%llu,\"errors\":%llu,\"acquire_timeouts\":%llu,"
-                     "\"reconnects\":%llu,\"retries\":%llu}}",
-                     healthy ? "ok" : "unavailable", s.total, s.idle, s.busy, s.connecting, s.waiting, s.queries,
-                     s.errors, s.acquire_timeouts, s.reconnects, s.retries);
-    *len = n < 0 ? 0 : (size_t)n < bufsize ? (size_t)n : bufsize - 1;
-    return healthy ? 200 : 503;
+    return gp_metrics_pools(m, &s) && schema_loaded;
+}
+
+int gp_health_ready(gp_metrics_t *m, bool schema_loaded, gp_strbuf_t *out)
+{
+    bool ok = ready(m, schema_loaded);
+    gp_strbuf_printf(out, "{\"status\":\"%s\"}", ok ? "ok" : "unavailable");
+    return ok ? 200 : 503;
+}
+
+int gp_health_health(gp_metrics_t *m, bool schema_loaded, gp_strbuf_t *out)
+{
+    bool ok = ready(m, schema_loaded);
+    gp_strbuf_printf(out, "{\"status\":\"%s\",\"schema_loaded\":%s,\"uptime_seconds\":%.0f,\"version\":\"%s\"}",
+                     ok ? "ok" : "unavailable", schema_loaded ? "true" : "false", gp_metrics_uptime(m), GP_VERSION);
+    return ok ? 200 : 503;
+}
+
+int gp_health_database(gp_metrics_t *m, bool schema_loaded, gp_strbuf_t *out)
+{
+    gp_pool_stats_t s;
+    bool reachable = gp_metrics_pools(m, &s);
+    bool ok = reachable && schema_loaded;
+    gp_strbuf_printf(out,
+                     "{\"status\":\"%s\",\"writer\":{\"status\":\"%s\",\"total\":%d,\"idle\":%d,\"in_use\":%d,"
+                     "\"connecting\":%d,\"waiting\":%d,\"max\":%d,\"queries\":%llu,\"wait_count\":%llu,"
+                     "\"wait_ms_total\":%.3f,\"exhausted\":%llu,\"acquire_timeouts\":%llu,\"errors\":%llu,"
+                     "\"reconnects\":%llu,\"retries\":%llu,\"cancels\":%llu,\"recycled\":%llu,\"health_checks\":%llu,"
+                     "\"health_check_failures\":%llu}}",
+                     ok ? "ok" : "unavailable", reachable ? "ok" : "unavailable", s.total, s.idle, s.busy,
+                     s.connecting, s.waiting, s.max, s.queries, s.waits, (double)s.wait_us / 1000.0, s.exhausted,
+                     s.acquire_timeouts, s.errors, s.reconnects, s.retries, s.cancels, s.recycled, s.health_checks,
+                     s.health_failures);
+    return ok ? 200 : 503;
 }

@@ -1,22 +1,20 @@
-/* server/health.h — the operational endpoints: /health and /ready (this worker's pool has
- * a live connection and the schema is loaded), /live (the process answers), /health/database (pool statistics).
- * Pure functions of the pool: http.c routes to them and sends what they return. */
-#ifndef GP_OPS_H
-#define GP_OPS_H
+/* server/health.h — the operational endpoints as pure functions of the process's
+ * numbers (server/metrics.h): /live (the process answers), /ready (the schema is
+ * loaded and the database reachable), /health (that, with uptime and version),
+ * /health/database (the pools' numbers summed over every thread), /metrics
+ * (Prometheus). http.c routes to them and sends what they write. */
+#ifndef GP_HEALTH_H
+#define GP_HEALTH_H
 
 #include <stdbool.h>
-#include <stddef.h>
 
-#include "db/pool.h"
+#include "base/strbuf.h"
+#include "server/metrics.h"
 
-/* 200 {"status":"ok"} when the schema is loaded and the pool is healthy (a request
- * would be answered), else 503 {"status":"unavailable"}. */
-int gp_health_health(const gp_pool_t *pool, bool schema_loaded, const char **body, size_t *len);
-
-/* 200 {"status":"ok"} whenever the worker's loop runs. */
-int gp_health_live(const char **body, size_t *len);
-
-/* The health status with this worker's pool statistics, written into buf. */
-int gp_health_database(const gp_pool_t *pool, bool schema_loaded, char *buf, size_t bufsize, size_t *len);
+/* Each writes its JSON body into `out` and returns the HTTP status. */
+int gp_health_live(gp_strbuf_t *out);
+int gp_health_ready(gp_metrics_t *m, bool schema_loaded, gp_strbuf_t *out);
+int gp_health_health(gp_metrics_t *m, bool schema_loaded, gp_strbuf_t *out);
+int gp_health_database(gp_metrics_t *m, bool schema_loaded, gp_strbuf_t *out);
 
 #endif

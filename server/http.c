@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 
 #include "base/json.h"
 #include "server/operation.h"
@@ -228,6 +229,14 @@ static bool json_param(const param_t *p, json_t **out)
     return true;
 }
 
+static uint64_t us_since(const struct timeval *t0)
+{
+    struct timeval now;
+    gettimeofday(&now, NULL);
+    int64_t us = (int64_t)(now.tv_sec - t0->tv_sec) * 1000000 + (now.tv_usec - t0->tv_usec);
+    return us > 0 ? (uint64_t)us : 0;
+}
+
 /* A run in the request's pool: freed with the request, which forgets its statement
  * when the client went away before the answer. */
 typedef struct http_run {
@@ -235,6 +244,7 @@ typedef struct http_run {
     gp_media_t media;
     uint64_t send_timeout_ms;
     gp_run_t *run;
+    gp_worker_metrics_t *counts;
 } http_run_t;
 
 static void on_http_run_dispose(void *p)
@@ -252,6 +262,7 @@ static void on_run_done(void *data, const gp_run_result_t *r)
     http_run_t *hr = data;
     h2o_req_t *req = hr->req;
     int status = r->outcome == GP_RUN_NOT_RUN && hr->media == GP_MEDIA_JSON && r->status < 500 ? 200 : r->status;
+    gp_metrics_count(hr->counts, r->kind, gp_run_op_outcome(r), us_since(&req->timestamps.request_begin_at));
     if (r->outcome == GP_RUN_MUTATION_REFUSED)
         h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL, H2O_STRLIT("POST"));
     h2o_iovec_t *iov = h2o_mem_alloc_pool(&req->pool, sizeof *iov * r->n);
@@ -265,7 +276,7 @@ static void run_operations(gp_http_ctx_t *ctx, h2o_req_t *req, gp_media_t media,
                            const gp_operation_input_t *ops, size_t count, bool batch, bool via_get)
 {
     http_run_t *hr = h2o_mem_alloc_shared(&req->pool, sizeof *hr, on_http_run_dispose);
-    *hr = (http_run_t){req, media, ctx->limits->send_timeout_ms, NULL};
+    *hr = (http_run_t){req, media, ctx->limits->send_timeout_ms, NULL, ctx->counts};
     h2o_socket_t *client = req->conn->callbacks->get_socket != NULL ? req->conn->callbacks->get_socket(req->conn)
                                                                     : NULL;
     gp_run_input_t in = {ops, count, batch, /* queries_only= */ via_get, ctx->dev, ctx->limits->max_response,
@@ -410,20 +421,28 @@ static int ops(gp_http_ctx_t *ctx, h2o_req_t *req)
 {
     if (!method_is(req, "GET") && !method_is(req, "HEAD"))
         return method_not_allowed(req, "GET, HEAD");
-    const char *body;
-    size_t len;
-    int status;
     bool loaded = atomic_load_explicit(ctx->snapshot, memory_order_acquire) != NULL;
+    gp_arena_t *a = gp_arena_new(4096);
+    gp_strbuf_t out;
+    gp_strbuf_init(&out, a, SIZE_MAX / 2);
+    gp_media_t media = GP_MEDIA_JSON;
+    int status;
     if (path_is(req, "/live")) {
-        status = gp_health_live(&body, &len);
+        status = gp_health_live(&out);
+    } else if (path_is(req, "/ready")) {
+        status = gp_health_ready(ctx->metrics, loaded, &out);
     } else if (path_is(req, "/health/database")) {
-        char *buf = h2o_mem_alloc_pool(&req->pool, 512);
-        status = gp_health_database(ctx->pool, loaded, buf, 512, &len);
-        body = buf;
+        status = gp_health_database(ctx->metrics, loaded, &out);
+    } else if (path_is(req, "/metrics")) {
+        gp_metrics_render(ctx->metrics, loaded, &out);
+        status = 200;
+        media = GP_MEDIA_PROMETHEUS;
     } else {
-        status = gp_health_health(ctx->pool, loaded, &body, &len);
+        status = gp_health_health(ctx->metrics, loaded, &out);
     }
-    gp_reply(req, status, GP_MEDIA_JSON, body, len);
+    h2o_iovec_t body = h2o_strdup(&req->pool, out.data, out.len);
+    gp_arena_free(a);
+    gp_reply(req, status, media, body.base, body.len);
     return 0;
 }
 
@@ -433,8 +452,9 @@ static int websocket(gp_http_ctx_t *ctx, h2o_req_t *req)
 {
     if (snapshot_or_503(ctx, req, GP_MEDIA_JSON) == NULL)
         return 0;
-    gp_ws_env_t env = {ctx->pool, ctx->plans, ctx->snapshot, ctx->live, ctx->dev, ctx->limits->max_response,
-                       ctx->limits->max_memory};
+    gp_ws_env_t env = {ctx->pool,         ctx->plans,          ctx->snapshot,
+                       ctx->live,         ctx->dev,            ctx->limits->max_response,
+                       ctx->limits->max_memory, ctx->counts};
     gp_ws_upgrade(ctx->ws, req, &env);
     return 0;
 }
@@ -464,7 +484,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     if (path_is(req, "/graphql"))
         return graphql(ctx, req);
     if (path_is(req, "/health") || path_is(req, "/ready") || path_is(req, "/live") ||
-        path_is(req, "/health/database"))
+        path_is(req, "/health/database") || path_is(req, "/metrics"))
         return ops(ctx, req);
     gp_reply_error(req, 404, GP_MEDIA_JSON, "NOT_FOUND", "not found: the GraphQL endpoint is /graphql");
     return 0;

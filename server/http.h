@@ -1,5 +1,5 @@
 /* server/http.h — the HTTP routes: POST and GET /graphql (and its websocket upgrade,
- * handed to server/ws.c), /health, /ready, /live, /health/database; 404 elsewhere,
+ * handed to server/ws.c), /health, /ready, /live, /health/database, /metrics; 404 elsewhere,
  * 405 with Allow for a wrong method. One handler is
  * registered on the shared h2o configuration; the per-thread state it needs comes
  * from the worker's context, which starts with the h2o context. */
@@ -13,6 +13,7 @@
 
 #include "db/pool.h"
 #include "resolvers/plan_cache.h"
+#include "server/metrics.h"
 #include "server/snapshot.h"
 
 /* What a request handler can reach of its worker. `h2o` must stay the first member:
@@ -31,6 +32,8 @@ typedef struct gp_http_ctx {
     const struct gp_http_limits *limits; /* the handler's, set on every request */
     struct gp_ws_ctx *ws;       /* the worker's websocket sessions (server/ws.h) */
     struct gp_live *live;       /* the worker's live queries (server/live.h) */
+    gp_metrics_t *metrics;      /* the process's numbers */
+    gp_worker_metrics_t *counts; /* the worker's slot in them */
 } gp_http_ctx_t;
 
 /* What one request may cost: fixed at configuration, read by every worker. */

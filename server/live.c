@@ -104,7 +104,8 @@ struct gp_live {
     h2o_timeout_t coalesce, poll;
     h2o_timeout_entry_t coalesce_entry, poll_entry;
     h2o_multithread_receiver_t receiver;
-    int nsubs, ncohorts;        /* its sockets' subscribers; the cohorts it is home to */
+    int nsubs, ncohorts;        /* its sockets' subscribers; the cohorts it is home to (read by other
+                                 * threads: relaxed atomics) */
 };
 
 struct gp_live_hub {
@@ -241,7 +242,7 @@ static void on_result(message_t *m)
     gp_live_sub_t *sub = m->sub;
     if (!sub->gone) {
         gp_run_piece_t piece = {m->text, m->len};
-        gp_run_result_t r = {m->outcome, 200, &piece, 1, m->len};
+        gp_run_result_t r = {m->outcome, GP_OP_KIND_SUBSCRIPTION, 200, &piece, 1, m->len};
         sub->cb(sub->data, &r);
     }
 }
@@ -371,7 +372,7 @@ static cohort_t *cohort_adopt(gp_live_t *live, cohort_t *spec)
     watch(c, +1);
     c->next = live->cohorts;
     live->cohorts = c;
-    live->ncohorts++;
+    __atomic_add_fetch(&live->ncohorts, 1, __ATOMIC_RELAXED);
     if (!h2o_timeout_is_linked(&live->poll_entry))
         h2o_timeout_link(live->loop, &live->poll, &live->poll_entry);
     return c;
@@ -404,7 +405,7 @@ static void cohort_free(cohort_t *c)
     if (c->query != NULL)
         gp_pool_query_forget(c->query);
     watch(c, -1);
-    live->ncohorts--;
+    __atomic_sub_fetch(&live->ncohorts, 1, __ATOMIC_RELAXED);
     cohort_discard(c);
 }
 
@@ -741,7 +742,8 @@ gp_live_sub_t *gp_live_subscribe(gp_live_t *live, gp_plan_cache_t *plans, gp_sna
             gp_errors_add(&why, GP_E_INTERNAL, -1, "the operation could not be planned");
         gp_strbuf_t sb = errors_body(a, why.count > 0 ? &why : &errs, /* ran= */ false);
         gp_run_piece_t piece = {sb.data, sb.len};
-        gp_run_result_t r = {GP_RUN_NOT_RUN, gp_errors_status(why.count > 0 ? &why : &errs), &piece, 1, sb.len};
+        gp_run_result_t r = {GP_RUN_NOT_RUN, plan != NULL ? GP_OP_KIND_QUERY : GP_OP_KIND_UNKNOWN,
+                             gp_errors_status(why.count > 0 ? &why : &errs), &piece, 1, sb.len};
         if (!sb.error)
             cb(data, &r);
         gp_arena_free(a);
@@ -759,14 +761,14 @@ gp_live_sub_t *gp_live_subscribe(gp_live_t *live, gp_plan_cache_t *plans, gp_sna
         }
         *p++ = '}';
         gp_run_piece_t piece = {body, (size_t)(p - body)};
-        gp_run_result_t r = {GP_RUN_OK, 200, &piece, 1, piece.len};
+        gp_run_result_t r = {GP_RUN_OK, GP_OP_KIND_SUBSCRIPTION, 200, &piece, 1, piece.len};
         cb(data, &r);
     }
     gp_live_sub_t *sub = calloc(1, sizeof *sub);
     if (sub == NULL)
         abort();
     *sub = (gp_live_sub_t){.refs = 1, .owner = live, .worker = live->id, .home = -1, .cb = cb, .data = data, .slot = -1, .stale = true};
-    live->nsubs++;
+    __atomic_add_fetch(&live->nsubs, 1, __ATOMIC_RELAXED);
     if (plan->answer == NULL) {
         cohort_t *spec = cohort_spec(&live->cf, snap, plan);
         sub->stream = spec->stream;
@@ -796,7 +798,7 @@ void gp_live_unsubscribe(gp_live_sub_t *sub)
     if (sub == NULL)
         return;
     sub->gone = true;
-    sub->owner->nsubs--;
+    __atomic_sub_fetch(&sub->owner->nsubs, 1, __ATOMIC_RELAXED);
     if (sub->home >= 0)
         post(sub->owner->hub, sub->home, message_new(M_LEAVE, sub, NULL, 0)); /* with this worker's reference */
     else
@@ -806,8 +808,8 @@ void gp_live_unsubscribe(gp_live_sub_t *sub)
 int gp_live_count(const gp_live_t *live, int *cohorts)
 {
     if (cohorts != NULL)
-        *cohorts = live->ncohorts;
-    return live->nsubs;
+        *cohorts = __atomic_load_n(&live->ncohorts, __ATOMIC_RELAXED);
+    return __atomic_load_n(&live->nsubs, __ATOMIC_RELAXED);
 }
 
 gp_live_t *gp_live_new(h2o_context_t *ctx, gp_pool_t *pool, const gp_live_config_t *cf, gp_live_hub_t *hub, int id)

@@ -73,7 +73,7 @@ void gp_live_changed(gp_live_t *live, int table);
  * changed". The worker's loop looks it up and calls gp_live_changed. */
 void gp_live_post(gp_live_t *live, const char *payload);
 
-/* The worker's subscribers, and the cohorts it is home to, for logs and tests. */
+/* The worker's subscribers, and the cohorts it is home to; from any thread (/metrics). */
 int gp_live_count(const gp_live_t *live, int *cohorts);
 
 #endif

@@ -177,6 +177,7 @@ typedef struct workers {
     gp_worker_t **all;
     int started;
     gp_live_hub_t *live_hub;
+    gp_metrics_t *metrics;
 } workers_t;
 
 static int start_workers(workers_t *ws, const gp_config_t *cf, gp_snapshot_slot_t *slot, int listen_fd)
@@ -187,6 +188,7 @@ static int start_workers(workers_t *ws, const gp_config_t *cf, gp_snapshot_slot_
     gp_http_configure(&ws->conf, (size_t)cf->max_body, &limits);
     ws->all = calloc((size_t)cf->threads, sizeof *ws->all);
     ws->live_hub = gp_live_hub_new(cf->threads);
+    ws->metrics = gp_metrics_new(cf->threads);
     for (ws->started = 0; ws->started < cf->threads; ws->started++) {
         gp_worker_config_t wc = {
             .id = ws->started,
@@ -211,6 +213,7 @@ static int start_workers(workers_t *ws, const gp_config_t *cf, gp_snapshot_slot_
             .live = {cf->live_coalesce_ms, cf->live_poll_ms, (size_t)cf->max_response_bytes,
                      (size_t)cf->max_request_memory},
             .live_hub = ws->live_hub,
+            .metrics = ws->metrics,
         };
         if ((ws->all[ws->started] = gp_worker_start(&wc)) == NULL)
             return -1;
@@ -229,6 +232,7 @@ static void stop_workers(workers_t *ws, int listen_fd)
         gp_worker_join(ws->all[i]);
     free(ws->all);
     gp_live_hub_free(ws->live_hub);
+    gp_metrics_free(ws->metrics);
     h2o_config_dispose(&ws->conf);
 }
 
@@ -310,6 +314,8 @@ static gp_model_t *load_model(const gp_config_t *cf, const sigset_t *signals, bo
 static void on_change(void *data, const char *payload)
 {
     const workers_t *ws = data;
+    if (payload != NULL)
+        gp_metrics_notified(ws->metrics);
     for (int i = 0; i < ws->started; i++)
         gp_worker_changed(ws->all[i], payload);
 }

@@ -50,14 +50,27 @@ struct gp_run {
     size_t next;            /* the next element to start */
     bool done;              /* answered (complete or too large): later results are dropped */
     bool running;           /* inside batch_next: an element answered at once does not recurse */
+    gp_op_kind_t kind;      /* a single operation's, once planned; GP_OP_KIND_BATCH */
 };
 
 static void complete(gp_run_t *run, gp_run_outcome_t outcome, int status, const gp_run_piece_t *pieces, size_t n,
                      size_t len)
 {
     run->done = true;
-    gp_run_result_t r = {outcome, status, pieces, n, len};
+    gp_run_result_t r = {outcome, run->kind, status, pieces, n, len};
     run->cb(run->data, &r);
+}
+
+gp_op_outcome_t gp_run_op_outcome(const gp_run_result_t *r)
+{
+    switch (r->outcome) {
+    case GP_RUN_OK:
+        return GP_OP_OK;
+    case GP_RUN_FAILED:
+        return GP_OP_FAILED;
+    default:
+        return GP_OP_REJECTED;
+    }
 }
 
 /* {"errors":[{"message":…,"extensions":{"code":…}}]} in the run's arena. */
@@ -315,6 +328,10 @@ static void op_run(op_t *op, const gp_operation_input_t *in)
         reply_errors(op, &errs, /* data_null= */ false);
         return;
     }
+    if (!run->in.batch)
+        run->kind = plan->is_subscription ? GP_OP_KIND_SUBSCRIPTION
+                    : plan->is_mutation   ? GP_OP_KIND_MUTATION
+                                          : GP_OP_KIND_QUERY;
     if (run->in.queries_only && plan->is_mutation) {
         op_fail(op, GP_RUN_MUTATION_REFUSED, 405, "BAD_REQUEST", "mutations are only accepted with POST");
         return;
@@ -405,6 +422,7 @@ gp_run_t *gp_run_start(gp_pool_t *pool, gp_plan_cache_t *plans, gp_snapshot_t *s
     run->data = data;
     run->in = *in;
     run->in.ops = NULL;
+    run->kind = in->batch ? GP_OP_KIND_BATCH : GP_OP_KIND_UNKNOWN;
     run->out = gp_arena_new(OUT_ARENA_CHUNK);
     run->op = gp_arena_calloc(run->out, sizeof *run->op * in->count);
     for (size_t i = 0; i < in->count; i++) {

@@ -20,6 +20,7 @@
 
 #include "db/pool.h"
 #include "resolvers/plan_cache.h"
+#include "server/metrics.h"
 #include "server/snapshot.h"
 
 /* One operation of the request. Everything is copied (variables: a reference) when
@@ -65,12 +66,16 @@ typedef struct gp_run_piece {
  * the run until gp_run_free. */
 typedef struct gp_run_result {
     gp_run_outcome_t outcome;
+    gp_op_kind_t kind;          /* what it turned out to be, as far as it was planned */
     int status;
     const gp_run_piece_t *pieces;
     size_t n, len;
 } gp_run_result_t;
 
 typedef void (*gp_run_cb)(void *data, const gp_run_result_t *result);
+
+/* How the run counts in /metrics. */
+gp_op_outcome_t gp_run_op_outcome(const gp_run_result_t *r);
 
 typedef struct gp_run gp_run_t;
 

@@ -150,6 +150,9 @@ void gp_reply_iov(h2o_req_t *req, int status, gp_media_t media, h2o_iovec_t *iov
     if (media == GP_MEDIA_GRAPHQL_RESPONSE)
         h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
                        H2O_STRLIT("application/graphql-response+json; charset=utf-8"));
+    else if (media == GP_MEDIA_PROMETHEUS)
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
+                       H2O_STRLIT("text/plain; version=0.0.4; charset=utf-8"));
     else
         h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
                        H2O_STRLIT("application/json; charset=utf-8"));

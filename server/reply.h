@@ -14,8 +14,9 @@
 /* The response media type, negotiated from Accept (GraphQL over HTTP). It decides
  * the Content-Type and the status of a response whose errors stopped the operation
  * before execution: 200 for application/json (clients that predate the newer type
- * read only the body), the error's own 4xx for application/graphql-response+json. */
-typedef enum { GP_MEDIA_JSON, GP_MEDIA_GRAPHQL_RESPONSE } gp_media_t;
+ * read only the body), the error's own 4xx for application/graphql-response+json.
+ * /metrics answers Prometheus's text format. */
+typedef enum { GP_MEDIA_JSON, GP_MEDIA_GRAPHQL_RESPONSE, GP_MEDIA_PROMETHEUS } gp_media_t;
 
 /* For replies that are not an operation's (errors, /health): small, but bounded too. */
 #define GP_SEND_TIMEOUT_DEFAULT_MS 10000

@@ -161,6 +161,7 @@ static void teardown(gp_worker_t *w)
     if (gp_ws_count(w->ctx.ws) > 0)
         gp_warn("worker", "worker %d: dropping %d websocket sessions still open after %d ms", w->cf.id,
                 gp_ws_count(w->ctx.ws), DRAIN_TIMEOUT_MS);
+    gp_metrics_attach(w->ctx.counts, NULL, NULL); /* before what it reads goes */
     gp_ws_abort(w->ctx.ws); /* their runs hold pool queries */
     gp_live_free(w->ctx.live); /* so do refreshes */
     gp_pool_destroy(w->ctx.pool);
@@ -209,6 +210,9 @@ static bool setup(gp_worker_t *w)
     h2o_timeout_init(loop, &w->accept_pause, GP_ACCEPT_PAUSE_MS);
     w->ctx.ws = gp_ws_ctx_new(&w->ctx.h2o, &w->cf.ws);
     w->ctx.live = gp_live_new(&w->ctx.h2o, w->ctx.pool, &w->cf.live, w->cf.live_hub, w->cf.id);
+    w->ctx.metrics = w->cf.metrics;
+    w->ctx.counts = gp_metrics_worker(w->cf.metrics, w->cf.id);
+    gp_metrics_attach(w->ctx.counts, w->ctx.pool, w->ctx.live);
     w->accept_pause_entry.cb = on_accept_pause_over;
     w->listener = h2o_evloop_socket_create(loop, fd, H2O_SOCKET_FLAG_DONT_READ);
     w->listener->data = w;

@@ -26,6 +26,7 @@ typedef struct gp_worker_config {
     gp_ws_config_t ws;          /* its websocket sessions' timeouts and message limit */
     gp_live_config_t live;      /* its live queries' windows */
     gp_live_hub_t *live_hub;    /* every worker's live queries; outlives the worker */
+    gp_metrics_t *metrics;      /* the process's numbers; outlives the worker */
 } gp_worker_config_t;
 
 /* Starts the thread and returns once its loop is ready to accept, or returns NULL

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/arena.h"
 #include "base/json.h"
@@ -30,6 +31,8 @@ typedef struct op {
     char *held;                 /* its latest message, waiting for the socket's backlog to shrink */
     size_t held_len;
     bool retired;               /* on `finished`: nothing more is sent for it */
+    bool counted;               /* in /metrics: when answered, a subscription at its first result */
+    uint64_t started_us;
     size_t id_len;
     char id[];
 } op_t;
@@ -193,10 +196,26 @@ static void op_retire(gp_ws_proto_t *p, op_t *op)
  * variables) as `error` with the errors list; the legacy protocol sends every answer
  * as `data` then `complete`, as subscriptions-transport-ws does with execution and
  * validation errors. The payload is the HTTP response body, byte for byte. */
+static uint64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static void count(op_t *op, const gp_run_result_t *r)
+{
+    if (op->counted)
+        return;
+    op->counted = true;
+    gp_metrics_count(op->p->env.counts, r->kind, gp_run_op_outcome(r), now_us() - op->started_us);
+}
+
 static void on_run_done(void *data, const gp_run_result_t *r)
 {
     op_t *op = data;
     gp_ws_proto_t *p = op->p;
+    count(op, r);
     bool not_run = r->outcome == GP_RUN_NOT_RUN || r->outcome == GP_RUN_MUTATION_REFUSED;
     gp_arena_t *a = gp_arena_new(1024);
     char *errors = p->which == GP_WS_TRANSPORT && not_run ? errors_of(a, r) : NULL;
@@ -221,6 +240,7 @@ static void on_live_result(void *data, const gp_run_result_t *r)
     gp_ws_proto_t *p = op->p;
     if (op->retired)
         return; /* a stream ended by overflow, its subscription dropped at the reap */
+    count(op, r);
     if (r->outcome == GP_RUN_NOT_RUN) {
         on_run_done(data, r);
         return;
@@ -318,6 +338,7 @@ static void subscribe(gp_ws_proto_t *p, const gp_ws_message_t *m)
     if (op == NULL)
         abort();
     op->p = p;
+    op->started_us = now_us();
     op->id_len = m->id_len;
     memcpy(op->id, m->id, m->id_len);
     op->next = p->active;

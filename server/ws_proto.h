@@ -59,6 +59,7 @@ typedef struct gp_ws_env {
     bool dev;                   /* --dev */
     size_t max_response;        /* --max-response-bytes */
     size_t max_memory;          /* --max-request-memory */
+    gp_worker_metrics_t *counts; /* where its operations are counted */
 } gp_ws_env_t;
 
 typedef struct gp_ws_proto gp_ws_proto_t;

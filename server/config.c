@@ -58,6 +58,13 @@ static const setting_t settings[] = {
      "database name; overrides the URL's"},
     {"db-sslmode", {"GRAPHPOST_DB_SSLMODE"}, S_CHOICE, OFF(db_sslmode), NULL, "from the URL", 0, 0, sslmodes, false,
      "MODE", "disable, allow, prefer, require, verify-ca or verify-full; overrides the URL's"},
+    {"db-sslrootcert", {"GRAPHPOST_DB_SSLROOTCERT"}, S_STRING, OFF(db_sslrootcert), NULL, "from the URL", 0, 0, NULL,
+     false, "FILE",
+     "CA certificates the database's certificate must chain to (verify-ca, verify-full); overrides the URL's"},
+    {"db-sslcert", {"GRAPHPOST_DB_SSLCERT"}, S_STRING, OFF(db_sslcert), NULL, "from the URL", 0, 0, NULL, false,
+     "FILE", "client certificate, for servers that authenticate by certificate; overrides the URL's"},
+    {"db-sslkey", {"GRAPHPOST_DB_SSLKEY"}, S_STRING, OFF(db_sslkey), NULL, "from the URL", 0, 0, NULL, false, "FILE",
+     "the client certificate's private key (a path, not a secret itself; mode 0600); overrides the URL's"},
     {"host", {"GRAPHPOST_HOST"}, S_STRING, OFF(host), "127.0.0.1", NULL, 0, 0, NULL, false, "ADDR",
      "address to listen on (0.0.0.0 or :: for every interface)"},
     {"port", {"GRAPHPOST_PORT"}, S_INT, OFF(port), "8080", NULL, 1, 65535, NULL, false, "PORT",
@@ -308,7 +315,15 @@ static const struct {
     {"db-host", "host", OFF(db_host)},         {"db-port", "port", OFF(db_port)},
     {"db-user", "user", OFF(db_user)},         {"db-password", "password", OFF(db_password)},
     {"db-name", "dbname", OFF(db_name)},       {"db-sslmode", "sslmode", OFF(db_sslmode)},
+    {"db-sslrootcert", "sslrootcert", OFF(db_sslrootcert)},
+    {"db-sslcert", "sslcert", OFF(db_sslcert)},
+    {"db-sslkey", "sslkey", OFF(db_sslkey)},
 };
+
+/* conn_param drops what does not fit: the three fixed keywords (fallback_application_name,
+ * connect_timeout, the URL as dbname) and every part must. */
+_Static_assert(3 + sizeof conn_parts / sizeof *conn_parts <= GP_CONFIG_MAX_CONN_PARAMS,
+               "GP_CONFIG_MAX_CONN_PARAMS is too small for the DB_* parts");
 
 /* True when the connection string `url` sets `keyword` itself. */
 static bool url_sets(const char *url, const char *keyword)

@@ -22,6 +22,7 @@ typedef struct gp_config {
     /* Settings, as given (strings point into argv/environ or the config's arena). */
     const char *database_url;   /* NULL: libpq defaults (PGHOST, ...) */
     const char *db_host, *db_port, *db_user, *db_password, *db_name, *db_sslmode;
+    const char *db_sslrootcert, *db_sslcert, *db_sslkey; /* file paths, handed to libpq as they are */
     const char *host;
     int port;
     int threads;

@@ -39,7 +39,8 @@ describe('--help', () => {
       if (envName) assert.ok(text.includes(envName), `--help does not mention ${envName}:\n${text}`);
     }
     for (const v of ['DATABASE_URL', 'GRAPHPOST_DB_HOST', 'GRAPHPOST_DB_PORT', 'GRAPHPOST_DB_USER', 'GRAPHPOST_DB_PASSWORD',
-      'GRAPHPOST_DB_NAME', 'GRAPHPOST_DB_SSLMODE', 'GRAPHPOST_DB_SCHEMA'])
+      'GRAPHPOST_DB_NAME', 'GRAPHPOST_DB_SSLMODE', 'GRAPHPOST_DB_SSLROOTCERT', 'GRAPHPOST_DB_SSLCERT', 'GRAPHPOST_DB_SSLKEY',
+      'GRAPHPOST_DB_SCHEMA'])
       assert.ok(text.includes(v), `--help does not mention ${v}`);
   });
 });

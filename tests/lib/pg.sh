@@ -50,6 +50,29 @@ pg_stat_statements.track = top
 CONF
 }
 
+# pg_tls DIR CERT KEY: before the cluster in DIR starts, turns TLS on with the server
+# certificate CERT and its key KEY (copied into the data directory, owned by the owner
+# user, the key 0600 as PostgreSQL demands) and lets TCP clients in over TLS only
+# (hostssl): one without TLS gets "no pg_hba.conf entry ... no encryption". postgres
+# needs no password, every other role scram-sha-256; the Unix socket in DIR stays open
+# to everyone without one, for the test's own psql.
+pg_tls() {
+    local dir=$1 cert=$2 key=$3
+    install -m 644 "$cert" "$dir/data/server.crt" || return 1
+    install -m 600 "$key" "$dir/data/server.key" || return 1
+    if [ "$(id -u)" -eq 0 ]; then
+        chown postgres: "$dir/data/server.crt" "$dir/data/server.key" || return 1
+    fi
+    echo "ssl = on" | pg_as_owner tee -a "$dir/data/postgresql.conf" >/dev/null || return 1
+    pg_as_owner tee "$dir/data/pg_hba.conf" >/dev/null <<HBA
+local   all all                trust
+hostssl all postgres 127.0.0.1/32 trust
+hostssl all postgres ::1/128      trust
+hostssl all all      127.0.0.1/32 scram-sha-256
+hostssl all all      ::1/128      scram-sha-256
+HBA
+}
+
 # pg_start_in DIR PORT: starts (or restarts) the cluster in DIR on PORT and waits.
 # Any postmaster left behind in DIR by an earlier run is stopped first.
 pg_start_in() {

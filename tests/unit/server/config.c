@@ -226,6 +226,8 @@ static void test_help(void)
     static const char *const must[] = {
         "GRAPHPOST_DATABASE_URL", "DATABASE_URL", "GRAPHPOST_DB_HOST", "GRAPHPOST_DB_PORT",
         "GRAPHPOST_DB_USER", "GRAPHPOST_DB_PASSWORD", "GRAPHPOST_DB_NAME", "GRAPHPOST_DB_SSLMODE",
+        "GRAPHPOST_DB_SSLROOTCERT", "GRAPHPOST_DB_SSLCERT", "GRAPHPOST_DB_SSLKEY", "--db-sslrootcert", "--db-sslcert",
+        "--db-sslkey",
         "GRAPHPOST_DB_SCHEMA", "GRAPHPOST_HOST", "GRAPHPOST_PORT", "GRAPHPOST_THREADS", "GRAPHPOST_SCHEMA",
         "GRAPHPOST_POOL_MIN", "GRAPHPOST_POOL_MAX", "GRAPHPOST_POOL_ACQUIRE_TIMEOUT", "GRAPHPOST_LOG_LEVEL",
         "GRAPHPOST_MAX_BODY", "--max-body", "default: 1048576", "--database-url", "--host", "--port", "--threads", "--schema", "--pool-min", "--pool-max",
@@ -285,20 +287,27 @@ static void test_describe_masks_secrets(void)
 
 /* What libpq itself makes of the keyword arrays: the options of a connection
  * started from them (socket directories that do not exist, so it fails at once
- * and looks nothing up). Returns a malloc'd "host port user password dbname". */
-static char *libpq_sees(const gp_config_t *cf)
+ * and looks nothing up). Returns a malloc'd list of the values of the NULL-terminated
+ * `want`, "-" for an unset one. */
+static char *libpq_sees_keys(const gp_config_t *cf, const char *const *want)
 {
     PGconn *conn = PQconnectStartParams(cf->conn_keywords, cf->conn_values, 1);
     PQconninfoOption *opts = PQconninfo(conn);
-    const char *want[] = {"host", "port", "user", "password", "dbname"};
     char *out = calloc(1, 512);
-    for (size_t i = 0; i < sizeof want / sizeof *want; i++)
+    for (size_t i = 0; want[i] != NULL; i++)
         for (PQconninfoOption *o = opts; o != NULL && o->keyword != NULL; o++)
             if (strcmp(o->keyword, want[i]) == 0)
                 snprintf(out + strlen(out), 512 - strlen(out), "%s%s", i ? " " : "", o->val ? o->val : "-");
     PQconninfoFree(opts);
     PQfinish(conn);
     return out;
+}
+
+/* "host port user password dbname", as libpq sees them. */
+static char *libpq_sees(const gp_config_t *cf)
+{
+    static const char *const want[] = {"host", "port", "user", "password", "dbname", NULL};
+    return libpq_sees_keys(cf, want);
 }
 
 static void test_flag_url_beats_env_parts(void)
@@ -369,6 +378,57 @@ static void test_describe_masks_every_secret(void)
                   "postgresql://db/blog?ssl%70assword=***&application_name=a", "keypass");
 }
 
+/* "sslmode sslrootcert sslcert sslkey", as libpq sees them. */
+static char *libpq_sees_tls(const gp_config_t *cf)
+{
+    static const char *const want[] = {"sslmode", "sslrootcert", "sslcert", "sslkey", NULL};
+    return libpq_sees_keys(cf, want);
+}
+
+static void test_tls_parts_override_url(void)
+{
+    gp_config_t cf;
+    char *const argv[] = {"graphpost"};
+#define URL "DATABASE_URL=postgresql://app@%2Fnone/blog?sslmode=verify-full" \
+            "&sslrootcert=/url/ca.crt&sslcert=/url/client.crt&sslkey=/url/client.key"
+
+    /* The URL alone: libpq takes its TLS settings as they are. */
+    CHECK_INT(parse(&cf, 1, argv, ENV(URL)), GP_CONFIG_OK);
+    char *seen = libpq_sees_tls(&cf);
+    CHECK_STR(seen, "verify-full /url/ca.crt /url/client.crt /url/client.key");
+    free(seen);
+    gp_config_free(&cf);
+
+    /* The variables override the URL's, part by part; a flag beats its variable. */
+    CHECK_INT(parse(&cf, NARGS("--db-sslkey", "/flag/client.key"), ARGS("--db-sslkey", "/flag/client.key"),
+                    ENV(URL, "GRAPHPOST_DB_SSLMODE=verify-ca", "GRAPHPOST_DB_SSLROOTCERT=/env/ca.crt",
+                        "GRAPHPOST_DB_SSLCERT=/env/client.crt", "GRAPHPOST_DB_SSLKEY=/env/client.key")),
+              GP_CONFIG_OK);
+    CHECK_STR(cf.db_sslrootcert, "/env/ca.crt");
+    CHECK_STR(cf.db_sslcert, "/env/client.crt");
+    CHECK_STR(cf.db_sslkey, "/flag/client.key");
+    seen = libpq_sees_tls(&cf);
+    CHECK_STR(seen, "verify-ca /env/ca.crt /env/client.crt /flag/client.key");
+    free(seen);
+    /* Paths are no secrets: the effective-config line shows them. */
+    const char *d = gp_config_describe(&cf);
+    CHECK(strstr(d, "db-sslrootcert=/env/ca.crt db-sslcert=/env/client.crt db-sslkey=/flag/client.key") != NULL);
+    gp_config_free(&cf);
+
+    /* A URL given as a flag beats the variables, which only fill in what it leaves out. */
+#define FLAG_URL "postgresql://app@%2Fnone/blog?sslmode=require&sslrootcert=/flag/ca.crt&sslkey=/flag/client.key"
+    CHECK_INT(parse(&cf, NARGS("--database-url", FLAG_URL), ARGS("--database-url", FLAG_URL),
+                    ENV("GRAPHPOST_DB_SSLMODE=disable", "GRAPHPOST_DB_SSLROOTCERT=/env/ca.crt",
+                        "GRAPHPOST_DB_SSLCERT=/env/client.crt", "GRAPHPOST_DB_SSLKEY=/env/client.key")),
+              GP_CONFIG_OK);
+#undef FLAG_URL
+#undef URL
+    seen = libpq_sees_tls(&cf);
+    CHECK_STR(seen, "require /flag/ca.crt /env/client.crt /flag/client.key");
+    free(seen);
+    gp_config_free(&cf);
+}
+
 static void test_request_limits(void)
 {
     gp_config_t cf;
@@ -414,4 +474,4 @@ TEST_MAIN(test_defaults, test_flags_beat_env, test_env_beats_default, test_graph
           test_db_parts_override_url, test_schema_beats_db_schema, test_bad_values, test_flag_value_forms,
           test_bad_env_overridden_by_flag_is_harmless, test_pool_split, test_help, test_max_body,
           test_describe_masks_secrets, test_flag_url_beats_env_parts, test_describe_masks_every_secret,
-          test_request_limits, test_websocket_settings)
+          test_tls_parts_override_url, test_request_limits, test_websocket_settings)

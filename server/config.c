@@ -320,9 +320,9 @@ static const struct {
     {"db-sslkey", "sslkey", OFF(db_sslkey)},
 };
 
-/* conn_param drops what does not fit: the three fixed keywords (fallback_application_name,
- * connect_timeout, the URL as dbname) and every part must. */
-_Static_assert(3 + sizeof conn_parts / sizeof *conn_parts <= GP_CONFIG_MAX_CONN_PARAMS,
+/* conn_param drops what does not fit: the four fixed keywords (fallback_application_name,
+ * connect_timeout, the URL as dbname, application_name) and every part must. */
+_Static_assert(4 + sizeof conn_parts / sizeof *conn_parts <= GP_CONFIG_MAX_CONN_PARAMS,
                "GP_CONFIG_MAX_CONN_PARAMS is too small for the DB_* parts");
 
 /* True when the connection string `url` sets `keyword` itself. */

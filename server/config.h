@@ -16,7 +16,7 @@
 
 #include "base/arena.h"
 
-#define GP_CONFIG_MAX_CONN_PARAMS 12
+#define GP_CONFIG_MAX_CONN_PARAMS 16
 
 typedef struct gp_config {
     /* Settings, as given (strings point into argv/environ or the config's arena). */

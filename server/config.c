@@ -38,6 +38,7 @@ typedef struct setting {
 } setting_t;
 
 static const char *const log_levels[] = {"debug", "info", "warn", "error", NULL};
+static const char *const log_formats[] = {"text", "json", NULL};
 static const char *const sslmodes[] = {"disable", "allow", "prefer", "require", "verify-ca", "verify-full", NULL};
 
 #define OFF(field) offsetof(gp_config_t, field)
@@ -126,7 +127,11 @@ static const setting_t settings[] = {
     {"dev", {"GRAPHPOST_DEV"}, S_BOOL, OFF(dev), "false", NULL, 0, 0, NULL, false, NULL,
      "development mode: database errors show PostgreSQL's own message and the SQL statement"},
     {"log-level", {"GRAPHPOST_LOG_LEVEL"}, S_CHOICE, OFF(log_level_name), "info", NULL, 0, 0, log_levels, false,
-     "LEVEL", "debug, info, warn or error (debug adds one access-log line per request)"},
+     "LEVEL", "debug, info, warn or error (info: a line per GraphQL request; debug adds every other reply)"},
+    {"log-format", {"GRAPHPOST_LOG_FORMAT"}, S_CHOICE, OFF(log_format_name), "text", NULL, 0, 0, log_formats, false,
+     "FORMAT", "text, or json: one JSON object per line (time, level, subsystem, msg and the request's fields)"},
+    {"slow-query-ms", {"GRAPHPOST_SLOW_QUERY_MS"}, S_INT, OFF(slow_query_ms), "1000", NULL, 0, INT_MAX, NULL, false,
+     "MS", "a request that takes longer is logged as a warning, whatever the log level (0: never)"},
     {"print-schema", {NULL}, S_BOOL, OFF(print_schema), NULL, NULL, 0, 0, NULL, false, NULL,
      "print the GraphQL schema (SDL) of the database and exit"},
     {"help", {NULL}, S_BOOL, OFF(help), NULL, NULL, 0, 0, NULL, false, NULL, "print this help and exit"},
@@ -424,6 +429,7 @@ gp_config_status_t gp_config_parse(gp_config_t *cf, int argc, char *const *argv,
         return GP_CONFIG_ERROR;
 #undef RAW
     cf->log_level = gp_log_parse_level(cf->log_level_name);
+    cf->log_json = strcmp(cf->log_format_name, "json") == 0;
     build_conn_params(cf, raw);
     return GP_CONFIG_OK;
 }

@@ -51,6 +51,9 @@ typedef struct gp_config {
     bool no_triggers;           /* install no NOTIFY triggers: every live query is polled */
     const char *log_level_name; /* debug, info, warn or error */
     int log_level;              /* the same as a gp_log_level_t */
+    const char *log_format_name; /* text or json */
+    bool log_json;
+    int slow_query_ms;          /* a request slower than this is a warning; 0: never */
     bool print_schema;
     bool help;
 

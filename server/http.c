@@ -245,6 +245,8 @@ typedef struct http_run {
     uint64_t send_timeout_ms;
     gp_run_t *run;
     gp_worker_metrics_t *counts;
+    const char *operation_name; /* for the log line: the request's (a batch's first), in its pool */
+    uint64_t slow_ms;
 } http_run_t;
 
 static void on_http_run_dispose(void *p)
@@ -262,13 +264,15 @@ static void on_run_done(void *data, const gp_run_result_t *r)
     http_run_t *hr = data;
     h2o_req_t *req = hr->req;
     int status = r->outcome == GP_RUN_NOT_RUN && hr->media == GP_MEDIA_JSON && r->status < 500 ? 200 : r->status;
-    gp_metrics_count(hr->counts, r->kind, gp_run_op_outcome(r), us_since(&req->timestamps.request_begin_at));
+    gp_op_outcome_t outcome = gp_run_op_outcome(r);
+    gp_metrics_count(hr->counts, r->kind, outcome, us_since(&req->timestamps.request_begin_at));
+    gp_reply_op_t op = {r->kind, outcome, hr->operation_name, hr->slow_ms};
     if (r->outcome == GP_RUN_MUTATION_REFUSED)
         h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL, H2O_STRLIT("POST"));
     h2o_iovec_t *iov = h2o_mem_alloc_pool(&req->pool, sizeof *iov * r->n);
     for (size_t i = 0; i < r->n; i++)
         iov[i] = h2o_iovec_init(r->pieces[i].base, r->pieces[i].len);
-    gp_reply_iov(req, status, hr->media, iov, r->n, r->len, hr->send_timeout_ms);
+    gp_reply_iov(req, status, hr->media, iov, r->n, r->len, hr->send_timeout_ms, &op);
 }
 
 /* Runs `count` operations (a batch, or one) and answers `req` exactly once. */
@@ -276,7 +280,9 @@ static void run_operations(gp_http_ctx_t *ctx, h2o_req_t *req, gp_media_t media,
                            const gp_operation_input_t *ops, size_t count, bool batch, bool via_get)
 {
     http_run_t *hr = h2o_mem_alloc_shared(&req->pool, sizeof *hr, on_http_run_dispose);
-    *hr = (http_run_t){req, media, ctx->limits->send_timeout_ms, NULL, ctx->counts};
+    *hr = (http_run_t){req, media, ctx->limits->send_timeout_ms, NULL, ctx->counts, NULL, ctx->limits->slow_ms};
+    if (count > 0 && ops[0].operation_name != NULL)
+        hr->operation_name = h2o_strdup(&req->pool, ops[0].operation_name, SIZE_MAX).base;
     h2o_socket_t *client = req->conn->callbacks->get_socket != NULL ? req->conn->callbacks->get_socket(req->conn)
                                                                     : NULL;
     gp_run_input_t in = {ops, count, batch, /* queries_only= */ via_get, ctx->dev, ctx->limits->max_response,

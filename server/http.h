@@ -41,6 +41,7 @@ typedef struct gp_http_limits {
     size_t max_response;        /* --max-response-bytes */
     size_t max_memory;          /* --max-request-memory */
     uint64_t send_timeout_ms;   /* --send-timeout */
+    uint64_t slow_ms;           /* --slow-query-ms */
 } gp_http_limits_t;
 
 /* Fills `conf` (after h2o_config_init) with the limits and routes; call once,

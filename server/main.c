@@ -184,7 +184,7 @@ static int start_workers(workers_t *ws, const gp_config_t *cf, gp_snapshot_slot_
 {
     h2o_config_init(&ws->conf);
     gp_http_limits_t limits = {(size_t)cf->max_response_bytes, (size_t)cf->max_request_memory,
-                               (uint64_t)cf->send_timeout_ms};
+                               (uint64_t)cf->send_timeout_ms, (uint64_t)cf->slow_query_ms};
     gp_http_configure(&ws->conf, (size_t)cf->max_body, &limits);
     ws->all = calloc((size_t)cf->threads, sizeof *ws->all);
     ws->live_hub = gp_live_hub_new(cf->threads);
@@ -383,6 +383,7 @@ int main(int argc, char **argv)
         break;
     }
     gp_log_level = (gp_log_level_t)cf.log_level;
+    gp_log_format = cf.log_json ? GP_LOG_JSON : GP_LOG_TEXT;
     gp_info("config", "%s", gp_config_describe(&cf));
 
     if (cf.print_schema) {

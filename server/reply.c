@@ -1,6 +1,7 @@
 /* server/reply.c — HTTP replies: status, Content-Type, a body sent in slices to slow readers. */
 #include "server/reply.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -137,13 +138,65 @@ static h2o_generator_t *sender_new(h2o_req_t *req, h2o_iovec_t *iov, size_t n, u
 /* Sends the concatenation of iov[0..n), `len` bytes in all, without copying it:
  * the pieces must live as long as the request. Bodies over one slice go out slice
  * by slice, cut off after `timeout_ms` without progress. */
+/* The client's X-Request-Id when it is short and printable, else one made here: 16 hex
+ * digits, a per-thread random prefix and a counter. */
+static const char *request_id(h2o_req_t *req, char *made, size_t size)
+{
+    ssize_t at = h2o_find_header_by_str(&req->headers, H2O_STRLIT("x-request-id"), -1);
+    if (at != -1) {
+        h2o_iovec_t v = req->headers.entries[at].value;
+        bool sane = v.len > 0 && v.len <= 128;
+        for (size_t i = 0; sane && i < v.len; i++)
+            sane = v.base[i] > 0x20 && v.base[i] < 0x7f && v.base[i] != '"' && v.base[i] != '\\';
+        if (sane)
+            return h2o_strdup(&req->pool, v.base, v.len).base;
+    }
+    static __thread uint32_t prefix, seq;
+    if (prefix == 0) {
+        struct timeval now;
+        gettimeofday(&now, NULL);
+        prefix = (uint32_t)(now.tv_usec * 2654435761u) ^ (uint32_t)(uintptr_t)&seq ^ (uint32_t)now.tv_sec;
+        prefix |= 1;
+    }
+    snprintf(made, size, "%08x%08x", prefix, ++seq);
+    return made;
+}
+
+static void log_request(h2o_req_t *req, int status, size_t len, const char *id, const gp_reply_op_t *op)
+{
+    bool graphql = h2o_memis(req->path_normalized.base, req->path_normalized.len, H2O_STRLIT("/graphql"));
+    double ms = ms_since(&req->timestamps.request_begin_at);
+    bool slow = op != NULL && op->slow_ms > 0 && ms > (double)op->slow_ms;
+    gp_log_level_t level = slow ? GP_LOG_WARN : graphql ? GP_LOG_INFO : GP_LOG_DEBUG;
+    if (level < gp_log_level)
+        return;
+    char method[16], path[256];
+    snprintf(method, sizeof method, "%.*s", (int)(req->method.len < 15 ? req->method.len : 15), req->method.base);
+    snprintf(path, sizeof path, "%.*s", (int)(req->path.len < 255 ? req->path.len : 255), req->path.base);
+    static const char *const kinds[GP_OP_KINDS] = {"query", "mutation", "subscription", "batch", "unknown"};
+    static const char *const outcomes[GP_OP_OUTCOMES] = {"ok", "rejected", "failed"};
+    gp_log_field_t f[] = {
+        GP_LOG_STR("id", id),
+        GP_LOG_STR("method", method),
+        GP_LOG_STR("path", path),
+        GP_LOG_NUM("status", status),
+        GP_LOG_STR("type", op != NULL ? kinds[op->kind] : NULL),
+        GP_LOG_STR("operation", op != NULL ? op->name : NULL),
+        GP_LOG_STR("outcome", op != NULL ? outcomes[op->outcome] : NULL),
+        GP_LOG_NUM("duration_ms", (double)(int64_t)(ms * 100) / 100),
+        GP_LOG_NUM("bytes", len),
+    };
+    gp_log_event(level, "request", slow ? "slow request" : "request", f, sizeof f / sizeof *f);
+}
+
 void gp_reply_iov(h2o_req_t *req, int status, gp_media_t media, h2o_iovec_t *iov, size_t n, size_t len,
-                      uint64_t timeout_ms)
+                  uint64_t timeout_ms, const gp_reply_op_t *op)
 {
     static h2o_generator_t generator = {NULL, NULL}; /* one final send: nothing to proceed or stop */
-    gp_debug("http", "%.*s %.*s %d %zu %.2fms", (int)req->method.len, req->method.base,
-             (int)(req->path.len < 200 ? req->path.len : 200), req->path.base, status, len,
-             ms_since(&req->timestamps.request_begin_at));
+    char made[32];
+    const char *id = request_id(req, made, sizeof made);
+    h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-request-id"), 0, NULL, id, strlen(id));
+    log_request(req, status, len, id, op);
     req->res.status = status;
     req->res.reason = reason(status);
     req->res.content_length = len; /* else HTTP/1 goes chunked */
@@ -169,7 +222,7 @@ void gp_reply_iov(h2o_req_t *req, int status, gp_media_t media, h2o_iovec_t *iov
 void gp_reply(h2o_req_t *req, int status, gp_media_t media, const char *body, size_t len)
 {
     h2o_iovec_t iov = h2o_iovec_init(body, len);
-    gp_reply_iov(req, status, media, &iov, 1, len, GP_SEND_TIMEOUT_DEFAULT_MS);
+    gp_reply_iov(req, status, media, &iov, 1, len, GP_SEND_TIMEOUT_DEFAULT_MS, NULL);
 }
 
 /* {"errors":[{"message":…,"extensions":{"code":…}}]} in the request's pool. */

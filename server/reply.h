@@ -11,6 +11,8 @@
 #define H2O_USE_LIBUV 0
 #include <h2o.h>
 
+#include "server/metrics.h"
+
 /* The response media type, negotiated from Accept (GraphQL over HTTP). It decides
  * the Content-Type and the status of a response whose errors stopped the operation
  * before execution: 200 for application/json (clients that predate the newer type
@@ -21,10 +23,21 @@ typedef enum { GP_MEDIA_JSON, GP_MEDIA_GRAPHQL_RESPONSE, GP_MEDIA_PROMETHEUS } g
 /* For replies that are not an operation's (errors, /health): small, but bounded too. */
 #define GP_SEND_TIMEOUT_DEFAULT_MS 10000
 
+/* What a request's log line tells of the operation it ran. */
+typedef struct gp_reply_op {
+    gp_op_kind_t kind;
+    gp_op_outcome_t outcome;
+    const char *name;           /* the request's operationName, or NULL */
+    uint64_t slow_ms;           /* --slow-query-ms: slower is a warning; 0: never */
+} gp_reply_op_t;
+
 /* Sends the concatenation of iov[0..n), `len` bytes in all, without copying it: the
- * pieces must live as long as the request. Logs one access line at debug level. */
+ * pieces must live as long as the request. Every reply gets an x-request-id (the
+ * client's, when it sent a sane one) and a log line: at info for /graphql (with `op`'s
+ * fields when it ran an operation; at warn when slower than op->slow_ms), at debug
+ * for the other routes (health probes come often). */
 void gp_reply_iov(h2o_req_t *req, int status, gp_media_t media, h2o_iovec_t *iov, size_t n, size_t len,
-                  uint64_t timeout_ms);
+                  uint64_t timeout_ms, const gp_reply_op_t *op);
 
 /* A complete response of the given media type (with charset=utf-8). `body` must
  * live as long as the request (the request's pool, or static). */

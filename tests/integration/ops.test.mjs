@@ -4,7 +4,7 @@
 // and an unreachable database.
 import { describe, it, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, freePort, need, env, sqlJson } from '../lib/gql.mjs';
+import { startServer, freePort, need, env, sqlJson, psql } from '../lib/gql.mjs';
 
 const pg = { host: need('PGHOST'), port: need('PGPORT'), user: process.env.PGUSER || 'postgres' };
 const url = (db) => `postgres://${pg.user}@${pg.host}:${pg.port}/${db}`;
@@ -125,6 +125,57 @@ describe('operational endpoints', () => {
     for (const name of ['graphpost_subscribers', 'graphpost_live_cohorts', 'graphpost_notifications_total',
       'graphpost_pool_waiting', 'graphpost_pool_exhausted_total', 'graphpost_uptime_seconds'])
       assert.ok(now.has(name), `${name} missing`);
+  });
+});
+
+describe('request logs', () => {
+  it('writes one JSON line per request with its id, operation, outcome, duration and size', async () => {
+    const s = await start({
+      args: ['--database-url', url(env.blogDb), '--log-format', 'json', '--log-level', 'info', '--slow-query-ms', '0'],
+    });
+    const r = await fetch(`${s.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': 'ops-test-1' },
+      body: JSON.stringify({ query: 'query Named { users { id } }', operationName: 'Named' }),
+    });
+    assert.equal(r.headers.get('x-request-id'), 'ops-test-1');
+    const body = await r.text();
+    const bad = await fetch(`${s.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' });
+    assert.match(bad.headers.get('x-request-id') || '', /^[0-9a-f]{16}$/, 'an id made by the server');
+    await new Promise((res) => setTimeout(res, 200));
+    const lines = s.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)); // every line parses
+    const mine = lines.filter((l) => l.subsystem === 'request' && l.id === 'ops-test-1');
+    assert.equal(mine.length, 1, s.output().slice(-2000));
+    assert.deepEqual({ ...mine[0], time: undefined, duration_ms: undefined }, {
+      time: undefined, level: 'info', subsystem: 'request', msg: 'request', id: 'ops-test-1', method: 'POST',
+      path: '/graphql', status: 200, type: 'query', operation: 'Named', outcome: 'ok', duration_ms: undefined,
+      bytes: Buffer.byteLength(body),
+    });
+    assert.ok(mine[0].duration_ms >= 0);
+    const other = lines.filter((l) => l.subsystem === 'request' && l.id === bad.headers.get('x-request-id'));
+    assert.equal(other.length, 1);
+    assert.equal(other[0].status, 400);
+  });
+
+  it('logs a request slower than --slow-query-ms as a warning, at any log level', async (t) => {
+    const db = `gp_ops_slow_${process.pid}`;
+    psql('postgres', `drop database if exists ${db}`);
+    psql('postgres', `create database ${db}`);
+    t.after(() => psql('postgres', `drop database if exists ${db} with (force)`));
+    psql(db, 'create table users (id int primary key); insert into users values (1); ' +
+      'create view slow_one as select 1 as id, pg_sleep(0.3)::text as slept');
+    const s = await start({ args: ['--database-url', url(db), '--log-level', 'warn', '--slow-query-ms', '200'] });
+    const ask = (q, operationName) => fetch(`${s.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: q, operationName }),
+    }).then((r) => r.json());
+    assert.ok((await ask('query Fast { users { id } }', 'Fast')).data);
+    assert.deepEqual(await ask('query Sleepy { slow_one { id } }', 'Sleepy'), { data: { slow_one: [{ id: 1 }] } });
+    await new Promise((res) => setTimeout(res, 200));
+    const out = s.output();
+    assert.match(out, /warn\s+request\s+slow request .*operation=Sleepy/);
+    assert.doesNotMatch(out, /operation=Fast/, 'a fast request is below --log-level warn');
   });
 });
 

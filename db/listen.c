@@ -47,7 +47,7 @@ struct gp_listen {
     int wake_fd;       /* eventfd: readable once the caller wants the thread to stop */
     int work_fd;       /* eventfd: readable when `want` changed */
     pthread_mutex_t lock; /* guards `want` */
-    names_t want;      /* the tables the caller watches (gp_listen_watch) */
+    names_t want;      /* the tables the caller watches (gp_listen_watch), once per watcher */
     int nparams;
     char **keywords;   /* copies of nparams strings and a NULL; a value may be NULL */
     char **values;
@@ -211,7 +211,8 @@ static bool send_watch(gp_listen_t *l, PGconn *pg, bool first)
     names_clear(&l->announce);
     pthread_mutex_lock(&l->lock);
     for (int i = 0; i < l->want.n; i++)
-        names_add(&l->recording, l->want.items[i]);
+        if (!names_has(&l->recording, l->want.items[i]))
+            names_add(&l->recording, l->want.items[i]);
     pthread_mutex_unlock(&l->lock);
     const char **on = calloc((size_t)l->recording.n + 1, sizeof *on);
     const char **off = calloc((size_t)l->recorded.n + 1, sizeof *off);
@@ -469,9 +470,9 @@ gp_listen_t *gp_listen_start(const char *const *keywords, const char *const *val
 void gp_listen_watch(gp_listen_t *l, const char *table, bool on)
 {
     pthread_mutex_lock(&l->lock);
-    if (on && !names_has(&l->want, table))
+    if (on)
         names_add(&l->want, table);
-    else if (!on)
+    else
         names_remove(&l->want, table);
     pthread_mutex_unlock(&l->lock);
     uint64_t one = 1;

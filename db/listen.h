@@ -31,7 +31,8 @@ gp_listen_t *gp_listen_start(const char *const *keywords, const char *const *val
                              gp_listen_cb cb, void *data);
 
 /* The trigger stays silent for a table no listening backend watches (db/triggers.h):
- * from any thread, starts (`on`) or stops watching `table` (its quoted SQL name). The
+ * from any thread, starts (`on`) or stops watching `table` (its quoted SQL name); the
+ * calls are counted, so a table stays watched until each `on` had its `off`. The
  * thread records it in graphpost.watched under its backend's pid (giving the table its
  * trigger the first time), again after each reconnect, and once it added tables calls
  * cb(data, NULL): a change just before was not heard. A failure (a table locked past

@@ -1430,7 +1430,7 @@ static void *cancel_main(void *arg)
 }
 
 /* Starts a thread that cancels what c's backend runs. c takes no work until it is done. */
-static void conn_cancel(gp_conn_t *c)
+static void conn_cancel(gp_conn_t *c, const char *why)
 {
     gp_pool_t *p = c->pool;
     cancel_job_t *j = calloc(1, sizeof *j);
@@ -1454,7 +1454,7 @@ static void conn_cancel(gp_conn_t *c)
         c->cancelling = true;
         p->cancels_running++;
         stat_add(&p->stats.cancels, 1);
-        gp_info("pool", "conn %u: cancelling a statement whose client left", c->id);
+        gp_info("pool", "conn %u: cancelling its statement: %s", c->id, why);
     }
     pthread_attr_destroy(&attr);
 }
@@ -1484,7 +1484,7 @@ static void on_cancel_timer(h2o_timeout_entry_t *e)
             h2o_timeout_link(c->pool->loop, &c->pool->cancel_delay, &c->cancel_timer);
         return;
     }
-    conn_cancel(c);
+    conn_cancel(c, "its client left");
 }
 
 static void on_cancel_done(h2o_socket_t *sock, const char *err)
@@ -1783,6 +1783,15 @@ bool gp_pool_is_healthy(const gp_pool_t *p)
 {
     return __atomic_load_n(&p->ever_connected, __ATOMIC_RELAXED) &&
            __atomic_load_n(&p->stats.idle, __ATOMIC_RELAXED) + __atomic_load_n(&p->stats.busy, __ATOMIC_RELAXED) > 0;
+}
+
+void gp_pool_cancel_running(gp_pool_t *p)
+{
+    for (h2o_linklist_t *l = p->lists[CONN_BUSY].next; l != &p->lists[CONN_BUSY]; l = l->next) {
+        gp_conn_t *c = H2O_STRUCT_FROM_MEMBER(gp_conn_t, link, l);
+        if (!c->cancelling && c->fifo_len > 0)
+            conn_cancel(c, "the server is stopping");
+    }
 }
 
 void gp_pool_shutdown(gp_pool_t *p, void (*done)(void *data), void *data)

@@ -129,6 +129,10 @@ bool gp_pool_is_healthy(const gp_pool_t *p);
  * finish, closes every connection, then calls done(data) once. */
 void gp_pool_shutdown(gp_pool_t *p, void (*done)(void *data), void *data);
 
+/* Cancels the statement running on each connection (the shutdown timeout passed):
+ * its caller gets PostgreSQL's 57014 error; what is queued behind it still runs. */
+void gp_pool_cancel_running(gp_pool_t *p);
+
 /* Frees the pool and drops any query still in it without calling back (query handles
  * are invalid afterwards). Call it after done has returned, not from inside done (done
  * runs in one of the pool's own timers), and before h2o_evloop_destroy. */

@@ -216,6 +216,64 @@ char *gp_triggers_watch_sql(PGconn *pg, const char *const *on, int non, const ch
     return sql;
 }
 
+/* notify_ddl()'s body; %s is the channel as a literal. Graphpost's own DDL (its schema,
+ * the graphpost_notify trigger graphpost.watch gives a table) is no schema change. */
+#define DDL_BODY                                                                            \
+    "BEGIN IF TG_EVENT = 'sql_drop' THEN IF EXISTS (SELECT FROM pg_event_trigger_dropped_objects() o " \
+    "WHERE o.schema_name IS DISTINCT FROM 'graphpost' AND o.object_type <> 'trigger') THEN " \
+    "PERFORM pg_notify(%s, ''); END IF; "                                                  \
+    "ELSIF EXISTS (SELECT FROM pg_event_trigger_ddl_commands() c WHERE c.schema_name IS DISTINCT FROM 'graphpost' " \
+    "AND NOT (c.command_tag = 'CREATE TRIGGER' AND c.object_identity LIKE 'graphpost\\_notify on %%')) THEN " \
+    "PERFORM pg_notify(%s, ''); END IF; END"
+
+/* Are the function (with this body, $1) and both event triggers on it there? */
+#define DDL_INSTALLED                                                                       \
+    "SELECT count(*) = 2 FROM pg_event_trigger e JOIN pg_proc p ON p.oid = e.evtfoid "      \
+    "JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'graphpost' AND p.proname = 'notify_ddl' " \
+    "AND p.prosrc = $1 AND e.evtenabled IN ('O', 'A') AND ((e.evtname = 'graphpost_ddl' AND e.evtevent = " \
+    "'ddl_command_end') OR (e.evtname = 'graphpost_drop' AND e.evtevent = 'sql_drop'))"
+
+bool gp_triggers_install_ddl(PGconn *pg, const char *channel, char *err, size_t errlen)
+{
+    const char *what = "cannot install the DDL event triggers";
+    char *lit = PQescapeLiteral(pg, channel, strlen(channel)), *body = NULL, *body_lit = NULL, *sql = NULL;
+    bool ok = false;
+    if (lit == NULL || asprintf(&body, DDL_BODY, lit, lit) < 0 || (body_lit = PQescapeLiteral(pg, body, strlen(body))) == NULL) {
+        set_error(err, errlen, what, pg, NULL);
+        goto Done;
+    }
+    const char *params[] = {body};
+    PGresult *r = PQexecParams(pg, DDL_INSTALLED, 1, NULL, params, NULL, NULL, 0);
+    bool there = PQresultStatus(r) == PGRES_TUPLES_OK && strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+    PQclear(r);
+    if (there) {
+        ok = true;
+        goto Done;
+    }
+    if (asprintf(&sql, "BEGIN; SET LOCAL client_min_messages = warning; "
+                       "SELECT pg_advisory_xact_lock(hashtext('graphpost.notify_change')); "
+                       "CREATE SCHEMA IF NOT EXISTS graphpost; "
+                       "CREATE OR REPLACE FUNCTION graphpost.notify_ddl() RETURNS event_trigger LANGUAGE plpgsql "
+                       "SET search_path = pg_catalog, pg_temp AS %s; "
+                       "DROP EVENT TRIGGER IF EXISTS graphpost_ddl; DROP EVENT TRIGGER IF EXISTS graphpost_drop; "
+                       "CREATE EVENT TRIGGER graphpost_ddl ON ddl_command_end EXECUTE FUNCTION graphpost.notify_ddl(); "
+                       "CREATE EVENT TRIGGER graphpost_drop ON sql_drop EXECUTE FUNCTION graphpost.notify_ddl()",
+                 body_lit) < 0) {
+        sql = NULL;
+        set_error(err, errlen, what, pg, NULL);
+        goto Done;
+    }
+    ok = run(pg, sql, what, err, errlen) && commit(pg, err, errlen);
+    if (!ok && PQtransactionStatus(pg) != PQTRANS_IDLE)
+        PQclear(PQexec(pg, "ROLLBACK"));
+Done:
+    PQfreemem(lit);
+    PQfreemem(body_lit);
+    free(body);
+    free(sql);
+    return ok;
+}
+
 int gp_triggers_install(PGconn *pg, const char *channel, const char *const *tables, int n, bool *triggered,
                         char *err, size_t errlen)
 {

@@ -31,6 +31,16 @@ int gp_triggers_install(PGconn *pg, const char *channel, const char *const *tabl
  * "" when both are empty. */
 char *gp_triggers_watch_sql(PGconn *pg, const char *const *on, int non, const char *const *off, int noff);
 
+/* The payload of the DDL event triggers' NOTIFY: a table's changes never send it. */
+#define GP_TRIGGERS_DDL_PAYLOAD ""
+
+/* Makes (unless they are there) the event triggers graphpost_ddl (ddl_command_end) and
+ * graphpost_drop (sql_drop), which NOTIFY `channel` with GP_TRIGGERS_DDL_PAYLOAD after
+ * any DDL outside schema graphpost (graphpost's own triggers on tables excepted), so
+ * that servers reload their schema. Only a superuser may make event triggers: false
+ * with `err` filled otherwise. */
+bool gp_triggers_install_ddl(PGconn *pg, const char *channel, char *err, size_t errlen);
+
 /* Rows of backends that are gone (a server that crashed or lost its connection). */
 #define GP_TRIGGERS_FORGET_GONE \
     "DELETE FROM graphpost.watched w WHERE NOT EXISTS (SELECT FROM pg_stat_activity a WHERE a.pid = w.pid)"

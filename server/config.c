@@ -117,6 +117,9 @@ static const setting_t settings[] = {
     {"no-triggers", {"GRAPHPOST_NO_TRIGGERS"}, S_BOOL, OFF(no_triggers), "false", NULL, 0, 0, NULL, false, NULL,
      "install no NOTIFY triggers (schema graphpost; a statement trigger on a table a live query reads): live "
      "queries are polled"},
+    {"shutdown-timeout", {"GRAPHPOST_SHUTDOWN_TIMEOUT"}, S_INT, OFF(shutdown_timeout_ms), "10000", NULL, 0, INT_MAX,
+     NULL, false, "MS",
+     "on SIGTERM or SIGINT, milliseconds requests in flight get to finish before their statements are cancelled"},
     {"plan-cache", {"GRAPHPOST_PLAN_CACHE"}, S_INT, OFF(plan_cache), "512", NULL, 0, 1000000, NULL, false, "N",
      "operations each thread keeps parsed, validated and compiled (0: prepare every request anew)"},
     {"stringify-numeric-types", {"GRAPHPOST_STRINGIFY_NUMERIC_TYPES"}, S_BOOL, OFF(stringify_numeric), "false", NULL,

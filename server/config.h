@@ -54,6 +54,7 @@ typedef struct gp_config {
     const char *log_format_name; /* text or json */
     bool log_json;
     int slow_query_ms;          /* a request slower than this is a warning; 0: never */
+    int shutdown_timeout_ms;    /* after SIGTERM, running statements are cancelled after this */
     bool print_schema;
     bool help;
 

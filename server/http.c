@@ -136,11 +136,11 @@ static int not_acceptable(h2o_req_t *req)
     return 0;
 }
 
-/* The published schema snapshot (the slot's reference: the run takes its own), or
+/* The worker's current schema snapshot (the slot's reference: the run takes its own), or
  * NULL after answering 503 while the schema is not loaded. */
 static gp_snapshot_t *snapshot_or_503(gp_http_ctx_t *ctx, h2o_req_t *req, gp_media_t media)
 {
-    gp_snapshot_t *snap = atomic_load_explicit(ctx->snapshot, memory_order_acquire);
+    gp_snapshot_t *snap = *ctx->snapshot;
     if (snap == NULL) {
         gp_reply_error(req, 503, media, "SERVICE_UNAVAILABLE",
                                  "the schema is not loaded yet: the database has not been reachable");
@@ -427,7 +427,7 @@ static int ops(gp_http_ctx_t *ctx, h2o_req_t *req)
 {
     if (!method_is(req, "GET") && !method_is(req, "HEAD"))
         return method_not_allowed(req, "GET, HEAD");
-    bool loaded = atomic_load_explicit(ctx->snapshot, memory_order_acquire) != NULL;
+    bool loaded = *ctx->snapshot != NULL;
     gp_arena_t *a = gp_arena_new(4096);
     gp_strbuf_t out;
     gp_strbuf_init(&out, a, SIZE_MAX / 2);

@@ -21,9 +21,10 @@
 typedef struct gp_http_ctx {
     h2o_context_t h2o;
     gp_pool_t *pool;
-    gp_snapshot_slot_t *snapshot; /* published once by main when introspection succeeds; workers serve
-                                   * before that (/live, /health answering 503) so that an orchestrator
-                                   * sees a live process while the database is unreachable */
+    gp_snapshot_slot_t *snapshot; /* the worker's, published by main when introspection succeeds and at
+                                   * each reload; workers serve before that (/live, /health answering
+                                   * 503) so that an orchestrator sees a live process while the database
+                                   * is unreachable */
     gp_plan_cache_t *plans;     /* made on the first request after the schema is published; keyed by
                                  * snapshot version */
     int plan_cache;             /* its capacity */

@@ -180,7 +180,7 @@ typedef struct workers {
     gp_metrics_t *metrics;
 } workers_t;
 
-static int start_workers(workers_t *ws, const gp_config_t *cf, gp_snapshot_slot_t *slot, int listen_fd)
+static int start_workers(workers_t *ws, const gp_config_t *cf, int listen_fd)
 {
     h2o_config_init(&ws->conf);
     gp_http_limits_t limits = {(size_t)cf->max_response_bytes, (size_t)cf->max_request_memory,
@@ -193,7 +193,6 @@ static int start_workers(workers_t *ws, const gp_config_t *cf, gp_snapshot_slot_
         gp_worker_config_t wc = {
             .id = ws->started,
             .h2o = &ws->conf,
-            .snapshot = slot,
             .plan_cache = cf->plan_cache,
             .compile = {.max_rows = cf->max_rows},
             .dev = cf->dev,
@@ -214,6 +213,7 @@ static int start_workers(workers_t *ws, const gp_config_t *cf, gp_snapshot_slot_
                      (size_t)cf->max_request_memory},
             .live_hub = ws->live_hub,
             .metrics = ws->metrics,
+            .shutdown_timeout_ms = (uint64_t)cf->shutdown_timeout_ms,
         };
         if ((ws->all[ws->started] = gp_worker_start(&wc)) == NULL)
             return -1;
@@ -236,12 +236,29 @@ static void stop_workers(workers_t *ws, int listen_fd)
     h2o_config_dispose(&ws->conf);
 }
 
-static void wait_for_stop(const sigset_t *signals)
+/* The next of `signals` to come. */
+static int wait_for_signal(const sigset_t *signals)
 {
     int sig;
     while (sigwait(signals, &sig) != 0)
         ;
-    gp_info("server", "%s: finishing requests in flight, then exiting", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    return sig;
+}
+
+/* A migration is many statements, each transaction one NOTIFY: reload once they
+ * paused for RELOAD_QUIET_MS, or RELOAD_WAIT_MAX_MS after the first at the latest. */
+#define RELOAD_QUIET_MS 100
+#define RELOAD_WAIT_MAX_MS 500
+
+static void absorb_reload_requests(void)
+{
+    sigset_t hup;
+    sigemptyset(&hup);
+    sigaddset(&hup, SIGHUP);
+    double until = now_ms() + RELOAD_WAIT_MAX_MS;
+    struct timespec quiet = {0, RELOAD_QUIET_MS * 1000000L};
+    while (now_ms() < until && sigtimedwait(&hup, NULL, &quiet) == SIGHUP)
+        ;
 }
 
 /* The NOTIFY channel of graphpost's triggers (db/triggers.h) and of its listener. */
@@ -304,56 +321,110 @@ static gp_model_t *load_model(const gp_config_t *cf, const sigset_t *signals, bo
     gp_model_t *model = read_catalog(pg, cf);
     if (model != NULL && triggered != NULL)
         *triggered = cf->no_triggers ? NULL : install_triggers(pg, model);
+    if (model != NULL && triggered != NULL && *triggered != NULL) {
+        char err[512] = "";
+        if (!gp_triggers_install_ddl(pg, CHANGE_CHANNEL, err, sizeof err))
+            gp_info("schema", "no DDL event trigger (%s): after a schema change, send SIGHUP to reload", err);
+    }
     PQfinish(pg);
     *failed = model == NULL;
     return model;
 }
 
 /* A NOTIFY (or a reconnect: payload NULL), on the listener's thread: every worker
- * hears of it. */
+ * hears of a table's change; a schema change (the DDL event triggers) wakes main,
+ * which reloads as on SIGHUP. */
 static void on_change(void *data, const char *payload)
 {
     const workers_t *ws = data;
+    if (payload != NULL && strcmp(payload, GP_TRIGGERS_DDL_PAYLOAD) == 0) {
+        kill(getpid(), SIGHUP);
+        return;
+    }
     if (payload != NULL)
         gp_metrics_notified(ws->metrics);
     for (int i = 0; i < ws->started; i++)
         gp_worker_changed(ws->all[i], payload);
 }
 
+/* The process's listener, which every snapshot's live queries reach (snapshot.h). */
+static gp_snapshot_listener_t listener = {PTHREAD_MUTEX_INITIALIZER, NULL};
+
+/* A snapshot of `model` for every worker; starts the listener the first time a model
+ * has triggered tables. */
+static gp_snapshot_t *publish(const gp_config_t *cf, workers_t *ws, gp_model_t *model, uint8_t *triggered,
+                              uint64_t version)
+{
+    gp_snapshot_t *snap = gp_snapshot_new(model, version);
+    snap->schema->stringify_numeric = cf->stringify_numeric; /* before any worker can see it */
+    snap->triggered = triggered;
+    snap->listener = &listener;
+    if (triggered != NULL && listener.listen == NULL)
+        listener.listen = gp_listen_start(cf->conn_keywords, cf->conn_values, CHANGE_CHANNEL, on_change, ws);
+    for (int i = 0; i < ws->started; i++)
+        gp_worker_publish(ws->all[i], snap);
+    return snap;
+}
+
+/* SIGHUP, or a DDL notification: a new snapshot from the catalog as it is now, for the
+ * requests that start from then on; those running finish on theirs. NULL (after saying
+ * why) when the database cannot be read: the current snapshot stays. */
+static gp_snapshot_t *reload(const gp_config_t *cf, const sigset_t *stop, workers_t *ws, uint64_t version)
+{
+    double t0 = now_ms();
+    bool failed;
+    uint8_t *triggered = NULL;
+    gp_model_t *model = load_model(cf, stop, /* once= */ true, &failed, &triggered);
+    if (model == NULL) {
+        gp_error("schema", "reload failed: the schema stays as it was");
+        return NULL;
+    }
+    gp_snapshot_t *snap = publish(cf, ws, model, triggered, version);
+    gp_info("schema", "reloaded: schema version %llu, %d tables, in %.0f ms", (unsigned long long)version,
+            model->ntables, now_ms() - t0);
+    return snap;
+}
+
 /* Serves from the start, /live and /health included, while the database may still
- * be unreachable; /graphql answers once the schema is loaded. */
-static int serve(const gp_config_t *cf, const sigset_t *signals)
+ * be unreachable; /graphql answers once the schema is loaded. `stop` are the signals
+ * that end it; SIGHUP reloads the schema. */
+static int serve(const gp_config_t *cf, const sigset_t *stop)
 {
     int listen_fd = listen_on(cf);
     if (listen_fd == -1)
         return 1;
-    static gp_snapshot_slot_t slot;
     workers_t ws = {0};
     int status = 1;
     gp_model_t *model = NULL;
+    gp_snapshot_t *snap = NULL;
     bool failed = false;
     uint8_t *triggered = NULL;
-    if (start_workers(&ws, cf, &slot, listen_fd) == 0 &&
-        (model = load_model(cf, signals, /* once= */ false, &failed, &triggered)) != NULL) {
-        gp_snapshot_t *snap = gp_snapshot_new(model, 1);
-        snap->schema->stringify_numeric = cf->stringify_numeric; /* before any worker can see it */
-        snap->triggered = triggered;
-        snap->listener = triggered != NULL
-                             ? gp_listen_start(cf->conn_keywords, cf->conn_values, CHANGE_CHANNEL, on_change, &ws)
-                             : NULL;
-        atomic_store_explicit(&slot, snap, memory_order_release); /* the slot's reference */
-        wait_for_stop(signals);
-        gp_listen_t *listener = snap->listener;
-        pthread_mutex_lock(&snap->watch_lock); /* the workers' cohorts may still end: they find none */
-        snap->listener = NULL;
-        pthread_mutex_unlock(&snap->watch_lock);
-        gp_listen_stop(listener); /* before the workers: nothing is posted to them after */
+    if (start_workers(&ws, cf, listen_fd) == 0 &&
+        (model = load_model(cf, stop, /* once= */ false, &failed, &triggered)) != NULL) {
+        snap = publish(cf, &ws, model, triggered, 1);
+        sigset_t waited = *stop;
+        sigaddset(&waited, SIGHUP);
+        int sig;
+        while ((sig = wait_for_signal(&waited)) == SIGHUP) {
+            absorb_reload_requests();
+            gp_snapshot_t *next = reload(cf, stop, &ws, snap->version + 1);
+            if (next != NULL) {
+                gp_snapshot_unref(snap);
+                snap = next;
+            }
+        }
+        gp_info("server", "%s: finishing requests in flight, then exiting", sig == SIGINT ? "SIGINT" : "SIGTERM");
+        pthread_mutex_lock(&listener.lock); /* the workers' cohorts may still end: they find none */
+        gp_listen_t *l = listener.listen;
+        listener.listen = NULL;
+        pthread_mutex_unlock(&listener.lock);
+        gp_listen_stop(l); /* before the workers: nothing is posted to them after */
         status = 0;
     } else if (ws.started == cf->threads && !failed) {
         status = 0; /* stopped by a signal while connecting */
     }
     stop_workers(&ws, listen_fd);
-    gp_snapshot_unref(atomic_exchange_explicit(&slot, NULL, memory_order_acq_rel)); /* no reader is left */
+    gp_snapshot_unref(snap); /* the workers dropped theirs */
     return status;
 }
 
@@ -364,7 +435,9 @@ int main(int argc, char **argv)
     sigemptyset(&signals);
     sigaddset(&signals, SIGINT);
     sigaddset(&signals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &signals, NULL);
+    sigset_t blocked = signals; /* SIGHUP too: main takes it to reload the schema */
+    sigaddset(&blocked, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &blocked, NULL);
     signal(SIGPIPE, SIG_IGN);
 
     gp_config_t cf;

@@ -197,6 +197,10 @@ void gp_reply_iov(h2o_req_t *req, int status, gp_media_t media, h2o_iovec_t *iov
     const char *id = request_id(req, made, sizeof made);
     h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-request-id"), 0, NULL, id, strlen(id));
     log_request(req, status, len, id, op);
+    /* Stopping: h2o 2.2.5 closes only the connections idle when asked, and a keep-alive
+     * client would hold this one open until the drain gives up on it. */
+    if (req->conn->ctx->shutdown_requested)
+        req->http1_is_persistent = 0;
     req->res.status = status;
     req->res.reason = reason(status);
     req->res.content_length = len; /* else HTTP/1 goes chunked */

@@ -13,25 +13,18 @@ gp_snapshot_t *gp_snapshot_new(gp_model_t *model, uint64_t version)
     snap->schema = gp_schema_build(model);
     snap->answers = gp_introspection_answers_new();
     snap->refs = 1;
-    pthread_mutex_init(&snap->watch_lock, NULL);
-    snap->watching = calloc((size_t)model->ntables + 1, sizeof *snap->watching);
-    if (snap->watching == NULL)
-        abort();
     return snap;
 }
 
 void gp_snapshot_watch(gp_snapshot_t *snap, int table, int delta)
 {
     bool triggered = snap->triggered != NULL && (snap->triggered[table / 8] & (1u << (table % 8))) != 0;
-    if (!triggered)
+    if (!triggered || snap->listener == NULL)
         return;
-    pthread_mutex_lock(&snap->watch_lock);
-    int before = snap->watching[table];
-    snap->watching[table] += delta;
-    if (snap->listener != NULL && (before == 0) != (snap->watching[table] == 0)) {
-        gp_listen_watch(snap->listener, snap->model->tables[table].sql_name, before == 0);
-    }
-    pthread_mutex_unlock(&snap->watch_lock);
+    pthread_mutex_lock(&snap->listener->lock);
+    if (snap->listener->listen != NULL)
+        gp_listen_watch(snap->listener->listen, snap->model->tables[table].sql_name, delta > 0);
+    pthread_mutex_unlock(&snap->listener->lock);
 }
 
 gp_snapshot_t *gp_snapshot_ref(gp_snapshot_t *snap)
@@ -46,8 +39,6 @@ void gp_snapshot_unref(gp_snapshot_t *snap)
         return;
     gp_introspection_answers_free(snap->answers);
     free(snap->triggered);
-    free(snap->watching);
-    pthread_mutex_destroy(&snap->watch_lock);
     gp_schema_free(snap->schema);
     gp_model_free(snap->model);
     free(snap);

@@ -3,7 +3,10 @@
  * introspection). A request holds a reference from its start to its end, so the
  * snapshot it started with outlives it whatever is published meanwhile; the plan
  * cache is keyed by the version, so a plan made on one snapshot never runs on
- * another. main makes version 1 at startup; there is no reload yet. */
+ * another. main makes version 1 at startup and a new one at each reload (SIGHUP, or
+ * a DDL notification), and hands each worker its own reference (gp_worker_publish):
+ * a worker swaps it on its own loop, so no request ever reads a pointer another
+ * thread may be freeing. */
 #ifndef GP_SNAPSHOT_H
 #define GP_SNAPSHOT_H
 
@@ -23,19 +26,20 @@ typedef struct gp_snapshot {
     gp_introspection_answers_t *answers; /* __schema/__type answers, built once for all requests */
     uint8_t *triggered;         /* a bit per model table whose changes graphpost's trigger NOTIFYs
                                  * (malloc'd; NULL: none): live queries over the others are polled */
-    gp_listen_t *listener;      /* NULL: none (no table triggered) */
-    pthread_mutex_t watch_lock; /* guards `watching` and keeps the listener's updates in order */
-    int *watching;              /* per model table: the cohorts of every worker that read it; the
-                                 * trigger notifies for it while that is not 0 (gp_snapshot_watch) */
+    struct gp_snapshot_listener *listener; /* shared by every snapshot; NULL: none */
     unsigned refs;              /* __atomic_*: workers share a snapshot */
 } gp_snapshot_t;
 
-/* The published snapshot, NULL until the schema is loaded. The slot owns a
- * reference; a reader takes its own with gp_snapshot_ref before using it. Today the
- * slot is written once and its reference dropped only after the workers are joined;
- * a reload that swaps it while they run must keep the old one alive until no reader
- * can be between its load and its ref. */
-typedef _Atomic(gp_snapshot_t *) gp_snapshot_slot_t;
+/* The process's LISTEN connection as snapshots reach it: main starts it, and clears it
+ * under the lock before stopping it, so that no cohort's watch reaches it after. */
+typedef struct gp_snapshot_listener {
+    pthread_mutex_t lock;
+    gp_listen_t *listen;
+} gp_snapshot_listener_t;
+
+/* A worker's current snapshot, NULL until the schema is loaded: written and read on
+ * the worker's loop only; it owns a reference, and a request takes its own. */
+typedef gp_snapshot_t *gp_snapshot_slot_t;
 
 /* Takes `model`, builds the type system on it; one reference, the caller's. */
 gp_snapshot_t *gp_snapshot_new(gp_model_t *model, uint64_t version);
@@ -43,8 +47,8 @@ gp_snapshot_t *gp_snapshot_new(gp_model_t *model, uint64_t version);
 gp_snapshot_t *gp_snapshot_ref(gp_snapshot_t *snap);
 
 /* A live query's cohort that reads `table` (its index in the model) starts (+1) or
- * ends (-1): the first one asks the listener for the table's NOTIFYs, the last one
- * gives them up. Any thread. */
+ * ends (-1): the listener counts them (by name, across snapshots) and asks for the
+ * table's NOTIFYs while any is left. Any thread. */
 void gp_snapshot_watch(gp_snapshot_t *snap, int table, int delta);
 
 /* The last reference frees the type system and the model. NULL is ignored. */

@@ -22,7 +22,8 @@
 #include "server/http.h"
 #include "server/ws.h"
 
-#define DRAIN_TIMEOUT_MS 10000
+/* After the shutdown timeout, clients get this long to read their last responses. */
+#define DRAIN_GRACE_MS 1000
 struct gp_worker {
     gp_http_ctx_t ctx;              /* first: handlers find it from req->conn->ctx */
     gp_worker_config_t cf;
@@ -30,9 +31,14 @@ struct gp_worker {
     h2o_socket_t *listener;
     h2o_multithread_receiver_t stop_receiver;
     h2o_multithread_message_t stop_message;
+    h2o_multithread_receiver_t publish_receiver; /* new snapshots from main */
+    gp_snapshot_slot_t current;     /* the snapshot requests start on (ctx.snapshot points here) */
     pthread_t thread;
     bool stopping, pool_done;
     int slot;                       /* in held[], for balancing accepts */
+    h2o_timeout_t shutdown;         /* --shutdown-timeout, from the stop message */
+    h2o_timeout_entry_t shutdown_entry;
+    uint64_t deadline;              /* h2o_now() when it passes */
     h2o_timeout_t accept_pause;     /* over its share of connections: let the others accept */
     h2o_timeout_entry_t accept_pause_entry;
     bool paused;                    /* just paused: accept this time, over share or not */
@@ -108,6 +114,16 @@ static void on_pool_done(void *data)
     w->pool_done = true;
 }
 
+/* What still runs after --shutdown-timeout is cancelled: its clients get an error
+ * instead of the process waiting for it (a statement may run up to --statement-timeout). */
+static void on_shutdown_timeout(h2o_timeout_entry_t *e)
+{
+    gp_worker_t *w = H2O_STRUCT_FROM_MEMBER(gp_worker_t, shutdown_entry, e);
+    gp_warn("worker", "worker %d: requests still running after --shutdown-timeout: cancelling their statements",
+            w->cf.id);
+    gp_pool_cancel_running(w->ctx.pool);
+}
+
 static void on_stop(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages)
 {
     gp_worker_t *w = H2O_STRUCT_FROM_MEMBER(gp_worker_t, stop_receiver, receiver);
@@ -122,8 +138,34 @@ static void on_stop(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messag
     h2o_socket_close(w->listener);
     w->listener = NULL;
     h2o_context_request_shutdown(&w->ctx.h2o);
+    /* h2o 2.2.5 closes no idle HTTP/1 keep-alive connection here (measured: a client's
+     * pooled connection held the drain until it gave up). Their wait for the next
+     * request runs on this timeout: at 0, the loop's next turn closes them. Requests in
+     * flight are not on it, and their replies say Connection: close (reply.c). */
+    w->ctx.h2o.http1.req_timeout.timeout = 0;
+    w->deadline = h2o_now(w->ctx.h2o.loop) + w->cf.shutdown_timeout_ms;
+    h2o_timeout_link(w->ctx.h2o.loop, &w->shutdown, &w->shutdown_entry);
     gp_ws_stop(w->ctx.ws); /* each socket closes 1001 once its operations have answered */
     gp_pool_shutdown(w->ctx.pool, on_pool_done, w);
+}
+
+/* A snapshot on its way from main; it carries the worker's reference. */
+typedef struct {
+    h2o_multithread_message_t super;
+    gp_snapshot_t *snap;
+} publish_t;
+
+/* Requests that started on the old snapshot hold references of their own. */
+static void on_publish(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages)
+{
+    gp_worker_t *w = H2O_STRUCT_FROM_MEMBER(gp_worker_t, publish_receiver, receiver);
+    while (!h2o_linklist_is_empty(messages)) {
+        publish_t *m = H2O_STRUCT_FROM_MEMBER(publish_t, super.link, messages->next);
+        h2o_linklist_unlink(&m->super.link);
+        gp_snapshot_unref(w->current);
+        w->current = m->snap;
+        free(m);
+    }
 }
 
 static void signal_started(gp_worker_t *w, bool failed)
@@ -141,12 +183,12 @@ static bool has_connections(gp_http_ctx_t *ctx)
            gp_ws_count(ctx->ws) > 0;
 }
 
-/* Runs the loop until the last connection (websockets included) closed or
- * DRAIN_TIMEOUT_MS passed. Connections that remain must not be disposed. */
+/* Runs the loop until the last connection (websockets included) closed, or the
+ * shutdown timeout and a grace passed. Connections that remain must not be disposed. */
 static void drain(gp_worker_t *w)
 {
     h2o_loop_t *loop = w->ctx.h2o.loop;
-    uint64_t deadline = h2o_now(loop) + DRAIN_TIMEOUT_MS;
+    uint64_t deadline = (w->deadline > h2o_now(loop) ? w->deadline : h2o_now(loop)) + DRAIN_GRACE_MS;
     while (has_connections(&w->ctx) && h2o_now(loop) < deadline)
         if (h2o_evloop_run(loop, 100) != 0)
             return;
@@ -156,11 +198,16 @@ static void teardown(gp_worker_t *w)
 {
     h2o_context_t *ctx = &w->ctx.h2o;
     h2o_loop_t *loop = ctx->loop;
+    if (h2o_timeout_is_linked(&w->shutdown_entry))
+        h2o_timeout_unlink(&w->shutdown_entry);
     drain(w);
     h2o_multithread_unregister_receiver(ctx->queue, &w->stop_receiver);
+    while (!h2o_linklist_is_empty(&w->publish_receiver._messages)) /* main publishes no more: it joins us */
+        on_publish(&w->publish_receiver, &w->publish_receiver._messages);
+    h2o_multithread_unregister_receiver(ctx->queue, &w->publish_receiver);
     if (gp_ws_count(w->ctx.ws) > 0)
-        gp_warn("worker", "worker %d: dropping %d websocket sessions still open after %d ms", w->cf.id,
-                gp_ws_count(w->ctx.ws), DRAIN_TIMEOUT_MS);
+        gp_warn("worker", "worker %d: dropping %d websocket sessions still open after --shutdown-timeout", w->cf.id,
+                gp_ws_count(w->ctx.ws));
     gp_metrics_attach(w->ctx.counts, NULL, NULL); /* before what it reads goes */
     gp_ws_abort(w->ctx.ws); /* their runs hold pool queries */
     gp_live_free(w->ctx.live); /* so do refreshes */
@@ -168,8 +215,8 @@ static void teardown(gp_worker_t *w)
     if (has_connections(&w->ctx)) {
         /* Disposing would free what live connections still point at; the process
          * is exiting anyway. */
-        gp_warn("worker", "worker %d: connections still open after %d ms; not disposing its loop", w->cf.id,
-                DRAIN_TIMEOUT_MS);
+        gp_warn("worker", "worker %d: connections still open after --shutdown-timeout; not disposing its loop",
+                w->cf.id);
         return;
     }
     /* request_shutdown links this entry even without HTTP/2 connections, and
@@ -178,8 +225,10 @@ static void teardown(gp_worker_t *w)
         h2o_timeout_unlink(&ctx->http2._graceful_shutdown_timeout);
     h2o_evloop_run(loop, 0); /* let closed sockets be freed */
     h2o_timeout_dispose(loop, &w->accept_pause);
+    h2o_timeout_dispose(loop, &w->shutdown);
     gp_ws_ctx_free(w->ctx.ws);
     gp_plan_cache_free(w->ctx.plans);
+    gp_snapshot_unref(w->current);
     h2o_context_dispose(ctx);
     h2o_evloop_destroy(loop);
 }
@@ -189,7 +238,8 @@ static bool setup(gp_worker_t *w)
     h2o_evloop_t *loop = h2o_evloop_create();
     h2o_context_init(&w->ctx.h2o, loop, w->cf.h2o);
     h2o_multithread_register_receiver(w->ctx.h2o.queue, &w->stop_receiver, on_stop);
-    w->ctx.snapshot = w->cf.snapshot;
+    h2o_multithread_register_receiver(w->ctx.h2o.queue, &w->publish_receiver, on_publish);
+    w->ctx.snapshot = &w->current;
     w->ctx.plan_cache = w->cf.plan_cache;
     w->ctx.compile = w->cf.compile;
     w->ctx.dev = w->cf.dev;
@@ -208,6 +258,8 @@ static bool setup(gp_worker_t *w)
         return false;
     }
     h2o_timeout_init(loop, &w->accept_pause, GP_ACCEPT_PAUSE_MS);
+    h2o_timeout_init(loop, &w->shutdown, w->cf.shutdown_timeout_ms);
+    w->shutdown_entry.cb = on_shutdown_timeout;
     w->ctx.ws = gp_ws_ctx_new(&w->ctx.h2o, &w->cf.ws);
     w->ctx.live = gp_live_new(&w->ctx.h2o, w->ctx.pool, &w->cf.live, w->cf.live_hub, w->cf.id);
     w->ctx.metrics = w->cf.metrics;
@@ -275,6 +327,15 @@ Error:
 void gp_worker_changed(gp_worker_t *w, const char *payload)
 {
     gp_live_post(w->ctx.live, payload);
+}
+
+void gp_worker_publish(gp_worker_t *w, gp_snapshot_t *snap)
+{
+    publish_t *m = calloc(1, sizeof *m);
+    if (m == NULL)
+        abort();
+    m->snap = gp_snapshot_ref(snap);
+    h2o_multithread_send_message(&w->publish_receiver, &m->super);
 }
 
 void gp_worker_stop(gp_worker_t *w)

@@ -17,7 +17,6 @@ typedef struct gp_worker gp_worker_t;
 typedef struct gp_worker_config {
     int id;                     /* for logs */
     h2o_globalconf_t *h2o;      /* shared, configured by gp_http_configure */
-    gp_snapshot_slot_t *snapshot; /* NULL inside until the schema is loaded */
     int plan_cache;             /* capacity of this worker's plan cache */
     gp_compile_config_t compile; /* the settings its plans are compiled with */
     bool dev;
@@ -27,6 +26,7 @@ typedef struct gp_worker_config {
     gp_live_config_t live;      /* its live queries' windows */
     gp_live_hub_t *live_hub;    /* every worker's live queries; outlives the worker */
     gp_metrics_t *metrics;      /* the process's numbers; outlives the worker */
+    uint64_t shutdown_timeout_ms; /* in-flight requests' statements are cancelled after this */
 } gp_worker_config_t;
 
 /* Starts the thread and returns once its loop is ready to accept, or returns NULL
@@ -36,6 +36,10 @@ gp_worker_t *gp_worker_start(const gp_worker_config_t *wc);
 /* Asks the worker to stop, from any thread, once: it stops accepting, lets the
  * requests in flight finish (gp_pool_shutdown) and closes its connections. */
 void gp_worker_stop(gp_worker_t *w);
+
+/* From any thread: requests that start from now on (once the worker's loop has the
+ * message) run on `snap`; the worker takes a reference of its own. */
+void gp_worker_publish(gp_worker_t *w, gp_snapshot_t *snap);
 
 /* A table changed (the NOTIFY payload "schema.table"; NULL: any may have): from any
  * thread, to the worker's live queries. */

@@ -321,7 +321,7 @@ static void subscribe(gp_ws_proto_t *p, const gp_ws_message_t *m)
         /* subscriptions-transport-ws stops the old operation of that id first */
         op_stop(p, old);
     }
-    gp_snapshot_t *snap = atomic_load_explicit(p->env.snapshot, memory_order_acquire);
+    gp_snapshot_t *snap = *p->env.snapshot;
     if (p->draining || snap == NULL) {
         send_refusal(p, m->id, m->id_len,
                      p->draining ? "the server is shutting down" : "the schema is not loaded yet",

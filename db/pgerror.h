@@ -9,9 +9,9 @@
 #include "base/error.h"
 
 /* X(sqlstate or two-character class, retryable, kind, shown, why). The first row whose
- * code is a prefix of the SQLSTATE wins, so exact codes come before their class. 40001
- * and 40P01 are not retried yet: a retry there belongs to a whole transaction, not to
- * one statement of a pipeline. `shown`: PostgreSQL's message speaks of the caller's
+ * code is a prefix of the SQLSTATE wins, so exact codes come before their class.
+ * `retryable` applies to reads only (each is its own transaction, so running it again
+ * is the whole transaction again); a mutation is never sent twice. `shown`: PostgreSQL's message speaks of the caller's
  * own values or rights, so the client sees it; any other message may name internals
  * and is replaced unless --dev is on. */
 #define GP_PGERROR_TABLE(X)                                                                  \
@@ -20,8 +20,8 @@
     X("57P03", true, GP_E_UNAVAILABLE, false, "cannot_connect_now: server starting up")     \
     X("57014", false, GP_E_DATABASE, true, "query_canceled: statement_timeout")             \
     X("08", true, GP_E_UNAVAILABLE, false, "connection_exception class")                    \
-    X("40001", false, GP_E_DATABASE, true, "serialization_failure: not retried yet")        \
-    X("40P01", false, GP_E_DATABASE, true, "deadlock_detected: not retried yet")            \
+    X("40001", true, GP_E_DATABASE, true, "serialization_failure")                          \
+    X("40P01", true, GP_E_DATABASE, true, "deadlock_detected")                              \
     X("53", false, GP_E_UNAVAILABLE, false, "insufficient_resources class (too many conns)") \
     X("22", false, GP_E_DATA, true, "data_exception class: a value the caller sent")         \
     X("42P10", false, GP_E_DATABASE, true, "distinct_on must match the start of order_by")  \

@@ -78,7 +78,11 @@
 
 #define GP_POOL_CONNECT_TIMEOUT_MS 5000 /* libpq ignores connect_timeout in PQconnectPoll */
 #define GP_POOL_RETRY_MS 1000           /* backoff after the immediate first reconnect */
-#define GP_POOL_MAX_ATTEMPTS 10         /* a read-only query is sent at most this often */
+#define GP_POOL_MAX_ATTEMPTS 8          /* a read-only query is sent at most this often */
+/* A read sent again goes at once the first time (usually one connection broke), then
+ * after these waits (a server restarting answers 57P03 until it is up): 3.1 s in all. */
+static const unsigned retry_backoff_ms[] = {50, 100, 200, 400, 800, 1600};
+#define GP_POOL_BACKOFF_STEPS (sizeof retry_backoff_ms / sizeof *retry_backoff_ms)
 /* A read that took less on one of its last two runs may be pipelined behind others,
  * and others behind it: one slow run on a busy machine does not make a fast statement
  * exclusive, two do. The bound on what a fast statement can wait for is a few of these. */
@@ -126,6 +130,7 @@ static const char *const state_names[] = {"connecting", "idle", "busy", "backoff
 typedef enum {
     Q_WAITING,  /* in the pool's acquire queue, acquire timer running */
     Q_REJECTED, /* submitted during shutdown; failed by the next tick */
+    Q_BACKOFF,  /* a read waiting to be sent again, on pool->backing_off */
     Q_PENDING,  /* on a connection, not sent yet */
     Q_SENT,     /* in a connection's FIFO */
     Q_DONE,     /* its callback is running */
@@ -138,6 +143,7 @@ struct gp_query {
     gp_conn_t *conn;          /* while PENDING or SENT */
     h2o_linklist_t link;      /* acquire queue, rejected list or conn->pending */
     h2o_timeout_entry_t wait; /* acquire timeout: from submission until the statement starts */
+    h2o_timeout_entry_t backoff; /* Q_BACKOFF: until it is sent again */
     query_state_t state;
     bool read_only;
     bool forgotten;
@@ -219,6 +225,8 @@ struct gp_pool {
     h2o_linklist_t rejected;
     h2o_timeout_t zero, retry, connect, acquire, cancel_delay, housekeeping;
     h2o_timeout_t ping;       /* a health check's answer: within its period, and the connect timeout */
+    h2o_timeout_t backoff[GP_POOL_BACKOFF_STEPS]; /* retry_backoff_ms */
+    h2o_linklist_t backing_off; /* Q_BACKOFF queries */
     h2o_timeout_entry_t tick; /* zero timeout: reject, retire, free closed conns, shutdown steps */
     h2o_timeout_entry_t housekeeping_entry;
     unsigned next_id;
@@ -381,6 +389,8 @@ static void query_free(gp_query_t *q)
 {
     if (h2o_timeout_is_linked(&q->wait))
         h2o_timeout_unlink(&q->wait);
+    if (h2o_timeout_is_linked(&q->backoff))
+        h2o_timeout_unlink(&q->backoff);
     if (q->res != NULL)
         PQclear(q->res);
     free(q);
@@ -435,6 +445,21 @@ static void query_retry(gp_query_t *q)
         query_fail(q, "the database connection failed repeatedly", /* unavailable= */ true);
         return;
     }
+    if (q->attempts == 1 || q->pool->shutting_down) {
+        query_dispatch(q, /* front= */ true);
+        return;
+    }
+    gp_pool_t *p = q->pool;
+    size_t step = (size_t)q->attempts - 2 < GP_POOL_BACKOFF_STEPS ? (size_t)q->attempts - 2 : GP_POOL_BACKOFF_STEPS - 1;
+    q->state = Q_BACKOFF;
+    h2o_linklist_insert(&p->backing_off, &q->link);
+    h2o_timeout_link(p->loop, &p->backoff[step], &q->backoff);
+}
+
+static void on_backoff(h2o_timeout_entry_t *e)
+{
+    gp_query_t *q = H2O_STRUCT_FROM_MEMBER(gp_query_t, backoff, e);
+    h2o_linklist_unlink(&q->link);
     query_dispatch(q, /* front= */ true);
 }
 
@@ -446,7 +471,9 @@ static void query_finish(gp_query_t *q, bool conn_bad)
     q->res = NULL;
     ExecStatusType st = res != NULL ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     const char *sqlstate = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-    if (st == PGRES_FATAL_ERROR && q->read_only && (gp_pgerror_retryable(sqlstate) || conn_bad)) {
+    /* The last attempt's error is the client's: not "failed repeatedly". */
+    if (st == PGRES_FATAL_ERROR && q->read_only && (gp_pgerror_retryable(sqlstate) || conn_bad) &&
+        (conn_bad || q->attempts + 1 < GP_POOL_MAX_ATTEMPTS)) {
         PQclear(res);
         query_retry(q);
         return;
@@ -1400,6 +1427,7 @@ static void on_acquire_timeout(h2o_timeout_entry_t *e)
         query_abandon(q, msg);
         return;
     case Q_REJECTED:
+    case Q_BACKOFF:
     case Q_DONE:
         return;
     }
@@ -1612,6 +1640,11 @@ static void on_tick(h2o_timeout_entry_t *e)
         query_fail(q, "the database pool is shutting down", /* unavailable= */ true);
     }
     if (p->shutting_down) {
+        while (!h2o_linklist_is_empty(&p->backing_off)) {
+            gp_query_t *q = H2O_STRUCT_FROM_MEMBER(gp_query_t, link, p->backing_off.next);
+            h2o_linklist_unlink(&q->link);
+            query_fail(q, "the database pool is shutting down", /* unavailable= */ true);
+        }
         while (!h2o_linklist_is_empty(&p->waiting)) {
             gp_query_t *q = H2O_STRUCT_FROM_MEMBER(gp_query_t, link, p->waiting.next);
             query_unwait(q);
@@ -1671,6 +1704,9 @@ gp_pool_t *gp_pool_create(h2o_loop_t *loop, const gp_pool_config_t *cf)
         h2o_linklist_init_anchor(&p->lists[i]);
     h2o_linklist_init_anchor(&p->waiting);
     h2o_linklist_init_anchor(&p->rejected);
+    h2o_linklist_init_anchor(&p->backing_off);
+    for (size_t i = 0; i < GP_POOL_BACKOFF_STEPS; i++)
+        h2o_timeout_init(loop, &p->backoff[i], retry_backoff_ms[i]);
     h2o_timeout_init(loop, &p->zero, 0);
     h2o_timeout_init(loop, &p->retry, GP_POOL_RETRY_MS);
     h2o_timeout_init(loop, &p->connect, GP_POOL_CONNECT_TIMEOUT_MS);
@@ -1710,6 +1746,7 @@ gp_query_t *gp_pool_query_prepared(gp_pool_t *p, uint64_t statement, const char 
     q->cb = cb;
     q->data = data;
     q->wait.cb = on_acquire_timeout;
+    q->backoff.cb = on_backoff;
     stat_add(&p->stats.queries, 1);
     query_dispatch(q, /* front= */ false);
     return q;
@@ -1730,6 +1767,7 @@ gp_query_t *gp_pool_transaction(gp_pool_t *p, const gp_pool_statement_t *stateme
     q->cb = cb;
     q->data = data;
     q->wait.cb = on_acquire_timeout;
+    q->backoff.cb = on_backoff;
     stat_add(&p->stats.queries, 1);
     query_dispatch(q, /* front= */ false);
     return q;
@@ -1745,6 +1783,7 @@ void gp_pool_query_forget(gp_query_t *q)
         query_free(q);
         return;
     case Q_REJECTED:
+    case Q_BACKOFF:
         h2o_linklist_unlink(&q->link);
         query_free(q);
         return;
@@ -1849,8 +1888,8 @@ void gp_pool_destroy(gp_pool_t *p)
     for (int s = 0; s < CONN_NSTATES; s++)
         while (!h2o_linklist_is_empty(&p->lists[s]))
             conn_destroy(H2O_STRUCT_FROM_MEMBER(gp_conn_t, link, p->lists[s].next));
-    h2o_linklist_t *queues[] = {&p->waiting, &p->rejected};
-    for (size_t i = 0; i < 2; i++) {
+    h2o_linklist_t *queues[] = {&p->waiting, &p->rejected, &p->backing_off};
+    for (size_t i = 0; i < 3; i++) {
         while (!h2o_linklist_is_empty(queues[i])) {
             gp_query_t *q = H2O_STRUCT_FROM_MEMBER(gp_query_t, link, queues[i]->next);
             h2o_linklist_unlink(&q->link);
@@ -1866,6 +1905,8 @@ void gp_pool_destroy(gp_pool_t *p)
         h2o_timeout_unlink(&p->housekeeping_entry);
     h2o_timeout_dispose(p->loop, &p->housekeeping);
     h2o_timeout_dispose(p->loop, &p->ping);
+    for (size_t i = 0; i < GP_POOL_BACKOFF_STEPS; i++)
+        h2o_timeout_dispose(p->loop, &p->backoff[i]);
     h2o_timeout_dispose(p->loop, &p->zero);
     h2o_timeout_dispose(p->loop, &p->retry);
     h2o_timeout_dispose(p->loop, &p->connect);

@@ -1048,6 +1048,47 @@ static void test_health_check_finds_an_unanswering_backend(void)
     pool_finish(loop, p);
 }
 
+/* A read that fails with a transient error (40001 here; 57P03 while a server starts)
+ * is sent again: at once, then after a growing wait; one that keeps failing gets the
+ * last error, not a generic one. */
+static void test_transient_errors_retry_reads_with_backoff(void)
+{
+    admin_start();
+    char buf[8];
+    admin_exec("drop sequence if exists gp_flaky; create sequence gp_flaky; "
+               "create or replace function gp_flaky(n int) returns text language plpgsql as $$ begin "
+               "if nextval('gp_flaky') <= n then raise exception 'conflict' using errcode = '40001'; end if; "
+               "return 'ok'; end $$",
+               buf, sizeof buf);
+    h2o_evloop_t *loop = h2o_evloop_create();
+    gp_pool_t *p = pool_with(loop, (gp_pool_config_t){.min_size = 1, .max_size = 1});
+    static slot_t flaky, failing, write;
+    pool_ask(loop, p, "select 'warm'", &flaky);
+    long long t0 = now_ms();
+    pool_ask(loop, p, "select gp_flaky(3)", &flaky); /* fails 3 times: sent at once, then after 50, 100 ms */
+    long long took = now_ms() - t0;
+    CHECK_STR(flaky.cell, "ok");
+    CHECK(flaky.error[0] == '\0');
+    CHECK(took >= 150);
+    gp_pool_stats_t st;
+    gp_pool_stats(p, &st);
+    CHECK_INT(st.retries, 3);
+    admin_exec("select setval('gp_flaky', 1, false)::text", buf, sizeof buf);
+    pool_ask(loop, p, "select gp_flaky(1000)", &failing);
+    CHECK_STR(failing.sqlstate, "40001");
+    CHECK_STR(failing.error, "conflict");
+    gp_pool_stats(p, &st);
+    CHECK_INT(st.retries, 3 + 7); /* 8 attempts */
+    admin_exec("select setval('gp_flaky', 1, false)::text", buf, sizeof buf);
+    answered = 0;
+    gp_pool_query(p, "select gp_flaky(1)", 0, NULL, /* read_only= */ false, on_result, &write);
+    CHECK(run_until(loop, &answered, 1, 5000));
+    CHECK_STR(write.sqlstate, "40001"); /* a write is never sent twice */
+    pool_finish(loop, p);
+    admin_exec("drop function gp_flaky(int); drop sequence gp_flaky", buf, sizeof buf);
+    admin_finish();
+}
+
 TEST_MAIN(test_start_postgres, test_200_concurrent_queries_on_two_connections, test_bad_statement_fails_alone, test_prepared_statements,
           test_transaction_statements_are_prepared,
           test_prepared_names_are_keyed_by_full_sql, test_every_statement_is_its_own_transaction,
@@ -1060,4 +1101,5 @@ TEST_MAIN(test_start_postgres, test_200_concurrent_queries_on_two_connections, t
           test_transaction_on_a_connection_with_queued_reads, test_forgotten_transaction_before_send_applies_nothing,
           test_forgotten_running_transaction_is_cancelled_whole, test_transaction_is_not_resent_after_a_break,
           test_transaction_failing_mid_send_is_not_resent, test_max_lifetime_recycles_between_statements,
-          test_max_idle_closes_down_to_min, test_health_check_finds_an_unanswering_backend)
+          test_max_idle_closes_down_to_min, test_health_check_finds_an_unanswering_backend,
+          test_transient_errors_retry_reads_with_backoff)

@@ -100,9 +100,12 @@ static gp_model_t *read_catalog(PGconn *pg, const gp_config_t *cf)
     gp_arena_t *a = gp_arena_new(1024);
     const char *param = gp_sql_array_literal(a, cf->schemas, cf->nschemas);
     /* The statement's estimated cost passes jit_above_cost on catalogs with many functions,
-     * and compiling it took seconds where running it takes milliseconds. */
-    PQclear(PQexec(pg, "SET jit = off"));
+     * and compiling it took seconds where running it takes milliseconds. SET LOCAL: through
+     * a transaction pooler a session's SET would stay behind on a server connection that
+     * others use next, and the next statement might run on another one. */
+    PQclear(PQexec(pg, "BEGIN; SET LOCAL jit = off"));
     PGresult *res = PQexecParams(pg, gp_catalog_sql, 1, NULL, &param, NULL, NULL, 0);
+    PQclear(PQexec(pg, "COMMIT"));
     gp_arena_free(a);
     gp_model_t *model = NULL;
     if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1 || PQnfields(res) != 1 ||
@@ -198,7 +201,7 @@ static int start_workers(workers_t *ws, const gp_config_t *cf, gp_snapshot_slot_
             .listen_fd = listen_fd,
             .pool = {cf->conn_keywords, cf->conn_values, cf->pool_min,
                      gp_config_pool_max_for_thread(cf, ws->started), cf->pool_acquire_timeout_ms,
-                     POOL_MAX_IN_FLIGHT, cf->statement_timeout_ms},
+                     POOL_MAX_IN_FLIGHT, cf->statement_timeout_ms, cf->prepared_statements},
             .ws = {(uint64_t)cf->ws_init_timeout_ms, (uint64_t)cf->ws_keepalive_ms, (size_t)cf->max_body},
             .live = {cf->live_coalesce_ms, cf->live_poll_ms, (size_t)cf->max_response_bytes,
                      (size_t)cf->max_request_memory},
@@ -290,8 +293,13 @@ static gp_model_t *load_model(const gp_config_t *cf, const sigset_t *signals, bo
         return NULL;
     }
     gp_model_t *model = read_catalog(pg, cf);
+    if (model != NULL && triggered != NULL && !cf->no_triggers && !cf->listen)
+        gp_warn("live", "--prepared-statements off and no --listen-database-url: live queries are polled every %d ms "
+                        "(LISTEN needs a session of its own, which a transaction pooler does not keep; point "
+                        "--listen-database-url straight at PostgreSQL to have changes pushed)",
+                cf->live_poll_ms);
     if (model != NULL && triggered != NULL)
-        *triggered = cf->no_triggers ? NULL : install_triggers(pg, model);
+        *triggered = cf->no_triggers || !cf->listen ? NULL : install_triggers(pg, model);
     PQfinish(pg);
     *failed = model == NULL;
     return model;
@@ -325,7 +333,7 @@ static int serve(const gp_config_t *cf, const sigset_t *signals)
         snap->schema->stringify_numeric = cf->stringify_numeric; /* before any worker can see it */
         snap->triggered = triggered;
         snap->listener = triggered != NULL
-                             ? gp_listen_start(cf->conn_keywords, cf->conn_values, CHANGE_CHANNEL, on_change, &ws)
+                             ? gp_listen_start(cf->listen_keywords, cf->listen_values, CHANGE_CHANNEL, on_change, &ws)
                              : NULL;
         atomic_store_explicit(&slot, snap, memory_order_release); /* the slot's reference */
         wait_for_stop(signals);

@@ -43,6 +43,15 @@
  * NULL; a sync yields one PGRES_PIPELINE_SYNC. The first statements on a new backend
  * are the pool's own `SET jit = off` and `SET statement_timeout`.
  *
+ * With prepared_statements off (PgBouncer in transaction mode, where each Sync segment
+ * may run on another server connection), nothing may rely on the session: every
+ * statement goes unnamed (no Parse of a name that the next segment's server would not
+ * know), no SET is sent, and each request's segment opens with the pool's prologue,
+ * `SELECT set_config('jit', 'off', true), set_config('statement_timeout', …, true)`,
+ * whose result is dropped. set_config(…, true) lasts until the Sync, and PostgreSQL
+ * arms statement_timeout afresh at each statement's first message (the timer stops when
+ * an Execute completes), so the timeout still counts per statement.
+ *
  * A connection's state is the list it is on (connecting, idle, busy, backoff, closed),
  * changed only by conn_set_state(). Queries that find no usable connection wait in the
  * pool's acquire queue. A broken connection reconnects at once, then every second; an
@@ -159,7 +168,7 @@ struct gp_query {
     PGresult *res;            /* what the callback will be told: the first error, else the last
                                * statement's first result */
     int res_stmt;             /* the statement `res` came from */
-    int reading;              /* the statement whose results are being read */
+    int reading;              /* the statement whose results are being read; -1: the prologue's */
 #ifdef GP_POOL_TRACE
     uint64_t t_new, t_sent, t_start;
     bool traced_excl;
@@ -244,6 +253,7 @@ struct gp_pool {
     uint64_t hot_since;      /* h2o_now() since when over 80 % of max_size is in use; 0: not */
     uint64_t hot_warned;     /* when that was last logged */
     gp_resolver_t *resolver; /* host names looked up off the loop before each connect */
+    char *prologue;          /* opens every request's segment when prepared_statements is off */
 };
 
 static void conn_fail(gp_conn_t *c, const char *reason);
@@ -915,6 +925,12 @@ static bool conn_send_one(gp_conn_t *c, gp_query_t *q)
 {
     if (q->nstmts == 1) /* a single statement's name is its slot's, unless it was evicted meanwhile */
         q->names[0].id = q->prepare && query_stmt(q) != NULL ? q->stmt_id : 0;
+    const char *prologue = q->internal ? NULL : c->pool->prologue;
+    q->reading = prologue != NULL ? -1 : 0;
+    if (prologue != NULL && !PQsendQueryParams(c->pg, prologue, 0, NULL, NULL, NULL, NULL, 0)) {
+        conn_fail(c, PQerrorMessage(c->pg)); /* q is still pending; the prologue alone changes nothing */
+        return false;
+    }
     int missing = conn_missing_names(c, q);
     if (missing > 0 && c->nprepared + missing > GP_POOL_PREPARED_SLOTS / 2) {
         if (!conn_send_internal(c, "DEALLOCATE ALL", NULL, NULL))
@@ -1008,6 +1024,18 @@ static void query_take_prepare_result(gp_conn_t *c, gp_query_t *q, PGresult *r)
     }
 }
 
+/* The prologue's row is dropped; its error (then every statement after it is aborted)
+ * is what the caller is told. */
+static void query_take_prologue_result(gp_query_t *q, PGresult *r)
+{
+    if (q->res == NULL && PQresultStatus(r) == PGRES_FATAL_ERROR) {
+        q->res = r;
+        q->res_stmt = 0;
+    } else {
+        PQclear(r);
+    }
+}
+
 /* Keeps what the callback will be told: the first statement's error, else the last
  * statement's result; a statement makes one result. The others (earlier statements'
  * results, PGRES_PIPELINE_ABORTED after an error) are dropped. */
@@ -1061,6 +1089,13 @@ static bool conn_read_results(gp_conn_t *c)
             }
             fifo_pop(c);
             conn_start_head(c);
+            continue;
+        }
+        if (q->reading < 0) { /* the prologue's results, then its NULL */
+            if (r != NULL)
+                query_take_prologue_result(q, r);
+            else
+                q->reading = 0;
             continue;
         }
         if (q->names[q->reading].awaiting_prepare) {
@@ -1147,16 +1182,17 @@ static void on_connected(gp_conn_t *c)
      * planner multiplies the cost of a correlated subquery by the rows it expects to run it
      * for, so a nested GraphQL query on tiny tables passes jit_above_cost and PostgreSQL
      * spends seconds compiling what runs in milliseconds (7 ms vs 1.4 s measured). The
-     * user's own statement_timeout (e.g. from the URL) stays as it is when ours is 0. */
-    if (!conn_send_internal(c, "SET jit = off", NULL, NULL))
+     * user's own statement_timeout (e.g. from the URL) stays as it is when ours is 0.
+     * Without prepared statements the prologue of every request does this instead. */
+    if (p->prologue == NULL && !conn_send_internal(c, "SET jit = off", NULL, NULL))
         return;
-    if (p->cf.statement_timeout_ms > 0) {
+    if (p->prologue == NULL && p->cf.statement_timeout_ms > 0) {
         char set[64];
         snprintf(set, sizeof set, "SET statement_timeout = %d", p->cf.statement_timeout_ms);
         if (!conn_send_internal(c, set, NULL, NULL))
             return;
     }
-    if (p->cf.idle_in_transaction_ms > 0) {
+    if (p->prologue == NULL && p->cf.idle_in_transaction_ms > 0) {
         char set[80];
         snprintf(set, sizeof set, "SET idle_in_transaction_session_timeout = %d", p->cf.idle_in_transaction_ms);
         if (!conn_send_internal(c, set, NULL, NULL))
@@ -1680,6 +1716,20 @@ static void pool_schedule_tick(gp_pool_t *p)
 
 /* ---- public API ------------------------------------------------------------------ */
 
+/* What every request's segment opens with when no session state may be relied on. */
+static bool make_prologue(gp_pool_t *p)
+{
+    char sql[256];
+    int n = snprintf(sql, sizeof sql, "SELECT set_config('jit', 'off', true)");
+    if (p->cf.statement_timeout_ms > 0 && n > 0 && (size_t)n < sizeof sql)
+        n += snprintf(sql + n, sizeof sql - (size_t)n, ", set_config('statement_timeout', '%d', true)",
+                      p->cf.statement_timeout_ms);
+    if (p->cf.idle_in_transaction_ms > 0 && n > 0 && (size_t)n < sizeof sql)
+        n += snprintf(sql + n, sizeof sql - (size_t)n, ", set_config('idle_in_transaction_session_timeout', '%d', true)",
+                      p->cf.idle_in_transaction_ms);
+    return n > 0 && (size_t)n < sizeof sql && (p->prologue = strdup(sql)) != NULL;
+}
+
 gp_pool_t *gp_pool_create(h2o_loop_t *loop, const gp_pool_config_t *cf)
 {
     gp_pool_t *p = calloc(1, sizeof *p);
@@ -1696,7 +1746,12 @@ gp_pool_t *gp_pool_create(h2o_loop_t *loop, const gp_pool_config_t *cf)
     if (p->cf.acquire_timeout_ms < 1)
         p->cf.acquire_timeout_ms = 1;
     p->next_stmt_id = SLOT_DELETED; /* ids start at 2: 0 and 1 mark empty and deleted slots */
+    if (!p->cf.prepared_statements && !make_prologue(p)) {
+        free(p);
+        return NULL;
+    }
     if (!pool_open_cancel_channel(p)) {
+        free(p->prologue);
         free(p);
         return NULL;
     }
@@ -1741,7 +1796,7 @@ gp_query_t *gp_pool_query_prepared(gp_pool_t *p, uint64_t statement, const char 
     uint64_t hash = statement != 0 ? statement : gp_hash64(sql, strlen(sql), GP_POOL_HASH_SEED);
     q->stmt_slot = stmt_lookup(p, hash, sql);
     q->stmt_id = q->stmt_slot != GP_POOL_NO_SLOT ? p->stmts[q->stmt_slot].id : 0;
-    q->prepare = statement != 0;
+    q->prepare = statement != 0 && p->cf.prepared_statements;
     q->read_only = read_only;
     q->cb = cb;
     q->data = data;
@@ -1759,7 +1814,7 @@ gp_query_t *gp_pool_transaction(gp_pool_t *p, const gp_pool_statement_t *stateme
 {
     assert(n >= 1);
     gp_query_t *q = query_new(p, statements, n);
-    for (int k = 0; k < n; k++) { /* a mutation's text follows its document, not its values: worth a name */
+    for (int k = 0; k < n && p->cf.prepared_statements; k++) { /* its text follows its document: worth a name */
         const char *sql = statements[k].sql;
         unsigned slot = stmt_lookup(p, gp_hash64(sql, strlen(sql), GP_POOL_HASH_SEED), sql);
         q->names[k].id = slot != GP_POOL_NO_SLOT ? p->stmts[slot].id : 0;
@@ -1899,6 +1954,7 @@ void gp_pool_destroy(gp_pool_t *p)
     pool_close_cancel_channel(p);
     for (size_t i = 0; i < sizeof p->stmts / sizeof *p->stmts; i++)
         free(p->stmts[i].sql);
+    free(p->prologue);
     if (h2o_timeout_is_linked(&p->tick))
         h2o_timeout_unlink(&p->tick);
     if (h2o_timeout_is_linked(&p->housekeeping_entry))

@@ -25,12 +25,19 @@ typedef struct gp_pool_config {
     int max_size;                     /* connections at most */
     int acquire_timeout_ms;           /* a query not started this long after it came fails (503) */
     int max_in_flight;                /* statements queued on one connection at most */
-    int statement_timeout_ms;         /* SET statement_timeout on every connection; 0: leave it */
-    int idle_in_transaction_ms;       /* SET idle_in_transaction_session_timeout likewise; 0: leave it */
+    int statement_timeout_ms;         /* statement_timeout for every statement; 0: leave it */
+    int idle_in_transaction_ms;       /* idle_in_transaction_session_timeout likewise; 0: leave it */
     int max_lifetime_ms;              /* a connection this old (less up to a tenth, so that they do not
                                        * all go at once) takes no more work and closes once idle; 0: never */
     int max_idle_ms;                  /* an idle connection beyond min_size closes after this; 0: never */
     int health_check_ms;              /* an idle connection unused this long is pinged (SELECT 1); 0: never */
+    /* false (PgBouncer in transaction mode): every statement is sent unnamed and nothing
+     * is set for the session. Each request's segment then opens with the pool's own
+     * SELECT set_config('jit', 'off', true), set_config('statement_timeout', …, true) (and
+     * the idle-in-transaction timeout), since a pooler may run each Sync segment on another
+     * server connection. true: named prepared statements per connection, and SET once per
+     * connection (the fast path). */
+    bool prepared_statements;
 } gp_pool_config_t;
 
 /* The outcome of one query, handed to its callback. At most one of `cell` and
@@ -65,7 +72,8 @@ gp_query_t *gp_pool_query(gp_pool_t *p, const char *sql, int nparams, const char
 
 /* gp_pool_query for a statement that will be sent again and again: each connection
  * prepares it once, so PostgreSQL parses and plans it once per backend instead of per
- * call. `statement` is nonzero, a hash of `sql` the caller already has; the pool keys
+ * call (sent unnamed, as gp_pool_query does, when the pool's prepared_statements is
+ * off). `statement` is nonzero, a hash of `sql` the caller already has; the pool keys
  * its names by the full SQL text, so two texts with the same hash never share one. */
 gp_query_t *gp_pool_query_prepared(gp_pool_t *p, uint64_t statement, const char *sql, int nparams,
                                    const char *const *values, bool read_only, gp_query_cb cb, void *data);
@@ -86,9 +94,10 @@ typedef struct gp_pool_statement {
  * provably never sent. It runs like a write not known to be fast: on a connection with
  * nothing else outstanding, and nothing is pipelined behind it. Each statement is a
  * prepared statement of its connection (named by its full SQL, as gp_pool_query_prepared
- * names them), so PostgreSQL parses it once per backend. Statements and values
- * are copied. Same callback contract as gp_pool_query; forget and watch_client apply
- * (a cancel rolls the whole transaction back). */
+ * names them), so PostgreSQL parses it once per backend; unnamed when the pool's
+ * prepared_statements is off. Statements and values are copied. Same callback contract
+ * as gp_pool_query; forget and watch_client apply (a cancel rolls the whole transaction
+ * back). */
 gp_query_t *gp_pool_transaction(gp_pool_t *p, const gp_pool_statement_t *statements, int n,
                                 gp_query_cb cb, void *data);
 

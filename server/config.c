@@ -39,6 +39,7 @@ typedef struct setting {
 
 static const char *const log_levels[] = {"debug", "info", "warn", "error", NULL};
 static const char *const log_formats[] = {"text", "json", NULL};
+static const char *const on_off[] = {"on", "off", NULL};
 static const char *const sslmodes[] = {"disable", "allow", "prefer", "require", "verify-ca", "verify-full", NULL};
 
 #define OFF(field) offsetof(gp_config_t, field)
@@ -95,6 +96,15 @@ static const setting_t settings[] = {
      NULL, false, "NAME", "application_name of the database connections (pg_stat_activity); overrides the URL's"},
     {"statement-timeout", {"GRAPHPOST_STATEMENT_TIMEOUT"}, S_INT, OFF(statement_timeout_ms), "30000", NULL, 0,
      86400000, NULL, false, "MS", "milliseconds one statement may run before PostgreSQL cancels it (0: no limit)"},
+    {"prepared-statements", {"GRAPHPOST_PREPARED_STATEMENTS"}, S_CHOICE, OFF(prepared_statements_name), "on", NULL,
+     0, 0, on_off, false, "on|off",
+     "on: each connection prepares the statements it runs again and again; off (PgBouncer in transaction mode): "
+     "unnamed statements only, and nothing kept in the session (each request sets its own statement_timeout)"},
+    {"listen-database-url", {"GRAPHPOST_LISTEN_DATABASE_URL"}, S_STRING, OFF(listen_database_url), NULL,
+     "the --database-url connection", 0, 0, NULL, false, "URL",
+     "connection URL for the LISTEN connection of live queries, straight to PostgreSQL when --database-url goes "
+     "through a transaction pooler (the GRAPHPOST_DB_* parts do not apply to it); with --prepared-statements off "
+     "and no such URL, live queries are polled"},
     {"max-response-bytes", {"GRAPHPOST_MAX_RESPONSE_BYTES"}, S_INT, OFF(max_response_bytes), "67108864", NULL, 1024,
      1 << 30, NULL, false, "BYTES", "largest response sent (a batch counts as one); a larger one is a clean error"},
     {"max-request-memory", {"GRAPHPOST_MAX_REQUEST_MEMORY"}, S_INT, OFF(max_request_memory), "67108864", NULL,
@@ -373,6 +383,21 @@ static void build_conn_params(gp_config_t *cf, const raw_t *raw)
     cf->conn_values[n] = NULL;
 }
 
+/* The LISTEN connection's parameters: its own URL as given (with libpq's defaults for
+ * what it leaves out), or else a copy of the pool's. */
+static void build_listen_params(gp_config_t *cf)
+{
+    if (cf->listen_database_url == NULL) {
+        memcpy(cf->listen_keywords, cf->conn_keywords, sizeof cf->listen_keywords);
+        memcpy(cf->listen_values, cf->conn_values, sizeof cf->listen_values);
+        return;
+    }
+    const char *k[] = {"fallback_application_name", "connect_timeout", "dbname", NULL};
+    const char *v[] = {"graphpost", "10", cf->listen_database_url, NULL};
+    memcpy(cf->listen_keywords, k, sizeof k);
+    memcpy(cf->listen_values, v, sizeof v);
+}
+
 static int default_threads(void)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -430,10 +455,16 @@ gp_config_status_t gp_config_parse(gp_config_t *cf, int argc, char *const *argv,
         return GP_CONFIG_ERROR;
     if (cf->database_url != NULL && check_url(cf->database_url, RAW("database-url")->source, err, errlen) != 0)
         return GP_CONFIG_ERROR;
+    if (cf->listen_database_url != NULL &&
+        check_url(cf->listen_database_url, RAW("listen-database-url")->source, err, errlen) != 0)
+        return GP_CONFIG_ERROR;
 #undef RAW
     cf->log_level = gp_log_parse_level(cf->log_level_name);
     cf->log_json = strcmp(cf->log_format_name, "json") == 0;
+    cf->prepared_statements = strcmp(cf->prepared_statements_name, "on") == 0;
+    cf->listen = cf->prepared_statements || cf->listen_database_url != NULL;
     build_conn_params(cf, raw);
+    build_listen_params(cf);
     return GP_CONFIG_OK;
 }
 
@@ -628,7 +659,7 @@ const char *gp_config_describe(gp_config_t *cf)
         gp_strbuf_printf(&sb, "%s%s=", sb.len ? " " : "", s->flag);
         if (s->secret)
             gp_strbuf_lit(&sb, "***");
-        else if (s->offset == OFF(database_url))
+        else if (s->offset == OFF(database_url) || s->offset == OFF(listen_database_url))
             mask_conninfo(&sb, v);
         else
             gp_strbuf_puts(&sb, v);

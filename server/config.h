@@ -41,6 +41,9 @@ typedef struct gp_config {
     int max_rows;               /* rows of any list in a response at most; 0: no cap */
     int max_body;               /* bytes of a request body at most; more gets a 413 */
     int statement_timeout_ms;   /* PostgreSQL's statement_timeout for every pool connection; 0: none */
+    const char *prepared_statements_name; /* on or off */
+    bool prepared_statements;   /* off: unnamed statements only, no session state (PgBouncer transaction mode) */
+    const char *listen_database_url; /* the LISTEN connection's own URL; NULL: database_url's connection */
     int max_response_bytes;     /* bytes of one response (a whole batch) at most; more is an error */
     int max_request_memory;     /* bytes one operation may allocate to be planned; more is an error */
     int send_timeout_ms;        /* a client that accepts none of its response this long is disconnected */
@@ -63,6 +66,12 @@ typedef struct gp_config {
     int nschemas;
     const char *conn_keywords[GP_CONFIG_MAX_CONN_PARAMS + 1]; /* NULL-terminated, for PQconnectdbParams */
     const char *conn_values[GP_CONFIG_MAX_CONN_PARAMS + 1];   /* with expand_dbname = 1 */
+    /* The LISTEN connection's: listen_database_url alone, or the pool's own when unset. */
+    const char *listen_keywords[GP_CONFIG_MAX_CONN_PARAMS + 1];
+    const char *listen_values[GP_CONFIG_MAX_CONN_PARAMS + 1];
+    /* Whether live queries can hear NOTIFY: false when prepared statements are off (a
+     * transaction pooler cannot carry LISTEN) and no listen_database_url is given. */
+    bool listen;
 
     gp_arena_t *arena;          /* owns what parsing allocated */
 } gp_config_t;

@@ -100,9 +100,12 @@ static gp_model_t *read_catalog(PGconn *pg, const gp_config_t *cf)
     gp_arena_t *a = gp_arena_new(1024);
     const char *param = gp_sql_array_literal(a, cf->schemas, cf->nschemas);
     /* The statement's estimated cost passes jit_above_cost on catalogs with many functions,
-     * and compiling it took seconds where running it takes milliseconds. */
-    PQclear(PQexec(pg, "SET jit = off"));
+     * and compiling it took seconds where running it takes milliseconds. SET LOCAL: through
+     * a transaction pooler a session's SET would stay behind on a server connection that
+     * others use next, and the next statement might run on another one. */
+    PQclear(PQexec(pg, "BEGIN; SET LOCAL jit = off"));
     PGresult *res = PQexecParams(pg, gp_catalog_sql, 1, NULL, &param, NULL, NULL, 0);
+    PQclear(PQexec(pg, "COMMIT"));
     gp_arena_free(a);
     gp_model_t *model = NULL;
     if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1 || PQnfields(res) != 1 ||
@@ -207,7 +210,8 @@ static int start_workers(workers_t *ws, const gp_config_t *cf, int listen_fd)
                      .idle_in_transaction_ms = cf->idle_in_transaction_timeout_ms,
                      .max_lifetime_ms = cf->pool_max_lifetime_ms,
                      .max_idle_ms = cf->pool_max_idle_ms,
-                     .health_check_ms = cf->pool_health_check_ms},
+                     .health_check_ms = cf->pool_health_check_ms,
+                     .prepared_statements = cf->prepared_statements},
             .ws = {(uint64_t)cf->ws_init_timeout_ms, (uint64_t)cf->ws_keepalive_ms, (size_t)cf->max_body},
             .live = {cf->live_coalesce_ms, cf->live_poll_ms, (size_t)cf->max_response_bytes,
                      (size_t)cf->max_request_memory},
@@ -319,8 +323,13 @@ static gp_model_t *load_model(const gp_config_t *cf, const sigset_t *signals, bo
         return NULL;
     }
     gp_model_t *model = read_catalog(pg, cf);
+    if (model != NULL && triggered != NULL && !cf->no_triggers && !cf->listen)
+        gp_warn("live", "--prepared-statements off and no --listen-database-url: live queries are polled every %d ms "
+                        "(LISTEN needs a session of its own, which a transaction pooler does not keep; point "
+                        "--listen-database-url straight at PostgreSQL to have changes pushed)",
+                cf->live_poll_ms);
     if (model != NULL && triggered != NULL)
-        *triggered = cf->no_triggers ? NULL : install_triggers(pg, model);
+        *triggered = cf->no_triggers || !cf->listen ? NULL : install_triggers(pg, model);
     if (model != NULL && triggered != NULL && *triggered != NULL) {
         char err[512] = "";
         if (!gp_triggers_install_ddl(pg, CHANGE_CHANNEL, err, sizeof err))
@@ -360,7 +369,7 @@ static gp_snapshot_t *publish(const gp_config_t *cf, workers_t *ws, gp_model_t *
     snap->triggered = triggered;
     snap->listener = &listener;
     if (triggered != NULL && listener.listen == NULL)
-        listener.listen = gp_listen_start(cf->conn_keywords, cf->conn_values, CHANGE_CHANNEL, on_change, ws);
+        listener.listen = gp_listen_start(cf->listen_keywords, cf->listen_values, CHANGE_CHANNEL, on_change, ws);
     for (int i = 0; i < ws->started; i++)
         gp_worker_publish(ws->all[i], snap);
     return snap;

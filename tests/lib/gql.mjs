@@ -87,7 +87,7 @@ export function sqlRow(db, select) {
 
 // Statements a pool may send on its own (session setup, health checks) are not
 // part of answering the request; everything else is.
-export const HOUSEKEEPING = /^\s*(set|reset|show|begin|commit|rollback|discard|listen|unlisten|deallocate|select\s+(1|\$1)\s*;?\s*$)/i;
+export const HOUSEKEEPING = /^\s*(set|reset|show|begin|commit|rollback|discard|listen|unlisten|deallocate|select\s+(1|\$1)\s*;?\s*$|select set_config\('jit', 'off', true\))/i;
 
 // The statements database `db` ran since byte `offset` of the cluster's statement log
 // (PG_LOG, log_statement=all), without the housekeeping ones.
@@ -149,9 +149,19 @@ export function cleanEnv() {
 // Starts the binary on a free port (unless args already name one) and returns
 // { url, port, child, output(), stop() }; `bin` another binary than GP_BIN. waitHealthy: resolve only once /health
 // answers 200; otherwise once the port accepts connections.
+//
+// GP_TEST_PREPARED_STATEMENTS=off (scripts/test's second pass over some files) starts every
+// server with --prepared-statements off unless the test chose itself, its LISTEN connection
+// on the same database URL (as behind PgBouncer with --listen-database-url).
 export async function startServer({ args = [], env: extraEnv = {}, waitHealthy = true, timeoutMs = 60000, bin } = {}) {
   const port = await freePort();
   const all = ['--host', '127.0.0.1', '--port', String(port), ...args];
+  if (process.env.GP_TEST_PREPARED_STATEMENTS && !args.includes('--prepared-statements') &&
+      !('GRAPHPOST_PREPARED_STATEMENTS' in extraEnv)) {
+    extraEnv = { GRAPHPOST_PREPARED_STATEMENTS: process.env.GP_TEST_PREPARED_STATEMENTS, ...extraEnv };
+    if (extraEnv.GRAPHPOST_DATABASE_URL && !('GRAPHPOST_LISTEN_DATABASE_URL' in extraEnv))
+      extraEnv.GRAPHPOST_LISTEN_DATABASE_URL = extraEnv.GRAPHPOST_DATABASE_URL;
+  }
   const child = spawn(bin || need('GP_BIN'), all, { env: { ...cleanEnv(), ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d) => (out += d));

@@ -74,13 +74,23 @@ static const char *keywords[] = {"dbname", "application_name", NULL};
 static const char *values[] = {NULL, APP_NAME, NULL};
 
 static int statement_timeout_ms; /* for the pools pool_new makes */
+/* For the pools pool_new makes: prepared_statements off. GP_POOL_TEST_UNNAMED=1 (a ctest
+ * of its own) runs every test so; those that count prepared statements then want none. */
+static bool unnamed_only;
+
+static bool all_unnamed(void)
+{
+    const char *e = getenv("GP_POOL_TEST_UNNAMED");
+    return e != NULL && strcmp(e, "1") == 0;
+}
 
 static gp_pool_t *pool_new(h2o_evloop_t *loop, const char *url, int min, int max, int in_flight, int acquire_ms)
 {
     values[0] = url;
     gp_pool_config_t cf = {.conn_keywords = keywords, .conn_values = values, .min_size = min, .max_size = max,
                            .acquire_timeout_ms = acquire_ms, .max_in_flight = in_flight,
-                           .statement_timeout_ms = statement_timeout_ms};
+                           .statement_timeout_ms = statement_timeout_ms,
+                           .prepared_statements = !unnamed_only && !all_unnamed()};
     return gp_pool_create(loop, &cf);
 }
 
@@ -222,7 +232,7 @@ static void test_prepared_statements(void)
     gp_pool_query(p, "select count(*)::text from pg_prepared_statements where name like 'gp\\_%'", 0, NULL, true,
                   on_result, &count);
     CHECK(run_until(loop, &answered, 44, 10000));
-    CHECK_STR(count.cell, "1");
+    CHECK_STR(count.cell, all_unnamed() ? "0" : "1");
     pool_finish(loop, p);
 }
 
@@ -758,7 +768,7 @@ static void test_transaction_statements_are_prepared(void)
         gp_pool_transaction(p, st, 2, on_result, &ok[i]);
         CHECK(run_until(loop, &answered, 2 + i, 5000));
         CHECK_STR(ok[i].error, "");
-        CHECK_STR(ok[i].cell, "1"); /* prepared by the first, reused by the others */
+        CHECK_STR(ok[i].cell, all_unnamed() ? "0" : "1"); /* prepared by the first, reused by the others */
     }
     pool_finish(loop, p);
 }
@@ -960,6 +970,7 @@ static gp_pool_t *pool_with(h2o_evloop_t *loop, gp_pool_config_t cf)
         cf.acquire_timeout_ms = 5000;
     if (cf.max_in_flight == 0)
         cf.max_in_flight = 32;
+    cf.prepared_statements = !all_unnamed();
     return gp_pool_create(loop, &cf);
 }
 
@@ -1089,6 +1100,50 @@ static void test_transient_errors_retry_reads_with_backoff(void)
     admin_finish();
 }
 
+/* With prepared statements off (PgBouncer in transaction mode) nothing is prepared, and
+ * each request's own prologue sets jit and the statement timeout until its Sync: the
+ * timeout still ends a runaway statement, and a transaction's statements keep their
+ * indexes (the prologue's result is not one of them). */
+static void test_unnamed_only_prepares_nothing(void)
+{
+    unnamed_only = true;
+    statement_timeout_ms = 200;
+    h2o_evloop_t *loop = h2o_evloop_create();
+    gp_pool_t *p = pool_new(loop, pg_url, 1, 1, 100, 5000);
+    statement_timeout_ms = 0;
+    unnamed_only = false;
+    static slot_t s[20], slow, settings, tx, failed, prepared;
+    answered = 0;
+    for (int i = 0; i < 20; i++)
+        prepared_int(p, 0x1234, JSON_X, i, &s[i]);
+    long long start = now_ms();
+    gp_pool_query(p, "select 'slow' from pg_sleep(5)", 0, NULL, true, on_result, &slow);
+    gp_pool_query(p, "select current_setting('jit') || ' ' || current_setting('statement_timeout')", 0, NULL, true,
+                  on_result, &settings);
+    gp_pool_statement_t set[] = {ST0("select set_config('graphpost.x', 'v', true)"),
+                                 ST0("select current_setting('graphpost.x') || ' ' || current_setting('statement_timeout')")};
+    gp_pool_transaction(p, set, 2, on_result, &tx);
+    gp_pool_statement_t bad[] = {ST0("select 'a'::text"), ST0("select (1/0)::text")};
+    gp_pool_transaction(p, bad, 2, on_result, &failed);
+    CHECK(run_until(loop, &answered, 24, 10000));
+    for (int i = 0; i < 20; i++) {
+        char want[32];
+        snprintf(want, sizeof want, "{\"x\" : %d}", i);
+        CHECK_STR(s[i].cell, want);
+    }
+    CHECK_STR(slow.sqlstate, "57014");
+    CHECK(now_ms() - start < 2000);
+    CHECK_STR(settings.cell, "off 200ms");
+    CHECK_STR(tx.cell, "v 200ms");
+    CHECK_INT(tx.statement, -1);
+    CHECK_STR(failed.sqlstate, "22012");
+    CHECK_INT(failed.statement, 1);
+    gp_pool_query(p, "select count(*)::text from pg_prepared_statements", 0, NULL, true, on_result, &prepared);
+    CHECK(run_until(loop, &answered, 25, 5000));
+    CHECK_STR(prepared.cell, "0");
+    pool_finish(loop, p);
+}
+
 TEST_MAIN(test_start_postgres, test_200_concurrent_queries_on_two_connections, test_bad_statement_fails_alone, test_prepared_statements,
           test_transaction_statements_are_prepared,
           test_prepared_names_are_keyed_by_full_sql, test_every_statement_is_its_own_transaction,
@@ -1102,4 +1157,4 @@ TEST_MAIN(test_start_postgres, test_200_concurrent_queries_on_two_connections, t
           test_forgotten_running_transaction_is_cancelled_whole, test_transaction_is_not_resent_after_a_break,
           test_transaction_failing_mid_send_is_not_resent, test_max_lifetime_recycles_between_statements,
           test_max_idle_closes_down_to_min, test_health_check_finds_an_unanswering_backend,
-          test_transient_errors_retry_reads_with_backoff)
+          test_transient_errors_retry_reads_with_backoff, test_unnamed_only_prepares_nothing)

@@ -470,8 +470,57 @@ static void test_websocket_settings(void)
                  "--ws-keepalive: expected an integer from 100 to 3600000, got \"10\"");
 }
 
+/* --prepared-statements on|off, and the LISTEN connection: its own URL (secrets masked),
+ * else the pool's parameters; with statements off and no URL of its own, no LISTEN. */
+static void test_prepared_statements_and_listen_url(void)
+{
+    gp_config_t cf;
+    char *const argv[] = {"graphpost"};
+    CHECK_INT(parse(&cf, 1, argv, ENV("DATABASE_URL=postgres://app@bouncer:6432/blog")), GP_CONFIG_OK);
+    CHECK(cf.prepared_statements);
+    CHECK(cf.listen);
+    CHECK(cf.listen_database_url == NULL);
+    for (int i = 0; cf.conn_keywords[i] != NULL || cf.listen_keywords[i] != NULL; i++) {
+        CHECK_STR(cf.listen_keywords[i], cf.conn_keywords[i]);
+        CHECK_STR(cf.listen_values[i], cf.conn_values[i]);
+    }
+    gp_config_free(&cf);
+
+    CHECK_INT(parse(&cf, NARGS("--prepared-statements", "off"), ARGS("--prepared-statements", "off"),
+                    ENV("DATABASE_URL=postgres://app@bouncer:6432/blog")),
+              GP_CONFIG_OK);
+    CHECK(!cf.prepared_statements);
+    CHECK(!cf.listen);
+    gp_config_free(&cf);
+
+    CHECK_INT(parse(&cf, 1, argv,
+                    ENV("DATABASE_URL=postgres://app@bouncer:6432/blog", "GRAPHPOST_PREPARED_STATEMENTS=off",
+                        "GRAPHPOST_LISTEN_DATABASE_URL=postgres://app:s3cret@db:5432/blog", "GRAPHPOST_DB_PORT=7")),
+              GP_CONFIG_OK);
+    CHECK(!cf.prepared_statements);
+    CHECK(cf.listen);
+    const char *dbname = NULL, *port = NULL;
+    for (int i = 0; cf.listen_keywords[i] != NULL; i++) {
+        if (strcmp(cf.listen_keywords[i], "dbname") == 0)
+            dbname = cf.listen_values[i];
+        if (strcmp(cf.listen_keywords[i], "port") == 0)
+            port = cf.listen_values[i];
+    }
+    CHECK_STR(dbname, "postgres://app:s3cret@db:5432/blog");
+    CHECK(port == NULL); /* the DB_* parts are the pool's */
+    const char *d = gp_config_describe(&cf);
+    CHECK(strstr(d, "s3cret") == NULL);
+    CHECK(strstr(d, "listen-database-url=postgres://app:***@db:5432/blog") != NULL);
+    CHECK(strstr(d, "prepared-statements=off") != NULL);
+    gp_config_free(&cf);
+
+    expect_error(1, ARGS(NULL), ENV("GRAPHPOST_PREPARED_STATEMENTS=no"),
+                 "GRAPHPOST_PREPARED_STATEMENTS: expected one of on, off, got \"no\"");
+}
+
 TEST_MAIN(test_defaults, test_flags_beat_env, test_env_beats_default, test_graphpost_url_beats_database_url,
           test_db_parts_override_url, test_schema_beats_db_schema, test_bad_values, test_flag_value_forms,
           test_bad_env_overridden_by_flag_is_harmless, test_pool_split, test_help, test_max_body,
           test_describe_masks_secrets, test_flag_url_beats_env_parts, test_describe_masks_every_secret,
-          test_tls_parts_override_url, test_request_limits, test_websocket_settings)
+          test_tls_parts_override_url, test_request_limits, test_websocket_settings,
+          test_prepared_statements_and_listen_url)

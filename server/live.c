@@ -95,7 +95,7 @@ struct cohort {
 
 struct gp_live {
     h2o_loop_t *loop;
-    gp_pool_t *pool;
+    const gp_pools_t *pools;    /* refreshes run on the writer's */
     gp_live_config_t cf;
     gp_live_hub_t *hub;
     int id;                     /* its index in the hub */
@@ -459,7 +459,7 @@ static void refresh(cohort_t *c)
         values[c->nparams + 1] = gp_sql_array_literal(a, column, c->nbatch);
     }
     c->started = h2o_now(c->live->loop);
-    c->query = gp_pool_query_prepared(c->live->pool, c->statement, c->sql, c->nparams + 1 + c->stream, values,
+    c->query = gp_pool_query_prepared(c->live->pools->writer, c->statement, c->sql, c->nparams + 1 + c->stream, values,
                                       /* read_only= */ true, on_refresh, c);
     gp_arena_free(a);
 }
@@ -812,13 +812,13 @@ int gp_live_count(const gp_live_t *live, int *cohorts)
     return __atomic_load_n(&live->nsubs, __ATOMIC_RELAXED);
 }
 
-gp_live_t *gp_live_new(h2o_context_t *ctx, gp_pool_t *pool, const gp_live_config_t *cf, gp_live_hub_t *hub, int id)
+gp_live_t *gp_live_new(h2o_context_t *ctx, const gp_pools_t *pools, const gp_live_config_t *cf, gp_live_hub_t *hub, int id)
 {
     gp_live_t *live = calloc(1, sizeof *live);
     if (live == NULL)
         abort();
     live->loop = ctx->loop;
-    live->pool = pool;
+    live->pools = pools;
     live->cf = *cf;
     live->hub = hub;
     live->id = id;

@@ -25,7 +25,7 @@
  * in a loop turn are refreshed behind a fence: first the writer's
  * pg_current_wal_insert_lsn() (taken after every NOTIFY and JOIN they are due for was
  * heard, so it is past the commit of every change they must see), then the replica's
- * pg_last_wal_replay_lsn() asked until it is there (every few ms, for at most
+ * pg_last_wal_replay_lsn() asked until it is there (after 5 ms, then 10, 20, 40, for at most
  * FENCE_WAIT_MS; then the writer refreshes them). A refresh sent after that check takes
  * its snapshot after it, so it sees those commits: replay only moves forward. The check
  * is its own statement, never a condition inside the refresh: a statement's snapshot is
@@ -53,7 +53,11 @@
 
 #define PLAN_ARENA_CHUNK 8192
 #define FENCE_WAIT_MS 1000      /* a replica this far behind: the writer refreshes instead */
-#define FENCE_RETRY_MS 5        /* between two looks at its replay position */
+/* Between two looks at its replay position: 5 ms, doubling to 40. Most of a replica's
+ * lag is WAL not yet flushed (wal_writer_delay, 200 ms, with asynchronous commit): a
+ * fixed 5 ms asked some forty times for it. */
+#define FENCE_RETRY_FIRST_MS 5
+#define FENCE_RETRY_STEPS 4
 #define ERROR_BODY_MAX (1 << 20)
 #define DATA_WRAP_LEN 9 /* {"data":…} */
 
@@ -123,7 +127,8 @@ struct gp_live {
     char fence_lsn[32];         /* the writer's WAL position it waits for */
     uint64_t fence_started;     /* the loop's clock when it began */
     gp_query_t *fence_query;    /* the LSN or replay check in flight */
-    h2o_timeout_t fence_retry;
+    int fence_looks;            /* replay checks it made */
+    h2o_timeout_t fence_retry[FENCE_RETRY_STEPS]; /* FENCE_RETRY_FIRST_MS doubled i times */
     h2o_timeout_entry_t fence_retry_entry;
     gp_live_config_t cf;
     gp_live_hub_t *hub;
@@ -664,7 +669,8 @@ static void on_fence_check(void *data, const gp_query_result_t *r)
                 FENCE_WAIT_MS, live->fence_lsn);
         fence_end(live, live->pools->writer);
     } else {
-        h2o_timeout_link(live->loop, &live->fence_retry, &live->fence_retry_entry);
+        int step = live->fence_looks < FENCE_RETRY_STEPS ? live->fence_looks : FENCE_RETRY_STEPS;
+        h2o_timeout_link(live->loop, &live->fence_retry[step - 1], &live->fence_retry_entry);
     }
 }
 
@@ -676,6 +682,7 @@ static void fence_check(gp_live_t *live)
         return;
     }
     const char *lsn = live->fence_lsn;
+    live->fence_looks++;
     live->fence_query = gp_pool_query(live->fence_reader,
                                       "SELECT coalesce(pg_last_wal_replay_lsn() >= $1::pg_lsn, true)::text", 1, &lsn,
                                       /* read_only= */ true, on_fence_check, live);
@@ -724,6 +731,7 @@ static void run_due(gp_live_t *live)
     live->fencing = true;
     live->fence_reader = reader;
     live->fence_started = h2o_now(live->loop);
+    live->fence_looks = 0;
     live->fence_query = gp_pool_query(writer, "SELECT pg_current_wal_insert_lsn()::text", 0, NULL,
                                       /* read_only= */ true, on_fence_lsn, live);
 }
@@ -964,7 +972,8 @@ gp_live_t *gp_live_new(h2o_context_t *ctx, const gp_pools_t *pools, const gp_liv
     live->id = id;
     h2o_timeout_init(live->loop, &live->coalesce, (uint64_t)cf->coalesce_ms);
     h2o_timeout_init(live->loop, &live->poll, (uint64_t)cf->poll_ms);
-    h2o_timeout_init(live->loop, &live->fence_retry, FENCE_RETRY_MS);
+    for (int i = 0; i < FENCE_RETRY_STEPS; i++)
+        h2o_timeout_init(live->loop, &live->fence_retry[i], (uint64_t)FENCE_RETRY_FIRST_MS << i);
     live->fence_retry_entry.cb = on_fence_retry;
     live->coalesce_entry.cb = on_coalesce;
     live->poll_entry.cb = on_poll;
@@ -997,7 +1006,8 @@ void gp_live_free(gp_live_t *live)
         gp_pool_query_forget(live->fence_query);
     if (h2o_timeout_is_linked(&live->fence_retry_entry))
         h2o_timeout_unlink(&live->fence_retry_entry);
-    h2o_timeout_dispose(live->loop, &live->fence_retry);
+    for (int i = 0; i < FENCE_RETRY_STEPS; i++)
+        h2o_timeout_dispose(live->loop, &live->fence_retry[i]);
     h2o_multithread_unregister_receiver(live->receiver.queue, &live->receiver);
     if (h2o_timeout_is_linked(&live->coalesce_entry))
         h2o_timeout_unlink(&live->coalesce_entry);

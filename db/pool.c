@@ -239,6 +239,7 @@ struct gp_pool {
     h2o_timeout_entry_t tick; /* zero timeout: reject, retire, free closed conns, shutdown steps */
     h2o_timeout_entry_t housekeeping_entry;
     unsigned next_id;
+    int nqueries;             /* made and not yet freed: the load gp_pools_read compares */
     bool ever_connected;
     bool shutting_down;
     void (*done)(void *data);
@@ -261,6 +262,7 @@ static void conn_connect(gp_conn_t *c);
 static void query_dispatch(gp_query_t *q, bool front);
 static void pool_schedule_tick(gp_pool_t *p);
 static void pool_drain_waiting(gp_pool_t *p);
+static void pool_reject_waiting(gp_pool_t *p);
 
 static void stat_add(unsigned long long *counter, unsigned long long n)
 {
@@ -367,6 +369,7 @@ static gp_query_t *query_new(gp_pool_t *p, const gp_pool_statement_t *stmts, int
     q->t_new = now_us();
 #endif
     q->pool = p;
+    p->nqueries++;
     q->client_fd = -1;
     q->stmt_slot = GP_POOL_NO_SLOT;
     q->nstmts = n;
@@ -397,6 +400,7 @@ static gp_query_t *query_new(gp_pool_t *p, const gp_pool_statement_t *stmts, int
 
 static void query_free(gp_query_t *q)
 {
+    q->pool->nqueries--;
     if (h2o_timeout_is_linked(&q->wait))
         h2o_timeout_unlink(&q->wait);
     if (h2o_timeout_is_linked(&q->backoff))
@@ -778,6 +782,7 @@ static void conn_fail(gp_conn_t *c, const char *reason)
     conn_teardown(c, CONN_BACKOFF);
     c->failures++;
     h2o_timeout_link(p->loop, c->failures == 1 ? &p->zero : &p->retry, &c->timer);
+    pool_reject_waiting(p);
 }
 
 /* Closes for good; the struct is freed by the next pool tick. */
@@ -1397,13 +1402,37 @@ static void query_wait(gp_query_t *q, bool front)
     publish(p);
 }
 
+/* Failed by the next tick (never inside the caller's own call): the pool is shutting
+ * down, or it is a fail_fast pool with no connection up. */
+static void query_reject(gp_query_t *q)
+{
+    q->state = Q_REJECTED;
+    h2o_linklist_insert(&q->pool->rejected, &q->link);
+    pool_schedule_tick(q->pool);
+}
+
+static bool pool_is_up(const gp_pool_t *p)
+{
+    return p->counts[CONN_IDLE] + p->counts[CONN_BUSY] > 0;
+}
+
+/* A fail_fast pool whose last connection went down: what waits for one goes elsewhere. */
+static void pool_reject_waiting(gp_pool_t *p)
+{
+    if (!p->cf.fail_fast || pool_is_up(p))
+        return;
+    while (!h2o_linklist_is_empty(&p->waiting)) {
+        gp_query_t *q = H2O_STRUCT_FROM_MEMBER(gp_query_t, link, p->waiting.next);
+        query_unwait(q);
+        query_reject(q);
+    }
+}
+
 static void query_dispatch(gp_query_t *q, bool front)
 {
     gp_pool_t *p = q->pool;
-    if (p->shutting_down) {
-        q->state = Q_REJECTED;
-        h2o_linklist_insert(&p->rejected, &q->link);
-        pool_schedule_tick(p);
+    if (p->shutting_down || (p->cf.fail_fast && !pool_is_up(p))) {
+        query_reject(q);
         return;
     }
     if (!h2o_timeout_is_linked(&q->wait))
@@ -1673,7 +1702,8 @@ static void on_tick(h2o_timeout_entry_t *e)
     while (!h2o_linklist_is_empty(&p->rejected)) {
         gp_query_t *q = H2O_STRUCT_FROM_MEMBER(gp_query_t, link, p->rejected.next);
         h2o_linklist_unlink(&q->link);
-        query_fail(q, "the database pool is shutting down", /* unavailable= */ true);
+        query_fail(q, p->shutting_down ? "the database pool is shutting down" : "no connection to the database is up",
+                   /* unavailable= */ true);
     }
     if (p->shutting_down) {
         while (!h2o_linklist_is_empty(&p->backing_off)) {
@@ -1886,6 +1916,25 @@ void gp_pool_cancel_running(gp_pool_t *p)
         if (!c->cancelling && c->fifo_len > 0)
             conn_cancel(c, "the server is stopping");
     }
+}
+
+int gp_pool_load(const gp_pool_t *p)
+{
+    return pool_is_up(p) && !p->shutting_down ? p->nqueries : -1;
+}
+
+gp_pool_t *gp_pools_read(const gp_pools_t *ps)
+{
+    gp_pool_t *best = NULL;
+    int least = INT_MAX;
+    for (int i = 0; i < ps->nreaders; i++) {
+        int load = gp_pool_load(ps->readers[i]);
+        if (load >= 0 && load < least) {
+            least = load;
+            best = ps->readers[i];
+        }
+    }
+    return best != NULL ? best : ps->writer;
 }
 
 void gp_pool_shutdown(gp_pool_t *p, void (*done)(void *data), void *data)

@@ -38,6 +38,9 @@ typedef struct gp_pool_config {
      * server connection. true: named prepared statements per connection, and SET once per
      * connection (the fast path). */
     bool prepared_statements;
+    bool fail_fast;                   /* a read replica's: with no connection up, a query fails at once as
+                                       * `unavailable` (the caller has another pool to go to) instead of
+                                       * waiting out acquire_timeout_ms; the pool keeps reconnecting */
 } gp_pool_config_t;
 
 /* The outcome of one query, handed to its callback. At most one of `cell` and
@@ -133,6 +136,22 @@ void gp_pool_stats(const gp_pool_t *p, gp_pool_stats_t *out);
 /* True once at least one connection has been established since the pool started
  * and one is open now: /health answers 200. */
 bool gp_pool_is_healthy(const gp_pool_t *p);
+
+/* On the pool's loop: its queries in flight or waiting (the pool's own among them), or
+ * -1 when it has no connection up or shuts down. */
+int gp_pool_load(const gp_pool_t *p);
+
+/* One worker's pools: the writer (--database-url) and its read replicas' (fail_fast). */
+typedef struct gp_pools {
+    gp_pool_t *writer;
+    gp_pool_t **readers;
+    int nreaders;
+} gp_pools_t;
+
+/* On the pools' loop: the pool a read goes to — the reader with a connection up and the
+ * least load (the first of equals), else the writer. With no readers: the writer, at
+ * the cost of one comparison. */
+gp_pool_t *gp_pools_read(const gp_pools_t *ps);
 
 /* Stops accepting queries, fails waiting ones as unavailable, lets in-flight ones
  * finish, closes every connection, then calls done(data) once. */

@@ -21,7 +21,9 @@
 #define THREADS_MAX 256
 #define POOL_MAX_PER_THREAD_DEFAULT 8 /* a slow statement takes a connection of its own */
 
-typedef enum { S_STRING, S_INT, S_BOOL, S_CHOICE } setting_kind_t;
+/* S_LIST: a flag that may be repeated (each adds an item; the flags replace the
+ * variable) or a variable holding a comma-separated list; a gp_config_list_t. */
+typedef enum { S_STRING, S_INT, S_BOOL, S_CHOICE, S_LIST } setting_kind_t;
 
 typedef struct setting {
     const char *flag;           /* without the leading "--" */
@@ -48,6 +50,12 @@ static const setting_t settings[] = {
     {"database-url", {"GRAPHPOST_DATABASE_URL", "DATABASE_URL"}, S_STRING, OFF(database_url), NULL,
      "libpq defaults (PGHOST, PGUSER, ...)", 0, 0, NULL, false, "URL",
      "PostgreSQL connection URL (postgres://user:pass@host:port/db?sslmode=...) or key=value string"},
+    {"read-replica-url", {"GRAPHPOST_READ_REPLICA_URLS"}, S_LIST, OFF(read_replica_urls), NULL, "none", 0, 0, NULL,
+     false, "URL",
+     "a read replica (a streaming standby of the database): queries and live-query refreshes go to the least busy "
+     "replica that is up, mutations to --database-url; repeat the flag for more; the variable is a comma-separated "
+     "list, where a comma inside a URL is written %2C; GRAPHPOST_DB_* (but host and port) fill in what a replica's URL "
+     "leaves out"},
     {"db-host", {"GRAPHPOST_DB_HOST"}, S_STRING, OFF(db_host), NULL, "from the URL", 0, 0, NULL, false, "HOST",
      "database host name, IP address or socket directory; overrides the URL's"},
     {"db-port", {"GRAPHPOST_DB_PORT"}, S_STRING, OFF(db_port), NULL, "from the URL", 0, 0, NULL, false, "PORT",
@@ -153,7 +161,9 @@ static const setting_t settings[] = {
 #define NSETTINGS (sizeof settings / sizeof *settings)
 
 typedef struct raw {
-    const char *value;  /* NULL: not given */
+    const char *value;  /* NULL: not given; an S_LIST's flags: the last */
+    const char **items; /* an S_LIST's flags, in the config's arena */
+    int nitems;
     char source[64];    /* "--port" or "GRAPHPOST_PORT", for error messages */
     bool from_flag;
 } raw_t;
@@ -184,8 +194,22 @@ static const setting_t *find_flag(const char *name, size_t len)
     return NULL;
 }
 
+/* One more item of an S_LIST; GP_CONFIG_MAX_REPLICAS at most (the only list). */
+static int list_add(gp_config_t *cf, raw_t *r, const char *item, const setting_t *s, char *err, size_t errlen)
+{
+    if (r->items == NULL)
+        r->items = gp_arena_alloc(cf->arena, sizeof *r->items * GP_CONFIG_MAX_REPLICAS);
+    if (r->nitems == GP_CONFIG_MAX_REPLICAS) {
+        fail(err, errlen, "%s: at most %d %ss", r->source, GP_CONFIG_MAX_REPLICAS, s->flag);
+        return -1;
+    }
+    r->items[r->nitems++] = item;
+    return 0;
+}
+
 /* Pass one: the environment, then the flags on top. */
-static int collect(raw_t *raw, int argc, char *const *argv, char *const *env, char *err, size_t errlen)
+static int collect(gp_config_t *cf, raw_t *raw, int argc, char *const *argv, char *const *env, char *err,
+                   size_t errlen)
 {
     for (size_t i = 0; i < NSETTINGS; i++)
         for (int e = 0; e < 2 && settings[i].env[e] != NULL && raw[i].value == NULL; e++)
@@ -227,7 +251,37 @@ static int collect(raw_t *raw, int argc, char *const *argv, char *const *env, ch
             fail(err, errlen, "--%s: needs a value", s->flag);
             return -1;
         }
+        if (s->kind == S_LIST && list_add(cf, r, r->value, s, err, errlen) != 0)
+            return -1;
     }
+    return 0;
+}
+
+/* The flags' items, or the variable split at commas (blank items refused). */
+static int convert_list(gp_config_t *cf, const setting_t *s, raw_t *r, gp_config_list_t *list, char *err,
+                        size_t errlen)
+{
+    if (!r->from_flag) {
+        for (const char *p = r->value;;) {
+            size_t len = strcspn(p, ",");
+            const char *b = p, *e = p + len;
+            while (b < e && (*b == ' ' || *b == '\t'))
+                b++;
+            while (e > b && (e[-1] == ' ' || e[-1] == '\t'))
+                e--;
+            if (b == e) {
+                fail(err, errlen, "%s: empty item in \"%s\"", r->source, r->value);
+                return -1;
+            }
+            if (list_add(cf, r, gp_arena_strndup(cf->arena, b, (size_t)(e - b)), s, err, errlen) != 0)
+                return -1;
+            if (p[len] == '\0')
+                break;
+            p += len + 1;
+        }
+    }
+    list->items = r->items;
+    list->n = r->nitems;
     return 0;
 }
 
@@ -258,6 +312,8 @@ static int convert(gp_config_t *cf, const setting_t *s, const raw_t *r, char *er
         *(int *)field = (int)v;
         return 0;
     }
+    case S_LIST:
+        return convert_list(cf, s, (raw_t *)r, (gp_config_list_t *)field, err, errlen);
     case S_CHOICE:
         for (const char *const *c = s->choices; *c != NULL; c++)
             if (strcmp(*c, r->value) == 0) {
@@ -316,13 +372,18 @@ static int check_url(const char *url, const char *source, char *err, size_t errl
     return -1;
 }
 
-static void conn_param(gp_config_t *cf, int *n, const char *keyword, const char *value)
+static void conn_add(const char **keywords, const char **values, int *n, const char *keyword, const char *value)
 {
     if (value == NULL || *n >= GP_CONFIG_MAX_CONN_PARAMS)
         return;
-    cf->conn_keywords[*n] = keyword;
-    cf->conn_values[*n] = value;
+    keywords[*n] = keyword;
+    values[*n] = value;
     (*n)++;
+}
+
+static void conn_param(gp_config_t *cf, int *n, const char *keyword, const char *value)
+{
+    conn_add(cf->conn_keywords, cf->conn_values, n, keyword, value);
 }
 
 /* The DB_* parts, in the order they are applied after the URL. */
@@ -398,6 +459,62 @@ static void build_listen_params(gp_config_t *cf)
     memcpy(cf->listen_values, v, sizeof v);
 }
 
+/* The value the connection string `url` gives `keyword`, or NULL; in the arena. */
+static const char *url_value(gp_arena_t *a, const char *url, const char *keyword)
+{
+    PQconninfoOption *opts = PQconninfoParse(url, NULL);
+    const char *v = NULL;
+    for (PQconninfoOption *o = opts; o != NULL && o->keyword != NULL; o++)
+        if (strcmp(o->keyword, keyword) == 0 && o->val != NULL && o->val[0] != '\0')
+            v = gp_arena_strdup(a, o->val);
+    PQconninfoFree(opts);
+    return v;
+}
+
+/* A replica connects as the writer does (the same fixed keywords and application_name),
+ * but its own URL says where: GRAPHPOST_DB_HOST and _PORT name the writer and never
+ * apply, and the other parts (user, password, dbname, TLS) only fill in what the
+ * replica's URL leaves out, so that one secret or CA file serves every server while a
+ * replica may still differ. */
+static void build_replica(gp_config_t *cf, gp_config_replica_t *r, const char *url)
+{
+    int n = 0;
+    r->url = url;
+    conn_add(r->conn_keywords, r->conn_values, &n, "fallback_application_name", "graphpost");
+    conn_add(r->conn_keywords, r->conn_values, &n, "connect_timeout", "10");
+    conn_add(r->conn_keywords, r->conn_values, &n, "dbname", url);
+    conn_add(r->conn_keywords, r->conn_values, &n, "application_name", cf->application_name);
+    for (size_t i = 0; i < sizeof conn_parts / sizeof *conn_parts; i++) {
+        const char *kw = conn_parts[i].keyword;
+        if (strcmp(kw, "host") != 0 && strcmp(kw, "port") != 0 && !url_sets(url, kw))
+            conn_add(r->conn_keywords, r->conn_values, &n, kw, *(const char **)((char *)cf + conn_parts[i].offset));
+    }
+    r->conn_keywords[n] = NULL;
+    r->conn_values[n] = NULL;
+    const char *host = url_value(cf->arena, url, "host"), *port = url_value(cf->arena, url, "port");
+    if (host == NULL)
+        host = url_value(cf->arena, url, "hostaddr");
+    gp_strbuf_t sb;
+    gp_strbuf_init(&sb, cf->arena, 512);
+    gp_strbuf_printf(&sb, "%s:%s", host != NULL ? host : "localhost", port != NULL ? port : "5432");
+    r->address = sb.error ? "(too long)" : sb.data;
+}
+
+static int build_replicas(gp_config_t *cf, const char *source, char *err, size_t errlen)
+{
+    cf->nreplicas = cf->read_replica_urls.n;
+    if (cf->nreplicas == 0)
+        return 0;
+    cf->replicas = gp_arena_calloc(cf->arena, sizeof *cf->replicas * (size_t)cf->nreplicas);
+    for (int i = 0; i < cf->nreplicas; i++) {
+        const char *url = cf->read_replica_urls.items[i];
+        if (check_url(url, source, err, errlen) != 0)
+            return -1;
+        build_replica(cf, &cf->replicas[i], url);
+    }
+    return 0;
+}
+
 static int default_threads(void)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -431,7 +548,7 @@ gp_config_status_t gp_config_parse(gp_config_t *cf, int argc, char *const *argv,
     cf->arena = gp_arena_new(1024);
     err[0] = '\0';
 
-    if (collect(raw, argc, argv, env, err, errlen) != 0)
+    if (collect(cf, raw, argc, argv, env, err, errlen) != 0)
         return GP_CONFIG_ERROR;
 #define RAW(name) (&raw[find_flag(name, strlen(name)) - settings])
     if (RAW("help")->value != NULL) { /* even when other settings are bad */
@@ -458,13 +575,15 @@ gp_config_status_t gp_config_parse(gp_config_t *cf, int argc, char *const *argv,
     if (cf->listen_database_url != NULL &&
         check_url(cf->listen_database_url, RAW("listen-database-url")->source, err, errlen) != 0)
         return GP_CONFIG_ERROR;
-#undef RAW
     cf->log_level = gp_log_parse_level(cf->log_level_name);
     cf->log_json = strcmp(cf->log_format_name, "json") == 0;
     cf->prepared_statements = strcmp(cf->prepared_statements_name, "on") == 0;
     cf->listen = cf->prepared_statements || cf->listen_database_url != NULL;
     build_conn_params(cf, raw);
     build_listen_params(cf);
+    if (build_replicas(cf, RAW("read-replica-url")->source, err, errlen) != 0)
+        return GP_CONFIG_ERROR;
+#undef RAW
     return GP_CONFIG_OK;
 }
 
@@ -504,6 +623,8 @@ void gp_config_usage(FILE *out)
         }
         if (s->def != NULL || s->def_help != NULL)
             fprintf(out, " default: %s", s->def != NULL ? s->def : s->def_help);
+        if (s->kind == S_LIST)
+            fputs(" (repeatable)", out);
         else if (s->kind == S_BOOL)
             fputs(" (no value)", out);
         fputc('\n', out);
@@ -649,6 +770,14 @@ const char *gp_config_describe(gp_config_t *cf)
         const void *field = (const char *)cf + s->offset;
         if (s->kind == S_BOOL)
             continue;
+        if (s->kind == S_LIST) { /* the only list holds URLs */
+            const gp_config_list_t *list = field;
+            for (int k = 0; k < list->n; k++) {
+                gp_strbuf_printf(&sb, "%s%s=", sb.len ? " " : "", s->flag);
+                mask_conninfo(&sb, list->items[k]);
+            }
+            continue;
+        }
         if (s->kind == S_INT) {
             gp_strbuf_printf(&sb, "%s%s=%d", sb.len ? " " : "", s->flag, *(const int *)field);
             continue;

@@ -17,10 +17,28 @@
 #include "base/arena.h"
 
 #define GP_CONFIG_MAX_CONN_PARAMS 16
+#define GP_CONFIG_MAX_REPLICAS 16
+
+/* A read replica (--read-replica-url): its connection, as the writer's is built, and
+ * where it is, for /health/database and the logs (no secrets). */
+typedef struct gp_config_replica {
+    const char *url;            /* as given */
+    const char *address;        /* "host:port" from the URL (libpq's defaults where it names none) */
+    const char *conn_keywords[GP_CONFIG_MAX_CONN_PARAMS + 1]; /* NULL-terminated, for PQconnectdbParams */
+    const char *conn_values[GP_CONFIG_MAX_CONN_PARAMS + 1];   /* with expand_dbname = 1 */
+} gp_config_replica_t;
+
+/* A setting given several times (a repeated flag) or as a comma-separated variable. */
+typedef struct gp_config_list {
+    const char **items;
+    int n;
+} gp_config_list_t;
 
 typedef struct gp_config {
     /* Settings, as given (strings point into argv/environ or the config's arena). */
     const char *database_url;   /* NULL: libpq defaults (PGHOST, ...) */
+    gp_config_list_t read_replica_urls; /* every --read-replica-url, else GRAPHPOST_READ_REPLICA_URLS split
+                                 * at commas */
     const char *db_host, *db_port, *db_user, *db_password, *db_name, *db_sslmode;
     const char *db_sslrootcert, *db_sslcert, *db_sslkey; /* file paths, handed to libpq as they are */
     const char *host;
@@ -72,6 +90,9 @@ typedef struct gp_config {
     /* Whether live queries can hear NOTIFY: false when prepared statements are off (a
      * transaction pooler cannot carry LISTEN) and no listen_database_url is given. */
     bool listen;
+    gp_config_replica_t *replicas; /* one per read_replica_urls item; the DB_* parts but host and port
+                                 * fill in what a replica's URL leaves out (they never override it) */
+    int nreplicas;
 
     gp_arena_t *arena;          /* owns what parsing allocated */
 } gp_config_t;

@@ -287,7 +287,7 @@ static void run_operations(gp_http_ctx_t *ctx, h2o_req_t *req, gp_media_t media,
                                                                     : NULL;
     gp_run_input_t in = {ops, count, batch, /* queries_only= */ via_get, ctx->dev, ctx->limits->max_response,
                          ctx->limits->max_memory, client != NULL ? h2o_socket_get_fd(client) : -1};
-    hr->run = gp_run_start(ctx->pool, ctx->plans, snap, &in, on_run_done, hr);
+    hr->run = gp_run_start(&ctx->pools, ctx->plans, snap, &in, on_run_done, hr);
 }
 
 static int graphql_get(gp_http_ctx_t *ctx, h2o_req_t *req, gp_media_t media)
@@ -458,7 +458,7 @@ static int websocket(gp_http_ctx_t *ctx, h2o_req_t *req)
 {
     if (snapshot_or_503(ctx, req, GP_MEDIA_JSON) == NULL)
         return 0;
-    gp_ws_env_t env = {ctx->pool,         ctx->plans,          ctx->snapshot,
+    gp_ws_env_t env = {&ctx->pools,        ctx->plans,          ctx->snapshot,
                        ctx->live,         ctx->dev,            ctx->limits->max_response,
                        ctx->limits->max_memory, ctx->counts};
     gp_ws_upgrade(ctx->ws, req, &env);

@@ -20,7 +20,7 @@
  * handlers get it back from req->conn->ctx. */
 typedef struct gp_http_ctx {
     h2o_context_t h2o;
-    gp_pool_t *pool;
+    gp_pools_t pools;           /* the writer's and the read replicas' */
     gp_snapshot_slot_t *snapshot; /* the worker's, published by main when introspection succeeds and at
                                    * each reload; workers serve before that (/live, /health answering
                                    * 503) so that an orchestrator sees a live process while the database

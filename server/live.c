@@ -17,7 +17,22 @@
  * LEAVE, the home sends back RESULTs, all through the loops' multithread queues (the
  * hub routes them; a worker that stopped takes no more). A subscriber is shared by the
  * two: its worker owns the callback and `gone`, its home the cohort's fields, and a
- * reference count frees it once neither (nor a message on its way) holds it. */
+ * reference count frees it once neither (nor a message on its way) holds it.
+ *
+ * With read replicas, refreshes run on one (the least busy that is up), but a replica
+ * lags: a refresh right after a NOTIFY could read the table as it was before the change,
+ * and its subscribers would then miss the change until the next one. So the cohorts due
+ * in a loop turn are refreshed behind a fence: first the writer's
+ * pg_current_wal_insert_lsn() (taken after every NOTIFY and JOIN they are due for was
+ * heard, so it is past the commit of every change they must see), then the replica's
+ * pg_last_wal_replay_lsn() asked until it is there (after 5 ms, then 10, 20, 40, for at most
+ * FENCE_WAIT_MS; then the writer refreshes them). A refresh sent after that check takes
+ * its snapshot after it, so it sees those commits: replay only moves forward. The check
+ * is its own statement, never a condition inside the refresh: a statement's snapshot is
+ * taken before its expressions run, and replay may pass the LSN in between. A cohort
+ * that a change (or a subscriber) reaches while it waits behind a fence is refreshed
+ * with that fence and then once more behind the next one, so none starves and none
+ * ends on a stale result. */
 #include "server/live.h"
 
 #include <pthread.h>
@@ -37,6 +52,12 @@
 #include "resolvers/sql.h"
 
 #define PLAN_ARENA_CHUNK 8192
+#define FENCE_WAIT_MS 1000      /* a replica this far behind: the writer refreshes instead */
+/* Between two looks at its replay position: 5 ms, doubling to 40. Most of a replica's
+ * lag is WAL not yet flushed (wal_writer_delay, 200 ms, with asynchronous commit): a
+ * fixed 5 ms asked some forty times for it. */
+#define FENCE_RETRY_FIRST_MS 5
+#define FENCE_RETRY_STEPS 4
 #define ERROR_BODY_MAX (1 << 20)
 #define DATA_WRAP_LEN 9 /* {"data":…} */
 
@@ -86,7 +107,11 @@ struct cohort {
     bool isolate;               /* a refresh of several failed: one subscriber's values may be to
                                  * blame, so each stale one runs alone until none is left */
     bool queued;                /* on live->due */
-    cohort_t *due_next;
+    bool fenced;                /* on live->fenced: a change now cannot be behind its fence */
+    bool redo;                  /* it was reached while fenced: refresh again behind the next fence */
+    bool to_writer;             /* its replica went down: the next refresh runs on the writer */
+    gp_pool_t *pool;            /* the one its refresh in flight runs on */
+    cohort_t *due_next;         /* in live->due or live->fenced */
     gp_query_t *query;          /* the refresh in flight */
     gp_live_sub_t **batch;      /* the subscribers it refreshes, by slot (NULL: left since) */
     int nbatch;
@@ -95,7 +120,16 @@ struct cohort {
 
 struct gp_live {
     h2o_loop_t *loop;
-    gp_pool_t *pool;
+    const gp_pools_t *pools;
+    cohort_t *fenced;           /* due cohorts waiting for the fence in flight */
+    bool fencing;
+    gp_pool_t *fence_reader;    /* the replica the fence waits for */
+    char fence_lsn[32];         /* the writer's WAL position it waits for */
+    uint64_t fence_started;     /* the loop's clock when it began */
+    gp_query_t *fence_query;    /* the LSN or replay check in flight */
+    int fence_looks;            /* replay checks it made */
+    h2o_timeout_t fence_retry[FENCE_RETRY_STEPS]; /* FENCE_RETRY_FIRST_MS doubled i times */
+    h2o_timeout_entry_t fence_retry_entry;
     gp_live_config_t cf;
     gp_live_hub_t *hub;
     int id;                     /* its index in the hub */
@@ -267,6 +301,10 @@ static void on_coalesce(h2o_timeout_entry_t *e);
 static void queue(cohort_t *c)
 {
     gp_live_t *live = c->live;
+    if (c->fenced) {
+        c->redo = true;
+        return;
+    }
     if (c->queued)
         return;
     c->queued = true;
@@ -397,7 +435,7 @@ static void cohort_free(cohort_t *c)
             *at = c->next;
             break;
         }
-    for (cohort_t **at = &live->due; *at != NULL; at = &(*at)->due_next)
+    for (cohort_t **at = c->fenced ? &live->fenced : &live->due; *at != NULL; at = &(*at)->due_next)
         if (*at == c) {
             *at = c->due_next;
             break;
@@ -416,7 +454,7 @@ static void on_refresh(void *data, const gp_query_result_t *r);
 /* Runs the cohort's statement for its stale subscribers (all of them after a change):
  * together, or one alone (while isolating, or one that failed alone before: the others
  * go first, it follows in a refresh of its own). */
-static void refresh(cohort_t *c)
+static void refresh(cohort_t *c, gp_pool_t *pool)
 {
     int together = 0, alone = 0;
     for (gp_live_sub_t *s = c->subs; s != NULL; s = s->next) {
@@ -459,7 +497,8 @@ static void refresh(cohort_t *c)
         values[c->nparams + 1] = gp_sql_array_literal(a, column, c->nbatch);
     }
     c->started = h2o_now(c->live->loop);
-    c->query = gp_pool_query_prepared(c->live->pool, c->statement, c->sql, c->nparams + 1 + c->stream, values,
+    c->pool = pool;
+    c->query = gp_pool_query_prepared(pool, c->statement, c->sql, c->nparams + 1 + c->stream, values,
                                       /* read_only= */ true, on_refresh, c);
     gp_arena_free(a);
 }
@@ -549,7 +588,10 @@ static void on_refresh(void *data, const gp_query_result_t *r)
              (unsigned long long)(h2o_now(c->live->loop) - c->started),
              r->unavailable ? "no database" : r->error != NULL ? r->error : "ok");
     if (r->unavailable) {
-        c->retry = true; /* the next poll tries again; meanwhile each keeps what it has */
+        /* A replica that went down: the writer, at once. The writer: the next poll tries
+         * again; meanwhile each keeps what it has. */
+        c->to_writer = c->pool != c->live->pools->writer;
+        c->retry = !c->to_writer;
         for (int i = 0; i < c->nbatch; i++)
             if (c->batch[i] != NULL)
                 c->batch[i]->stale = true;
@@ -582,18 +624,124 @@ static void on_refresh(void *data, const gp_query_result_t *r)
         queue(c);
 }
 
-static void on_coalesce(h2o_timeout_entry_t *e)
+/* ---- fences: refreshes on a replica see every change heard before ---- */
+
+static void fence_check(gp_live_t *live);
+
+/* The fenced cohorts go to `pool` (the replica, caught up, or the writer). */
+static void fence_end(gp_live_t *live, gp_pool_t *pool)
 {
-    gp_live_t *live = H2O_STRUCT_FROM_MEMBER(gp_live_t, coalesce_entry, e);
+    cohort_t *fenced = live->fenced;
+    live->fenced = NULL;
+    live->fencing = false;
+    live->fence_query = NULL;
+    if (pool != live->pools->writer)
+        gp_debug("live", "fence %s passed after %llu ms", live->fence_lsn,
+                 (unsigned long long)(h2o_now(live->loop) - live->fence_started));
+    while (fenced != NULL) {
+        cohort_t *c = fenced;
+        fenced = c->due_next;
+        c->fenced = false;
+        refresh(c, pool);
+        if (c->redo) { /* reached after the fence began: once more behind the next */
+            c->redo = false;
+            c->dirty = true;
+            if (c->query == NULL)
+                queue(c);
+        }
+    }
+    if (live->due != NULL && !h2o_timeout_is_linked(&live->coalesce_entry))
+        h2o_timeout_link(live->loop, &live->coalesce, &live->coalesce_entry);
+}
+
+static void on_fence_check(void *data, const gp_query_result_t *r)
+{
+    gp_live_t *live = data;
+    live->fence_query = NULL;
+    if (r->cell == NULL) { /* the replica failed it: the writer refreshes */
+        gp_debug("live", "a read replica could not say how far it replayed (%s): refreshing on the writer",
+                 r->error != NULL ? r->error : "no answer");
+        fence_end(live, live->pools->writer);
+    } else if (strcmp(r->cell, "true") == 0) {
+        fence_end(live, live->fence_reader);
+    } else if (h2o_now(live->loop) - live->fence_started >= FENCE_WAIT_MS) {
+        gp_warn("live", "a read replica is more than %d ms behind the writer (WAL %s): refreshing on the writer",
+                FENCE_WAIT_MS, live->fence_lsn);
+        fence_end(live, live->pools->writer);
+    } else {
+        int step = live->fence_looks < FENCE_RETRY_STEPS ? live->fence_looks : FENCE_RETRY_STEPS;
+        h2o_timeout_link(live->loop, &live->fence_retry[step - 1], &live->fence_retry_entry);
+    }
+}
+
+/* NULL from pg_last_wal_replay_lsn(): a server not in recovery, current by itself. */
+static void fence_check(gp_live_t *live)
+{
+    if (gp_pool_load(live->fence_reader) < 0) {
+        fence_end(live, live->pools->writer);
+        return;
+    }
+    const char *lsn = live->fence_lsn;
+    live->fence_looks++;
+    live->fence_query = gp_pool_query(live->fence_reader,
+                                      "SELECT coalesce(pg_last_wal_replay_lsn() >= $1::pg_lsn, true)::text", 1, &lsn,
+                                      /* read_only= */ true, on_fence_check, live);
+}
+
+static void on_fence_retry(h2o_timeout_entry_t *e)
+{
+    fence_check(H2O_STRUCT_FROM_MEMBER(gp_live_t, fence_retry_entry, e));
+}
+
+static void on_fence_lsn(void *data, const gp_query_result_t *r)
+{
+    gp_live_t *live = data;
+    live->fence_query = NULL;
+    if (r->cell == NULL || r->cell_len >= sizeof live->fence_lsn) {
+        fence_end(live, live->pools->writer); /* which will answer what it can */
+        return;
+    }
+    memcpy(live->fence_lsn, r->cell, r->cell_len + 1);
+    fence_check(live);
+}
+
+/* The due cohorts: on the writer without replicas (or none up); else behind a fence. */
+static void run_due(gp_live_t *live)
+{
+    gp_pool_t *writer = live->pools->writer, *reader = gp_pools_read(live->pools);
     cohort_t *due = live->due;
     live->due = NULL;
     while (due != NULL) {
         cohort_t *c = due;
         due = c->due_next;
         c->queued = false;
-        if (c->query == NULL) /* else on_refresh queues it again */
-            refresh(c);
+        if (c->query != NULL) /* on_refresh queues it again */
+            continue;
+        if (reader == writer || c->to_writer) {
+            c->to_writer = false;
+            refresh(c, writer);
+            continue;
+        }
+        c->fenced = true;
+        c->due_next = live->fenced;
+        live->fenced = c;
     }
+    if (live->fenced == NULL)
+        return;
+    live->fencing = true;
+    live->fence_reader = reader;
+    live->fence_started = h2o_now(live->loop);
+    live->fence_looks = 0;
+    live->fence_query = gp_pool_query(writer, "SELECT pg_current_wal_insert_lsn()::text", 0, NULL,
+                                      /* read_only= */ true, on_fence_lsn, live);
+}
+
+/* While a fence is up, what comes due waits for it to end. */
+static void on_coalesce(h2o_timeout_entry_t *e)
+{
+    gp_live_t *live = H2O_STRUCT_FROM_MEMBER(gp_live_t, coalesce_entry, e);
+    if (!live->fencing)
+        run_due(live);
 }
 
 static void on_poll(h2o_timeout_entry_t *e)
@@ -812,18 +960,21 @@ int gp_live_count(const gp_live_t *live, int *cohorts)
     return __atomic_load_n(&live->nsubs, __ATOMIC_RELAXED);
 }
 
-gp_live_t *gp_live_new(h2o_context_t *ctx, gp_pool_t *pool, const gp_live_config_t *cf, gp_live_hub_t *hub, int id)
+gp_live_t *gp_live_new(h2o_context_t *ctx, const gp_pools_t *pools, const gp_live_config_t *cf, gp_live_hub_t *hub, int id)
 {
     gp_live_t *live = calloc(1, sizeof *live);
     if (live == NULL)
         abort();
     live->loop = ctx->loop;
-    live->pool = pool;
+    live->pools = pools;
     live->cf = *cf;
     live->hub = hub;
     live->id = id;
     h2o_timeout_init(live->loop, &live->coalesce, (uint64_t)cf->coalesce_ms);
     h2o_timeout_init(live->loop, &live->poll, (uint64_t)cf->poll_ms);
+    for (int i = 0; i < FENCE_RETRY_STEPS; i++)
+        h2o_timeout_init(live->loop, &live->fence_retry[i], (uint64_t)FENCE_RETRY_FIRST_MS << i);
+    live->fence_retry_entry.cb = on_fence_retry;
     live->coalesce_entry.cb = on_coalesce;
     live->poll_entry.cb = on_poll;
     h2o_multithread_register_receiver(ctx->queue, &live->receiver, on_messages);
@@ -851,6 +1002,12 @@ void gp_live_free(gp_live_t *live)
     }
     while (live->cohorts != NULL) /* a cohort has a subscriber while it lives; it goes with its last */
         unlink_sub(live->cohorts->subs);
+    if (live->fence_query != NULL)
+        gp_pool_query_forget(live->fence_query);
+    if (h2o_timeout_is_linked(&live->fence_retry_entry))
+        h2o_timeout_unlink(&live->fence_retry_entry);
+    for (int i = 0; i < FENCE_RETRY_STEPS; i++)
+        h2o_timeout_dispose(live->loop, &live->fence_retry[i]);
     h2o_multithread_unregister_receiver(live->receiver.queue, &live->receiver);
     if (h2o_timeout_is_linked(&live->coalesce_entry))
         h2o_timeout_unlink(&live->coalesce_entry);

@@ -47,7 +47,7 @@ void gp_live_hub_free(gp_live_hub_t *hub);
 typedef void (*gp_live_cb)(void *data, const gp_run_result_t *result);
 
 /* Worker `id`'s (below the hub's `workers`). */
-gp_live_t *gp_live_new(h2o_context_t *ctx, gp_pool_t *pool, const gp_live_config_t *cf, gp_live_hub_t *hub, int id);
+gp_live_t *gp_live_new(h2o_context_t *ctx, const gp_pools_t *pools, const gp_live_config_t *cf, gp_live_hub_t *hub, int id);
 
 /* Everything is dropped, after the worker's websockets (their subscriptions end
  * first); call it before the pool is destroyed. */

@@ -177,11 +177,26 @@ static int listen_on(const gp_config_t *cf)
 
 typedef struct workers {
     h2o_globalconf_t conf;
+    gp_pool_config_t *replicas; /* the worker being started's replica pools: its own, copied */
     gp_worker_t **all;
     int started;
     gp_live_hub_t *live_hub;
     gp_metrics_t *metrics;
 } workers_t;
+
+/* A read replica's pool: the writer's sizes and settings, its own connection, at least
+ * one connection kept open (its reconnecting is how the pool finds the replica back up
+ * after an outage), and no waiting for a connection while none is up: reads go to the
+ * writer meanwhile. */
+static gp_pool_config_t replica_pool(const gp_pool_config_t *writer, const gp_config_replica_t *r)
+{
+    gp_pool_config_t pc = *writer;
+    pc.conn_keywords = r->conn_keywords;
+    pc.conn_values = r->conn_values;
+    pc.min_size = pc.min_size > 0 ? pc.min_size : 1;
+    pc.fail_fast = true;
+    return pc;
+}
 
 static int start_workers(workers_t *ws, const gp_config_t *cf, int listen_fd)
 {
@@ -191,7 +206,12 @@ static int start_workers(workers_t *ws, const gp_config_t *cf, int listen_fd)
     gp_http_configure(&ws->conf, (size_t)cf->max_body, &limits);
     ws->all = calloc((size_t)cf->threads, sizeof *ws->all);
     ws->live_hub = gp_live_hub_new(cf->threads);
-    ws->metrics = gp_metrics_new(cf->threads);
+    const char **addresses = calloc((size_t)cf->nreplicas + 1, sizeof *addresses);
+    for (int i = 0; i < cf->nreplicas; i++)
+        addresses[i] = cf->replicas[i].address;
+    ws->metrics = gp_metrics_new(cf->threads, addresses, cf->nreplicas);
+    free(addresses);
+    ws->replicas = calloc((size_t)cf->nreplicas + 1, sizeof *ws->replicas);
     for (ws->started = 0; ws->started < cf->threads; ws->started++) {
         gp_worker_config_t wc = {
             .id = ws->started,
@@ -219,6 +239,10 @@ static int start_workers(workers_t *ws, const gp_config_t *cf, int listen_fd)
             .metrics = ws->metrics,
             .shutdown_timeout_ms = (uint64_t)cf->shutdown_timeout_ms,
         };
+        for (int i = 0; i < cf->nreplicas; i++)
+            ws->replicas[i] = replica_pool(&wc.pool, &cf->replicas[i]);
+        wc.replicas = ws->replicas;
+        wc.nreplicas = cf->nreplicas;
         if ((ws->all[ws->started] = gp_worker_start(&wc)) == NULL)
             return -1;
     }
@@ -235,6 +259,7 @@ static void stop_workers(workers_t *ws, int listen_fd)
     for (int i = 0; i < ws->started; i++)
         gp_worker_join(ws->all[i]);
     free(ws->all);
+    free(ws->replicas);
     gp_live_hub_free(ws->live_hub);
     gp_metrics_free(ws->metrics);
     h2o_config_dispose(&ws->conf);

@@ -3,6 +3,7 @@
 
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "server/live.h"
@@ -18,7 +19,7 @@ struct gp_worker_metrics {
     unsigned long long requests[GP_OP_KINDS][GP_OP_OUTCOMES];
     unsigned long long buckets[GP_OP_KINDS][NBUCKETS + 1]; /* not cumulative; the last is +Inf */
     unsigned long long sum_us[GP_OP_KINDS];
-    const gp_pool_t *pool;       /* under the registry's lock */
+    const gp_pools_t *pools;     /* under the registry's lock */
     const gp_live_t *live;
     gp_metrics_t *registry;
 };
@@ -27,6 +28,8 @@ struct gp_metrics {
     pthread_mutex_t lock;
     struct timespec started;
     unsigned long long notifications;
+    char **replicas;             /* their addresses */
+    int nreplicas;
     int n;
     gp_worker_metrics_t workers[];
 };
@@ -41,11 +44,14 @@ static void add(unsigned long long *counter, unsigned long long n)
     __atomic_fetch_add(counter, n, __ATOMIC_RELAXED);
 }
 
-gp_metrics_t *gp_metrics_new(int workers)
+gp_metrics_t *gp_metrics_new(int workers, const char *const *replicas, int nreplicas)
 {
     gp_metrics_t *m = calloc(1, sizeof *m + sizeof m->workers[0] * (size_t)workers);
-    if (m == NULL)
+    if (m == NULL || (m->replicas = calloc((size_t)nreplicas + 1, sizeof *m->replicas)) == NULL)
         abort();
+    for (m->nreplicas = 0; m->nreplicas < nreplicas; m->nreplicas++)
+        if ((m->replicas[m->nreplicas] = strdup(replicas[m->nreplicas])) == NULL)
+            abort();
     pthread_mutex_init(&m->lock, NULL);
     clock_gettime(CLOCK_MONOTONIC, &m->started);
     m->n = workers;
@@ -59,6 +65,9 @@ void gp_metrics_free(gp_metrics_t *m)
     if (m == NULL)
         return;
     pthread_mutex_destroy(&m->lock);
+    for (int i = 0; i < m->nreplicas; i++)
+        free(m->replicas[i]);
+    free(m->replicas);
     free(m);
 }
 
@@ -67,10 +76,10 @@ gp_worker_metrics_t *gp_metrics_worker(gp_metrics_t *m, int id)
     return &m->workers[id];
 }
 
-void gp_metrics_attach(gp_worker_metrics_t *w, const gp_pool_t *pool, const gp_live_t *live)
+void gp_metrics_attach(gp_worker_metrics_t *w, const gp_pools_t *pools, const gp_live_t *live)
 {
     pthread_mutex_lock(&w->registry->lock);
-    w->pool = pool;
+    w->pools = pools;
     w->live = live;
     pthread_mutex_unlock(&w->registry->lock);
 }
@@ -90,15 +99,16 @@ void gp_metrics_notified(gp_metrics_t *m)
     add(&m->notifications, 1);
 }
 
-/* With the lock held. */
-static bool sum_pools(const gp_metrics_t *m, gp_pool_stats_t *sum)
+/* With the lock held: every worker's writer pool (`replica` -1) or replica's. */
+static bool sum_pools(const gp_metrics_t *m, int replica, gp_pool_stats_t *sum)
 {
     *sum = (gp_pool_stats_t){0};
     bool healthy = false;
     for (int i = 0; i < m->n; i++) {
-        const gp_pool_t *p = m->workers[i].pool;
-        if (p == NULL)
+        const gp_pools_t *ps = m->workers[i].pools;
+        if (ps == NULL || replica >= ps->nreaders)
             continue;
+        const gp_pool_t *p = replica < 0 ? ps->writer : ps->readers[replica];
         gp_pool_stats_t s;
         gp_pool_stats(p, &s);
         healthy = healthy || gp_pool_is_healthy(p);
@@ -115,10 +125,25 @@ static bool sum_pools(const gp_metrics_t *m, gp_pool_stats_t *sum)
 
 bool gp_metrics_pools(gp_metrics_t *m, gp_pool_stats_t *sum)
 {
+    return gp_metrics_replica_pools(m, -1, sum);
+}
+
+bool gp_metrics_replica_pools(gp_metrics_t *m, int i, gp_pool_stats_t *sum)
+{
     pthread_mutex_lock(&m->lock);
-    bool healthy = sum_pools(m, sum);
+    bool healthy = sum_pools(m, i, sum);
     pthread_mutex_unlock(&m->lock);
     return healthy;
+}
+
+int gp_metrics_replicas(const gp_metrics_t *m)
+{
+    return m->nreplicas;
+}
+
+const char *gp_metrics_replica_address(const gp_metrics_t *m, int i)
+{
+    return m->replicas[i];
 }
 
 double gp_metrics_uptime(const gp_metrics_t *m)
@@ -168,49 +193,72 @@ static void render_requests(const gp_metrics_t *m, gp_strbuf_t *out)
     }
 }
 
-static void render_pool(const gp_pool_stats_t *s, gp_strbuf_t *out)
+/* The pool families of `n` pools under `prefix` (graphpost_pool: the writer's, no
+ * labels; graphpost_replica_pool: one series per replica, labelled replica="i"). */
+static void render_pools(gp_strbuf_t *out, const char *prefix, const char *what, const gp_pool_stats_t *s, int n)
 {
-    metric_head(out, "graphpost_pool_connections", "gauge", "database connections by state, all threads");
-    gp_strbuf_printf(out, "graphpost_pool_connections{state=\"idle\"} %d\n", s->idle);
-    gp_strbuf_printf(out, "graphpost_pool_connections{state=\"in_use\"} %d\n", s->busy);
-    gp_strbuf_printf(out, "graphpost_pool_connections{state=\"connecting\"} %d\n", s->connecting);
-    struct {
+    static const char *const states[] = {"idle", "in_use", "connecting"};
+    bool labelled = strcmp(prefix, "graphpost_pool") != 0;
+    char name[96], help[128];
+    snprintf(name, sizeof name, "%s_connections", prefix);
+    snprintf(help, sizeof help, "%s connections by state, all threads", what);
+    metric_head(out, name, "gauge", help);
+    for (int k = 0; k < n; k++) {
+        int value[] = {s[k].idle, s[k].busy, s[k].connecting};
+        for (size_t j = 0; j < 3; j++)
+            if (labelled)
+                gp_strbuf_printf(out, "%s{replica=\"%d\",state=\"%s\"} %d\n", name, k, states[j], value[j]);
+            else
+                gp_strbuf_printf(out, "%s{state=\"%s\"} %d\n", name, states[j], value[j]);
+    }
+    static const struct {
         const char *name, *type, *help;
-        double value;
+        size_t offset;          /* of the field in gp_pool_stats_t */
+        bool is_int, is_us;     /* an int gauge; microseconds shown as seconds */
     } rows[] = {
-        {"graphpost_pool_max_connections", "gauge", "--pool-max", s->max},
-        {"graphpost_pool_waiting", "gauge", "queries waiting for a connection now", s->waiting},
-        {"graphpost_pool_queries_total", "counter", "statements and transactions sent", (double)s->queries},
-        {"graphpost_pool_waits_total", "counter", "queries that had to wait for a connection", (double)s->waits},
-        {"graphpost_pool_wait_seconds_total", "counter", "time queries waited for a connection",
-         (double)s->wait_us / 1e6},
-        {"graphpost_pool_exhausted_total", "counter", "waits that began with every connection open and taken",
-         (double)s->exhausted},
-        {"graphpost_pool_acquire_timeouts_total", "counter", "queries that found no connection in time (503)",
-         (double)s->acquire_timeouts},
-        {"graphpost_pool_errors_total", "counter", "queries answered with an error", (double)s->errors},
-        {"graphpost_pool_retries_total", "counter", "reads sent again after a connection broke",
-         (double)s->retries},
-        {"graphpost_pool_reconnects_total", "counter", "connections re-established after a break",
-         (double)s->reconnects},
-        {"graphpost_pool_cancels_total", "counter", "statements cancelled (client gone)", (double)s->cancels},
-        {"graphpost_pool_recycled_total", "counter", "connections closed for age or idleness",
-         (double)s->recycled},
-        {"graphpost_pool_health_checks_total", "counter", "idle connections pinged", (double)s->health_checks},
-        {"graphpost_pool_health_check_failures_total", "counter", "pings that found a connection broken",
-         (double)s->health_failures},
+#define ROW(n, t, h, f, i, us) {n, t, h, offsetof(gp_pool_stats_t, f), i, us}
+        ROW("max_connections", "gauge", "--pool-max", max, true, false),
+        ROW("waiting", "gauge", "queries waiting for a connection now", waiting, true, false),
+        ROW("queries_total", "counter", "statements and transactions sent", queries, false, false),
+        ROW("waits_total", "counter", "queries that had to wait for a connection", waits, false, false),
+        ROW("wait_seconds_total", "counter", "time queries waited for a connection", wait_us, false, true),
+        ROW("exhausted_total", "counter", "waits that began with every connection open and taken", exhausted, false,
+            false),
+        ROW("acquire_timeouts_total", "counter", "queries that found no connection in time (503)", acquire_timeouts,
+            false, false),
+        ROW("errors_total", "counter", "queries answered with an error", errors, false, false),
+        ROW("retries_total", "counter", "reads sent again after a connection broke", retries, false, false),
+        ROW("reconnects_total", "counter", "connections re-established after a break", reconnects, false, false),
+        ROW("cancels_total", "counter", "statements cancelled (client gone)", cancels, false, false),
+        ROW("recycled_total", "counter", "connections closed for age or idleness", recycled, false, false),
+        ROW("health_checks_total", "counter", "idle connections pinged", health_checks, false, false),
+        ROW("health_check_failures_total", "counter", "pings that found a connection broken", health_failures,
+            false, false),
+#undef ROW
     };
     for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
-        metric_head(out, rows[i].name, rows[i].type, rows[i].help);
-        gp_strbuf_printf(out, "%s %.15g\n", rows[i].name, rows[i].value);
+        snprintf(name, sizeof name, "%s_%s", prefix, rows[i].name);
+        metric_head(out, name, rows[i].type, rows[i].help);
+        for (int k = 0; k < n; k++) {
+            const char *field = (const char *)&s[k] + rows[i].offset;
+            double v = rows[i].is_int ? *(const int *)field : (double)*(const unsigned long long *)field;
+            if (rows[i].is_us)
+                v /= 1e6;
+            if (labelled)
+                gp_strbuf_printf(out, "%s{replica=\"%d\"} %.15g\n", name, k, v);
+            else
+                gp_strbuf_printf(out, "%s %.15g\n", name, v);
+        }
     }
 }
 
 void gp_metrics_render(gp_metrics_t *m, bool schema_loaded, gp_strbuf_t *out)
 {
     pthread_mutex_lock(&m->lock);
-    gp_pool_stats_t pools;
-    bool healthy = sum_pools(m, &pools);
+    gp_pool_stats_t pools, replicas[m->nreplicas + 1];
+    bool healthy = sum_pools(m, -1, &pools), replica_up[m->nreplicas + 1];
+    for (int i = 0; i < m->nreplicas; i++)
+        replica_up[i] = sum_pools(m, i, &replicas[i]);
     int subscribers = 0, cohorts = 0;
     for (int i = 0; i < m->n; i++) {
         if (m->workers[i].live == NULL)
@@ -226,7 +274,15 @@ void gp_metrics_render(gp_metrics_t *m, bool schema_loaded, gp_strbuf_t *out)
     metric_head(out, "graphpost_uptime_seconds", "gauge", "seconds since the process started");
     gp_strbuf_printf(out, "graphpost_uptime_seconds %.3f\n", gp_metrics_uptime(m));
     render_requests(m, out);
-    render_pool(&pools, out);
+    render_pools(out, "graphpost_pool", "database (writer)", &pools, 1);
+    if (m->nreplicas > 0) {
+        metric_head(out, "graphpost_replica_up", "gauge",
+                    "1 while a connection to the read replica is up (reads go to the writer while none is)");
+        for (int i = 0; i < m->nreplicas; i++)
+            gp_strbuf_printf(out, "graphpost_replica_up{replica=\"%d\",address=\"%s\"} %d\n", i, m->replicas[i],
+                             replica_up[i]);
+        render_pools(out, "graphpost_replica_pool", "read replica", replicas, m->nreplicas);
+    }
     metric_head(out, "graphpost_subscribers", "gauge", "live subscriptions open");
     gp_strbuf_printf(out, "graphpost_subscribers %d\n", subscribers);
     metric_head(out, "graphpost_live_cohorts", "gauge", "cohorts of live subscriptions, each refreshed by one statement");

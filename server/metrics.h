@@ -34,14 +34,16 @@ typedef enum {
 typedef struct gp_metrics gp_metrics_t;
 typedef struct gp_worker_metrics gp_worker_metrics_t;
 
-gp_metrics_t *gp_metrics_new(int workers);
+/* `replicas`: each read replica's "host:port" (copied), in the order of each worker's
+ * pools' readers. */
+gp_metrics_t *gp_metrics_new(int workers, const char *const *replicas, int nreplicas);
 void gp_metrics_free(gp_metrics_t *m);
 
 /* Worker `id`'s slot (id below `workers`). */
 gp_worker_metrics_t *gp_metrics_worker(gp_metrics_t *m, int id);
 
-/* What the worker's numbers are read from, until it detaches (pool and live NULL). */
-void gp_metrics_attach(gp_worker_metrics_t *w, const gp_pool_t *pool, const struct gp_live *live);
+/* What the worker's numbers are read from, until it detaches (pools and live NULL). */
+void gp_metrics_attach(gp_worker_metrics_t *w, const gp_pools_t *pools, const struct gp_live *live);
 
 /* One operation answered, over HTTP or a websocket, `us` after it came (a
  * subscription: when its first result went out). */
@@ -50,9 +52,17 @@ void gp_metrics_count(gp_worker_metrics_t *w, gp_op_kind_t kind, gp_op_outcome_t
 /* A NOTIFY the listener heard (any thread). */
 void gp_metrics_notified(gp_metrics_t *m);
 
-/* The attached pools' numbers added up; `healthy` when any pool is (the database is
- * reachable). False when no worker is attached. */
+/* The attached writer pools' numbers added up; `healthy` when any pool is (the database
+ * is reachable). False when no worker is attached. */
 bool gp_metrics_pools(gp_metrics_t *m, gp_pool_stats_t *sum);
+
+/* The read replicas: how many, and replica i's "host:port". */
+int gp_metrics_replicas(const gp_metrics_t *m);
+const char *gp_metrics_replica_address(const gp_metrics_t *m, int i);
+
+/* Replica i's pools, as gp_metrics_pools sums the writer's: healthy when any worker
+ * has a connection to it up. */
+bool gp_metrics_replica_pools(gp_metrics_t *m, int i, gp_pool_stats_t *sum);
 
 /* Seconds since gp_metrics_new. */
 double gp_metrics_uptime(const gp_metrics_t *m);

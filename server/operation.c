@@ -33,10 +33,12 @@ typedef struct op {
     json_t *variables;
     const char *sql;    /* the statement, for --dev error reports; NULL otherwise */
     const gp_plan_t *plan; /* while it runs: a failing write names its root field in the error's path */
+    const char *run_sql; /* what went to the pool: a read sent again to the writer */
+    gp_pool_t *reader;  /* the read replica a read runs on; NULL: the writer */
 } op_t;
 
 struct gp_run {
-    gp_pool_t *pool;
+    const gp_pools_t *pools;
     gp_plan_cache_t *plans;
     gp_snapshot_t *snapshot; /* the schema the run started with: its reference, dropped by gp_run_free */
     gp_run_cb cb;
@@ -237,10 +239,17 @@ static void reply_database_error(op_t *op, const gp_query_result_t *r)
     reply_errors(op, &errs, /* data_null= */ true);
 }
 
+static void run_read(op_t *op, gp_pool_t *pool);
+
 static void on_result(void *data, const gp_query_result_t *r)
 {
     op_t *op = data;
     op->query = NULL;
+    if (r->unavailable && op->reader != NULL) { /* the replica went down: the writer answers */
+        gp_debug("operation", "a read replica failed a read (%s); running it on the writer", r->error);
+        run_read(op, op->run->pools->writer);
+        return;
+    }
     if (r->cell != NULL) {
         reply_data(op, r->cell, r->cell_len);
     } else if (r->unavailable) {
@@ -295,7 +304,24 @@ static gp_query_t *run_transaction(op_t *op, const gp_plan_t *plan, const char *
     for (int i = 0; i < plan->nwrites; i++)
         st[i] = (gp_pool_statement_t){plan->writes[i].sql, plan->writes[i].params.count, plan->writes[i].params.values};
     st[n - 1] = (gp_pool_statement_t){sql, plan->params.count, plan->params.values};
-    return gp_pool_transaction(op->run->pool, st, n, on_result, op);
+    return gp_pool_transaction(op->run->pools->writer, st, n, on_result, op);
+}
+
+/* The transport's socket: h2o 2.2.5 does not read an HTTP/1 socket while a request
+ * is pending, so only the pool's look at it can tell that a client left. */
+static void watch_client(op_t *op)
+{
+    if (op->run->in.client_fd >= 0)
+        gp_pool_query_watch_client(op->query, op->run->in.client_fd);
+}
+
+/* A query, on `pool` (a reader, or the writer). */
+static void run_read(op_t *op, gp_pool_t *pool)
+{
+    op->reader = pool != op->run->pools->writer ? pool : NULL;
+    op->query = gp_pool_query_prepared(pool, op->plan->statement, op->run_sql, op->plan->params.count,
+                                       op->plan->params.values, /* read_only= */ true, on_result, op);
+    watch_client(op);
 }
 
 static void op_run(op_t *op, const gp_operation_input_t *in)
@@ -346,16 +372,17 @@ static void op_run(op_t *op, const gp_operation_input_t *in)
     }
     op->sql = run->in.dev ? plan->sql : NULL;
     op->plan = plan;
-    const char *sql = sized_sql(op->arena, plan->sql, run->in.max_response - DATA_WRAP_LEN);
+    op->run_sql = sized_sql(op->arena, plan->sql, run->in.max_response - DATA_WRAP_LEN);
+    if (!plan->is_mutation) {
+        run_read(op, gp_pools_read(run->pools));
+        return;
+    }
     if (plan->nwrites > 0)
-        op->query = run_transaction(op, plan, sql);
-    else
-        op->query = gp_pool_query_prepared(run->pool, plan->statement, sql, plan->params.count, plan->params.values,
-                                           /* read_only= */ !plan->is_mutation, on_result, op);
-    /* The transport's socket: h2o 2.2.5 does not read an HTTP/1 socket while a request
-     * is pending, so only the pool's look at it can tell that a client left. */
-    if (run->in.client_fd >= 0)
-        gp_pool_query_watch_client(op->query, run->in.client_fd);
+        op->query = run_transaction(op, plan, op->run_sql);
+    else /* a mutation that writes nothing itself still belongs to the writer */
+        op->query = gp_pool_query_prepared(run->pools->writer, plan->statement, op->run_sql, plan->params.count,
+                                           plan->params.values, /* read_only= */ false, on_result, op);
+    watch_client(op);
 }
 
 /* Starts the elements still to run, one at a time: each starts when the one before
@@ -409,13 +436,13 @@ static void batch_start(gp_run_t *b, const gp_operation_input_t *ops)
     batch_next(b);
 }
 
-gp_run_t *gp_run_start(gp_pool_t *pool, gp_plan_cache_t *plans, gp_snapshot_t *snapshot, const gp_run_input_t *in,
+gp_run_t *gp_run_start(const gp_pools_t *pools, gp_plan_cache_t *plans, gp_snapshot_t *snapshot, const gp_run_input_t *in,
                        gp_run_cb cb, void *data)
 {
     gp_run_t *run = calloc(1, sizeof *run);
     if (run == NULL)
         abort();
-    run->pool = pool;
+    run->pools = pools;
     run->plans = plans;
     run->snapshot = gp_snapshot_ref(snapshot);
     run->cb = cb;

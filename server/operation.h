@@ -80,9 +80,11 @@ gp_op_outcome_t gp_run_op_outcome(const gp_run_result_t *r);
 typedef struct gp_run gp_run_t;
 
 /* Calls `cb` exactly once, now or from the pool's callback, unless the run is freed
- * first. Never NULL. The run plans on `snapshot` (through `plans`, keyed by its
+ * first. Never NULL. Mutations run on the writer; queries on the least busy read
+ * replica that is up (gp_pools_read), and once more on the writer if that replica
+ * fails them as unavailable. The run plans on `snapshot` (through `plans`, keyed by its
  * version) and holds a reference to it until gp_run_free. */
-gp_run_t *gp_run_start(gp_pool_t *pool, gp_plan_cache_t *plans, gp_snapshot_t *snapshot, const gp_run_input_t *in,
+gp_run_t *gp_run_start(const gp_pools_t *pools, gp_plan_cache_t *plans, gp_snapshot_t *snapshot, const gp_run_input_t *in,
                        gp_run_cb cb, void *data);
 
 /* Forgets a statement still running (no callback follows) and frees everything the

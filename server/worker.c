@@ -34,7 +34,8 @@ struct gp_worker {
     h2o_multithread_receiver_t publish_receiver; /* new snapshots from main */
     gp_snapshot_slot_t current;     /* the snapshot requests start on (ctx.snapshot points here) */
     pthread_t thread;
-    bool stopping, pool_done;
+    bool stopping;
+    int pools_running;              /* pools not shut down yet: the writer's and each replica's */
     int slot;                       /* in held[], for balancing accepts */
     h2o_timeout_t shutdown;         /* --shutdown-timeout, from the stop message */
     h2o_timeout_entry_t shutdown_entry;
@@ -111,7 +112,7 @@ static void on_accept(h2o_socket_t *listener, const char *err)
 static void on_pool_done(void *data)
 {
     gp_worker_t *w = data;
-    w->pool_done = true;
+    w->pools_running--;
 }
 
 /* What still runs after --shutdown-timeout is cancelled: its clients get an error
@@ -121,7 +122,9 @@ static void on_shutdown_timeout(h2o_timeout_entry_t *e)
     gp_worker_t *w = H2O_STRUCT_FROM_MEMBER(gp_worker_t, shutdown_entry, e);
     gp_warn("worker", "worker %d: requests still running after --shutdown-timeout: cancelling their statements",
             w->cf.id);
-    gp_pool_cancel_running(w->ctx.pool);
+    gp_pool_cancel_running(w->ctx.pools.writer);
+    for (int i = 0; i < w->ctx.pools.nreaders; i++)
+        gp_pool_cancel_running(w->ctx.pools.readers[i]);
 }
 
 static void on_stop(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages)
@@ -146,7 +149,9 @@ static void on_stop(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messag
     w->deadline = h2o_now(w->ctx.h2o.loop) + w->cf.shutdown_timeout_ms;
     h2o_timeout_link(w->ctx.h2o.loop, &w->shutdown, &w->shutdown_entry);
     gp_ws_stop(w->ctx.ws); /* each socket closes 1001 once its operations have answered */
-    gp_pool_shutdown(w->ctx.pool, on_pool_done, w);
+    gp_pool_shutdown(w->ctx.pools.writer, on_pool_done, w);
+    for (int i = 0; i < w->ctx.pools.nreaders; i++)
+        gp_pool_shutdown(w->ctx.pools.readers[i], on_pool_done, w);
 }
 
 /* A snapshot on its way from main; it carries the worker's reference. */
@@ -211,7 +216,10 @@ static void teardown(gp_worker_t *w)
     gp_metrics_attach(w->ctx.counts, NULL, NULL); /* before what it reads goes */
     gp_ws_abort(w->ctx.ws); /* their runs hold pool queries */
     gp_live_free(w->ctx.live); /* so do refreshes */
-    gp_pool_destroy(w->ctx.pool);
+    gp_pool_destroy(w->ctx.pools.writer);
+    for (int i = 0; i < w->ctx.pools.nreaders; i++)
+        gp_pool_destroy(w->ctx.pools.readers[i]);
+    free(w->ctx.pools.readers);
     if (has_connections(&w->ctx)) {
         /* Disposing would free what live connections still point at; the process
          * is exiting anyway. */
@@ -233,6 +241,26 @@ static void teardown(gp_worker_t *w)
     h2o_evloop_destroy(loop);
 }
 
+/* The writer's pool and one per read replica; a half-made set is left to the exiting
+ * process, as a half-built loop is. */
+static bool create_pools(gp_worker_t *w, h2o_loop_t *loop)
+{
+    gp_pools_t *ps = &w->ctx.pools;
+    ps->writer = gp_pool_create(loop, &w->cf.pool);
+    ps->readers = calloc((size_t)w->cf.nreplicas + 1, sizeof *ps->readers);
+    if (ps->writer == NULL || ps->readers == NULL) {
+        gp_error("worker", "worker %d: cannot create its database pool", w->cf.id);
+        return false;
+    }
+    for (ps->nreaders = 0; ps->nreaders < w->cf.nreplicas; ps->nreaders++)
+        if ((ps->readers[ps->nreaders] = gp_pool_create(loop, &w->cf.replicas[ps->nreaders])) == NULL) {
+            gp_error("worker", "worker %d: cannot create the pool of read replica %d", w->cf.id, ps->nreaders);
+            return false;
+        }
+    w->pools_running = 1 + ps->nreaders;
+    return true;
+}
+
 static bool setup(gp_worker_t *w)
 {
     h2o_evloop_t *loop = h2o_evloop_create();
@@ -251,9 +279,7 @@ static bool setup(gp_worker_t *w)
         gp_error("worker", "worker %d: cannot dup the listening socket: %s", w->cf.id, strerror(errno));
         return false;
     }
-    w->ctx.pool = gp_pool_create(loop, &w->cf.pool);
-    if (w->ctx.pool == NULL) {
-        gp_error("worker", "worker %d: cannot create its database pool", w->cf.id);
+    if (!create_pools(w, loop)) {
         close(fd);
         return false;
     }
@@ -261,10 +287,10 @@ static bool setup(gp_worker_t *w)
     h2o_timeout_init(loop, &w->shutdown, w->cf.shutdown_timeout_ms);
     w->shutdown_entry.cb = on_shutdown_timeout;
     w->ctx.ws = gp_ws_ctx_new(&w->ctx.h2o, &w->cf.ws);
-    w->ctx.live = gp_live_new(&w->ctx.h2o, w->ctx.pool, &w->cf.live, w->cf.live_hub, w->cf.id);
+    w->ctx.live = gp_live_new(&w->ctx.h2o, &w->ctx.pools, &w->cf.live, w->cf.live_hub, w->cf.id);
     w->ctx.metrics = w->cf.metrics;
     w->ctx.counts = gp_metrics_worker(w->cf.metrics, w->cf.id);
-    gp_metrics_attach(w->ctx.counts, w->ctx.pool, w->ctx.live);
+    gp_metrics_attach(w->ctx.counts, &w->ctx.pools, w->ctx.live);
     w->accept_pause_entry.cb = on_accept_pause_over;
     w->listener = h2o_evloop_socket_create(loop, fd, H2O_SOCKET_FLAG_DONT_READ);
     w->listener->data = w;
@@ -283,7 +309,7 @@ static void *run(void *arg)
     gp_debug("worker", "worker %d serving", w->cf.id);
     /* EINTR is no failure: a stopped and continued process, or a debugger attaching,
      * interrupts epoll_wait even where no handler runs (signal(7)). */
-    while (!w->pool_done)
+    while (w->pools_running > 0)
         if (h2o_evloop_run(w->ctx.h2o.loop, INT32_MAX) != 0 && errno != EINTR) {
             gp_error("worker", "worker %d: event loop failed: %s", w->cf.id, strerror(errno));
             abort(); /* an epoll failure leaves nothing to serve with */

@@ -21,7 +21,9 @@ typedef struct gp_worker_config {
     gp_compile_config_t compile; /* the settings its plans are compiled with */
     bool dev;
     int listen_fd;              /* bound and listening; the worker accepts on its own dup() */
-    gp_pool_config_t pool;      /* its strings must outlive the worker */
+    gp_pool_config_t pool;      /* the writer's; its strings must outlive the worker */
+    const gp_pool_config_t *replicas; /* each read replica's, likewise */
+    int nreplicas;
     gp_ws_config_t ws;          /* its websocket sessions' timeouts and message limit */
     gp_live_config_t live;      /* its live queries' windows */
     gp_live_hub_t *live_hub;    /* every worker's live queries; outlives the worker */

@@ -354,7 +354,7 @@ static void subscribe(gp_ws_proto_t *p, const gp_ws_message_t *m)
     /* The callback may come before this returns (an error found while planning,
      * introspection): it retires the op, which then waits on `finished` with its
      * run set here, for the reap. */
-    op->run = gp_run_start(p->env.pool, p->env.plans, snap, &run, on_run_done, op);
+    op->run = gp_run_start(p->env.pools, p->env.plans, snap, &run, on_run_done, op);
 }
 
 /* complete (stop): the run is forgotten, and nothing more goes out for its id. An

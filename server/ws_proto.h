@@ -52,7 +52,7 @@ typedef struct gp_ws_io {
 
 /* What operations run with: the worker's, as an HTTP request has them. */
 typedef struct gp_ws_env {
-    gp_pool_t *pool;
+    const gp_pools_t *pools;
     gp_plan_cache_t *plans;
     gp_snapshot_slot_t *snapshot;
     gp_live_t *live;            /* the worker's live queries */

@@ -117,6 +117,23 @@ pg_start() {
     gp_log "PostgreSQL on 127.0.0.1:$port ($dir)"
 }
 
+# pg_replica DIR PRIMARY_PORT: a streaming standby of the cluster on 127.0.0.1:PRIMARY_PORT
+# in DIR/data (DIR must exist), made by pg_basebackup -R (standby.signal, and
+# primary_conninfo in postgresql.auto.conf) as the owner user: the primary's trust
+# entry for replication from 127.0.0.1 (initdb's default pg_hba.conf) and
+# wal_level = replica (the default) are all it needs. The copy keeps the primary's
+# settings but its own socket directory; start it with pg_start_in DIR PORT.
+pg_replica() {
+    local dir=$1 primary_port=$2
+    [ "$(id -u)" -eq 0 ] && chown postgres: "$dir"
+    pg_as_owner "$PG_BIN/pg_basebackup" -R -X stream -c fast -D "$dir/data" -h 127.0.0.1 -p "$primary_port" \
+        -U postgres >"$dir/basebackup.log" 2>&1 || {
+        cat "$dir/basebackup.log" >&2
+        return 1
+    }
+    echo "unix_socket_directories = '$dir'" | pg_as_owner tee -a "$dir/data/postgresql.conf" >/dev/null
+}
+
 pg_stop() {
     local dir=${1:-$PG_DIR}
     pg_as_owner "$PG_BIN/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true

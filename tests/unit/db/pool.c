@@ -114,6 +114,19 @@ static void pool_finish(h2o_evloop_t *loop, gp_pool_t *p)
     h2o_evloop_destroy(loop);
 }
 
+/* pool_finish for several pools on one loop. */
+static void pool_finish_all(h2o_evloop_t *loop, gp_pool_t *const *ps, int n)
+{
+    int done = 0;
+    for (int i = 0; i < n; i++)
+        gp_pool_shutdown(ps[i], on_done, &done);
+    CHECK(run_until(loop, &done, n, 5000));
+    run_for(loop, 20);
+    for (int i = 0; i < n; i++)
+        gp_pool_destroy(ps[i]);
+    h2o_evloop_destroy(loop);
+}
+
 static gp_query_t *query_int(gp_pool_t *p, const char *sql, int i, slot_t *s)
 {
     char v[16];
@@ -1144,6 +1157,54 @@ static void test_unnamed_only_prepares_nothing(void)
     pool_finish(loop, p);
 }
 
+/* ---- read replicas ----------------------------------------------------------------- */
+
+/* A replica's pool (fail_fast) with no connection up fails a query at once instead of
+ * waiting out the acquire timeout, and gp_pools_read passes it over; replicas that are
+ * up take reads by their load. */
+static void test_fail_fast_replicas_and_routing(void)
+{
+    h2o_evloop_t *loop = h2o_evloop_create();
+    char down_url[128];
+    snprintf(down_url, sizeof down_url, "postgresql://postgres@127.0.0.1:%d/postgres", free_port());
+    static const char *down_values[] = {NULL, APP_NAME, NULL};
+    down_values[0] = down_url;
+    gp_pool_t *writer = pool_with(loop, (gp_pool_config_t){.min_size = 1, .max_size = 2});
+    gp_pool_t *up = pool_with(loop, (gp_pool_config_t){.min_size = 1, .max_size = 2, .fail_fast = true});
+    gp_pool_config_t dcf = {.conn_keywords = keywords, .conn_values = down_values, .min_size = 1, .max_size = 2,
+                            .acquire_timeout_ms = 5000, .max_in_flight = 32, .fail_fast = true};
+    gp_pool_t *down = gp_pool_create(loop, &dcf);
+    gp_pool_t *readers[] = {down, up};
+    gp_pools_t ps = {writer, readers, 2};
+    CHECK(gp_pools_read(&ps) == writer); /* nothing connected yet */
+    for (long long end = now_ms() + 5000; now_ms() < end && !(gp_pool_is_healthy(writer) && gp_pool_is_healthy(up));)
+        h2o_evloop_run(loop, 10);
+    CHECK_INT(gp_pool_load(down), -1);
+    CHECK(gp_pools_read(&ps) == up);
+
+    static slot_t s;
+    answered = 0;
+    long long start = now_ms();
+    query_int(down, JSON_X, 1, &s);
+    CHECK_INT(s.calls, 0); /* never before returning */
+    CHECK(run_until(loop, &answered, 1, 5000));
+    CHECK(now_ms() - start < 2000); /* far from the acquire timeout's 5000 */
+    CHECK(s.unavailable);
+    CHECK_STR(s.error, "no connection to the database is up");
+
+    /* A second replica that is up: the one with less in flight takes the read. */
+    gp_pool_t *up2 = pool_with(loop, (gp_pool_config_t){.min_size = 1, .max_size = 2, .fail_fast = true});
+    for (long long end = now_ms() + 5000; now_ms() < end && (gp_pool_load(up2) != 0 || gp_pool_load(up) != 0);)
+        h2o_evloop_run(loop, 10); /* up, and its SETs answered: nothing in flight on either */
+    readers[0] = up2;
+    static slot_t slow;
+    gp_pool_query(up, "select pg_sleep(0.3)::text", 0, NULL, /* read_only= */ true, on_result, &slow);
+    CHECK(gp_pools_read(&ps) == up2);
+    CHECK(run_until(loop, &answered, 2, 5000));
+    CHECK(gp_pools_read(&ps) == up2 || gp_pools_read(&ps) == up); /* equal again: the first of them */
+    pool_finish_all(loop, (gp_pool_t *[]){writer, up, up2, down}, 4);
+}
+
 TEST_MAIN(test_start_postgres, test_200_concurrent_queries_on_two_connections, test_bad_statement_fails_alone, test_prepared_statements,
           test_transaction_statements_are_prepared,
           test_prepared_names_are_keyed_by_full_sql, test_every_statement_is_its_own_transaction,
@@ -1157,4 +1218,5 @@ TEST_MAIN(test_start_postgres, test_200_concurrent_queries_on_two_connections, t
           test_forgotten_running_transaction_is_cancelled_whole, test_transaction_is_not_resent_after_a_break,
           test_transaction_failing_mid_send_is_not_resent, test_max_lifetime_recycles_between_statements,
           test_max_idle_closes_down_to_min, test_health_check_finds_an_unanswering_backend,
-          test_transient_errors_retry_reads_with_backoff, test_unnamed_only_prepares_nothing)
+          test_transient_errors_retry_reads_with_backoff, test_unnamed_only_prepares_nothing,
+          test_fail_fast_replicas_and_routing)

@@ -450,6 +450,80 @@ static void test_request_limits(void)
                  "GRAPHPOST_SEND_TIMEOUT: expected an integer from 100 to 3600000, got \"5\"");
 }
 
+/* What libpq makes of replica i's keyword arrays, as libpq_sees_keys does for the writer. */
+static char *replica_sees(const gp_config_t *cf, int i)
+{
+    static const char *const want[] = {"host", "port", "user", "password", "dbname", "sslmode", "sslrootcert",
+                                       "application_name", NULL};
+    gp_config_t view = *cf;
+    memcpy(view.conn_keywords, cf->replicas[i].conn_keywords, sizeof view.conn_keywords);
+    memcpy(view.conn_values, cf->replicas[i].conn_values, sizeof view.conn_values);
+    return libpq_sees_keys(&view, want);
+}
+
+static void test_read_replicas(void)
+{
+    gp_config_t cf;
+    char *const argv[] = {"graphpost"};
+    CHECK_INT(parse(&cf, 1, argv, ENV("HOME=/")), GP_CONFIG_OK);
+    CHECK_INT(cf.nreplicas, 0);
+    gp_config_free(&cf);
+
+    /* The variable: comma-separated, blanks trimmed; a comma inside a URL is %2C. */
+    CHECK_INT(parse(&cf, 1, argv,
+                    ENV("GRAPHPOST_READ_REPLICA_URLS=postgres://r1:5433/blog , postgresql://%2Fa%2Cb:5434/blog")),
+              GP_CONFIG_OK);
+    CHECK_INT(cf.nreplicas, 2);
+    CHECK_STR(cf.replicas[0].url, "postgres://r1:5433/blog");
+    CHECK_STR(cf.replicas[0].address, "r1:5433");
+    CHECK_STR(cf.replicas[1].address, "/a,b:5434");
+    gp_config_free(&cf);
+
+    /* Flags repeat, and replace the variable's list. */
+    CHECK_INT(parse(&cf, NARGS("--read-replica-url", "postgres://f1/blog", "--read-replica-url=host=f2 port=6000"),
+                    ARGS("--read-replica-url", "postgres://f1/blog", "--read-replica-url=host=f2 port=6000"),
+                    ENV("GRAPHPOST_READ_REPLICA_URLS=postgres://env/blog")),
+              GP_CONFIG_OK);
+    CHECK_INT(cf.nreplicas, 2);
+    CHECK_STR(cf.replicas[0].address, "f1:5432");
+    CHECK_STR(cf.replicas[1].address, "f2:6000");
+    gp_config_free(&cf);
+
+    expect_error(1, ARGS(NULL), ENV("GRAPHPOST_READ_REPLICA_URLS=postgres://a/b,,postgres://c/d"),
+                 "GRAPHPOST_READ_REPLICA_URLS: empty item in \"postgres://a/b,,postgres://c/d\"");
+    expect_error(NARGS("--read-replica-url", "postgres://a/b", "--read-replica-url", "host='x"),
+                 ARGS("--read-replica-url", "postgres://a/b", "--read-replica-url", "host='x"), ENV("HOME=/"),
+                 "--read-replica-url: not a valid connection string: unterminated quoted string in connection info "
+                 "string");
+}
+
+/* GRAPHPOST_DB_* but host and port fill in what a replica's URL leaves out; never
+ * override it, flag or not. */
+static void test_replica_conn_parts(void)
+{
+    gp_config_t cf;
+    CHECK_INT(parse(&cf, NARGS("--db-password", "flagpw", "--application-name", "app"),
+                    ARGS("--db-password", "flagpw", "--application-name", "app"),
+                    ENV("DATABASE_URL=postgres://w@writer:5000/blog", "GRAPHPOST_DB_HOST=/h",
+                        "GRAPHPOST_DB_PORT=7000", "GRAPHPOST_DB_USER=envuser", "GRAPHPOST_DB_SSLMODE=disable",
+                        "GRAPHPOST_DB_SSLROOTCERT=/ca.pem",
+                        "GRAPHPOST_READ_REPLICA_URLS=postgresql://%2Fr1:5433/blog,"
+                        "postgresql://own:ownpw@%2Fr2:5434/other?sslmode=allow")),
+              GP_CONFIG_OK);
+    char *seen = replica_sees(&cf, 0);
+    CHECK_STR(seen, "/r1 5433 envuser flagpw blog disable /ca.pem app");
+    free(seen);
+    seen = replica_sees(&cf, 1);
+    CHECK_STR(seen, "/r2 5434 own ownpw other allow /ca.pem app");
+    free(seen);
+    const char *d = gp_config_describe(&cf);
+    CHECK(strstr(d, "ownpw") == NULL);
+    CHECK(strstr(d, "flagpw") == NULL);
+    CHECK(strstr(d, "read-replica-url=postgresql://%2Fr1:5433/blog read-replica-url=postgresql://own:***@%2Fr2:5434/"
+                    "other?sslmode=allow") != NULL);
+    gp_config_free(&cf);
+}
+
 static void test_websocket_settings(void)
 {
     gp_config_t cf;
@@ -523,4 +597,4 @@ TEST_MAIN(test_defaults, test_flags_beat_env, test_env_beats_default, test_graph
           test_bad_env_overridden_by_flag_is_harmless, test_pool_split, test_help, test_max_body,
           test_describe_masks_secrets, test_flag_url_beats_env_parts, test_describe_masks_every_secret,
           test_tls_parts_override_url, test_request_limits, test_websocket_settings,
-          test_prepared_statements_and_listen_url)
+          test_prepared_statements_and_listen_url, test_read_replicas, test_replica_conn_parts)

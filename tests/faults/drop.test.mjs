@@ -8,7 +8,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { Ledger, assertServes, cluster, getJson, request, rssKb, serve, sleep, stopLoad } from './lib.mjs';
+import { Ledger, assertServes, cluster, getJson, request, rssKb, serve, sleep, teardown } from './lib.mjs';
 
 const ROUNDS = 12;
 const BIG = '{ big(order_by: {id: asc}) { id body } }';
@@ -63,11 +63,7 @@ describe('clients dropping mid-response', () => {
     srv = await serve(pg, ['--threads', '2'], { ASAN_OPTIONS: `${process.env.ASAN_OPTIONS || ''}:quarantine_size_mb=16` });
   });
 
-  after(async () => {
-    await stopLoad();
-    if (srv) await srv.stop();
-    if (pg) await pg.destroy();
-  });
+  after(() => teardown(srv, pg));
 
   it(`frees what ${ROUNDS} rounds of departed clients held and cancels their statements`, async (t) => {
     const size = (await request(srv.url, BIG)).bytes; // also: the plan is cached

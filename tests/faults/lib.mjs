@@ -116,7 +116,7 @@ export function unclean(answers) {
 }
 
 // Every load still running, so that a test failing half-way does not leave clients
-// looping (and the process alive) after it: each file's after() calls stopLoad().
+// looping (and the process alive) after it: teardown() calls stopLoad().
 const running = new Set();
 export async function stopLoad() {
   await Promise.all([...running].map((stop) => stop()));
@@ -250,6 +250,19 @@ export async function assertServes(srv) {
   assert.equal(srv.exited(), null, `graphpost exited:\n${srv.output().slice(-2000)}`);
   const a = await request(srv.url, READ, { id: 1 });
   assert.deepEqual(a.body, { data: { users_by_pk: { id: 1, name: 'Ada Lovelace' } } }, a.failure || a.text);
+}
+
+// How every file ends, whatever failed: the load stopped, `closers` run (errors ignored),
+// the server stopped (stop() throws on a sanitizer report) and, even then, the cluster
+// stopped and removed.
+export async function teardown(srv, pg, ...closers) {
+  await stopLoad();
+  try {
+    for (const close of closers) await Promise.resolve().then(close).catch(() => {});
+    if (srv) await srv.stop();
+  } finally {
+    if (pg) await pg.destroy();
+  }
 }
 
 // A server for the cluster's blog database; stopped (and its sanitizer report read) by stop().

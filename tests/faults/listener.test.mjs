@@ -7,7 +7,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import { createClient } from 'graphql-ws';
-import { Ledger, assertServes, cluster, request, serve, sleep, stopLoad } from './lib.mjs';
+import { Ledger, assertServes, cluster, request, serve, sleep, teardown } from './lib.mjs';
 
 const UPDATE_MS = 3000; // a change after the listener is back reaches the subscriber within this
 const RENAME = 'mutation ($name: String!) { update_users_by_pk(pk_columns: {id: 2}, _set: {name: $name}) { id } }';
@@ -51,12 +51,7 @@ describe('the LISTEN connection killed', () => {
     ws = createClient({ url: `${srv.url.replace(/^http/, 'ws')}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0 });
   });
 
-  after(async () => {
-    await stopLoad();
-    if (ws) await ws.dispose();
-    if (srv) await srv.stop();
-    if (pg) await pg.destroy();
-  });
+  after(() => teardown(srv, pg, () => ws?.dispose()));
 
   it('listens again by itself and the subscribers get the changes made after', async (t) => {
     const user = subscribe('subscription { users_by_pk(id: 2) { id name } }');

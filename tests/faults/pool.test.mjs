@@ -5,7 +5,7 @@
 // timeouts and the exhaustion, and no write that got a 503 committed.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Ledger, assertServes, cluster, countKinds, getJson, request, serve, stopLoad, unclean } from './lib.mjs';
+import { Ledger, assertServes, cluster, countKinds, getJson, request, serve, teardown, unclean } from './lib.mjs';
 
 const POOL_MAX = 2;
 const ACQUIRE_TIMEOUT_MS = 800;
@@ -22,11 +22,7 @@ describe('pool exhausted', () => {
       '--pool-acquire-timeout', String(ACQUIRE_TIMEOUT_MS)]);
   });
 
-  after(async () => {
-    await stopLoad();
-    if (srv) await srv.stop();
-    if (pg) await pg.destroy();
-  });
+  after(() => teardown(srv, pg));
 
   it(`answers 503 after about ${ACQUIRE_TIMEOUT_MS} ms to the requests that got no connection, data to the rest`, async (t) => {
     const before = (await getJson(srv.url, '/health/database')).body.writer;

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from '../lib/gql.mjs';
-import { Ledger, READ, assertServes, cluster, countKinds, load, readVars, root, serve, sleep, stopLoad, unclean } from './lib.mjs';
+import { Ledger, READ, assertServes, cluster, countKinds, load, readVars, root, serve, sleep, teardown, unclean } from './lib.mjs';
 
 const help = execFileSync(process.env.GP_BIN, ['--help'], { encoding: 'utf8' });
 const skip = help.includes('--read-replica-url') ? false : 'graphpost --help does not list --read-replica-url (the read-replica feature is not on this branch)';
@@ -51,15 +51,11 @@ describe('a replica going away and coming back', { skip }, () => {
     srv = await serve(pg, ['--threads', '2', '--read-replica-url', `postgres://postgres@127.0.0.1:${rport}/blog`]);
   });
 
-  after(async () => {
-    await stopLoad();
-    if (srv) await srv.stop();
-    if (rdir) {
-      await pgsh('pg_stop "$1"', rdir).catch(() => {});
-      rmSync(rdir, { recursive: true, force: true });
-    }
-    if (pg) await pg.destroy();
-  });
+  after(() => teardown(srv, pg, async () => {
+    if (!rdir) return;
+    await pgsh('pg_stop "$1"', rdir).catch(() => {});
+    rmSync(rdir, { recursive: true, force: true });
+  }));
 
   it(`reads go on from the writer while it is down (errors within ${ERROR_WINDOW_MS} ms at most) and back to it after`, async (t) => {
     const readers = load(srv.url, 8, READ, readVars);

@@ -6,7 +6,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Ledger, READ, assertServes, cluster, countKinds, load, readVars, request, serve, sleep, stopLoad, unclean, waitStatus,
+  Ledger, READ, assertServes, cluster, countKinds, load, readVars, request, serve, sleep, teardown, unclean, waitStatus,
 } from './lib.mjs';
 
 const RECOVERY_MS = 2000; // data again at most this long after PostgreSQL accepts connections
@@ -20,11 +20,7 @@ describe('PostgreSQL restarted under load', () => {
     srv = await serve(pg, ['--threads', '2', '--pool-acquire-timeout', String(ACQUIRE_TIMEOUT_MS)]);
   });
 
-  after(async () => {
-    await stopLoad();
-    if (srv) await srv.stop(); // throws on a sanitizer report
-    if (pg) await pg.destroy();
-  });
+  after(() => teardown(srv, pg));
 
   for (const mode of ['fast', 'immediate']) {
     it(`recovers by itself from pg_ctl restart -m ${mode} within ${RECOVERY_MS} ms`, async (t) => {

@@ -4,7 +4,7 @@
 // is sent again on another), writes get data or a clean error, and the ledger holds.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Ledger, READ, assertServes, cluster, countKinds, getJson, load, readVars, serve, sleep, stopLoad, unclean } from './lib.mjs';
+import { Ledger, READ, assertServes, cluster, countKinds, getJson, load, readVars, serve, sleep, teardown, unclean } from './lib.mjs';
 
 let pg, srv;
 
@@ -14,11 +14,7 @@ describe('backends terminated mid-query', () => {
     srv = await serve(pg, ['--threads', '2', '--pool-max', '4']);
   });
 
-  after(async () => {
-    await stopLoad();
-    if (srv) await srv.stop();
-    if (pg) await pg.destroy();
-  });
+  after(() => teardown(srv, pg));
 
   it('retries the reads, answers the writes cleanly, and the ledger holds', async (t) => {
     const before = (await getJson(srv.url, '/health/database')).body.writer;

@@ -208,13 +208,15 @@ static void reply_data(op_t *op, const char *cell, size_t cell_len)
 /* PostgreSQL's own words only where they speak of the caller's values or rights
  * (pgerror.h); elsewhere they may name tables, functions or settings the client has
  * no business seeing, unless --dev asks for everything, the statement included. The
+ * pool's own words (no SQLSTATE) are written for clients: a write whose connection
+ * broke after it was sent says that it may or may not have run. The
  * SQLSTATE's class picks extensions.code (constraint-violation, data-exception, …);
  * the constraint's name goes along with the words that already name it. */
 static void reply_database_error(op_t *op, const gp_query_result_t *r)
 {
     gp_errors_t errs;
     gp_errors_init(&errs, op->arena, NULL);
-    bool show = op->sql != NULL || gp_pgerror_shown(r->sqlstate);
+    bool show = op->sql != NULL || r->sqlstate == NULL || gp_pgerror_shown(r->sqlstate);
     gp_error_t *e = gp_errors_add(&errs, gp_pgerror_kind(r->sqlstate), -1, "%s",
                                   show ? r->error : "the database could not run the operation");
     e->sqlstate = r->sqlstate != NULL ? gp_arena_strdup(op->arena, r->sqlstate) : NULL;

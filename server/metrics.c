@@ -15,6 +15,16 @@ static const double bucket_le[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
 static const char *const kind_names[GP_OP_KINDS] = {"query", "mutation", "subscription", "batch", "unknown"};
 static const char *const outcome_names[GP_OP_OUTCOMES] = {"ok", "rejected", "failed"};
 
+const char *gp_op_kind_name(gp_op_kind_t kind)
+{
+    return kind_names[kind];
+}
+
+const char *gp_op_outcome_name(gp_op_outcome_t outcome)
+{
+    return outcome_names[outcome];
+}
+
 struct gp_worker_metrics {
     unsigned long long requests[GP_OP_KINDS][GP_OP_OUTCOMES];
     unsigned long long buckets[GP_OP_KINDS][NBUCKETS + 1]; /* not cumulative; the last is +Inf */

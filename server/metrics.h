@@ -31,6 +31,10 @@ typedef enum {
     GP_OP_OUTCOMES,
 } gp_op_outcome_t;
 
+/* Their names, as /metrics labels and the request log say them. */
+const char *gp_op_kind_name(gp_op_kind_t kind);
+const char *gp_op_outcome_name(gp_op_outcome_t outcome);
+
 typedef struct gp_metrics gp_metrics_t;
 typedef struct gp_worker_metrics gp_worker_metrics_t;
 

@@ -173,16 +173,14 @@ static void log_request(h2o_req_t *req, int status, size_t len, const char *id, 
     char method[16], path[256];
     snprintf(method, sizeof method, "%.*s", (int)(req->method.len < 15 ? req->method.len : 15), req->method.base);
     snprintf(path, sizeof path, "%.*s", (int)(req->path.len < 255 ? req->path.len : 255), req->path.base);
-    static const char *const kinds[GP_OP_KINDS] = {"query", "mutation", "subscription", "batch", "unknown"};
-    static const char *const outcomes[GP_OP_OUTCOMES] = {"ok", "rejected", "failed"};
     gp_log_field_t f[] = {
         GP_LOG_STR("id", id),
         GP_LOG_STR("method", method),
         GP_LOG_STR("path", path),
         GP_LOG_NUM("status", status),
-        GP_LOG_STR("type", op != NULL ? kinds[op->kind] : NULL),
+        GP_LOG_STR("type", op != NULL ? gp_op_kind_name(op->kind) : NULL),
         GP_LOG_STR("operation", op != NULL ? op->name : NULL),
-        GP_LOG_STR("outcome", op != NULL ? outcomes[op->outcome] : NULL),
+        GP_LOG_STR("outcome", op != NULL ? gp_op_outcome_name(op->outcome) : NULL),
         GP_LOG_NUM("duration_ms", (double)(int64_t)(ms * 100) / 100),
         GP_LOG_NUM("bytes", len),
     };

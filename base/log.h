@@ -25,6 +25,12 @@ typedef struct gp_log_field {
 #define GP_LOG_STR(k, v) ((gp_log_field_t){(k), (v), 0, false})
 #define GP_LOG_NUM(k, v) ((gp_log_field_t){(k), NULL, (double)(v), true})
 
+/* On, this thread's debug and info lines wait in a buffer of its own until gp_log_flush
+ * (or until it is full): an event loop's thread flushes once per loop turn. Warnings and
+ * errors are written at once, after what waits. Off flushes. */
+void gp_log_buffer(bool on);
+void gp_log_flush(void);
+
 /* Parses "debug", "info", "warn" or "error"; returns -1 on anything else. */
 int gp_log_parse_level(const char *s);
 void gp_log_write(gp_log_level_t level, const char *subsystem, const char *fmt, ...)

@@ -148,7 +148,7 @@ static const setting_t settings[] = {
     {"dev", {"GRAPHPOST_DEV"}, S_BOOL, OFF(dev), "false", NULL, 0, 0, NULL, false, NULL,
      "development mode: database errors show PostgreSQL's own message and the SQL statement"},
     {"log-level", {"GRAPHPOST_LOG_LEVEL"}, S_CHOICE, OFF(log_level_name), "info", NULL, 0, 0, log_levels, false,
-     "LEVEL", "debug, info, warn or error (info: a line per GraphQL request; debug adds every other reply)"},
+     "LEVEL", "debug, info, warn or error (info: a line per GraphQL request or websocket operation; debug adds every other reply)"},
     {"log-format", {"GRAPHPOST_LOG_FORMAT"}, S_CHOICE, OFF(log_format_name), "text", NULL, 0, 0, log_formats, false,
      "FORMAT", "text, or json: one JSON object per line (time, level, subsystem, msg and the request's fields)"},
     {"slow-query-ms", {"GRAPHPOST_SLOW_QUERY_MS"}, S_INT, OFF(slow_query_ms), "1000", NULL, 0, INT_MAX, NULL, false,

@@ -460,7 +460,7 @@ static int websocket(gp_http_ctx_t *ctx, h2o_req_t *req)
         return 0;
     gp_ws_env_t env = {&ctx->pools,        ctx->plans,          ctx->snapshot,
                        ctx->live,         ctx->dev,            ctx->limits->max_response,
-                       ctx->limits->max_memory, ctx->counts};
+                       ctx->limits->max_memory, ctx->counts,         ctx->limits->slow_ms};
     gp_ws_upgrade(ctx->ws, req, &env);
     return 0;
 }

@@ -135,9 +135,6 @@ static h2o_generator_t *sender_new(h2o_req_t *req, h2o_iovec_t *iov, size_t n, u
     return &s->super;
 }
 
-/* Sends the concatenation of iov[0..n), `len` bytes in all, without copying it:
- * the pieces must live as long as the request. Bodies over one slice go out slice
- * by slice, cut off after `timeout_ms` without progress. */
 /* The client's X-Request-Id when it is short and printable, else one made here: 16 hex
  * digits, a per-thread random prefix and a counter. */
 static const char *request_id(h2o_req_t *req, char *made, size_t size)

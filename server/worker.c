@@ -194,9 +194,12 @@ static void drain(gp_worker_t *w)
 {
     h2o_loop_t *loop = w->ctx.h2o.loop;
     uint64_t deadline = (w->deadline > h2o_now(loop) ? w->deadline : h2o_now(loop)) + DRAIN_GRACE_MS;
-    while (has_connections(&w->ctx) && h2o_now(loop) < deadline)
-        if (h2o_evloop_run(loop, 100) != 0)
+    while (has_connections(&w->ctx) && h2o_now(loop) < deadline) {
+        int failed = h2o_evloop_run(loop, 100);
+        gp_log_flush();
+        if (failed != 0)
             return;
+    }
 }
 
 static void teardown(gp_worker_t *w)
@@ -307,14 +310,19 @@ static void *run(void *arg)
     }
     signal_started(w, /* failed= */ false);
     gp_debug("worker", "worker %d serving", w->cf.id);
+    gp_log_buffer(true);
     /* EINTR is no failure: a stopped and continued process, or a debugger attaching,
      * interrupts epoll_wait even where no handler runs (signal(7)). */
-    while (w->pools_running > 0)
-        if (h2o_evloop_run(w->ctx.h2o.loop, INT32_MAX) != 0 && errno != EINTR) {
+    while (w->pools_running > 0) {
+        int failed = h2o_evloop_run(w->ctx.h2o.loop, INT32_MAX) != 0 && errno != EINTR;
+        gp_log_flush(); /* before the next turn may sleep */
+        if (failed) {
             gp_error("worker", "worker %d: event loop failed: %s", w->cf.id, strerror(errno));
             abort(); /* an epoll failure leaves nothing to serve with */
         }
+    }
     teardown(w);
+    gp_log_buffer(false);
     gp_debug("worker", "worker %d stopped", w->cf.id);
     return NULL;
 }

@@ -31,8 +31,9 @@ typedef struct op {
     char *held;                 /* its latest message, waiting for the socket's backlog to shrink */
     size_t held_len;
     bool retired;               /* on `finished`: nothing more is sent for it */
-    bool counted;               /* in /metrics: when answered, a subscription at its first result */
+    bool counted;               /* in /metrics and the log: when answered, a subscription at its first result */
     uint64_t started_us;
+    char *name;                 /* the operation's name, for the log line; NULL when it has none */
     size_t id_len;
     char id[];
 } op_t;
@@ -203,12 +204,37 @@ static uint64_t now_us(void)
     return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
+/* The operation's line, as an HTTP request's (server/reply.c), by the client's id for it. */
+static void log_op(const op_t *op, gp_op_outcome_t outcome, gp_op_kind_t kind, uint64_t us, size_t bytes)
+{
+    const gp_ws_proto_t *p = op->p;
+    bool slow = p->env.slow_ms > 0 && us > p->env.slow_ms * 1000;
+    gp_log_level_t level = slow ? GP_LOG_WARN : GP_LOG_INFO;
+    if (level < gp_log_level)
+        return;
+    char id[65];
+    snprintf(id, sizeof id, "%.*s", (int)(op->id_len < 64 ? op->id_len : 64), op->id);
+    gp_log_field_t f[] = {
+        GP_LOG_STR("id", id),
+        GP_LOG_STR("protocol", p->which == GP_WS_TRANSPORT ? "graphql-transport-ws" : "graphql-ws"),
+        GP_LOG_STR("type", gp_op_kind_name(kind)),
+        GP_LOG_STR("operation", op->name),
+        GP_LOG_STR("outcome", gp_op_outcome_name(outcome)),
+        GP_LOG_NUM("duration_ms", (double)(us / 10) / 100),
+        GP_LOG_NUM("bytes", bytes),
+    };
+    gp_log_event(level, "websocket", slow ? "slow operation" : "operation", f, sizeof f / sizeof *f);
+}
+
 static void count(op_t *op, const gp_run_result_t *r)
 {
     if (op->counted)
         return;
     op->counted = true;
-    gp_metrics_count(op->p->env.counts, r->kind, gp_run_op_outcome(r), now_us() - op->started_us);
+    uint64_t us = now_us() - op->started_us;
+    gp_op_outcome_t outcome = gp_run_op_outcome(r);
+    gp_metrics_count(op->p->env.counts, r->kind, outcome, us);
+    log_op(op, outcome, r->kind, us, r->len);
 }
 
 static void on_run_done(void *data, const gp_run_result_t *r)
@@ -339,6 +365,8 @@ static void subscribe(gp_ws_proto_t *p, const gp_ws_message_t *m)
         abort();
     op->p = p;
     op->started_us = now_us();
+    if (m->operation_name != NULL)
+        op->name = strndup(m->operation_name, 128);
     op->id_len = m->id_len;
     memcpy(op->id, m->id, m->id_len);
     op->next = p->active;
@@ -501,6 +529,7 @@ void gp_ws_proto_reap(gp_ws_proto_t *p)
             gp_run_free(op->run);
         gp_live_unsubscribe(op->sub);
         free(op->held);
+        free(op->name);
         free(op);
     }
 }

@@ -60,6 +60,7 @@ typedef struct gp_ws_env {
     size_t max_response;        /* --max-response-bytes */
     size_t max_memory;          /* --max-request-memory */
     gp_worker_metrics_t *counts; /* where its operations are counted */
+    uint64_t slow_ms;           /* --slow-query-ms: an operation slower is logged as a warning; 0: never */
 } gp_ws_env_t;
 
 typedef struct gp_ws_proto gp_ws_proto_t;

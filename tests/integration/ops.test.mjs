@@ -4,6 +4,8 @@
 // and an unreachable database.
 import { describe, it, after, before } from 'node:test';
 import assert from 'node:assert/strict';
+import WebSocket from 'ws';
+import { createClient } from 'graphql-ws';
 import { startServer, freePort, need, env, sqlJson, psql } from '../lib/gql.mjs';
 
 const pg = { host: need('PGHOST'), port: need('PGPORT'), user: process.env.PGUSER || 'postgres' };
@@ -155,6 +157,54 @@ describe('request logs', () => {
     const other = lines.filter((l) => l.subsystem === 'request' && l.id === bad.headers.get('x-request-id'));
     assert.equal(other.length, 1);
     assert.equal(other[0].status, 400);
+  });
+
+  it('keeps every line whole and each request to one line under concurrent load', async () => {
+    const s = await start({ args: ['--database-url', url(env.blogDb), '--threads', '2', '--log-format', 'json'] });
+    const ids = Array.from({ length: 400 }, (_, i) => `load-${i}-${'x'.repeat(i % 97)}`);
+    await Promise.all(ids.map((id) => fetch(`${s.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': id },
+      body: JSON.stringify({ query: '{ users { id name } }' }),
+    }).then((r) => r.text())));
+    await new Promise((res) => setTimeout(res, 200));
+    const lines = s.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+    const seen = new Map();
+    for (const l of lines) if (l.subsystem === 'request') seen.set(l.id, (seen.get(l.id) || 0) + 1);
+    for (const id of ids) assert.equal(seen.get(id), 1, `request ${id} logged ${seen.get(id) || 0} times`);
+  });
+
+  it('logs each websocket operation with its id, protocol, type, name and outcome', async () => {
+    const s = await start({ args: ['--database-url', url(env.blogDb), '--log-format', 'json'] });
+    const ws = createClient({ url: `${s.url.replace(/^http/, 'ws')}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0 });
+    try {
+      const once = (query, operationName) => new Promise((resolve, reject) => {
+        const results = [];
+        const stop = ws.subscribe({ query, operationName }, {
+          next: (v) => { results.push(v); if (query.startsWith('subscription')) { stop(); resolve(results); } },
+          error: reject,
+          complete: () => resolve(results),
+        });
+      });
+      assert.ok((await once('query OverSocket { users { id } }', 'OverSocket'))[0].data);
+      assert.ok((await once('subscription Watching { users { id } }', 'Watching'))[0].data);
+      await assert.rejects(once('query Broken { nope }', 'Broken'));
+    } finally {
+      await ws.dispose();
+    }
+    await new Promise((res) => setTimeout(res, 200));
+    const ops = s.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l))
+      .filter((l) => l.subsystem === 'websocket' && l.msg === 'operation');
+    const by = Object.fromEntries(ops.map((l) => [l.operation, l]));
+    assert.deepEqual(Object.keys(by).sort(), ['Broken', 'OverSocket', 'Watching'], s.output().slice(-2000));
+    for (const [name, type, outcome] of [['OverSocket', 'query', 'ok'], ['Watching', 'subscription', 'ok'],
+      ['Broken', 'unknown', 'rejected']]) {
+      assert.equal(by[name].type, type, name);
+      assert.equal(by[name].outcome, outcome, name);
+      assert.equal(by[name].protocol, 'graphql-transport-ws');
+      assert.equal(by[name].level, 'info');
+      assert.ok(by[name].duration_ms >= 0 && by[name].bytes > 0 && by[name].id.length > 0, JSON.stringify(by[name]));
+    }
   });
 
   it('logs a request slower than --slow-query-ms as a warning, at any log level', async (t) => {

@@ -2,6 +2,7 @@
  * log libpq's multi-line messages as one line; text and JSON lines with fields. */
 #include "base/log.h"
 
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
@@ -81,5 +82,51 @@ static void test_event_as_text_and_json(void)
     }
 }
 
+/* Buffered, info lines wait for gp_log_flush (or a full buffer) and then go out whole and
+ * in order; a warning goes out at once, after them. */
+static void test_buffered_lines_wait_for_the_flush(void)
+{
+    int fds[2], saved = dup(STDERR_FILENO);
+    CHECK(pipe(fds) == 0);
+    fcntl(fds[0], F_SETFL, O_NONBLOCK);
+    dup2(fds[1], STDERR_FILENO);
+    gp_log_buffer(true);
+    gp_info("request", "first");
+    gp_info("request", "second");
+    static char buf[1 << 17]; /* more than the pipe holds: a read ends at a line end */
+    CHECK(read(fds[0], buf, sizeof buf) == -1); /* nothing written yet */
+    gp_log_flush();
+    ssize_t got = read(fds[0], buf, sizeof buf - 1);
+    buf[got > 0 ? got : 0] = '\0';
+    CHECK(strstr(buf, "first\n") != NULL && strstr(buf, "second\n") > strstr(buf, "first\n"));
+    gp_info("request", "before the warning");
+    gp_warn("request", "at once");
+    got = read(fds[0], buf, sizeof buf - 1);
+    buf[got > 0 ? got : 0] = '\0';
+    CHECK(strstr(buf, "before the warning\n") != NULL && strstr(buf, "at once\n") > strstr(buf, "before the warning"));
+    int lines = 0;
+    for (int i = 0; i < 100; i++) /* ~80 bytes each: more than a buffer */
+        gp_info("request", "line %03d", i);
+    gp_log_buffer(false);
+    for (;;) {
+        got = read(fds[0], buf, sizeof buf - 1);
+        CHECK(got > 0 && buf[got - 1] == '\n'); /* whole lines */
+        buf[got] = '\0';
+        for (char *p = buf; (p = strstr(p, " line ")) != NULL; p++) {
+            char want[32];
+            snprintf(want, sizeof want, " line %03d\n", lines);
+            CHECK(strncmp(p, want, strlen(want)) == 0);
+            lines++;
+        }
+        if (lines >= 100 || got <= 0)
+            break;
+    }
+    CHECK(lines == 100);
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    close(fds[1]);
+    close(fds[0]);
+}
+
 TEST_MAIN(test_one_line_collapses_runs_of_space, test_one_line_in_place, test_one_line_cuts_to_size,
-          test_event_as_text_and_json)
+          test_event_as_text_and_json, test_buffered_lines_wait_for_the_flush)

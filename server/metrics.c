@@ -109,6 +109,20 @@ void gp_metrics_notified(gp_metrics_t *m)
     add(&m->notifications, 1);
 }
 
+/* A label value as the exposition format quotes it: backslash, double quote and line
+ * feed escaped (a host name from a connection string may hold any of them). */
+static void put_label_value(gp_strbuf_t *out, const char *v)
+{
+    for (; *v != '\0'; v++) {
+        if (*v == '\\' || *v == '"')
+            gp_strbuf_putc(out, '\\');
+        if (*v == '\n')
+            gp_strbuf_lit(out, "\\n");
+        else
+            gp_strbuf_putc(out, *v);
+    }
+}
+
 /* With the lock held: every worker's writer pool (`replica` -1) or replica's. */
 static bool sum_pools(const gp_metrics_t *m, int replica, gp_pool_stats_t *sum)
 {
@@ -288,9 +302,11 @@ void gp_metrics_render(gp_metrics_t *m, bool schema_loaded, gp_strbuf_t *out)
     if (m->nreplicas > 0) {
         metric_head(out, "graphpost_replica_up", "gauge",
                     "1 while a connection to the read replica is up (reads go to the writer while none is)");
-        for (int i = 0; i < m->nreplicas; i++)
-            gp_strbuf_printf(out, "graphpost_replica_up{replica=\"%d\",address=\"%s\"} %d\n", i, m->replicas[i],
-                             replica_up[i]);
+        for (int i = 0; i < m->nreplicas; i++) {
+            gp_strbuf_printf(out, "graphpost_replica_up{replica=\"%d\",address=\"", i);
+            put_label_value(out, m->replicas[i]);
+            gp_strbuf_printf(out, "\"} %d\n", replica_up[i]);
+        }
         render_pools(out, "graphpost_replica_pool", "read replica", replicas, m->nreplicas);
     }
     metric_head(out, "graphpost_subscribers", "gauge", "live subscriptions open");

@@ -3,19 +3,11 @@
 // process stopped and continued.
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { runBin, startServer, freePort, need, env } from '../lib/gql.mjs';
+import { runBin, serverStarter, freePort, need, env } from '../lib/gql.mjs';
 
 const pg = { host: need('PGHOST'), port: need('PGPORT'), user: process.env.PGUSER || 'postgres' };
 const url = (db) => `postgres://${pg.user}@${pg.host}:${pg.port}/${db}`;
-const servers = [];
-after(async () => {
-  for (const s of servers) await s.stop();
-});
-async function start(opts) {
-  const s = await startServer(opts);
-  servers.push(s);
-  return s;
-}
+const start = serverStarter(after);
 
 describe('--help', () => {
   it('lists every setting with its environment twin', async () => {

@@ -6,20 +6,12 @@ import { describe, it, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import { createClient } from 'graphql-ws';
-import { startServer, freePort, need, env, sqlJson, psql } from '../lib/gql.mjs';
+import { serverStarter, freePort, need, env, sqlJson, psql } from '../lib/gql.mjs';
 
 const pg = { host: need('PGHOST'), port: need('PGPORT'), user: process.env.PGUSER || 'postgres' };
 const url = (db) => `postgres://${pg.user}@${pg.host}:${pg.port}/${db}`;
 const APP = `gp_ops_${process.pid}`;
-const servers = [];
-after(async () => {
-  for (const s of servers) await s.stop();
-});
-async function start(opts) {
-  const s = await startServer(opts);
-  servers.push(s);
-  return s;
-}
+const start = serverStarter(after);
 
 async function json(base, path) {
   const r = await fetch(`${base}${path}`);

@@ -205,3 +205,17 @@ export async function startServer({ args = [], env: extraEnv = {}, waitHealthy =
   await srv.stop();
   throw new Error(`graphpost did not ${waitHealthy ? 'become healthy' : 'listen'} within ${timeoutMs} ms:\n${out.slice(-2000)}`);
 }
+
+// startServer for a test file that starts servers as it goes: each is stopped (and
+// checked for sanitizer reports) once the file's tests end. Pass node:test's `after`.
+export function serverStarter(after) {
+  const servers = [];
+  after(async () => {
+    for (const s of servers) await s.stop();
+  });
+  return async (opts) => {
+    const s = await startServer(opts);
+    servers.push(s);
+    return s;
+  };
+}

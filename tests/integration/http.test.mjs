@@ -1,8 +1,10 @@
 // The HTTP surface: /health, POST and GET /graphql, and the shape of errors.
 // Every test that sends bad input ends by checking that the server still serves.
-import { describe, it } from 'node:test';
+import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { client, need } from '../lib/gql.mjs';
+import net from 'node:net';
+import { readFileSync } from 'node:fs';
+import { client, need, psql, serverStarter } from '../lib/gql.mjs';
 
 const base = need('GP_BLOG_URL');
 const gql = client(base);
@@ -185,5 +187,66 @@ describe('failures do not spread', () => {
     });
     assert.deepEqual(await r.json(), { data: { film_by_pk: { title: 'ACADEMY DINOSAUR' } } });
     await stillServes();
+  });
+});
+
+// While a request waits for the database, graphpost keeps the HTTP/1 socket in the loop
+// without reading it (server/http.c hold_socket). What the client sends meanwhile must
+// wait for the answer and be served after it, and a client that closes must not make the
+// loop spin on its readable socket.
+describe('an HTTP/1 client that sends while its request runs', () => {
+  const DB = `gp_http_hold_${process.pid}`;
+  const start = serverStarter(after);
+  let s;
+  before(async () => {
+    psql('postgres', `drop database if exists ${DB}`);
+    psql('postgres', `create database ${DB}`);
+    psql(DB, 'create table users (id int primary key, name text); insert into users values (1, \'ada\'), (2, \'bob\'); ' +
+      'create view slow_one as select 1 as id, pg_sleep(0.4)::text as slept');
+    s = await start({ args: ['--database-url', `postgres://postgres@${need('PGHOST')}:${need('PGPORT')}/${DB}`, '--threads', '1'] });
+  });
+  after(() => psql('postgres', `drop database if exists ${DB} with (force)`));
+
+  const request = (query) => {
+    const body = JSON.stringify({ query });
+    return `POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+  };
+  const cpuTicks = (pid) => {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    return Number(f[11]) + Number(f[12]);
+  };
+
+  it('answers pipelined requests in order, after the slow one they queued behind', async () => {
+    const sock = net.connect(s.port, '127.0.0.1');
+    let text = '';
+    sock.on('data', (d) => (text += d.toString()));
+    await new Promise((res) => sock.once('connect', res));
+    sock.write(request('{ slow_one { id } }'));
+    await new Promise((res) => setTimeout(res, 150)); // the first one now waits for pg_sleep
+    const ticks = cpuTicks(s.child.pid);
+    sock.write(request('{ users(where: {id: {_eq: 1}}) { name } }') + request('{ users(where: {id: {_eq: 2}}) { name } }'));
+    const deadline = Date.now() + 10000;
+    while ((text.match(/HTTP\/1\.1 200/g) || []).length < 3 && Date.now() < deadline)
+      await new Promise((res) => setTimeout(res, 20));
+    sock.destroy();
+    const bodies = text.split(/HTTP\/1\.1 /).slice(1).map((r) => JSON.parse(r.slice(r.indexOf('\r\n\r\n') + 4)));
+    assert.deepEqual(bodies, [{ data: { slow_one: [{ id: 1 }] } }, { data: { users: [{ name: 'ada' }] } },
+      { data: { users: [{ name: 'bob' }] } }], text);
+    assert.ok(cpuTicks(s.child.pid) - ticks < 20, `the loop spun: ${cpuTicks(s.child.pid) - ticks} ticks`); // ticks of 10 ms
+  });
+
+  it('does not spin while a closed client\'s request runs, and serves the next ones', async () => {
+    const sock = net.connect(s.port, '127.0.0.1');
+    sock.on('error', () => {});
+    await new Promise((res) => sock.once('connect', res));
+    sock.write(request('{ slow_one { id } }'));
+    await new Promise((res) => setTimeout(res, 100));
+    const ticks = cpuTicks(s.child.pid);
+    sock.end(); // FIN while the statement sleeps
+    await new Promise((res) => setTimeout(res, 500));
+    assert.ok(cpuTicks(s.child.pid) - ticks < 20, `the loop spun: ${cpuTicks(s.child.pid) - ticks} ticks`);
+    const r = await fetch(`${s.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ users(order_by: {id: asc}) { name } }' }) });
+    assert.deepEqual(await r.json(), { data: { users: [{ name: 'ada' }, { name: 'bob' }] } });
   });
 });

@@ -17,3 +17,12 @@ uint64_t gp_hash64(const void *data, size_t n, uint64_t seed)
     h ^= h >> 31;
     return h;
 }
+
+char *gp_hex64(char out[17], uint64_t v)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (int i = 15; i >= 0; i--, v >>= 4)
+        out[i] = digits[v & 0xf];
+    out[16] = '\0';
+    return out;
+}

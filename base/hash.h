@@ -8,4 +8,8 @@
 
 uint64_t gp_hash64(const void *data, size_t n, uint64_t seed);
 
+/* `v` as 16 lowercase hex digits and a NUL, into `out`; returns `out`. On the request
+ * path (request ids, prepared statement names), where snprintf showed in profiles. */
+char *gp_hex64(char out[17], uint64_t v);
+
 #endif

@@ -628,9 +628,11 @@ static void prepared_clear(gp_conn_t *c)
     c->nprepared = 0;
 }
 
-static void statement_name(char *buf, size_t size, uint64_t id)
+/* gp_ and the id in 16 hex digits. */
+static void statement_name(char buf[20], uint64_t id)
 {
-    snprintf(buf, size, "gp_%llx", (unsigned long long)id);
+    memcpy(buf, "gp_", 3);
+    gp_hex64(buf + 3, id);
 }
 
 /* ---- the FIFO of what was sent ------------------------------------------------ */
@@ -901,8 +903,8 @@ static bool conn_send_named(gp_conn_t *c, gp_query_t *q, int k)
 {
     struct stmt_name *nm = &q->names[k];
     const gp_pool_statement_t *st = &q->stmts[k];
-    char name[24];
-    statement_name(name, sizeof name, nm->id);
+    char name[20];
+    statement_name(name, nm->id);
     nm->awaiting_prepare = !prepared_has(c, nm->id);
     if (nm->awaiting_prepare) {
         if (!PQsendPrepare(c->pg, name, st->sql, st->nparams, NULL))

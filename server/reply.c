@@ -8,6 +8,7 @@
 #include <sys/time.h>
 
 #include "base/arena.h"
+#include "base/hash.h"
 #include "base/json.h"
 #include "base/log.h"
 #include "base/strbuf.h"
@@ -137,7 +138,7 @@ static h2o_generator_t *sender_new(h2o_req_t *req, h2o_iovec_t *iov, size_t n, u
 
 /* The client's X-Request-Id when it is short and printable, else one made here: 16 hex
  * digits, a per-thread random prefix and a counter. */
-static const char *request_id(h2o_req_t *req, char *made, size_t size)
+static const char *request_id(h2o_req_t *req, char made[17])
 {
     ssize_t at = h2o_find_header_by_str(&req->headers, H2O_STRLIT("x-request-id"), -1);
     if (at != -1) {
@@ -155,8 +156,7 @@ static const char *request_id(h2o_req_t *req, char *made, size_t size)
         prefix = (uint32_t)(now.tv_usec * 2654435761u) ^ (uint32_t)(uintptr_t)&seq ^ (uint32_t)now.tv_sec;
         prefix |= 1;
     }
-    snprintf(made, size, "%08x%08x", prefix, ++seq);
-    return made;
+    return gp_hex64(made, (uint64_t)prefix << 32 | ++seq);
 }
 
 static void log_request(h2o_req_t *req, int status, size_t len, const char *id, const gp_reply_op_t *op)
@@ -188,8 +188,8 @@ void gp_reply_iov(h2o_req_t *req, int status, gp_media_t media, h2o_iovec_t *iov
                   uint64_t timeout_ms, const gp_reply_op_t *op)
 {
     static h2o_generator_t generator = {NULL, NULL}; /* one final send: nothing to proceed or stop */
-    char made[32];
-    const char *id = request_id(req, made, sizeof made);
+    char made[17];
+    const char *id = request_id(req, made);
     h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-request-id"), 0, NULL, id, strlen(id));
     log_request(req, status, len, id, op);
     /* Stopping: h2o 2.2.5 closes only the connections idle when asked, and a keep-alive

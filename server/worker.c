@@ -314,10 +314,10 @@ static void *run(void *arg)
     /* EINTR is no failure: a stopped and continued process, or a debugger attaching,
      * interrupts epoll_wait even where no handler runs (signal(7)). */
     while (w->pools_running > 0) {
-        int failed = h2o_evloop_run(w->ctx.h2o.loop, INT32_MAX) != 0 && errno != EINTR;
+        int failed = h2o_evloop_run(w->ctx.h2o.loop, INT32_MAX) != 0 && errno != EINTR ? errno : 0;
         gp_log_flush(); /* before the next turn may sleep */
-        if (failed) {
-            gp_error("worker", "worker %d: event loop failed: %s", w->cf.id, strerror(errno));
+        if (failed != 0) {
+            gp_error("worker", "worker %d: event loop failed: %s", w->cf.id, strerror(failed));
             abort(); /* an epoll failure leaves nothing to serve with */
         }
     }

@@ -165,6 +165,44 @@ static void test_200_concurrent_queries_on_two_connections(void)
     pool_finish(loop, p);
 }
 
+/* How many backends `n` concurrent runs of `sql` (which answers its backend's pid) used,
+ * on a pool of four open connections, once the statement's cost is known. */
+static int backends_used(const char *sql, int n)
+{
+    h2o_evloop_t *loop = h2o_evloop_create();
+    gp_pool_t *p = pool_new(loop, pg_url, 4, 4, 64, 5000);
+    run_for(loop, 300); /* all four connect */
+    static slot_t s[16];
+    memset(s, 0, sizeof s);
+    for (int i = 0; i < 2; i++) { /* its last two runs: now known */
+        answered = 0;
+        query_int(p, sql, i, &s[0]);
+        CHECK(run_until(loop, &answered, 1, 5000));
+    }
+    answered = 0;
+    for (int i = 0; i < n; i++)
+        query_int(p, sql, i, &s[i]);
+    CHECK(run_until(loop, &answered, n, 10000));
+    int distinct = 0;
+    for (int i = 0; i < n; i++) {
+        bool seen = false;
+        for (int j = 0; j < i; j++)
+            seen |= strcmp(s[j].cell, s[i].cell) == 0;
+        distinct += !seen;
+        CHECK(s[i].error[0] == '\0');
+    }
+    pool_finish(loop, p);
+    return distinct;
+}
+
+/* Quick reads (tens of microseconds) pipeline eight deep on one backend; reads that are
+ * fast but take milliseconds only two deep, spreading over backends that run them at once. */
+static void test_quick_reads_pipeline_deeper(void)
+{
+    CHECK_INT(backends_used("select pg_backend_pid()::text where $1::int >= 0", 8), 1);
+    CHECK_INT(backends_used("select pg_backend_pid()::text from pg_sleep(0.003) where $1::int >= 0", 8), 4);
+}
+
 static void test_bad_statement_fails_alone(void)
 {
     h2o_evloop_t *loop = h2o_evloop_create();
@@ -1205,7 +1243,8 @@ static void test_fail_fast_replicas_and_routing(void)
     pool_finish_all(loop, (gp_pool_t *[]){writer, up, up2, down}, 4);
 }
 
-TEST_MAIN(test_start_postgres, test_200_concurrent_queries_on_two_connections, test_bad_statement_fails_alone, test_prepared_statements,
+TEST_MAIN(test_start_postgres, test_200_concurrent_queries_on_two_connections, test_quick_reads_pipeline_deeper,
+          test_bad_statement_fails_alone, test_prepared_statements,
           test_transaction_statements_are_prepared,
           test_prepared_names_are_keyed_by_full_sql, test_every_statement_is_its_own_transaction,
           test_statement_timeout_ends_a_runaway_statement, test_slow_statements_delay_nobody,

@@ -20,8 +20,8 @@
  * service time of the last run and a pool-unique id that names its prepared statement
  * (`gp_<id>`; a crafted hash collision only evicts, it never shares a name). A read
  * known to be fast (under GP_POOL_FAST_US last time) is pipelined on the least-loaded
- * busy connection while that one is shallow (a quick one, under GP_POOL_QUICK_US,
- * deeper behind other quick ones), else on an idle one (pool_pick). Anything else (new,
+ * busy connection while that one is shallow (deeper while what is queued there is
+ * quick to run), else on an idle one (pool_pick). Anything else (new,
  * slow last time, or a write) is "exclusive": it goes last on its connection and
  * nothing is pipelined behind it until its result is in, so a slow statement delays
  * nobody; a write takes only an idle connection, since a write cannot be withdrawn once
@@ -105,17 +105,19 @@ static const unsigned retry_backoff_ms[] = {50, 100, 200, 400, 800, 1600};
 #ifndef GP_POOL_GROW_DEPTH
 #define GP_POOL_GROW_DEPTH 2
 #endif
-/* Quick reads (under GP_POOL_QUICK_US on one of their last two runs) pipeline deeper,
- * up to GP_POOL_QUICK_DEPTH, behind other quick ones only: a by-key lookup runs in tens
- * of microseconds, while every extra backend woken costs PostgreSQL (a wakeup, a read, a
- * send) and the pool (a send per connection per loop turn) more than the wait. Measured
- * on 2 cores at c=16: by_pk 21.4k r/s at depth 2, 25.3k at 4, 26.1k at 8; a quick
- * statement waits for seven others at most, under 7 ms. */
-#ifndef GP_POOL_QUICK_US
-#define GP_POOL_QUICK_US 1000
+/* Beyond GP_POOL_GROW_DEPTH, a read joins a busy connection while the statements queued
+ * there, itself included, are expected to run within GP_POOL_PIPELINE_US (by the faster
+ * of their last two runs), up to GP_POOL_PIPELINE_DEPTH: a by-key lookup runs in tens of
+ * microseconds, and every extra backend woken costs PostgreSQL (a wakeup, a read, a send)
+ * and the pool (a send per connection) more than that wait; statements of a few hundred
+ * microseconds keep the shallow depth, so that PostgreSQL runs them on several cores.
+ * Measured on 2 cores at c=16 with a fixed depth: by_pk 21.4k r/s at 2, 25.3k at 4,
+ * 26.1k at 8, but a 0.3 ms count lost a quarter at 8. */
+#ifndef GP_POOL_PIPELINE_US
+#define GP_POOL_PIPELINE_US 1000
 #endif
-#ifndef GP_POOL_QUICK_DEPTH
-#define GP_POOL_QUICK_DEPTH 8
+#ifndef GP_POOL_PIPELINE_DEPTH
+#define GP_POOL_PIPELINE_DEPTH 8
 #endif
 /* A forgotten exclusive statement still running this long after is cancelled, and a
  * running one's client socket (gp_pool_query_watch_client) is looked at this often. */
@@ -172,7 +174,7 @@ struct gp_query {
     bool internal;            /* the pool's own (SET, DEALLOCATE): dies with its connection */
     bool prepare;             /* run as the named prepared statement gp_<stmt_id> */
     bool exclusive;           /* not known fast: nothing is pipelined behind it */
-    bool quick;               /* known quick: pipelines deep behind other quick ones */
+    int64_t expected_us;      /* what its statements are expected to take, for pipelining */
     bool partly_sent;         /* some of its statements went to libpq, not all: never re-sent */
     int attempts;
     uint64_t waited_at;       /* now_us() when it last began to wait in the acquire queue */
@@ -210,7 +212,7 @@ struct gp_conn {
     h2o_timeout_entry_t cancel_timer; /* the exclusive head runs forgotten or is watched */
     h2o_linklist_t pending;    /* queries not sent yet */
     int load;                  /* queries pending or in flight */
-    int slow_load;             /* those of them not quick */
+    int64_t queued_us;         /* what they are expected to take (their expected_us) */
     int failures;              /* consecutive failed attempts or breaks */
     bool was_connected;        /* counts reconnects */
     bool exclusive;            /* an exclusive statement is queued or in flight: take nothing */
@@ -348,13 +350,28 @@ static const stmt_t *query_stmt(const gp_query_t *q)
     return s->id == q->stmt_id ? s : NULL;
 }
 
-/* A read whose last run or the one before took less than `us`. */
-static bool query_known_under(const gp_query_t *q, int64_t us)
+/* The faster of a read's last two runs; -1 when neither is known (or not a read). */
+static int64_t query_known_us(const gp_query_t *q)
 {
     const stmt_t *s = query_stmt(q);
     if (!q->read_only || q->internal || s == NULL)
-        return false;
-    return (s->cost_us >= 0 && s->cost_us < us) || (s->prev_us >= 0 && s->prev_us < us);
+        return -1;
+    if (s->cost_us < 0 || (s->prev_us >= 0 && s->prev_us < s->cost_us))
+        return s->prev_us;
+    return s->cost_us;
+}
+
+static bool query_known_fast(const gp_query_t *q)
+{
+    int64_t us = query_known_us(q);
+    return us >= 0 && us < GP_POOL_FAST_US;
+}
+
+/* What q is expected to take, for pipelining: unknown counts as a full budget. */
+static int64_t query_expected_us(const gp_query_t *q)
+{
+    int64_t us = query_known_us(q);
+    return us >= 0 ? us : GP_POOL_PIPELINE_US;
 }
 
 static void stmt_record(gp_query_t *q, uint64_t us)
@@ -580,18 +597,24 @@ static bool conn_expired(const gp_conn_t *c)
     return c->expires_at != 0 && h2o_now(c->pool->loop) >= c->expires_at;
 }
 
-/* q joins (+1) or leaves (-1) c's load; the pool's own statements count as quick. */
+/* q joins (+1) or leaves (-1) c's load. */
 static void conn_load_add(gp_conn_t *c, const gp_query_t *q, int n)
 {
     c->load += n;
-    if (!q->quick && !q->internal)
-        c->slow_load += n;
+    c->queued_us += n * q->expected_us;
 }
 
-/* How deep q may pipeline on c: quick reads deeper, behind quick ones only. */
-static int conn_depth_for(const gp_conn_t *c, const gp_query_t *q)
+/* Whether a fast read expected to take `us` may still be pipelined on c. */
+static bool conn_may_pipeline(const gp_conn_t *c, int64_t us)
 {
-    return q->quick && c->slow_load == 0 ? GP_POOL_QUICK_DEPTH : GP_POOL_GROW_DEPTH;
+    return c->load < GP_POOL_GROW_DEPTH ||
+           (c->load < GP_POOL_PIPELINE_DEPTH && c->queued_us + us <= GP_POOL_PIPELINE_US);
+}
+
+/* Deeper than conn_may_pipeline allows: placed there for want of another connection. */
+static bool conn_overfull(const gp_conn_t *c)
+{
+    return c->load > GP_POOL_GROW_DEPTH && (c->load > GP_POOL_PIPELINE_DEPTH || c->queued_us > GP_POOL_PIPELINE_US);
 }
 
 /* Idle when nothing is queued or outstanding, busy otherwise. */
@@ -767,7 +790,8 @@ static void conn_teardown(gp_conn_t *c, conn_state_t to)
     h2o_linklist_insert_list(&pending, &c->pending);
     c->fifo = NULL;
     c->fifo_head = c->fifo_len = c->fifo_cap = 0;
-    c->load = c->slow_load = 0;
+    c->load = 0;
+    c->queued_us = 0;
     c->exclusive = false;
     conn_set_state(c, to);
 
@@ -1368,7 +1392,7 @@ static bool conn_takes(const gp_conn_t *c, const gp_query_t *q)
 }
 
 /* A known-fast read joins the least-loaded busy connection while that one is less than
- * GP_POOL_GROW_DEPTH deep (GP_POOL_QUICK_DEPTH for a quick read behind quick ones), else an idle one (the warmest), else the least-loaded busy one
+ * GP_POOL_GROW_DEPTH deep (deeper for quick statements: GP_POOL_PIPELINE_US), else an idle one (the warmest), else the least-loaded busy one
  * anyway. Packing fast reads onto few backends matters more than it seems: on a machine
  * whose cores PostgreSQL shares, every extra runnable backend adds to the scheduling delay
  * of all the others (16 backends at c=16 on 2 cores: single statements waited 0.1-0.5 s
@@ -1381,7 +1405,7 @@ static gp_conn_t *pool_pick(gp_pool_t *p, const gp_query_t *q)
         if (conn_takes(c, q) && (busy == NULL || c->load < busy->load))
             busy = c;
     }
-    if (busy != NULL && !q->exclusive && busy->load < conn_depth_for(busy, q))
+    if (busy != NULL && !q->exclusive && conn_may_pipeline(busy, q->expected_us))
         return busy;
     for (h2o_linklist_t *l = p->lists[CONN_IDLE].next; l != &p->lists[CONN_IDLE]; l = l->next) {
         gp_conn_t *c = H2O_STRUCT_FROM_MEMBER(gp_conn_t, link, l);
@@ -1412,7 +1436,7 @@ static void pool_grow(gp_pool_t *p, const gp_conn_t *placed, const gp_query_t *q
     int opening = p->counts[CONN_CONNECTING] + p->counts[CONN_BACKOFF];
     int want = p->nwaiting_exclusive + (p->nwaiting > p->nwaiting_exclusive ? 1 : 0);
     if (want == 0 && placed != NULL &&
-        (placed->load > conn_depth_for(placed, q) || (placed->exclusive && !pool_has_spare(p))))
+        ((!q->exclusive && conn_overfull(placed)) || (placed->exclusive && !pool_has_spare(p))))
         want = 1;
     while (pool_nconns(p) < p->cf.max_size && opening < want) {
         pool_open_conn(p);
@@ -1470,8 +1494,8 @@ static void query_dispatch(gp_query_t *q, bool front)
     }
     if (!h2o_timeout_is_linked(&q->wait))
         h2o_timeout_link(p->loop, &p->acquire, &q->wait);
-    q->exclusive = !query_known_under(q, GP_POOL_FAST_US);
-    q->quick = query_known_under(q, GP_POOL_QUICK_US);
+    q->exclusive = !query_known_fast(q);
+    q->expected_us = query_expected_us(q);
     gp_conn_t *c = pool_pick(p, q);
     if (c != NULL)
         conn_enqueue(c, q);

@@ -106,16 +106,14 @@ static const unsigned retry_backoff_ms[] = {50, 100, 200, 400, 800, 1600};
 #define GP_POOL_GROW_DEPTH 2
 #endif
 /* Beyond GP_POOL_GROW_DEPTH, a read joins a busy connection while the statements queued
- * there, itself included, are expected to run within GP_POOL_PIPELINE_US (by the faster
+ * there, itself included, are expected to run within cf.pipeline_us (by the faster
  * of their last two runs), up to GP_POOL_PIPELINE_DEPTH: a by-key lookup runs in tens of
  * microseconds, and every extra backend woken costs PostgreSQL (a wakeup, a read, a send)
  * and the pool (a send per connection) more than that wait; statements of a few hundred
  * microseconds keep the shallow depth, so that PostgreSQL runs them on several cores.
  * Measured on 2 cores at c=16 with a fixed depth: by_pk 21.4k r/s at 2, 25.3k at 4,
  * 26.1k at 8, but a 0.3 ms count lost a quarter at 8. */
-#ifndef GP_POOL_PIPELINE_US
-#define GP_POOL_PIPELINE_US 1000
-#endif
+#define GP_POOL_PIPELINE_US 1000 /* cf.pipeline_us's default */
 #ifndef GP_POOL_PIPELINE_DEPTH
 #define GP_POOL_PIPELINE_DEPTH 8
 #endif
@@ -371,7 +369,7 @@ static bool query_known_fast(const gp_query_t *q)
 static int64_t query_expected_us(const gp_query_t *q)
 {
     int64_t us = query_known_us(q);
-    return us >= 0 ? us : GP_POOL_PIPELINE_US;
+    return us >= 0 ? us : q->pool->cf.pipeline_us;
 }
 
 static void stmt_record(gp_query_t *q, uint64_t us)
@@ -608,13 +606,13 @@ static void conn_load_add(gp_conn_t *c, const gp_query_t *q, int n)
 static bool conn_may_pipeline(const gp_conn_t *c, int64_t us)
 {
     return c->load < GP_POOL_GROW_DEPTH ||
-           (c->load < GP_POOL_PIPELINE_DEPTH && c->queued_us + us <= GP_POOL_PIPELINE_US);
+           (c->load < GP_POOL_PIPELINE_DEPTH && c->queued_us + us <= c->pool->cf.pipeline_us);
 }
 
 /* Deeper than conn_may_pipeline allows: placed there for want of another connection. */
 static bool conn_overfull(const gp_conn_t *c)
 {
-    return c->load > GP_POOL_GROW_DEPTH && (c->load > GP_POOL_PIPELINE_DEPTH || c->queued_us > GP_POOL_PIPELINE_US);
+    return c->load > GP_POOL_GROW_DEPTH && (c->load > GP_POOL_PIPELINE_DEPTH || c->queued_us > c->pool->cf.pipeline_us);
 }
 
 /* Idle when nothing is queued or outstanding, busy otherwise. */
@@ -1392,7 +1390,7 @@ static bool conn_takes(const gp_conn_t *c, const gp_query_t *q)
 }
 
 /* A known-fast read joins the least-loaded busy connection while that one is less than
- * GP_POOL_GROW_DEPTH deep (deeper for quick statements: GP_POOL_PIPELINE_US), else an idle one (the warmest), else the least-loaded busy one
+ * GP_POOL_GROW_DEPTH deep (deeper for quick statements: cf.pipeline_us), else an idle one (the warmest), else the least-loaded busy one
  * anyway. Packing fast reads onto few backends matters more than it seems: on a machine
  * whose cores PostgreSQL shares, every extra runnable backend adds to the scheduling delay
  * of all the others (16 backends at c=16 on 2 cores: single statements waited 0.1-0.5 s
@@ -1831,6 +1829,8 @@ gp_pool_t *gp_pool_create(h2o_loop_t *loop, const gp_pool_config_t *cf)
         p->cf.min_size = p->cf.max_size;
     if (p->cf.max_in_flight < 1)
         p->cf.max_in_flight = 1;
+    if (p->cf.pipeline_us <= 0)
+        p->cf.pipeline_us = GP_POOL_PIPELINE_US;
     if (p->cf.acquire_timeout_ms < 1)
         p->cf.acquire_timeout_ms = 1;
     p->next_stmt_id = SLOT_DELETED; /* ids start at 2: 0 and 1 mark empty and deleted slots */

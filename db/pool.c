@@ -112,8 +112,12 @@ static const unsigned retry_backoff_ms[] = {50, 100, 200, 400, 800, 1600};
  * and the pool (a send per connection) more than that wait; statements of a few hundred
  * microseconds keep the shallow depth, so that PostgreSQL runs them on several cores.
  * Measured on 2 cores at c=16 with a fixed depth: by_pk 21.4k r/s at 2, 25.3k at 4,
- * 26.1k at 8, but a 0.3 ms count lost a quarter at 8. */
-#define GP_POOL_PIPELINE_US 1000 /* cf.pipeline_us's default */
+ * 26.1k at 8, but a 0.3 ms count lost a quarter at 8; by budget (bench/run, ratio to
+ * pgbench): 1 ms put list at 0.57-0.67 (0.83 at depth 2), 500 µs gives by_pk 0.96,
+ * list 0.78, aggregate 0.82, and 250 µs the same within noise. */
+#ifndef GP_POOL_PIPELINE_US
+#define GP_POOL_PIPELINE_US 500 /* cf.pipeline_us's default */
+#endif
 #ifndef GP_POOL_PIPELINE_DEPTH
 #define GP_POOL_PIPELINE_DEPTH 8
 #endif

@@ -26,7 +26,7 @@ typedef struct gp_pool_config {
     int acquire_timeout_ms;           /* a query not started this long after it came fails (503) */
     int max_in_flight;                /* statements queued on one connection at most */
     int pipeline_us;                  /* beyond depth 2, a read joins a busy connection while what is
-                                       * queued there is expected to run within this; 0: 1000 */
+                                       * queued there is expected to run within this; 0: 500 */
     int statement_timeout_ms;         /* statement_timeout for every statement; 0: leave it */
     int idle_in_transaction_ms;       /* idle_in_transaction_session_timeout likewise; 0: leave it */
     int max_lifetime_ms;              /* a connection this old (less up to a tenth, so that they do not

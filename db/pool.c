@@ -21,14 +21,14 @@
  * (`gp_<id>`; a crafted hash collision only evicts, it never shares a name). A read
  * known to be fast (under GP_POOL_FAST_US last time) is pipelined on the least-loaded
  * busy connection while that one is shallow (deeper while what is queued there is
- * quick to run), else on an idle one (pool_pick). Anything else (new,
- * slow last time, or a write) is "exclusive": it goes last on its connection and
- * nothing is pipelined behind it until its result is in, so a slow statement delays
- * nobody; a write takes only an idle connection, since a write cannot be withdrawn once
- * sent. Another connection opens as soon as every open one is exclusive or as deep as
- * the statement may pipeline. The acquire timeout bounds the wait for
- * a connection and also the wait of a read pipelined behind another statement (it
- * then gets a 503 and its result is discarded).
+ * quick to run), else on an idle one (pool_pick). Anything else (new, slow last time,
+ * or a write) is "exclusive": it goes last on its connection and nothing is pipelined
+ * behind it until its result is in, so a slow statement delays nobody; a write takes
+ * only an idle connection, since a write cannot be withdrawn once sent. Another
+ * connection opens as soon as every open one is exclusive or as deep as the statement
+ * may pipeline. The acquire timeout bounds the wait for a connection and also the wait
+ * of a read pipelined behind another statement (it then gets a 503 and its result is
+ * discarded).
  *
  * A caller that forgets a query (its client left) drops it if it was not sent yet. An
  * exclusive statement still running GP_POOL_CANCEL_AFTER_MS later is cancelled, and so
@@ -1394,8 +1394,8 @@ static bool conn_takes(const gp_conn_t *c, const gp_query_t *q)
 }
 
 /* A known-fast read joins the least-loaded busy connection while that one is less than
- * GP_POOL_GROW_DEPTH deep (deeper for quick statements: cf.pipeline_us), else an idle one (the warmest), else the least-loaded busy one
- * anyway. Packing fast reads onto few backends matters more than it seems: on a machine
+ * GP_POOL_GROW_DEPTH deep (deeper for quick statements: conn_may_pipeline), else an idle
+ * one (the warmest), else the least-loaded busy one anyway. Packing fast reads onto few backends matters more than it seems: on a machine
  * whose cores PostgreSQL shares, every extra runnable backend adds to the scheduling delay
  * of all the others (16 backends at c=16 on 2 cores: single statements waited 0.1-0.5 s
  * for a CPU; 4 backends: 9 ms at most). Anything else takes an idle connection first. */

@@ -310,7 +310,8 @@ static gp_query_t *run_transaction(op_t *op, const gp_plan_t *plan, const char *
 }
 
 /* The transport's socket: h2o 2.2.5 does not read an HTTP/1 socket while a request
- * is pending, so only the pool's look at it can tell that a client left. */
+ * is pending (server/http.c only keeps it in epoll's set, unread), so only the pool's
+ * look at it can tell that a client left. */
 static void watch_client(op_t *op)
 {
     if (op->run->in.client_fd >= 0)

@@ -289,12 +289,32 @@ static void reply_answer(op_t *op, const char *const *answer)
  * crosses the wire (libpq would buffer all of it). OFFSET 0 keeps the planner from
  * inlining the subquery, which would build the cell three times; the limit is a
  * constant, so one plan keeps one statement text (and prepared statement). */
+static char *put(char *p, const char *s, size_t n)
+{
+    memcpy(p, s, n);
+    return p + n;
+}
+
 static const char *sized_sql(gp_arena_t *a, const char *sql, size_t limit)
 {
-    return gp_arena_printf(a,
-                           "SELECT CASE WHEN octet_length(_gp.d) <= %zu THEN _gp.d ELSE '!' || octet_length(_gp.d) END "
-                           "FROM (SELECT (%s)::text AS d OFFSET 0) AS _gp",
-                           limit, sql);
+    /* Every request builds it (the plan keeps the bare statement, which live.c wraps
+     * differently): copied piece by piece, as printf took ~4 % of graphpost's time on
+     * bench/run's list shape. */
+    static const char head[] = "SELECT CASE WHEN octet_length(_gp.d) <= ";
+    static const char middle[] = " THEN _gp.d ELSE '!' || octet_length(_gp.d) END FROM (SELECT (";
+    static const char tail[] = ")::text AS d OFFSET 0) AS _gp";
+    char digits[24], *d = digits + sizeof digits;
+    do
+        *--d = (char)('0' + limit % 10);
+    while ((limit /= 10) > 0);
+    size_t nd = (size_t)(digits + sizeof digits - d), n = strlen(sql);
+    char *out = gp_arena_alloc(a, sizeof head - 1 + nd + sizeof middle - 1 + n + sizeof tail), *p = out;
+    p = put(p, head, sizeof head - 1);
+    p = put(p, d, nd);
+    p = put(p, middle, sizeof middle - 1);
+    p = put(p, sql, n);
+    put(p, tail, sizeof tail);
+    return out;
 }
 
 

@@ -1,6 +1,7 @@
 -- bench/request.lua — wrk script: POST the GraphQL body in BENCH_BODY to
--- /graphql, replacing __ID__ with a random id in [1, BENCH_IDS] per request,
--- and print one machine-readable result line when done. With BENCH_CHECK=1
+-- /graphql (an empty body: GET BENCH_PATH), replacing __ID__ with a random id
+-- in [1, BENCH_IDS] per request, and print one machine-readable result line
+-- when done. With BENCH_CHECK=1
 -- every response is read, and one without data (a mutation answers a failed
 -- write with 200 and "errors") is counted as nodata; without it wrk hands no
 -- response to Lua at all, as the read shapes have always run.
@@ -8,11 +9,12 @@ local body = os.getenv("BENCH_BODY")
 local ids = tonumber(os.getenv("BENCH_IDS") or "1")
 local check = os.getenv("BENCH_CHECK") == "1"
 
-wrk.method = "POST"
-wrk.path = "/graphql"
-wrk.headers["Content-Type"] = "application/json"
+wrk.path = os.getenv("BENCH_PATH") or "/graphql"
+if body ~= "" then
+  wrk.method = "POST"
+  wrk.headers["Content-Type"] = "application/json"
+end
 
-local counter = 0
 function init(args)
   -- Each wrk thread has its own Lua state; seed each differently.
   math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16) % 100000)

@@ -284,17 +284,17 @@ static void reply_answer(op_t *op, const char *const *answer)
     op_finish(op, GP_RUN_OK, 200, body, (size_t)(p - body));
 }
 
-/* The statement with its `data` cell measured by PostgreSQL: the cell itself when
- * it fits in `limit` bytes, else '!' and its size, so that a cell too large never
- * crosses the wire (libpq would buffer all of it). OFFSET 0 keeps the planner from
- * inlining the subquery, which would build the cell three times; the limit is a
- * constant, so one plan keeps one statement text (and prepared statement). */
 static char *put(char *p, const char *s, size_t n)
 {
     memcpy(p, s, n);
     return p + n;
 }
 
+/* The statement with its `data` cell measured by PostgreSQL: the cell itself when
+ * it fits in `limit` bytes, else '!' and its size, so that a cell too large never
+ * crosses the wire (libpq would buffer all of it). OFFSET 0 keeps the planner from
+ * inlining the subquery, which would build the cell three times; the limit is a
+ * constant, so one plan keeps one statement text (and prepared statement). */
 static const char *sized_sql(gp_arena_t *a, const char *sql, size_t limit)
 {
     /* Every request builds it (the plan keeps the bare statement, which live.c wraps

@@ -606,17 +606,23 @@ static void conn_load_add(gp_conn_t *c, const gp_query_t *q, int n)
     c->queued_us += n * q->expected_us;
 }
 
+/* The pipelining rule: `load` statements expected to take `queued_us` in all may share
+ * one connection. */
+static bool pipeline_fits(const gp_pool_t *p, int load, int64_t queued_us)
+{
+    return load <= GP_POOL_GROW_DEPTH || (load <= GP_POOL_PIPELINE_DEPTH && queued_us <= p->cf.pipeline_us);
+}
+
 /* Whether a fast read expected to take `us` may still be pipelined on c. */
 static bool conn_may_pipeline(const gp_conn_t *c, int64_t us)
 {
-    return c->load < GP_POOL_GROW_DEPTH ||
-           (c->load < GP_POOL_PIPELINE_DEPTH && c->queued_us + us <= c->pool->cf.pipeline_us);
+    return pipeline_fits(c->pool, c->load + 1, c->queued_us + us);
 }
 
-/* Deeper than conn_may_pipeline allows: placed there for want of another connection. */
+/* Deeper than the rule allows: placed there for want of another connection. */
 static bool conn_overfull(const gp_conn_t *c)
 {
-    return c->load > GP_POOL_GROW_DEPTH && (c->load > GP_POOL_PIPELINE_DEPTH || c->queued_us > c->pool->cf.pipeline_us);
+    return !pipeline_fits(c->pool, c->load, c->queued_us);
 }
 
 /* Idle when nothing is queued or outstanding, busy otherwise. */
